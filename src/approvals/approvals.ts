@@ -1,0 +1,297 @@
+/**
+ * Multi-party approvals. Use cases: requestAction, vote (from a reaction),
+ * cancel, sweep (expiry, interrupted executions). The request is stored
+ * before it is shown; votes count people, not accounts; the move to
+ * executing is one conditional UPDATE, so an action runs at most once
+ * however many reactions and replicas race.
+ */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Policy } from '../config/index.js';
+import type { Keyturn } from '../core/keyturn.js';
+import type { Platform } from '../core/chat.js';
+import type { Person } from '../config/index.js';
+import { UserError } from '../core/errors.js';
+import { unknownName } from '../core/suggest.js';
+import { planAction, runAction, type StepProgress } from '../runbooks/engine.js';
+import { RequestStore } from './request-store.js';
+import { renderRequest, paramText } from './render.js';
+import { canonicalEmoji } from './emoji.js';
+import type { ApprovalRequest, ExecutionResult, RequestState } from './types.js';
+
+export interface Requester {
+  person: Person;
+  platform: Platform;
+  channel: string;
+}
+
+export interface ReactionEvent {
+  platform: Platform;
+  channel: string;
+  /** The platform's id of the message reacted to (Slack ts, Discord snowflake, console ref). */
+  messageId: string;
+  account: string;
+  emoji: string;
+  added: boolean;
+}
+
+export type VoteOutcome =
+  | { counted: true; state: RequestState; approvals: number }
+  | { counted: false; reason: string };
+
+const HEARTBEAT_MS = 5_000;
+
+export class Approvals {
+  readonly store: RequestStore;
+  readonly replica = `${hostname()}/${process.pid}/${randomBytes(3).toString('hex')}`;
+  private sweeper: NodeJS.Timeout | null = null;
+  private inflight = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly kt: () => Keyturn,
+    private readonly opts: { staleExecutionMs?: number } = {},
+  ) {
+    this.store = new RequestStore(kt().db);
+  }
+
+  policyFor(systemName: string, actionName: string): Policy | null {
+    const action = this.kt().checks.system(systemName).actions[actionName];
+    if (!action?.policy) return null;
+    return typeof action.policy === 'string' ? this.kt().config.policies[action.policy]! : action.policy;
+  }
+
+  /** Validates, permission-checks, dry-runs, stores, then posts. Actions without a policy run at once. */
+  async requestAction(who: Requester, systemName: string, actionName: string, params: Record<string, unknown>, reason?: string): Promise<{ request?: ApprovalRequest; messageKey: string; result?: ExecutionResult }> {
+    const kt = this.kt();
+    const sys = kt.checks.system(systemName);
+    const action = sys.actions[actionName];
+    if (!action) throw new UserError(unknownName('action', actionName, Object.keys(sys.actions)), 'unknown.action');
+    const policy = this.policyFor(systemName, actionName);
+    if (action.roles && !kt.people.hasAnyRole(who.person, action.roles)) {
+      throw new UserError(`${actionName} on ${systemName} may be run by roles ${action.roles.join(', ')}; you have ${who.person.roles.join(', ') || 'none'}.`, 'denied.role');
+    }
+    if (policy && policy.requesters.length && !kt.people.hasAnyRole(who.person, policy.requesters)) {
+      throw new UserError(`Only ${policy.requesters.join(', ')} may request ${actionName} on ${systemName}; you have ${who.person.roles.join(', ') || 'no roles'}.`, 'denied.requester');
+    }
+    const id = `r-${randomBytes(3).toString('hex')}`;
+    const target = { systemName, actionName, params, requestId: policy ? id : null, actor: who.person.name };
+    const plan = await planAction(kt, target);
+    const now = kt.clock.now();
+
+    if (!policy) {
+      const key = await kt.chat.post(who, { title: `Running ${actionName} on ${systemName}${paramText(params) ? ` (${paramText(params)})` : ''}`, status: 'pending', text: plan.map((p) => `${p.index + 1}. ${p.name}: \`${p.summary}\``).join('\n'), footer: `by ${who.person.name}` });
+      await kt.audit.append({ actor: who.person.name, platform: who.platform, kind: 'action.run', subject: `${systemName}/${actionName}`, outcome: 'started', detail: { params, plan } });
+      const result = await runAction(kt, target, (p) => this.postProgress(key, p));
+      await kt.chat.update(key, { title: `${result.ok ? 'Succeeded' : 'Failed'}: ${actionName} on ${systemName}`, status: result.ok ? 'ok' : 'critical', text: result.summary, footer: `by ${who.person.name}` });
+      await kt.audit.append({ actor: who.person.name, platform: who.platform, kind: 'action.run', subject: `${systemName}/${actionName}`, outcome: result.ok ? 'succeeded' : 'failed', detail: { summary: result.summary } });
+      return { messageKey: key, result };
+    }
+
+    const request: ApprovalRequest = {
+      id, system: systemName, action: actionName, params, requester: who.person.name, platform: who.platform, channel: who.channel,
+      reason: reason ?? null, state: 'pending', approvalsNeeded: policy.approvals, approverRoles: policy.approvers, plan, messageKey: null,
+      createdAt: now, expiresAt: new Date(now.getTime() + policy.expiry), decidedAt: null, executedBy: null, finishedAt: null, result: null,
+    };
+    await this.store.insert(request);
+    await kt.audit.append({ actor: who.person.name, platform: who.platform, kind: 'approval.requested', subject: `${id} ${systemName}/${actionName}`, outcome: 'pending', detail: { params, plan, approvalsNeeded: policy.approvals, approvers: policy.approvers, reason: reason ?? null } });
+    const messageKey = await kt.chat.post(who, await this.render(request));
+    await this.store.attachMessage(id, messageKey, true);
+    // Zero approvals needed (a policy used only to restrict requesters): proceed at once.
+    if (policy.approvals === 0) await this.tryExecute(id);
+    return { request: { ...request, messageKey }, messageKey };
+  }
+
+  /** A reaction on any message: ignored unless it is a request message and one of the vote emojis. */
+  async onReaction(ev: ReactionEvent): Promise<VoteOutcome | null> {
+    const kt = this.kt();
+    const msg = await kt.chat.findByPlatformId(ev.platform, ev.channel, ev.messageId);
+    if (!msg) return null;
+    const request = await this.store.byMessage(msg.key);
+    if (!request) return null;
+    const e = canonicalEmoji(ev.emoji);
+    const vote = e === canonicalEmoji(kt.config.settings.reactions.approve) ? 'approve' : e === canonicalEmoji(kt.config.settings.reactions.reject) ? 'reject' : null;
+    if (!vote) return null;
+    const outcome = await this.vote(request.id, { platform: ev.platform, account: ev.account }, vote, ev.added);
+    if (!outcome.counted) await kt.chat.reply(msg.key, { title: outcome.reason, status: 'info' });
+    return outcome;
+  }
+
+  async vote(requestId: string, voter: { platform: Platform; account: string }, vote: 'approve' | 'reject', added: boolean): Promise<VoteOutcome> {
+    const kt = this.kt();
+    const now = kt.clock.now();
+    const person = kt.people.byAccount(voter.platform, voter.account);
+    const who = person?.name ?? `${voter.platform}:${voter.account}`;
+    const r = await this.store.get(requestId);
+    const ignore = async (reason: string, code: string): Promise<VoteOutcome> => {
+      await kt.audit.append({ actor: who, platform: voter.platform, kind: 'approval.vote', subject: requestId, outcome: `ignored:${code}`, detail: { vote, added } });
+      return { counted: false, reason };
+    };
+    if (!r) return ignore(`No request ${requestId}.`, 'unknown');
+    const verb = vote === 'approve' ? 'approval' : 'rejection';
+    if (r.state === 'pending' && r.expiresAt <= now) {
+      await this.expire(r.id);
+      return ignore(`${who}'s ${verb} does not count: request ${r.id} expired at ${r.expiresAt.toISOString().slice(11, 16)} UTC.`, 'expired');
+    }
+    if (r.state !== 'pending') return ignore(`${who}'s ${verb} does not count: request ${r.id} is already ${r.state}.`, 'decided');
+    if (!person) return ignore(`${who}'s ${verb} does not count: this account is not mapped to a person in Keyturn's config.`, 'unknown-person');
+    if (person.name === r.requester) return ignore(`${who}'s ${verb} does not count: the requester cannot approve their own request (two-person rule).`, 'requester');
+    if (!kt.people.hasAnyRole(person, r.approverRoles)) return ignore(`${who}'s ${verb} does not count: not an approver (needs role ${r.approverRoles.join(' or ')}).`, 'not-approver');
+
+    if (!added) {
+      const removed = await this.store.deleteVote(r.id, person.name, vote, voter.account);
+      if (!removed) return ignore(`${who} had no ${verb} on ${r.id} from this account to withdraw.`, 'nothing-to-withdraw');
+      await kt.audit.append({ actor: who, platform: voter.platform, kind: 'approval.vote', subject: r.id, outcome: 'withdrawn', detail: { vote } });
+      await this.refresh(r.id);
+      return { counted: true, state: 'pending', approvals: (await this.store.votes(r.id)).filter((v) => v.vote === 'approve').length };
+    }
+
+    const put = await this.store.putVote(r.id, { person: person.name, vote, platform: voter.platform, account: voter.account, at: now });
+    if (put === 'same') return ignore(`${who} already voted on ${r.id}: one vote per person, whichever account it comes from.`, 'duplicate');
+    await kt.audit.append({ actor: who, platform: voter.platform, kind: 'approval.vote', subject: r.id, outcome: vote, detail: { account: voter.account, changed: put === 'changed' } });
+
+    if (vote === 'reject') {
+      const rejected = await this.store.transition(r.id, ['pending'], 'rejected', now);
+      if (rejected) {
+        await kt.audit.append({ actor: who, platform: voter.platform, kind: 'approval.decision', subject: r.id, outcome: 'rejected', detail: {} });
+        await this.refresh(r.id);
+        await this.note(r, `Rejected by ${who}. Nothing was run.`);
+      }
+      return { counted: true, state: rejected ? 'rejected' : (await this.store.get(r.id))!.state, approvals: 0 };
+    }
+    const votes = await this.store.votes(r.id);
+    const approvals = votes.filter((v) => v.vote === 'approve').length;
+    const executed = await this.tryExecute(r.id);
+    if (!executed) await this.refresh(r.id);
+    return { counted: true, state: executed ? executed : 'pending', approvals };
+  }
+
+  /** Claims and runs the request if enough approvals are stored. Returns the final state, or null if this call did not run it. */
+  async tryExecute(id: string): Promise<RequestState | null> {
+    const kt = this.kt();
+    const claimed = await this.store.claimForExecution(id, this.replica, kt.clock.now());
+    if (!claimed) return null;
+    const run = this.execute(claimed);
+    this.inflight.add(run);
+    try {
+      return await run;
+    } finally {
+      this.inflight.delete(run);
+    }
+  }
+
+  private async execute(r: ApprovalRequest): Promise<RequestState> {
+    const kt = this.kt();
+    const votes = await this.store.votes(r.id);
+    await kt.audit.append({ actor: 'keyturn', platform: 'keyturn', kind: 'approval.decision', subject: r.id, outcome: 'approved', detail: { approvers: votes.filter((v) => v.vote === 'approve').map((v) => v.person), replica: this.replica } });
+    await this.note(r, `Approved by ${votes.filter((v) => v.vote === 'approve').map((v) => v.person).join(' and ')}. Executing ${r.action}.`);
+    const beat = setInterval(() => void this.store.heartbeat(r.id, kt.clock.now()).catch(() => {}), HEARTBEAT_MS);
+    beat.unref();
+    let result: ExecutionResult;
+    try {
+      result = await runAction(kt, { systemName: r.system, actionName: r.action, params: r.params, requestId: r.id, actor: r.requester }, async (p) => {
+        await this.refresh(r.id, progressText(p));
+        if (p.report) await this.note(r, `${p.report.ok ? '✅' : '❌'} ${p.phase === 'finally' ? 'finally ' : ''}step ${p.index + 1}/${p.total} ${p.name}: ${p.report.summary}`);
+      });
+    } catch (err) {
+      result = { ok: false, summary: `engine error: ${(err as Error).message}`, steps: [] };
+    } finally {
+      clearInterval(beat);
+    }
+    const state: RequestState = result.ok ? 'succeeded' : 'failed';
+    await this.store.transition(r.id, ['executing'], state, kt.clock.now(), result);
+    await kt.audit.append({ actor: r.requester, platform: 'keyturn', kind: 'approval.result', subject: `${r.id} ${r.system}/${r.action}`, outcome: state, detail: { summary: result.summary } });
+    await this.refresh(r.id);
+    await this.note(r, `${result.ok ? 'Succeeded' : 'Failed'}: ${result.summary}`);
+    return state;
+  }
+
+  async cancel(id: string, who: Person): Promise<ApprovalRequest> {
+    const kt = this.kt();
+    const r = await this.store.get(id);
+    if (!r) throw new UserError(unknownName('request', id, (await this.store.list(['pending'])).map((x) => x.id)), 'unknown.request');
+    if (r.requester !== who.name && !kt.people.isAdmin(who)) throw new UserError(`Only ${r.requester} (the requester) or an admin can cancel ${id}.`, 'denied.cancel');
+    const done = await this.store.transition(id, ['pending'], 'cancelled', kt.clock.now());
+    if (!done) throw new UserError(`${id} is ${r.state}; only pending requests can be cancelled.`, 'cancel.state');
+    await kt.audit.append({ actor: who.name, platform: 'keyturn', kind: 'approval.decision', subject: id, outcome: 'cancelled', detail: {} });
+    await this.refresh(id);
+    await this.note(r, `Cancelled by ${who.name}. Nothing was run.`);
+    return done;
+  }
+
+  /** Expires overdue requests and marks executions whose replica died as interrupted. Safe to run on every replica. */
+  async sweep(): Promise<void> {
+    const kt = this.kt();
+    for (const r of await this.store.expireDue(kt.clock.now())) await this.announceExpired(r);
+    const stale = this.opts.staleExecutionMs ?? 30_000;
+    for (const r of await this.store.executing()) {
+      const [host, pid] = (r.executedBy ?? '').split('/');
+      const deadLocal = host === hostname() && pid !== undefined && Number(pid) !== process.pid && !alive(Number(pid));
+      const silent = !r.heartbeatAt || kt.clock.now().getTime() - r.heartbeatAt.getTime() > stale;
+      const mine = r.executedBy === this.replica;
+      if (mine || !(deadLocal || silent)) continue;
+      const moved = await this.store.transition(r.id, ['executing'], 'interrupted', kt.clock.now(), { ok: false, summary: `interrupted: replica ${r.executedBy} stopped while executing; not re-run automatically. Check the system and re-request if needed.`, steps: [] });
+      if (!moved) continue;
+      await kt.audit.append({ actor: 'keyturn', platform: 'keyturn', kind: 'approval.result', subject: `${r.id} ${r.system}/${r.action}`, outcome: 'interrupted', detail: { replica: r.executedBy } });
+      await this.refresh(r.id);
+      await this.note(r, `⚠️ Interrupted: the Keyturn process running ${r.action} on ${r.system} stopped mid-execution. It will not be re-run by itself: check what was done (/audit ${r.id}) and re-request if needed.`);
+    }
+  }
+
+  private async expire(id: string): Promise<void> {
+    const r = await this.store.transition(id, ['pending'], 'expired', this.kt().clock.now());
+    if (r) await this.announceExpired(r);
+  }
+
+  private async announceExpired(r: ApprovalRequest): Promise<void> {
+    await this.kt().audit.append({ actor: 'keyturn', platform: 'keyturn', kind: 'approval.decision', subject: r.id, outcome: 'expired', detail: {} });
+    await this.refresh(r.id);
+    await this.note(r, `Expired without enough approvals. Nothing was run.`);
+  }
+
+  start(intervalMs = 5_000): void {
+    void this.sweep().catch((err) => this.kt().log.error({ err }, 'approval sweep failed'));
+    this.sweeper = setInterval(() => void this.sweep().catch((err) => this.kt().log.error({ err }, 'approval sweep failed')), intervalMs);
+    this.sweeper.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.sweeper) clearInterval(this.sweeper);
+    await Promise.allSettled([...this.inflight]);
+  }
+
+  async render(r: ApprovalRequest, progress?: string) {
+    const kt = this.kt();
+    return renderRequest({ request: r, votes: await this.store.votes(r.id), approvers: kt.people.withRole(r.approverRoles).filter((p) => p.name !== r.requester).map((p) => p.name), reactions: kt.config.settings.reactions, progress, now: kt.clock.now() });
+  }
+
+  /** Re-renders every message that shows the request. */
+  async refresh(id: string, progress?: string): Promise<void> {
+    const r = await this.store.get(id);
+    if (!r) return;
+    const m = await this.render(r, progress);
+    for (const key of await this.store.messages(id)) await this.kt().chat.update(key, m);
+  }
+
+  private async note(r: ApprovalRequest, text: string): Promise<void> {
+    const key = r.messageKey ?? (await this.store.get(r.id))?.messageKey;
+    if (key) await this.kt().chat.reply(key, { title: text, status: 'info', footer: `request ${r.id}` });
+  }
+
+  private async postProgress(key: string, p: StepProgress): Promise<void> {
+    if (p.report) await this.kt().chat.reply(key, { title: `${p.report.ok ? '✅' : '❌'} ${p.phase === 'finally' ? 'finally ' : ''}step ${p.index + 1}/${p.total} ${p.name}: ${p.report.summary}` });
+  }
+}
+
+function progressText(p: StepProgress): string {
+  const where = `${p.phase === 'finally' ? 'finally ' : ''}step ${p.index + 1}/${p.total}: ${p.name}`;
+  return p.report ? `${where} ${p.report.ok ? 'done' : 'FAILED'}` : `${where}…`;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

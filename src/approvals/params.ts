@@ -1,0 +1,64 @@
+/**
+ * Action parameters from chat: `key=value` or positional in declared order,
+ * each checked against its declared type, pattern and choices. Strings
+ * without a pattern get a conservative one: no spaces, quotes or shell and
+ * SQL metacharacters, so chat text cannot smuggle anything into a step.
+ */
+import type { ActionDefinition, SystemConfig } from '../config/index.js';
+import { UserError } from '../core/errors.js';
+import { unknownName } from '../core/suggest.js';
+
+const SAFE_STRING = /^[A-Za-z0-9._:@/+-]{1,200}$/;
+
+export function parseActionParams(action: ActionDefinition, actionName: string, sys: SystemConfig, tokens: string[]): Record<string, unknown> {
+  const declared = action.params;
+  const raw: Record<string, string> = {};
+  const positional: string[] = [];
+  for (const t of tokens) {
+    const eq = t.indexOf('=');
+    const key = eq > 0 ? t.slice(0, eq) : null;
+    if (key && declared.some((p) => p.name === key)) raw[key] = t.slice(eq + 1);
+    else if (key && /^[a-z][a-z0-9_-]*$/.test(key)) throw new UserError(`${actionName} has no parameter "${key}". Parameters: ${declared.map((p) => p.name).join(', ') || 'none'}.`, 'params.unknown');
+    else positional.push(t);
+  }
+  const free = declared.filter((p) => !(p.name in raw));
+  if (positional.length > free.length) throw new UserError(`Too many values for ${actionName}: "${positional.slice(free.length).join(' ')}". Parameters: ${declared.map((p) => p.name).join(', ') || 'none'}.`, 'params.extra');
+  positional.forEach((v, i) => (raw[free[i]!.name] = v));
+
+  const out: Record<string, unknown> = {};
+  for (const p of declared) {
+    const v = raw[p.name];
+    if (v === undefined) {
+      if (p.default !== undefined) out[p.name] = p.default;
+      else if (p.required) throw new UserError(`${actionName} needs ${p.name}${p.description ? ` (${p.description})` : ''}. Give it as ${p.name}=<value>.`, 'params.missing');
+      continue;
+    }
+    out[p.name] = coerce(p, v, sys);
+  }
+  return out;
+}
+
+function coerce(p: ActionDefinition['params'][number], v: string, sys: SystemConfig): unknown {
+  const bad = (why: string) => new UserError(`Parameter ${p.name}: ${why} (got "${v.slice(0, 80)}").`, 'params.invalid');
+  switch (p.type) {
+    case 'integer':
+      if (!/^-?\d{1,15}$/.test(v)) throw bad('expected a whole number');
+      return Number(v);
+    case 'number':
+      if (!/^-?\d{1,15}(\.\d{1,18})?$/.test(v)) throw bad('expected a number');
+      return Number(v);
+    case 'boolean':
+      if (!/^(true|false|yes|no)$/i.test(v)) throw bad('expected true or false');
+      return /^(true|yes)$/i.test(v);
+    case 'node': {
+      const names = sys.nodes.map((n) => n.name);
+      if (!names.includes(v)) throw new UserError(unknownName('node', v, names), 'unknown.node');
+      return v;
+    }
+    default:
+      if (p.choices && !p.choices.includes(v)) throw bad(`expected one of ${p.choices.join(', ')}`);
+      if (p.pattern && !new RegExp(`^(?:${p.pattern})$`).test(v)) throw bad(`must match ${p.pattern}`);
+      if (!p.pattern && !p.choices && !SAFE_STRING.test(v)) throw bad('only letters, digits and . _ : @ / + - are allowed');
+      return v;
+  }
+}

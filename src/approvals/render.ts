@@ -1,0 +1,67 @@
+/** How a request looks in chat: the one message approvers read and react to, updated as it moves. */
+import { formatDuration } from '../config/index.js';
+import type { Message, Status } from '../core/message.js';
+import type { ApprovalRequest, Vote } from './types.js';
+
+const STATE_STATUS: Record<ApprovalRequest['state'], Status> = {
+  pending: 'pending',
+  executing: 'pending',
+  succeeded: 'ok',
+  failed: 'critical',
+  rejected: 'critical',
+  expired: 'unknown',
+  cancelled: 'unknown',
+  interrupted: 'critical',
+};
+
+const STATE_TEXT: Record<ApprovalRequest['state'], string> = {
+  pending: 'Awaiting approval',
+  executing: 'Executing',
+  succeeded: 'Succeeded',
+  failed: 'Failed',
+  rejected: 'Rejected',
+  expired: 'Expired',
+  cancelled: 'Cancelled',
+  interrupted: 'Interrupted (not re-run)',
+};
+
+export interface RenderInput {
+  request: ApprovalRequest;
+  votes: Vote[];
+  approvers: string[];
+  reactions: { approve: string; reject: string };
+  progress?: string;
+  now: Date;
+}
+
+export function paramText(params: Record<string, unknown>): string {
+  const entries = Object.entries(params);
+  return entries.length ? entries.map(([k, v]) => `${k}=${String(v)}`).join(' ') : '';
+}
+
+export function renderRequest({ request: r, votes, approvers, reactions, progress, now }: RenderInput): Message {
+  const approvals = votes.filter((v) => v.vote === 'approve');
+  const rejects = votes.filter((v) => v.vote === 'reject');
+  const plan = r.plan.map((p) => `${p.phase === 'finally' ? 'finally ' : ''}${p.index + 1}. *${p.name}*: \`${p.summary}\``).join('\n');
+  const fields = [
+    { label: 'Requested by', value: r.requester, short: true },
+    { label: 'Approvals', value: `${approvals.length}/${r.approvalsNeeded}${approvals.length ? ` (${approvals.map((v) => v.person).join(', ')})` : ''}`, short: true },
+    { label: 'Who may approve', value: `${r.approverRoles.join(', ')}${approvers.length ? `: ${approvers.join(', ')}` : ''} (not ${r.requester})`, short: false },
+  ];
+  if (rejects.length) fields.push({ label: 'Rejected by', value: rejects.map((v) => v.person).join(', '), short: true });
+  if (r.reason) fields.push({ label: 'Reason', value: r.reason, short: false });
+  if (r.state === 'pending') {
+    const left = r.expiresAt.getTime() - now.getTime();
+    fields.push({ label: 'Expires', value: `${r.expiresAt.toISOString().slice(11, 16)} UTC (in ${formatDuration(Math.max(0, left))})`, short: true });
+  }
+  if (progress) fields.push({ label: 'Progress', value: progress, short: false });
+  if (r.result) fields.push({ label: 'Result', value: r.result.summary, short: false });
+  return {
+    title: `${STATE_TEXT[r.state]}: ${r.action} on ${r.system}${paramText(r.params) ? ` (${paramText(r.params)})` : ''}`,
+    status: STATE_STATUS[r.state],
+    text: `Will run:\n${plan}`,
+    fields,
+    footer: `request ${r.id}`,
+    reactions: r.state === 'pending' ? reactions : undefined,
+  };
+}

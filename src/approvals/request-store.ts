@@ -1,0 +1,163 @@
+/**
+ * SQL for approval requests and votes. State moves are conditional UPDATEs:
+ * whoever's UPDATE matches the row wins, everyone else gets zero rows.
+ */
+import type { Db, Queryable } from '../store/db.js';
+import type { ApprovalRequest, ExecutionResult, RequestState, Vote } from './types.js';
+
+interface Row {
+  id: string;
+  system: string;
+  action: string;
+  params: unknown;
+  requester: string;
+  platform: string;
+  channel: string;
+  reason: string | null;
+  state: RequestState;
+  approvals_needed: number;
+  approver_roles: unknown;
+  plan: unknown;
+  message_key: string | null;
+  created_at: string | Date;
+  expires_at: string | Date;
+  decided_at: string | Date | null;
+  executed_by: string | null;
+  finished_at: string | Date | null;
+  result: unknown;
+}
+
+const json = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
+const date = (v: string | Date | null): Date | null => (v === null ? null : new Date(v));
+
+function toRequest(r: Row): ApprovalRequest {
+  return {
+    id: r.id,
+    system: r.system,
+    action: r.action,
+    params: json(r.params),
+    requester: r.requester,
+    platform: r.platform,
+    channel: r.channel,
+    reason: r.reason,
+    state: r.state,
+    approvalsNeeded: Number(r.approvals_needed),
+    approverRoles: json(r.approver_roles),
+    plan: json(r.plan),
+    messageKey: r.message_key,
+    createdAt: new Date(r.created_at),
+    expiresAt: new Date(r.expires_at),
+    decidedAt: date(r.decided_at),
+    executedBy: r.executed_by,
+    finishedAt: date(r.finished_at),
+    result: r.result === null ? null : json<ExecutionResult>(r.result),
+  };
+}
+
+export class RequestStore {
+  constructor(private readonly db: Db) {}
+
+  async insert(r: ApprovalRequest): Promise<void> {
+    await this.db.query(
+      `INSERT INTO approval_requests (id, system, action, params, requester, platform, channel, reason, state, approvals_needed, approver_roles, plan, created_at, expires_at)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)`,
+      [r.id, r.system, r.action, JSON.stringify(r.params), r.requester, r.platform, r.channel, r.reason, r.state, r.approvalsNeeded, JSON.stringify(r.approverRoles), JSON.stringify(r.plan), r.createdAt.toISOString(), r.expiresAt.toISOString()],
+    );
+  }
+
+  async get(id: string, q: Queryable = this.db): Promise<ApprovalRequest | null> {
+    const r = await q.query<Row>(`SELECT * FROM approval_requests WHERE id = $1`, [id]);
+    return r.rows[0] ? toRequest(r.rows[0]) : null;
+  }
+
+  async byMessage(messageKey: string): Promise<ApprovalRequest | null> {
+    const r = await this.db.query<Row>(`SELECT a.* FROM approval_requests a JOIN approval_messages m ON m.request_id = a.id WHERE m.message_key = $1`, [messageKey]);
+    return r.rows[0] ? toRequest(r.rows[0]) : null;
+  }
+
+  async attachMessage(id: string, messageKey: string, primary: boolean): Promise<void> {
+    await this.db.query(`INSERT INTO approval_messages (message_key, request_id) VALUES ($1,$2) ON CONFLICT DO NOTHING`, [messageKey, id]);
+    if (primary) await this.db.query(`UPDATE approval_requests SET message_key = $2 WHERE id = $1`, [id, messageKey]);
+  }
+
+  async messages(id: string): Promise<string[]> {
+    const r = await this.db.query<{ message_key: string }>(`SELECT message_key FROM approval_messages WHERE request_id = $1 ORDER BY message_key`, [id]);
+    return r.rows.map((x) => x.message_key);
+  }
+
+  async list(states: RequestState[], limit = 50): Promise<ApprovalRequest[]> {
+    const r = await this.db.query<Row>(`SELECT * FROM approval_requests WHERE state = ANY($1) ORDER BY created_at DESC LIMIT $2`, [states, limit]);
+    return r.rows.map(toRequest);
+  }
+
+  async votes(id: string): Promise<Vote[]> {
+    const r = await this.db.query<{ person: string; vote: 'approve' | 'reject'; platform: string; account: string; at: string | Date }>(
+      `SELECT person, vote, platform, account, at FROM approval_votes WHERE request_id = $1 ORDER BY at, person`,
+      [id],
+    );
+    return r.rows.map((v) => ({ ...v, at: new Date(v.at) }));
+  }
+
+  /** Records a vote once per person; returns false if this person already had the same vote. */
+  async putVote(id: string, v: Vote): Promise<'new' | 'changed' | 'same'> {
+    const r = await this.db.query<{ inserted: boolean; prev: string | null }>(
+      `WITH prev AS (SELECT vote FROM approval_votes WHERE request_id = $1 AND person = $2)
+       INSERT INTO approval_votes (request_id, person, vote, platform, account, at) VALUES ($1,$2,$3,$4,$5,$6)
+       ON CONFLICT (request_id, person) DO UPDATE SET vote = EXCLUDED.vote, platform = EXCLUDED.platform, account = EXCLUDED.account, at = EXCLUDED.at
+       WHERE approval_votes.vote <> EXCLUDED.vote
+       RETURNING (SELECT vote FROM prev) AS prev`,
+      [id, v.person, v.vote, v.platform, v.account, v.at.toISOString()],
+    );
+    if (r.rowCount === 0) return 'same';
+    return r.rows[0]!.prev ? 'changed' : 'new';
+  }
+
+  async deleteVote(id: string, person: string, vote: string, account: string): Promise<boolean> {
+    // Only the account that placed the vote can withdraw it by un-reacting.
+    const r = await this.db.query(`DELETE FROM approval_votes WHERE request_id = $1 AND person = $2 AND vote = $3 AND account = $4`, [id, person, vote, account]);
+    return r.rowCount > 0;
+  }
+
+  /** pending -> executing, only if still pending, not expired, and enough approvals are stored. The one gate against double execution. */
+  async claimForExecution(id: string, replica: string, now: Date): Promise<ApprovalRequest | null> {
+    const r = await this.db.query<Row>(
+      `UPDATE approval_requests SET state = 'executing', decided_at = $3, executed_by = $2, heartbeat_at = $3
+       WHERE id = $1 AND state = 'pending' AND expires_at > $3
+         AND (SELECT count(*) FROM approval_votes v WHERE v.request_id = $1 AND v.vote = 'approve') >= approvals_needed
+       RETURNING *`,
+      [id, replica, now.toISOString()],
+    );
+    return r.rows[0] ? toRequest(r.rows[0]) : null;
+  }
+
+  /** Moves from one of `from` to `to`; returns the row if this call made the move. */
+  async transition(id: string, from: RequestState[], to: RequestState, now: Date, result?: ExecutionResult): Promise<ApprovalRequest | null> {
+    const r = await this.db.query<Row>(
+      `UPDATE approval_requests SET state = $3,
+         decided_at = CASE WHEN decided_at IS NULL THEN $4::timestamptz ELSE decided_at END,
+         finished_at = CASE WHEN $3 IN ('succeeded','failed','rejected','expired','cancelled','interrupted') THEN $4::timestamptz ELSE finished_at END,
+         result = COALESCE($5::jsonb, result)
+       WHERE id = $1 AND state = ANY($2) RETURNING *`,
+      [id, from, to, now.toISOString(), result ? JSON.stringify(result) : null],
+    );
+    return r.rows[0] ? toRequest(r.rows[0]) : null;
+  }
+
+  async heartbeat(id: string, now: Date): Promise<void> {
+    await this.db.query(`UPDATE approval_requests SET heartbeat_at = $2 WHERE id = $1 AND state = 'executing'`, [id, now.toISOString()]);
+  }
+
+  async expireDue(now: Date): Promise<ApprovalRequest[]> {
+    const r = await this.db.query<Row>(
+      `UPDATE approval_requests SET state = 'expired', finished_at = $1 WHERE state = 'pending' AND expires_at <= $1 RETURNING *`,
+      [now.toISOString()],
+    );
+    return r.rows.map(toRequest);
+  }
+
+  /** Executions whose replica is gone: dead local pid, or no heartbeat for `staleMs`. */
+  async executing(): Promise<Array<ApprovalRequest & { heartbeatAt: Date | null }>> {
+    const r = await this.db.query<Row & { heartbeat_at: string | Date | null }>(`SELECT * FROM approval_requests WHERE state = 'executing'`);
+    return r.rows.map((x) => ({ ...toRequest(x), heartbeatAt: date(x.heartbeat_at) }));
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * Loads a Keyturn YAML config: parses with line tracking, follows `include`,
+ * resolves `${env:...}` references and validates with zod. Every problem is
+ * reported as `file:line path: message`, all of them at once.
+ */
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { dirname, resolve, relative, basename, join } from 'node:path';
+import { SYSTEMS_DIR } from '../paths.js';
+import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import { config as configSchema, type Config } from './schema.js';
+import { resolveEnvRefs, type EnvRefError } from './env-refs.js';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadedConfig {
+  config: Config;
+  /** Absolute path of the main file. */
+  file: string;
+  files: string[];
+}
+
+interface ParsedFile {
+  file: string;
+  display: string;
+  doc: Document;
+  lines: LineCounter;
+  raw: Record<string, unknown>;
+}
+
+const MERGED_RECORDS = ['systems', 'policies', 'channels'] as const;
+
+export const BUNDLED_DEMO_CONFIG = join(SYSTEMS_DIR, 'demo.yml');
+
+/** The config file to use: KEYTURN_CONFIG, else ./keyturn.yml, else the bundled demo. */
+export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.KEYTURN_CONFIG) return resolve(env.KEYTURN_CONFIG);
+  if (existsSync('keyturn.yml')) return resolve('keyturn.yml');
+  return BUNDLED_DEMO_CONFIG;
+}
+
+export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  const problems: string[] = [];
+  const main = parseFile(resolve(path), problems);
+  if (!main) throw new ConfigError(problems);
+  const owners = new Map<string, ParsedFile>(); // "systems.x" -> file that defined it
+  const merged: Record<string, unknown> = { ...main.raw };
+  for (const key of MERGED_RECORDS) for (const k of Object.keys(asRecord(main.raw[key]))) owners.set(`${key}.${k}`, main);
+  const files = [main.file];
+
+  const includes = Array.isArray(main.raw.include) ? main.raw.include : [];
+  for (const [i, pattern] of includes.entries()) {
+    if (typeof pattern !== 'string') continue;
+    const paths = expand(dirname(main.file), pattern);
+    if (paths.length === 0) problems.push(`${where(main, ['include', i])} include: no file matches "${pattern}"`);
+    for (const p of paths) {
+      const inc = parseFile(p, problems);
+      if (!inc) continue;
+      files.push(inc.file);
+      for (const key of MERGED_RECORDS) {
+        const target = { ...asRecord(merged[key]) };
+        for (const [k, v] of Object.entries(asRecord(inc.raw[key]))) {
+          if (k in target) {
+            problems.push(`${where(inc, [key, k])} ${key}.${k}: already defined in ${owners.get(`${key}.${k}`)?.display}`);
+            continue;
+          }
+          target[k] = v;
+          owners.set(`${key}.${k}`, inc);
+        }
+        merged[key] = target;
+      }
+      if (Array.isArray(inc.raw.roles)) merged.roles = [...new Set([...(asArray(merged.roles) ?? []), ...inc.raw.roles])];
+    }
+  }
+
+  const envErrors: EnvRefError[] = [];
+  const resolved = resolveEnvRefs(merged, env, envErrors);
+  for (const e of envErrors) problems.push(`${locate(main, owners, e.path)} ${formatPath(e.path)}: ${e.message}`);
+
+  const result = configSchema.safeParse(resolved);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const p = issue.path as (string | number)[];
+      problems.push(`${locate(main, owners, p)} ${formatPath(p) || '(top level)'}: ${issue.message}`);
+    }
+  }
+  if (problems.length > 0 || !result.success) throw new ConfigError(problems);
+  return { config: result.data, file: main.file, files };
+}
+
+function parseFile(file: string, problems: string[]): ParsedFile | null {
+  const display = relative(process.cwd(), file) || basename(file);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    problems.push(`${display}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    return null;
+  }
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    for (const e of doc.errors) problems.push(`${display}:${lines.linePos(e.pos[0]).line} YAML: ${e.message.split('\n')[0]}`);
+    return null;
+  }
+  const raw = doc.toJS() ?? {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    problems.push(`${display}:1 (top level): expected a mapping of settings`);
+    return null;
+  }
+  return { file, display, doc, lines, raw };
+}
+
+/** Picks the file that owns a path (included packs own their systems) and finds the line. */
+function locate(main: ParsedFile, owners: Map<string, ParsedFile>, path: (string | number)[]): string {
+  const owner = path.length >= 2 ? owners.get(`${path[0]}.${path[1]}`) : undefined;
+  return where(owner ?? main, path);
+}
+
+function where(f: ParsedFile, path: (string | number)[]): string {
+  // Walk up until a node exists: a missing key is reported at its parent.
+  for (let n = path.length; n >= 0; n--) {
+    const node = f.doc.getIn(path.slice(0, n), true);
+    if (isNode(node) && node.range) return `${f.display}:${f.lines.linePos(node.range[0]).line}`;
+  }
+  return `${f.display}:1`;
+}
+
+export function formatPath(path: (string | number | symbol)[]): string {
+  return path
+    .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
+    .join('');
+}
+
+function expand(dir: string, pattern: string): string[] {
+  const full = resolve(dir, pattern);
+  if (!pattern.includes('*')) return existsSync(full) ? [full] : [];
+  const folder = dirname(full);
+  const re = new RegExp('^' + basename(full).replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*') + '$');
+  if (!existsSync(folder)) return [];
+  return readdirSync(folder).filter((f) => re.test(f)).sort().map((f) => join(folder, f));
+}
+
+function asRecord(v: unknown): Record<string, unknown> {
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+function asArray(v: unknown): unknown[] | undefined {
+  return Array.isArray(v) ? v : undefined;
+}

@@ -1,0 +1,55 @@
+/** Action step definitions. One executor per kind (src/executors, src/runbooks). */
+import { z } from 'zod';
+import { duration } from './duration.js';
+
+const stepBase = {
+  name: z.string().optional(),
+  /** Skip this step on `--dry-run`-only kinds; informational. */
+  description: z.string().optional(),
+};
+
+export const httpStep = z.object({
+  ...stepBase,
+  kind: z.literal('http'),
+  method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('POST'),
+  url: z.string().min(1),
+  headers: z.record(z.string(), z.string()).default({}),
+  body: z.unknown().optional(),
+  timeout: duration.default(10_000),
+  expect: z
+    .object({
+      status: z.union([z.number().int(), z.array(z.number().int())]).optional(),
+      /** Dotted path into the JSON response and the value it must equal. */
+      field: z.string().optional(),
+      equals: z.unknown().optional(),
+    })
+    .default({}),
+});
+
+export const waitStep = z.object({ ...stepBase, kind: z.literal('wait'), duration });
+
+export const verifyStep = z.object({
+  ...stepBase,
+  kind: z.literal('verify'),
+  /** `health` (the system's node fan-out) or a check name of this system. */
+  check: z.string().min(1),
+  /** Status that counts as passing. */
+  until: z.enum(['ok', 'warn']).default('ok'),
+  timeout: duration.default(60_000),
+  interval: duration.default(2_000),
+});
+
+export const confirmCheckStep = z.object({
+  ...stepBase,
+  kind: z.literal('confirm-check'),
+  check: z.string().min(1),
+  /** Stop the action if the check is at or worse than this. */
+  stopOn: z.enum(['warn', 'critical']).default('critical'),
+});
+
+export const stepDefinition = z.discriminatedUnion('kind', [httpStep, waitStep, verifyStep, confirmCheckStep]);
+export type StepDefinition = z.infer<typeof stepDefinition>;
+export type HttpStep = z.infer<typeof httpStep>;
+export type WaitStep = z.infer<typeof waitStep>;
+export type VerifyStep = z.infer<typeof verifyStep>;
+export type ConfirmCheckStep = z.infer<typeof confirmCheckStep>;

@@ -1,0 +1,59 @@
+/**
+ * A command is a small default export in commands/: name, description,
+ * zod-typed arguments and flags, who may run it, and a handler that gets a
+ * platform-neutral context and returns platform-neutral messages.
+ */
+import type { z } from 'zod';
+import type { Shape } from './args.js';
+import type { Message } from './message.js';
+import type { ChannelTarget, Platform } from './chat.js';
+import type { Person } from '../config/index.js';
+import type { Logger } from './logger.js';
+import type { Keyturn } from './keyturn.js';
+
+export interface CommandContext {
+  invocationId: string;
+  /** e.g. "/unban mpc-wallet node-3", for audit and messages. */
+  commandLine: string;
+  platform: Platform;
+  channel: ChannelTarget;
+  /** The platform account that ran it. */
+  account: string;
+  /** The person behind the account; null for accounts not in the config. */
+  person: Person | null;
+  /** Name to show and audit: the person's name, else the platform account. */
+  actor: string;
+  kt: Keyturn;
+  log: Logger;
+}
+
+export type Reply = Message | Message[] | void;
+
+type Input<A extends Shape, F extends Shape> = z.infer<z.ZodObject<A>> & z.infer<z.ZodObject<F>>;
+
+export interface SubcommandDef<A extends Shape = Shape, F extends Shape = Shape> {
+  description: string;
+  args?: A;
+  flags?: F;
+  /** Roles allowed to run it; absent: anyone (subject to `readOnly`). */
+  roles?: string[];
+  /** Read-only commands may be run by people not in the config when settings allow. Default true. */
+  readOnly?: boolean;
+  examples?: string[];
+  run(ctx: CommandContext, input: Input<A, F>): Promise<Reply>;
+}
+
+export interface CommandDef<A extends Shape = Shape, F extends Shape = Shape> extends Omit<SubcommandDef<A, F>, 'run'> {
+  name: string;
+  /** Root handler; absent when only subcommands exist. */
+  run?: SubcommandDef<A, F>['run'];
+  subcommands?: Record<string, SubcommandDef<any, any>>;
+}
+
+export function defineCommand<A extends Shape = {}, F extends Shape = {}>(def: CommandDef<A, F>): CommandDef<A, F> {
+  return def;
+}
+
+export function defineSubcommand<A extends Shape = {}, F extends Shape = {}>(def: SubcommandDef<A, F>): SubcommandDef<A, F> {
+  return def;
+}

@@ -1,0 +1,120 @@
+/**
+ * adapter -> dispatcher -> command. Resolves the person, applies the
+ * preconditions, parses arguments, runs the handler, sends its messages and
+ * audits the invocation whatever the outcome. Knows no platform.
+ */
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from './args.js';
+import type { CommandContext, CommandDef, SubcommandDef } from './command.js';
+import type { Keyturn } from './keyturn.js';
+import type { Message } from './message.js';
+import type { Platform } from './chat.js';
+import { isUserError, UserError } from './errors.js';
+import { allowedChannel, firstDenial, hasRoles, knownPersonForChanges, rateLimiter, type Precondition } from './preconditions.js';
+import { maskSecrets } from './secrets.js';
+
+export interface Invocation {
+  platform: Platform;
+  channel: string;
+  account: string;
+  /** Command name as typed, with or without the slash and prefix. */
+  command: string;
+  text: string;
+  /** Shows a message to the caller only (usage, errors, denials). */
+  respondEphemeral(message: Message): Promise<void>;
+}
+
+export type Outcome = 'ok' | 'denied' | 'user-error' | 'error' | 'unknown-command';
+
+export interface DispatchResult {
+  outcome: Outcome;
+  invocationId: string;
+  /** Keys of public messages posted to the channel. */
+  posted: string[];
+}
+
+export class Dispatcher {
+  private readonly gates: Precondition[];
+
+  constructor(private readonly kt: Keyturn) {
+    this.gates = [allowedChannel, rateLimiter(), knownPersonForChanges, hasRoles];
+  }
+
+  async dispatch(inv: Invocation): Promise<DispatchResult> {
+    const invocationId = randomUUID().slice(0, 8);
+    const { kt } = this;
+    const person = kt.people.byAccount(inv.platform, inv.account);
+    const actor = person?.name ?? `${inv.platform}:${inv.account}`;
+    const def = kt.registry.get(inv.command);
+    const commandLine = maskSecrets(`${kt.registry.slash(def?.name ?? inv.command.replace(/^\//, ''))} ${inv.text}`.trim());
+    const log = kt.log.child({ invocationId, command: def?.name ?? inv.command, platform: inv.platform, person: actor });
+    const audit = (outcome: string, detail: Record<string, unknown> = {}) =>
+      kt.audit.append({ actor, platform: inv.platform, kind: 'command', subject: commandLine, outcome, detail: { invocationId, channel: inv.channel, ...detail } });
+
+    if (!def) {
+      const guess = kt.registry.suggest(inv.command);
+      await inv.respondEphemeral({ title: `Unknown command ${inv.command}`, status: 'warn', text: `${guess ? `Did you mean ${kt.registry.slash(guess)}? ` : ''}Type ${kt.registry.slash('help')} for the list.` });
+      return { outcome: 'unknown-command', invocationId, posted: [] };
+    }
+
+    let sub: SubcommandDef = def as SubcommandDef;
+    let text = inv.text;
+    let usage = kt.registry.usage(def);
+    try {
+      ({ sub, text, usage } = this.pickSubcommand(def, inv.text));
+    } catch (err) {
+      await inv.respondEphemeral({ title: `${kt.registry.slash(def.name)}: ${(err as Error).message}`, status: 'warn', text: `Usage:\n${usage}` });
+      await audit('user-error', { error: (err as Error).message });
+      return { outcome: 'user-error', invocationId, posted: [] };
+    }
+
+    const denial = firstDenial(this.gates, { config: kt.config, people: kt.people, person, account: inv.account, channel: inv.channel, command: sub, slash: kt.registry.slash(def.name) });
+    if (denial) {
+      log.info({ denial: denial.id }, 'command denied');
+      await inv.respondEphemeral({ title: 'Not allowed', status: 'critical', text: denial.message, footer: `invocation ${invocationId}` });
+      await audit('denied', { reason: denial.id, message: denial.message });
+      return { outcome: 'denied', invocationId, posted: [] };
+    }
+
+    const ctx: CommandContext = { invocationId, commandLine, platform: inv.platform, channel: { platform: inv.platform, channel: inv.channel }, account: inv.account, person, actor, kt, log };
+    try {
+      const parsed = parseArgs(text, sub.args ?? {}, sub.flags ?? {}, usage);
+      const reply = await sub.run(ctx, { ...parsed.args, ...parsed.flags } as never);
+      const messages = reply ? (Array.isArray(reply) ? reply : [reply]) : [];
+      const posted: string[] = [];
+      for (const m of messages) {
+        if (m.ephemeral) await inv.respondEphemeral(m);
+        else posted.push(await kt.chat.post(ctx.channel, { ...m, footer: `${m.footer ? m.footer + ' · ' : ''}${actor} · ${commandLine}` }));
+      }
+      await audit('ok');
+      return { outcome: 'ok', invocationId, posted };
+    } catch (err) {
+      if (isUserError(err)) {
+        await inv.respondEphemeral({ title: firstLine(err.message), status: 'warn', text: restLines(err.message), footer: `invocation ${invocationId}` });
+        await audit('user-error', { code: err.code, error: err.message });
+        return { outcome: 'user-error', invocationId, posted: [] };
+      }
+      log.error({ err }, 'command failed');
+      await inv.respondEphemeral({ title: `Something went wrong running ${kt.registry.slash(def.name)}`, status: 'critical', text: `This is a bug, not something you did. Reference: ${invocationId} (the details are in Keyturn's log).` });
+      await audit('error', { error: maskSecrets((err as Error).message ?? String(err)) });
+      return { outcome: 'error', invocationId, posted: [] };
+    }
+  }
+
+  private pickSubcommand(def: CommandDef, text: string): { sub: SubcommandDef; text: string; usage: string } {
+    const subs = def.subcommands ?? {};
+    const [first = '', ...rest] = text.trim().split(/\s+/);
+    if (first in subs) return { sub: subs[first]!, text: text.trim().slice(first.length).trim(), usage: this.kt.registry.usage(def, first) };
+    if (def.run) return { sub: def as SubcommandDef, text, usage: this.kt.registry.usage(def) };
+    const names = Object.keys(subs);
+    throw new UserError(first ? `unknown subcommand "${first}"${rest.length >= 0 ? `; choose one of: ${names.join(', ')}` : ''}` : `choose one of: ${names.join(', ')}`);
+  }
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0]!;
+}
+function restLines(s: string): string | undefined {
+  const r = s.split('\n').slice(1).join('\n');
+  return r || undefined;
+}

@@ -1,0 +1,190 @@
+/**
+ * Delivers outbox rows for one platform, strictly in order, one at a time.
+ * One replica at a time holds a lease per platform; a crashed holder's lease
+ * runs out and another replica carries on. A failed delivery is retried with
+ * backoff (or the platform's Retry-After) and blocks the rows behind it, so
+ * per-thread order holds and nothing is dropped.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../store/db.js';
+import type { Chat, OutboxPayload, Platform } from './chat.js';
+import type { Message } from './message.js';
+import type { Logger } from './logger.js';
+
+export interface Deliverer {
+  readonly platform: Platform;
+  /** Posts a new message; returns the platform's id for it. */
+  post(p: { channel: string; threadPlatformId: string | null; message: Message }): Promise<string>;
+  update(p: { channel: string; platformId: string; message: Message }): Promise<void>;
+}
+
+/** Thrown by deliverers: `retryAfterMs` from a 429, `permanent` for errors a retry cannot fix. */
+export class DeliveryError extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+    readonly permanent = false,
+  ) {
+    super(message);
+  }
+}
+
+const LEASE_MS = 30_000;
+const MAX_BACKOFF_MS = 60_000;
+const MAX_ATTEMPTS_PERMANENT = 5;
+
+interface Row {
+  id: number;
+  op: 'post' | 'update';
+  message_key: string;
+  payload: OutboxPayload | string;
+  attempts: number;
+  next_attempt_at: Date | string;
+}
+
+export class OutboxDrain {
+  private readonly holder = randomUUID();
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<unknown> | null = null;
+  private stopped = false;
+  private wake = () => this.kick();
+  /** Counters for /metrics and tests. */
+  readonly stats = { delivered: 0, retries: 0, failed: 0, superseded: 0 };
+
+  constructor(
+    private readonly db: Db,
+    private readonly chat: Chat,
+    private readonly deliverer: Deliverer,
+    private readonly log: Logger,
+    private readonly pollMs = 1000,
+  ) {}
+
+  start(): void {
+    this.chat.on('enqueued', this.wake);
+    this.schedule(0);
+  }
+
+  async stop(flushMs = 0): Promise<void> {
+    if (flushMs > 0) await this.drainUntilEmpty(flushMs).catch(() => {});
+    this.stopped = true;
+    this.chat.off('enqueued', this.wake);
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+    await this.db.query(`DELETE FROM outbox_leases WHERE platform = $1 AND holder = $2`, [this.deliverer.platform, this.holder]).catch(() => {});
+  }
+
+  /** Delivers everything due now; resolves when the queue is empty or blocked by a retry. */
+  async drainNow(): Promise<void> {
+    if (this.running) await this.running;
+    this.running = this.drain().then(() => undefined).finally(() => (this.running = null));
+    await this.running;
+  }
+
+  /** Keeps draining (waiting out retries) until the queue is empty or the time is up. */
+  async drainUntilEmpty(timeoutMs: number): Promise<boolean> {
+    const end = Date.now() + timeoutMs;
+    while (Date.now() < end) {
+      await this.drainNow();
+      if ((await this.depth()) === 0) return true;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return false;
+  }
+
+  async depth(): Promise<number> {
+    const r = await this.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM outbox WHERE platform = $1 AND state = 'pending'`, [this.deliverer.platform]);
+    return Number(r.rows[0]?.n ?? 0);
+  }
+
+  private kick(): void {
+    if (!this.stopped && !this.running) this.schedule(0);
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (this.running) return this.schedule(50);
+      let next: number | null = null;
+      this.running = this.drain()
+        .then((due) => void (next = due))
+        .catch((err) => this.log.error({ err }, 'outbox drain failed'))
+        .finally(() => {
+          this.running = null;
+          this.schedule(Math.min(next ?? this.pollMs, this.pollMs));
+        });
+    }, ms);
+    this.timer.unref();
+  }
+
+  private async takeLease(): Promise<boolean> {
+    const r = await this.db.query(
+      `INSERT INTO outbox_leases (platform, holder, expires_at) VALUES ($1, $2, now() + $3 * interval '1 millisecond')
+       ON CONFLICT (platform) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
+       WHERE outbox_leases.holder = EXCLUDED.holder OR outbox_leases.expires_at < now()
+       RETURNING holder`,
+      [this.deliverer.platform, this.holder, LEASE_MS],
+    );
+    return r.rowCount > 0;
+  }
+
+  /** Returns ms until the head row is due when blocked by a retry, else null. */
+  private async drain(): Promise<number | null> {
+    if (!(await this.takeLease())) return null;
+    for (let n = 0; !this.stopped; n++) {
+      if (n % 50 === 49 && !(await this.takeLease())) return null;
+      const r = await this.db.query<Row>(
+        `SELECT id, op, message_key, payload, attempts, next_attempt_at FROM outbox WHERE platform = $1 AND state = 'pending' ORDER BY id LIMIT 1`,
+        [this.deliverer.platform],
+      );
+      const row = r.rows[0];
+      if (!row) return null;
+      const due = new Date(row.next_attempt_at).getTime() - Date.now();
+      if (due > 0) return due;
+      await this.deliver(row);
+    }
+    return null;
+  }
+
+  private async deliver(row: Row): Promise<void> {
+    const p: OutboxPayload = typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload;
+    try {
+      if (row.op === 'update') {
+        // Only the newest pending edit of a message matters: skip older ones (alert storms edit a root many times).
+        const newer = await this.db.query(`SELECT 1 FROM outbox WHERE message_key = $1 AND op = 'update' AND state = 'pending' AND id > $2 LIMIT 1`, [row.message_key, row.id]);
+        if (newer.rowCount > 0) {
+          await this.mark(row.id, 'superseded');
+          this.stats.superseded++;
+          return;
+        }
+        const ref = await this.chat.get(row.message_key);
+        if (!ref?.platformId) throw new DeliveryError(`message ${row.message_key} has no platform id yet`, undefined, true);
+        await this.deliverer.update({ channel: p.channel, platformId: ref.platformId, message: p.message });
+      } else {
+        const thread = p.threadKey ? await this.chat.get(p.threadKey) : null;
+        const id = await this.deliverer.post({ channel: p.channel, threadPlatformId: thread?.platformId ?? null, message: p.message });
+        await this.chat.setPlatformId(row.message_key, id);
+      }
+      await this.mark(row.id, 'sent');
+      this.stats.delivered++;
+    } catch (err) {
+      const e = err instanceof DeliveryError ? err : new DeliveryError(err instanceof Error ? err.message : String(err));
+      const attempts = row.attempts + 1;
+      if (e.permanent && attempts >= MAX_ATTEMPTS_PERMANENT) {
+        this.stats.failed++;
+        this.log.error({ outboxId: row.id, err: e.message }, 'outbox message failed permanently');
+        await this.db.query(`UPDATE outbox SET state = 'failed', attempts = $2, last_error = $3 WHERE id = $1`, [row.id, attempts, e.message]);
+        return;
+      }
+      this.stats.retries++;
+      const wait = e.retryAfterMs ?? Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(attempts, 8));
+      this.log.warn({ outboxId: row.id, attempts, waitMs: wait, err: e.message }, 'chat delivery failed; will retry');
+      await this.db.query(`UPDATE outbox SET attempts = $2, last_error = $3, next_attempt_at = now() + $4 * interval '1 millisecond' WHERE id = $1`, [row.id, attempts, e.message, wait]);
+    }
+  }
+
+  private async mark(id: number, state: string): Promise<void> {
+    await this.db.query(`UPDATE outbox SET state = $2, sent_at = now() WHERE id = $1`, [id, state]);
+  }
+}

@@ -1,0 +1,17 @@
+/** Files shipped with the package (the demo config, system packs), found from the package root in both tsx and dist runs. */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+function findRoot(from: string): string {
+  let dir = from;
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) return from;
+    dir = up;
+  }
+  return dir;
+}
+
+export const PACKAGE_ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));
+export const SYSTEMS_DIR = join(PACKAGE_ROOT, 'systems');

@@ -1,0 +1,119 @@
+/**
+ * The step engine: runs an action's steps in order, stops at the first
+ * failure, then always runs the `finally` steps (resume writes after a
+ * backup even when the backup failed). Every step result is audited.
+ */
+import type { ActionDefinition, StepDefinition, SystemConfig } from '../config/index.js';
+import type { Keyturn } from '../core/keyturn.js';
+import { UserError } from '../core/errors.js';
+import { maskSecrets } from '../core/secrets.js';
+import type { ExecutionResult, PlanStep, StepReport } from '../approvals/types.js';
+import { stepExecutor, type StepContext } from './step-kinds.js';
+import './builtin-steps.js';
+
+export interface ActionTarget {
+  systemName: string;
+  actionName: string;
+  params: Record<string, unknown>;
+  requestId: string | null;
+  actor: string;
+}
+
+export interface StepProgress {
+  phase: 'steps' | 'finally';
+  index: number;
+  total: number;
+  name: string;
+  report?: StepReport;
+}
+
+export function stepName(s: StepDefinition, i: number): string {
+  return s.name ?? `${s.kind} #${i + 1}`;
+}
+
+function context(kt: Keyturn, sys: SystemConfig, t: ActionTarget): StepContext {
+  const nodeParam = Object.values(t.params).find((v) => typeof v === 'string' && sys.nodes.some((n) => n.name === v));
+  const node = sys.nodes.find((n) => n.name === nodeParam);
+  return {
+    kt,
+    systemName: t.systemName,
+    sys,
+    params: t.params,
+    vars: { params: t.params, system: t.systemName, node: node ?? {}, requestId: t.requestId ?? '' },
+    requestId: t.requestId,
+    log: kt.log.child({ system: t.systemName, action: t.actionName, requestId: t.requestId }),
+  };
+}
+
+export function actionOf(kt: Keyturn, systemName: string, actionName: string): { sys: SystemConfig; action: ActionDefinition } {
+  const sys = kt.checks.system(systemName);
+  const action = sys.actions[actionName];
+  if (!action) throw new Error(`system ${systemName} has no action ${actionName}`);
+  return { sys, action };
+}
+
+/** The dry run: what each step will do, exactly, secrets masked. Refuses (UserError) when a step cannot be prepared. */
+export async function planAction(kt: Keyturn, t: ActionTarget): Promise<PlanStep[]> {
+  const { sys, action } = actionOf(kt, t.systemName, t.actionName);
+  const ctx = context(kt, sys, t);
+  const plan: PlanStep[] = [];
+  for (const [phase, steps] of [['steps', action.steps], ['finally', action.finally]] as const) {
+    for (const [i, s] of steps.entries()) {
+      try {
+        plan.push({ phase, index: i, kind: s.kind, name: stepName(s, i), summary: maskSecrets(await stepExecutor(s.kind).plan(s, ctx)) });
+      } catch (err) {
+        const msg = maskSecrets((err as Error).message);
+        throw new UserError(`Cannot prepare ${phase === 'finally' ? 'finally ' : ''}step ${i + 1} (${stepName(s, i)}) of ${t.actionName}: ${msg}`, 'plan.refused');
+      }
+    }
+  }
+  return plan;
+}
+
+export async function runAction(kt: Keyturn, t: ActionTarget, onProgress: (p: StepProgress) => Promise<void> = async () => {}): Promise<ExecutionResult> {
+  const { sys, action } = actionOf(kt, t.systemName, t.actionName);
+  const ctx = context(kt, sys, t);
+  const reports: StepReport[] = [];
+  let failure: StepReport | null = null;
+
+  const runPhase = async (phase: 'steps' | 'finally', steps: StepDefinition[]) => {
+    for (const [i, s] of steps.entries()) {
+      if (phase === 'steps' && failure) break;
+      const name = stepName(s, i);
+      await onProgress({ phase, index: i, total: steps.length, name });
+      const started = performance.now();
+      let report: StepReport;
+      try {
+        const out = await stepExecutor(s.kind).run(s, ctx);
+        report = { phase, index: i, name, ok: out.ok, summary: maskSecrets(out.summary), ms: Math.round(performance.now() - started) };
+        await audit(kt, t, report, out.detail);
+      } catch (err) {
+        report = { phase, index: i, name, ok: false, summary: maskSecrets((err as Error).message ?? String(err)), ms: Math.round(performance.now() - started) };
+        await audit(kt, t, report);
+      }
+      reports.push(report);
+      await onProgress({ phase, index: i, total: steps.length, name, report });
+      if (!report.ok && !failure) failure = report;
+    }
+  };
+
+  await runPhase('steps', action.steps);
+  await runPhase('finally', action.finally);
+  const f = failure as StepReport | null;
+  const total = action.steps.length;
+  const summary = f
+    ? `failed at ${f.phase === 'finally' ? 'finally ' : ''}step ${f.index + 1}/${f.phase === 'finally' ? action.finally.length : total} (${f.name}): ${f.summary}`
+    : `all ${total} step(s)${action.finally.length ? ` and ${action.finally.length} finally step(s)` : ''} succeeded`;
+  return { ok: !f, summary, steps: reports };
+}
+
+async function audit(kt: Keyturn, t: ActionTarget, r: StepReport, detail: Record<string, unknown> = {}): Promise<void> {
+  await kt.audit.append({
+    actor: t.actor,
+    platform: 'keyturn',
+    kind: 'step',
+    subject: `${t.systemName}/${t.actionName}${t.requestId ? ` ${t.requestId}` : ''} ${r.phase === 'finally' ? 'finally ' : ''}step ${r.index + 1} ${r.name}`,
+    outcome: r.ok ? 'ok' : 'failed',
+    detail: { summary: r.summary, ms: r.ms, ...detail },
+  });
+}

@@ -1,0 +1,73 @@
+/**
+ * Starts a whole Keyturn: config (with the demo fleet when the bundled demo
+ * config is used), core, HTTP server, and the adapters whose credentials are
+ * set (console when there are none). Stops it cleanly on SIGTERM.
+ */
+import type { Readable, Writable } from 'node:stream';
+import { loadConfig, defaultConfigPath, BUNDLED_DEMO_CONFIG } from './config/index.js';
+import { createCore, type Core } from './app.js';
+import { createLogger, type Logger } from './core/logger.js';
+import { HttpServer } from './server/http-server.js';
+import { registerHealthRoutes, type ComponentStatus } from './server/health-routes.js';
+import { ConsoleAdapter } from '../adapters/console/console-adapter.js';
+import { startDemo, type Demo } from './demo.js';
+
+export interface RuntimeOptions {
+  env?: NodeJS.ProcessEnv;
+  configPath?: string;
+  input?: Readable;
+  output?: Writable;
+  log?: Logger;
+}
+
+export interface Runtime {
+  core: Core;
+  server: HttpServer;
+  demo: Demo | null;
+  console: ConsoleAdapter | null;
+  /** Resolves when the console input ends (console mode) — never in server modes. */
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
+  const env = opts.env ?? process.env;
+  const configPath = opts.configPath ?? defaultConfigPath(env);
+  const consoleMode = !env.SLACK_BOT_TOKEN && !env.DISCORD_TOKEN;
+  const log = opts.log ?? createLogger({ level: env.LOG_LEVEL ?? (consoleMode ? 'warn' : 'info') });
+  const demo = configPath === BUNDLED_DEMO_CONFIG || env.KEYTURN_DEMO === '1' ? await startDemo(env) : null;
+  const { config } = loadConfig(configPath, env);
+  const core = await createCore({ config, env, log });
+  const components: ComponentStatus[] = [];
+
+  const server = new HttpServer(log.child({ component: 'http' }));
+  registerHealthRoutes(server, core.kt, () => components);
+  const port = Number(env.PORT ?? 3000);
+  try {
+    await server.listen(port);
+  } catch (err) {
+    if (!consoleMode) throw new Error(`cannot listen on port ${port}: ${(err as Error).message}. Set PORT to a free port.`);
+    // Locally the console still works without the HTTP routes; say so instead of failing.
+    (opts.output ?? process.stdout).write(`note: HTTP server not started (port ${port}: ${(err as NodeJS.ErrnoException).code}); set PORT to try alerts locally.\n`);
+  }
+
+  let consoleAdapter: ConsoleAdapter | null = null;
+  let done: Promise<void> = new Promise(() => {});
+  if (consoleMode) {
+    consoleAdapter = new ConsoleAdapter(core, { input: opts.input ?? process.stdin, output: opts.output ?? process.stdout, extra: demo?.consoleCommands });
+    components.push({ name: 'console', ok: true });
+    consoleAdapter.start();
+    done = consoleAdapter.run();
+  }
+  core.kt.approvals.start();
+
+  let stopping: Promise<void> | null = null;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await consoleAdapter?.stop();
+      await server.close();
+      await core.close();
+      await demo?.close();
+    })());
+  return { core, server, demo, console: consoleAdapter, done, stop };
+}

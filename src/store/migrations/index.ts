@@ -1,0 +1,11 @@
+/** Versioned migrations, applied in order at start. Append new files; never edit an applied one. */
+import core from './001-core.js';
+import approvals from './002-approvals.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: Migration[] = [core, approvals];

@@ -1,0 +1,81 @@
+/**
+ * Embedded PGlite: one connection, one process. A lock file refuses a data
+ * dir that another live process holds, since two processes on one dir lose
+ * updates (WIRE-NOTES).
+ */
+import { mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import type { Db, Queryable, QueryResult } from './db.js';
+
+export class PgliteDb implements Db {
+  readonly kind = 'pglite' as const;
+  private constructor(
+    private readonly pg: PGlite,
+    private readonly lockFile: string | null,
+  ) {}
+
+  /** `dir` null means in memory (tests). */
+  static async open(dir: string | null): Promise<PgliteDb> {
+    if (dir === null) return new PgliteDb(await PGlite.create(), null);
+    mkdirSync(dir, { recursive: true });
+    const lockFile = join(dir, 'keyturn.lock');
+    takeLock(lockFile, dir);
+    try {
+      return new PgliteDb(await PGlite.create(join(dir, 'pgdata')), lockFile);
+    } catch (err) {
+      rmSync(lockFile, { force: true });
+      throw err;
+    }
+  }
+
+  async query<T>(sql: string, params: unknown[] = []): Promise<QueryResult<T>> {
+    const r = await this.pg.query<T>(sql, params);
+    return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+  }
+
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.pg.transaction(async (t) =>
+      fn({
+        query: async <R>(sql: string, params: unknown[] = []) => {
+          const r = await t.query<R>(sql, params);
+          return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+        },
+      }),
+    );
+  }
+
+  async ping(): Promise<void> {
+    await this.pg.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    await this.pg.close();
+    if (this.lockFile) rmSync(this.lockFile, { force: true });
+  }
+}
+
+function takeLock(lockFile: string, dir: string): void {
+  let holder: number | undefined;
+  try {
+    holder = Number(readFileSync(lockFile, 'utf8').trim());
+  } catch {
+    /* no lock yet */
+  }
+  if (holder && holder !== process.pid && isAlive(holder)) {
+    throw new Error(
+      `data directory ${dir} is in use by process ${holder}. The embedded store serves one process; ` +
+        'stop that one, set KEYTURN_DATA_DIR to another directory, or set DATABASE_URL to share a Postgres between replicas.',
+    );
+  }
+  writeFileSync(lockFile, String(process.pid));
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,50 @@
+import pg from 'pg';
+import type { Db, Queryable, QueryResult } from './db.js';
+
+// int8 (bigserial ids, counts) as JS numbers: ids here stay far below 2^53.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+export class PostgresDb implements Db {
+  readonly kind = 'postgres' as const;
+  private readonly pool: pg.Pool;
+
+  constructor(url: string, max = 10) {
+    this.pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5000 });
+    // An idle client that loses its server must not crash the process; the next query reports it.
+    this.pool.on('error', () => {});
+  }
+
+  async query<T>(sql: string, params: unknown[] = []): Promise<QueryResult<T>> {
+    const r = await this.pool.query(sql, params);
+    return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
+  }
+
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const tx: Queryable = {
+        query: async <R>(sql: string, params: unknown[] = []) => {
+          const r = await client.query(sql, params);
+          return { rows: r.rows as R[], rowCount: r.rowCount ?? 0 };
+        },
+      };
+      const out = await fn(tx);
+      await client.query('COMMIT');
+      return out;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
