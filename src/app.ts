@@ -15,6 +15,7 @@ import { Dispatcher } from './core/dispatcher.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { systemClock, type Clock, type Keyturn } from './core/keyturn.js';
 import { Approvals } from './approvals/approvals.js';
+import { Channels } from './core/channels.js';
 
 export interface CoreOptions {
   config: Config;
@@ -52,6 +53,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     chat: new Chat(db),
     checks: new CheckRunner(() => kt.config),
     people: new People(() => kt.config),
+    channels: new Channels(() => kt.config),
   });
   kt.approvals = new Approvals(() => kt, { staleExecutionMs: opts.staleExecutionMs });
   const dispatcher = new Dispatcher(kt);

@@ -124,6 +124,7 @@ export class ConsoleAdapter implements Deliverer {
   }
 
   start(): void {
+    this.core.kt.channels.activate('console');
     this.drain.start();
   }
 

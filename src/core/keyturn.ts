@@ -11,6 +11,7 @@ import type { People } from './people.js';
 import type { CommandRegistry } from './registry.js';
 import type { Logger } from './logger.js';
 import type { Approvals } from '../approvals/approvals.js';
+import type { Channels } from './channels.js';
 
 export interface Clock {
   now(): Date;
@@ -27,6 +28,8 @@ export interface Keyturn {
   people: People;
   registry: CommandRegistry;
   approvals: Approvals;
+  /** Named channels on the platforms that are running. */
+  channels: Channels;
   log: Logger;
   clock: Clock;
 }

@@ -21,7 +21,7 @@ import type {
 
 export type * from './types.js';
 export type { ComponentInput, InteractionInput, OptionValue, ReactionInput } from './payloads.js';
-export { DEFAULT_IDS } from './state.js';
+export { DEFAULT_IDS } from './defaults.js';
 
 export interface FakeDiscord {
   /** `http://127.0.0.1:PORT/api`: pass as discord.js `rest: { api }`. */
