@@ -10,6 +10,8 @@ import { createLogger, type Logger } from './core/logger.js';
 import { HttpServer } from './server/http-server.js';
 import { registerHealthRoutes, type ComponentStatus } from './server/health-routes.js';
 import { ConsoleAdapter } from '../adapters/console/console-adapter.js';
+import { SlackAdapter } from '../adapters/slack/slack-adapter.js';
+import { slackRequested } from '../adapters/slack/slack-env.js';
 import { startDemo, type Demo } from './demo.js';
 
 export interface RuntimeOptions {
@@ -25,6 +27,7 @@ export interface Runtime {
   server: HttpServer;
   demo: Demo | null;
   console: ConsoleAdapter | null;
+  slack: SlackAdapter | null;
   /** Resolves when the console input ends (console mode) — never in server modes. */
   done: Promise<void>;
   stop(): Promise<void>;
@@ -51,6 +54,18 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
     (opts.output ?? process.stdout).write(`note: HTTP server not started (port ${port}: ${(err as NodeJS.ErrnoException).code}); set PORT to try alerts locally.\n`);
   }
 
+  // Slack when SLACK_BOT_TOKEN is set: HTTP mode at POST /slack/events on this server, Socket Mode with SLACK_APP_TOKEN.
+  let slack: SlackAdapter | null = null;
+  if (slackRequested(env)) {
+    slack = await SlackAdapter.start(core, server, env, log).catch(async (err: unknown) => {
+      await server.close();
+      await core.close();
+      await demo?.close();
+      throw err;
+    });
+    components.push(slack.component);
+  }
+
   let consoleAdapter: ConsoleAdapter | null = null;
   let done: Promise<void> = new Promise(() => {});
   if (consoleMode) {
@@ -65,9 +80,10 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   const stop = () =>
     (stopping ??= (async () => {
       await consoleAdapter?.stop();
+      await slack?.stop();
       await server.close();
       await core.close();
       await demo?.close();
     })());
-  return { core, server, demo, console: consoleAdapter, done, stop };
+  return { core, server, demo, console: consoleAdapter, slack, done, stop };
 }

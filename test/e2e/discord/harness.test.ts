@@ -65,6 +65,9 @@ describe('discord.js against the fake Discord', () => {
   afterAll(async () => {
     await client?.destroy();
     await fake?.close();
+    // No socket or server left behind by the client or the fake.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(process.getActiveResourcesInfo().filter((r) => r.startsWith('TCP'))).toEqual([]);
   });
 
   it('logs in: gateway/bot over REST, IDENTIFY with the intents, READY then GUILD_CREATE', async () => {
