@@ -3,6 +3,7 @@
  * checks, approvals, commands. Adapters (console, Slack, Discord) and the
  * HTTP server attach to what this returns.
  */
+import { join } from 'node:path';
 import type { Config } from './config/index.js';
 import type { Db } from './store/db.js';
 import { openDb } from './store/open.js';
@@ -16,6 +17,10 @@ import { createLogger, type Logger } from './core/logger.js';
 import { systemClock, type Clock, type Keyturn } from './core/keyturn.js';
 import { Approvals } from './approvals/approvals.js';
 import { Channels } from './core/channels.js';
+import { Metrics } from './server/metrics.js';
+import type { DeliveryEvent } from './core/outbox-drain.js';
+import { Incidents } from './incidents/incidents.js';
+import { IncidentWatcher } from './incidents/watcher.js';
 
 export interface CoreOptions {
   config: Config;
@@ -26,11 +31,15 @@ export interface CoreOptions {
   registry?: CommandRegistry;
   /** How long an execution may go without a heartbeat before it is declared interrupted. */
   staleExecutionMs?: number;
+  /** Where post-mortem drafts are written; default <data dir>/postmortems, none for an in-memory store. */
+  postmortemDir?: string | null;
 }
 
 export interface Core {
   kt: Keyturn;
   dispatcher: Dispatcher;
+  /** Periodic incident duties; started by the runtime, ticked directly by tests. */
+  incidentWatcher: IncidentWatcher;
   close(): Promise<void>;
 }
 
@@ -43,26 +52,38 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const registry = opts.registry ?? (await CommandRegistry.load(undefined, config.settings.commandPrefix));
   // Services reference each other through `kt`; it is complete before anything runs.
   const kt = {} as Keyturn;
+  const metrics = new Metrics(db);
   Object.assign(kt, {
+    metrics,
     config,
     db,
     log,
     clock,
     registry,
-    audit: new AuditLog(db, () => clock.now()),
-    chat: new Chat(db),
+    audit: new AuditLog(db, () => clock.now(), (row) => metrics.observeAudit(row)),
+    chat: new Chat(db).on('delivery', (e: DeliveryEvent) => metrics.observeDelivery(e)),
     checks: new CheckRunner(() => kt.config),
     people: new People(() => kt.config),
     channels: new Channels(() => kt.config),
   });
   kt.approvals = new Approvals(() => kt, { staleExecutionMs: opts.staleExecutionMs });
+  kt.incidents = new Incidents(() => kt, { postmortemDir: opts.postmortemDir ?? postmortemDirFor(env) });
+  const incidentWatcher = new IncidentWatcher(() => kt);
   const dispatcher = new Dispatcher(kt);
   return {
     kt,
     dispatcher,
+    incidentWatcher,
     async close() {
+      await incidentWatcher.stop();
       await kt.approvals.stop();
       if (!opts.db) await db.close();
     },
   };
+}
+
+function postmortemDirFor(env: NodeJS.ProcessEnv): string | null {
+  if (env.KEYTURN_POSTMORTEM_DIR) return env.KEYTURN_POSTMORTEM_DIR;
+  if (env.DATABASE_URL) return join(env.KEYTURN_DATA_DIR ?? '.keyturn', 'postmortems');
+  return env.KEYTURN_DATA_DIR === ':memory:' ? null : join(env.KEYTURN_DATA_DIR ?? '.keyturn', 'postmortems');
 }

@@ -12,6 +12,7 @@ import { registerHealthRoutes, type ComponentStatus } from './server/health-rout
 import { ConsoleAdapter } from '../adapters/console/console-adapter.js';
 import { SlackAdapter } from '../adapters/slack/slack-adapter.js';
 import { slackRequested } from '../adapters/slack/slack-env.js';
+import { DiscordAdapter } from '../adapters/discord/discord-adapter.js';
 import { startDemo, type Demo } from './demo.js';
 
 export interface RuntimeOptions {
@@ -28,6 +29,7 @@ export interface Runtime {
   demo: Demo | null;
   console: ConsoleAdapter | null;
   slack: SlackAdapter | null;
+  discord: DiscordAdapter | null;
   /** Resolves when the console input ends (console mode) — never in server modes. */
   done: Promise<void>;
   stop(): Promise<void>;
@@ -66,6 +68,19 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
     components.push(slack.component);
   }
 
+  // Discord when DISCORD_TOKEN is set: gateway and REST through discord.js (adapters/discord).
+  let discord: DiscordAdapter | null = null;
+  if (env.DISCORD_TOKEN) {
+    discord = await DiscordAdapter.start(core, env, log).catch(async (err: unknown) => {
+      await slack?.stop();
+      await server.close();
+      await core.close();
+      await demo?.close();
+      throw err;
+    });
+    components.push(discord.health);
+  }
+
   let consoleAdapter: ConsoleAdapter | null = null;
   let done: Promise<void> = new Promise(() => {});
   if (consoleMode) {
@@ -75,15 +90,17 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
     done = consoleAdapter.run();
   }
   core.kt.approvals.start();
+  core.incidentWatcher.start();
 
   let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {
       await consoleAdapter?.stop();
       await slack?.stop();
+      await discord?.stop();
       await server.close();
       await core.close();
       await demo?.close();
     })());
-  return { core, server, demo, console: consoleAdapter, slack, done, stop };
+  return { core, server, demo, console: consoleAdapter, slack, discord, done, stop };
 }

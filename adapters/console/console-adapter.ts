@@ -6,7 +6,7 @@
  * finished before the next line is read. Works with piped input and ends at
  * end of input, so scripts and tests can drive it.
  */
-import { createInterface } from 'node:readline';
+import { createInterface, type Interface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Core } from '../../src/app.js';
 import { OutboxDrain, type Deliverer } from '../../src/core/outbox-drain.js';
@@ -32,6 +32,10 @@ export class ConsoleAdapter implements Deliverer {
   private who: string;
   private readonly drain: OutboxDrain;
   private readonly threadOf = new Map<string, string>();
+  private rl: Interface | null = null;
+  /** The line being worked on; stop() lets it finish. */
+  private busy: Promise<void> | null = null;
+  private stopping = false;
 
   constructor(
     private readonly core: Core,
@@ -59,17 +63,22 @@ export class ConsoleAdapter implements Deliverer {
   /** Reads lines until end of input. Resolves when the input is exhausted. */
   async run(): Promise<void> {
     const interactive = 'isTTY' in this.opts.input && (this.opts.input as { isTTY?: boolean }).isTTY === true;
-    const rl = createInterface({ input: this.opts.input, terminal: false });
+    const rl = (this.rl = createInterface({ input: this.opts.input, terminal: false }));
     const prompt = () => interactive && this.opts.output.write(`keyturn (${this.who})> `);
     this.print(`Keyturn console. You are ${this.who}. Type /help for commands, "help" for console controls.`);
     prompt();
     for await (const raw of rl) {
+      if (this.stopping) break; // shutting down: lines not yet read are not taken
       const line = raw.trim();
-      if (line) await this.handle(line).catch((err) => this.print(`error: ${(err as Error).message}`));
-      await this.drain.drainUntilEmpty(30_000);
+      this.busy = (async () => {
+        if (line) await this.handle(line).catch((err) => this.print(`error: ${(err as Error).message}`));
+        await this.drain.drainUntilEmpty(30_000);
+      })();
+      await this.busy;
+      this.busy = null;
       prompt();
     }
-    await this.drain.drainUntilEmpty(10_000);
+    if (!this.stopping) await this.drain.drainUntilEmpty(10_000);
   }
 
   async handle(line: string): Promise<void> {
@@ -128,7 +137,11 @@ export class ConsoleAdapter implements Deliverer {
     this.drain.start();
   }
 
+  /** Stops reading input, lets the current line finish (an action it runs included), then delivers what is queued, for up to 10 s. */
   async stop(): Promise<void> {
-    await this.drain.stop(5_000);
+    this.stopping = true;
+    this.rl?.close();
+    await this.busy;
+    await this.drain.stop(10_000);
   }
 }

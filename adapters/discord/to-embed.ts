@@ -38,7 +38,7 @@ type Item = { kind: 'desc'; text: string } | { kind: 'field'; field: APIEmbedFie
 
 export function toEmbeds(m: Message): APIEmbed[] {
   const color = STATUS_COLOUR[m.status ?? 'info'];
-  const title = clip(m.title.trim() || 'Keyturn', EMBED_LIMITS.title);
+  const title = clip(discordMarkdown(m.title.trim()) || 'Keyturn', EMBED_LIMITS.title);
   const footer = m.footer ? clip(m.footer, EMBED_LIMITS.footer - NOTE_ROOM) : '';
   const items: Item[] = [...descriptionChunks(m).map((text) => ({ kind: 'desc' as const, text })), ...fieldItems(m)];
   const budget = EMBED_LIMITS.total - title.length - footer.length - NOTE_ROOM;

@@ -1,7 +1,8 @@
 /**
  * Delivers outbox rows to Slack: posts (into the root's thread when there is
- * one) with chat.postMessage, edits with chat.update. One Web API attempt per
- * call; failures become DeliveryErrors and the outbox retries them in order.
+ * one) with chat.postMessage, edits with chat.update; pins and files follow
+ * a post. One Web API attempt per call; failures become DeliveryErrors and
+ * the outbox retries them in order.
  */
 import type { Deliverer } from '../../src/core/outbox-drain.js';
 import type { Message } from '../../src/core/message.js';
@@ -31,7 +32,7 @@ export class SlackDeliverer implements Deliverer {
       throw toDeliveryError(err, 'chat.postMessage');
     }
     if (!ts) throw toDeliveryError(new Error('chat.postMessage answered without a ts'), 'chat.postMessage');
-    if (p.message.reactions) await this.seedReactions(p.channel, ts, p.message.reactions);
+    await this.afterPost(p.channel, ts, p.threadPlatformId, p.message);
     return ts;
   }
 
@@ -57,17 +58,31 @@ export class SlackDeliverer implements Deliverer {
   }
 
   /**
-   * Adds the vote reactions to a request message so approvers click instead of
-   * searching the emoji picker. Best effort: the message is already posted, so
-   * failing here must not make the outbox post it again.
+   * What follows a post: the vote reactions (so approvers click instead of
+   * searching the emoji picker), the pin, the attached file. Best effort: the
+   * message is already posted, so failing here must not make the outbox post
+   * it again; a failure is logged with what is missing.
    */
-  private async seedReactions(channel: string, ts: string, r: { approve: string; reject: string }): Promise<void> {
-    for (const e of [r.approve, r.reject]) {
-      try {
-        await this.client.reactions.add({ channel, timestamp: ts, name: slackEmojiName(e) });
-      } catch (err) {
-        if (platformError(err) !== 'already_reacted') this.log.warn({ err: toDeliveryError(err, 'reactions.add').message }, 'could not add vote reaction');
+  private async afterPost(channel: string, ts: string, threadTs: string | null, m: Message): Promise<void> {
+    if (m.reactions) {
+      for (const e of [m.reactions.approve, m.reactions.reject]) {
+        await this.bestEffort('reactions.add', () => this.client.reactions.add({ channel, timestamp: ts, name: slackEmojiName(e) }), 'already_reacted');
       }
+    }
+    if (m.pin) await this.bestEffort('pins.add', () => this.client.pins.add({ channel, timestamp: ts }), 'already_pinned');
+    const file = m.attachment;
+    if (file) {
+      // Into the message's thread, so the file sits with the message that announces it.
+      await this.bestEffort('files.uploadV2', () => this.client.files.uploadV2({ channel_id: channel, thread_ts: threadTs ?? ts, filename: file.filename, title: file.filename, content: file.content }));
+    }
+  }
+
+  private async bestEffort(method: string, call: () => Promise<unknown>, harmless?: string): Promise<void> {
+    try {
+      await call();
+    } catch (err) {
+      if (harmless && platformError(err) === harmless) return;
+      this.log.error({ method, err: toDeliveryError(err, method).message }, 'message posted, but a follow-up call failed');
     }
   }
 }

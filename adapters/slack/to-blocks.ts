@@ -1,7 +1,8 @@
 /**
- * The neutral Message as Block Kit: a header with the status emoji, body
- * sections, fields, tables as aligned monospace code blocks, and a context
- * line with the footer (request / invocation id). `text` is the plain
+ * The neutral Message as Block Kit: a header with the status emoji (a plain
+ * section for one-line notes), body sections, fields, tables as aligned
+ * monospace code blocks, and a context line with the footer (request /
+ * invocation id). `text` is the plain
  * fallback Slack shows in notifications and where blocks cannot render.
  * Slack's limits are applied here so a long check result never turns into an
  * `invalid_blocks` error at delivery time.
@@ -108,7 +109,12 @@ function emojiCode(e: string): string {
 export function toBlocks(m: Message): SlackPayload {
   const blocks: Block[] = [];
   const title = `${m.status ? STATUS_EMOJI[m.status] + ' ' : ''}${m.title || '(no title)'}`;
-  blocks.push({ type: 'header', text: { type: 'plain_text', text: clip(title, LIMITS.header), emoji: true } });
+  // A one-line note (thread progress, vote refusals) reads as a chat line, not a headline; a title too long
+  // for a header block goes into a bold section rather than being cut.
+  const brief = !m.text && !m.fields?.length && !m.table && !m.reactions;
+  if (brief) blocks.push(section(clip(escapeMrkdwn(title), LIMITS.section)));
+  else if (title.length <= LIMITS.header) blocks.push({ type: 'header', text: { type: 'plain_text', text: title, emoji: true } });
+  else blocks.push(section(clip(`*${escapeMrkdwn(title)}*`, LIMITS.section)));
   if (m.mentionChannel) blocks.push(section('<!channel>'));
   // Slack rejects an empty text object, so blank pieces are dropped.
   if (m.text) for (const piece of splitLines(escapeMrkdwn(m.text), LIMITS.section)) if (piece.trim()) blocks.push(section(piece));
@@ -116,6 +122,7 @@ export function toBlocks(m: Message): SlackPayload {
   if (m.table && m.table.columns.length) blocks.push(...tableBlocks(m.table));
   const context: string[] = [];
   if (m.reactions) context.push(`React ${emojiCode(m.reactions.approve)} to approve, ${emojiCode(m.reactions.reject)} to reject.`);
+  if (m.attachment) context.push(`📎 ${escapeMrkdwn(m.attachment.filename)} (${Buffer.byteLength(m.attachment.content)} bytes, in the thread)`);
   if (m.footer) context.push(escapeMrkdwn(m.footer));
   if (context.length) blocks.push({ type: 'context', elements: context.map((c) => mrkdwn(clip(c, LIMITS.contextText))) });
   return { text: fallbackText(m), blocks: capBlocks(blocks) };

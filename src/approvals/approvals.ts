@@ -17,6 +17,7 @@ import { planAction, runAction, type StepProgress } from '../runbooks/engine.js'
 import { RequestStore } from './request-store.js';
 import { renderRequest, paramText } from './render.js';
 import { canonicalEmoji } from './emoji.js';
+import { mirrorRequest } from './mirror.js';
 import type { ApprovalRequest, ExecutionResult, RequestState } from './types.js';
 
 export interface Requester {
@@ -94,8 +95,10 @@ export class Approvals {
     };
     await this.store.insert(request);
     await kt.audit.append({ actor: who.person.name, platform: who.platform, kind: 'approval.requested', subject: `${id} ${systemName}/${actionName}`, outcome: 'pending', detail: { params, plan, approvalsNeeded: policy.approvals, approvers: policy.approvers, reason: reason ?? null } });
-    const messageKey = await kt.chat.post(who, await this.render(request));
+    const shown = await this.render(request);
+    const messageKey = await kt.chat.post(who, shown);
     await this.store.attachMessage(id, messageKey, true);
+    await mirrorRequest(kt, id, who.platform, shown);
     // Zero approvals needed (a policy used only to restrict requesters): proceed at once.
     if (policy.approvals === 0) await this.tryExecute(id);
     return { request: { ...request, messageKey }, messageKey };

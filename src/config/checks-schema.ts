@@ -1,8 +1,8 @@
 /** Check definitions: read-only probes with thresholds, giving ok / warn / critical. */
 import { z } from 'zod';
 import { duration } from './duration.js';
-
-const comparison = z.enum(['>', '>=', '<', '<=', '==', '!=']);
+import { checkBase as base, comparison } from './check-base.js';
+import { executorChecks } from './executor-checks-schema.js';
 
 export const metricThreshold = z.object({
   metric: z.string().min(1),
@@ -17,14 +17,6 @@ export const metricThreshold = z.object({
   label: z.string().optional(),
 });
 export type MetricThreshold = z.infer<typeof metricThreshold>;
-
-const base = {
-  name: z.string().regex(/^[a-z0-9][a-z0-9-_.]*$/, 'expected a lower-case name (letters, digits, - _ .)'),
-  description: z.string().optional(),
-  timeout: duration.optional(),
-  /** Also shown by /health <system>, under the node table. */
-  showInHealth: z.boolean().default(false),
-};
 
 export const metricsCheck = z.object({
   ...base,
@@ -68,7 +60,7 @@ export const httpCheck = z.object({
 });
 
 /** Check kinds provided by executors added later (docker, sql, etcd, chain, logs) share the base and carry their own fields. */
-export const checkDefinition = z.discriminatedUnion('kind', [metricsCheck, tlsCheck, httpCheck]);
+export const checkDefinition = z.discriminatedUnion('kind', [metricsCheck, tlsCheck, httpCheck, ...executorChecks]);
 export type CheckDefinition = z.infer<typeof checkDefinition>;
 export type MetricsCheck = z.infer<typeof metricsCheck>;
 export type TlsCheck = z.infer<typeof tlsCheck>;

@@ -3,6 +3,10 @@ import { z } from 'zod';
 import { duration } from './duration.js';
 import { checkDefinition } from './checks-schema.js';
 import { stepDefinition } from './steps-schema.js';
+import { systemConnections } from './connections-schema.js';
+import { crossCheckExecutors } from './executors-crosscheck.js';
+import { alertsSection, crossCheckAlerts, ALERTS_DEFAULT } from './alerts-schema.js';
+import { incidentsSection, INCIDENTS_DEFAULT } from './incidents-schema.js';
 
 const name = z.string().regex(/^[a-z0-9][a-z0-9-_.]*$/, 'expected a lower-case name (letters, digits, - _ .)');
 const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
@@ -79,6 +83,8 @@ export const schedule = z.object({
   /** Raise an alert (and page if critical) when a check fails. */
   alertOnFailure: z.boolean().default(true),
   timezone: z.string().optional(),
+  /** Post the run's summary to the channel: always, only when the status changed since the last run, or never. */
+  summary: z.enum(['always', 'on-change', 'never']).default('always'),
 });
 
 export const system = z.object({
@@ -92,6 +98,10 @@ export const system = z.object({
   actions: z.record(name, action).default({}),
   schedules: z.array(schedule).default([]),
   channel: z.string().optional(),
+  /** Executor connections (docker, databases, etcd, chain): src/config/connections-schema.ts. */
+  ...systemConnections,
+  /** Post-mortem draft layout: the MPC runbook's post-incident review, or the FinDAG incident report. */
+  postmortem: z.enum(['review', 'report']).default('review'),
 });
 export type SystemConfig = z.infer<typeof system>;
 
@@ -117,6 +127,10 @@ export const config = z
     channels: z.record(name, channelRef).default({}),
     policies: z.record(name, policy).default({}),
     systems: z.record(name, system).default({}),
+    /** Alert webhooks, routing and paging (src/config/alerts-schema.ts). */
+    alerts: alertsSection.default(ALERTS_DEFAULT),
+    /** Incident declaration, severities, status updates, escalation (src/config/incidents-schema.ts). */
+    incidents: incidentsSection.default(INCIDENTS_DEFAULT),
   })
   .superRefine(crossCheck);
 export type Config = z.infer<typeof config>;
@@ -124,6 +138,7 @@ export type Person = z.infer<typeof person>;
 
 /** References between sections: roles, policies, node names, check names. */
 function crossCheck(cfg: z.infer<z.ZodObject<any>> & Record<string, any>, ctx: z.RefinementCtx): void {
+  crossCheckAlerts(cfg as never, ctx);
   const roles = new Set<string>(cfg.roles);
   const role = (r: string, path: (string | number)[]) => {
     if (!roles.has(r)) ctx.addIssue({ code: 'custom', path, message: `unknown role "${r}" (roles: ${[...roles].join(', ')})` });
@@ -167,6 +182,7 @@ function crossCheck(cfg: z.infer<z.ZodObject<any>> & Record<string, any>, ctx: z
           ctx.addIssue({ code: 'custom', path: ['systems', sn, 'actions', an, where, i, 'check'], message: `unknown check "${s.check}" (use "health" or one of: ${[...checkNames].join(', ') || 'none'})` });
       });
     }
+    crossCheckExecutors(sn, sys as never, ctx);
     sys.checks.forEach((c, i) => {
       if (c.kind === 'metrics') c.nodes?.forEach((n, j) => {
         if (!nodeNames.has(n)) ctx.addIssue({ code: 'custom', path: ['systems', sn, 'checks', i, 'nodes', j], message: `unknown node "${n}"` });

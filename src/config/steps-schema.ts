@@ -1,12 +1,8 @@
 /** Action step definitions. One executor per kind (src/executors, src/runbooks). */
 import { z } from 'zod';
 import { duration } from './duration.js';
-
-const stepBase = {
-  name: z.string().optional(),
-  /** Skip this step on `--dry-run`-only kinds; informational. */
-  description: z.string().optional(),
-};
+import { stepBase } from './check-base.js';
+import { executorSteps } from './executor-steps-schema.js';
 
 export const httpStep = z.object({
   ...stepBase,
@@ -47,7 +43,7 @@ export const confirmCheckStep = z.object({
   stopOn: z.enum(['warn', 'critical']).default('critical'),
 });
 
-export const stepDefinition = z.discriminatedUnion('kind', [httpStep, waitStep, verifyStep, confirmCheckStep]);
+export const stepDefinition = z.discriminatedUnion('kind', [httpStep, waitStep, verifyStep, confirmCheckStep, ...executorSteps]);
 export type StepDefinition = z.infer<typeof stepDefinition>;
 export type HttpStep = z.infer<typeof httpStep>;
 export type WaitStep = z.infer<typeof waitStep>;

@@ -41,6 +41,21 @@ export class Dispatcher {
   }
 
   async dispatch(inv: Invocation): Promise<DispatchResult> {
+    const started = performance.now();
+    // The registry's name, never the typed text: chat input must not create metric series.
+    const command = this.kt.registry.get(inv.command)?.name ?? 'unknown';
+    let outcome: Outcome = 'error';
+    try {
+      const result = await this.run(inv);
+      outcome = result.outcome;
+      return result;
+    } finally {
+      this.kt.metrics.commands.inc({ command, outcome });
+      this.kt.metrics.commandSeconds.observe({ command }, (performance.now() - started) / 1000);
+    }
+  }
+
+  private async run(inv: Invocation): Promise<DispatchResult> {
     const invocationId = randomUUID().slice(0, 8);
     const { kt } = this;
     const person = kt.people.byAccount(inv.platform, inv.account);

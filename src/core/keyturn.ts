@@ -12,6 +12,8 @@ import type { CommandRegistry } from './registry.js';
 import type { Logger } from './logger.js';
 import type { Approvals } from '../approvals/approvals.js';
 import type { Channels } from './channels.js';
+import type { Metrics } from '../server/metrics.js';
+import type { Incidents } from '../incidents/incidents.js';
 
 export interface Clock {
   now(): Date;
@@ -30,6 +32,21 @@ export interface Keyturn {
   approvals: Approvals;
   /** Named channels on the platforms that are running. */
   channels: Channels;
+  /** Prometheus counters and histograms, served at GET /metrics. */
+  metrics: Metrics;
   log: Logger;
   clock: Clock;
+  /** Incident lifecycle (src/incidents). */
+  incidents: Incidents;
+  /** PagerDuty, when a routing key is configured. */
+  pager?: Pager;
+}
+
+/**
+ * Paging, as incidents and alerts need it. Implemented over PagerDuty's
+ * Events API v2 (src/executors/pagerduty.ts); absent when not configured.
+ */
+export interface Pager {
+  trigger(e: { dedupKey: string; summary: string; severity: 'critical' | 'error' | 'warning' | 'info'; source: string; details?: Record<string, unknown> }): Promise<void>;
+  resolve(dedupKey: string): Promise<void>;
 }

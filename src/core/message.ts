@@ -31,6 +31,10 @@ export interface Message {
   reactions?: { approve: string; reject: string };
   /** Notify the whole channel (emergency announcements). */
   mentionChannel?: boolean;
+  /** Pin it in its channel (incident summaries). */
+  pin?: boolean;
+  /** A file to attach (post-mortem drafts as Markdown). */
+  attachment?: { filename: string; content: string };
 }
 
 export const STATUS_EMOJI: Record<Status, string> = {
@@ -56,6 +60,7 @@ export function toPlainText(m: Message): string {
   for (const f of m.fields ?? []) lines.push(`${f.label}: ${f.value}`);
   if (m.table) lines.push(formatTable(m.table));
   if (m.reactions) lines.push(`React ${m.reactions.approve} to approve, ${m.reactions.reject} to reject.`);
+  if (m.attachment) lines.push(`📎 ${m.attachment.filename} (${Buffer.byteLength(m.attachment.content)} bytes)`);
   if (m.footer) lines.push(m.footer);
   return lines.join('\n');
 }

@@ -18,6 +18,18 @@ export interface Deliverer {
   update(p: { channel: string; platformId: string; message: Message }): Promise<void>;
 }
 
+/**
+ * Emitted on `chat` as 'delivery' after each outbox row is handled, so the app
+ * can count deliveries and time the chat API for every adapter (src/server/metrics.ts).
+ */
+export interface DeliveryEvent {
+  platform: Platform;
+  op: 'post' | 'update';
+  result: 'delivered' | 'retry' | 'failed' | 'superseded';
+  /** How long the platform call took, when one was made (failures included). */
+  apiSeconds?: number;
+}
+
 /** Thrown by deliverers: `retryAfterMs` from a 429, `permanent` for errors a retry cannot fix. */
 export class DeliveryError extends Error {
   constructor(
@@ -149,6 +161,23 @@ export class OutboxDrain {
 
   private async deliver(row: Row): Promise<void> {
     const p: OutboxPayload = typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload;
+    let apiSeconds: number | undefined;
+    const timed = async <T>(call: () => Promise<T>): Promise<T> => {
+      const t0 = performance.now();
+      try {
+        return await call();
+      } finally {
+        apiSeconds = (performance.now() - t0) / 1000;
+      }
+    };
+    const report = (result: DeliveryEvent['result']) => {
+      // A listener's bug must not turn a delivered message into a retry (it would be posted twice).
+      try {
+        this.chat.emit('delivery', { platform: this.deliverer.platform, op: row.op, result, apiSeconds } satisfies DeliveryEvent);
+      } catch (err) {
+        this.log.warn({ err }, 'delivery listener failed');
+      }
+    };
     try {
       if (row.op === 'update') {
         // Only the newest pending edit of a message matters: skip older ones (alert storms edit a root many times).
@@ -156,28 +185,32 @@ export class OutboxDrain {
         if (newer.rowCount > 0) {
           await this.mark(row.id, 'superseded');
           this.stats.superseded++;
+          report('superseded');
           return;
         }
         const ref = await this.chat.get(row.message_key);
         if (!ref?.platformId) throw new DeliveryError(`message ${row.message_key} has no platform id yet`, undefined, true);
-        await this.deliverer.update({ channel: p.channel, platformId: ref.platformId, message: p.message });
+        await timed(() => this.deliverer.update({ channel: p.channel, platformId: ref.platformId!, message: p.message }));
       } else {
         const thread = p.threadKey ? await this.chat.get(p.threadKey) : null;
-        const id = await this.deliverer.post({ channel: p.channel, threadPlatformId: thread?.platformId ?? null, message: p.message });
+        const id = await timed(() => this.deliverer.post({ channel: p.channel, threadPlatformId: thread?.platformId ?? null, message: p.message }));
         await this.chat.setPlatformId(row.message_key, id);
       }
       await this.mark(row.id, 'sent');
       this.stats.delivered++;
+      report('delivered');
     } catch (err) {
       const e = err instanceof DeliveryError ? err : new DeliveryError(err instanceof Error ? err.message : String(err));
       const attempts = row.attempts + 1;
       if (e.permanent && attempts >= MAX_ATTEMPTS_PERMANENT) {
         this.stats.failed++;
+        report('failed');
         this.log.error({ outboxId: row.id, err: e.message }, 'outbox message failed permanently');
         await this.db.query(`UPDATE outbox SET state = 'failed', attempts = $2, last_error = $3 WHERE id = $1`, [row.id, attempts, e.message]);
         return;
       }
       this.stats.retries++;
+      report('retry');
       const wait = e.retryAfterMs ?? Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(attempts, 8));
       this.log.warn({ outboxId: row.id, attempts, waitMs: wait, err: e.message }, 'chat delivery failed; will retry');
       await this.db.query(`UPDATE outbox SET attempts = $2, last_error = $3, next_attempt_at = now() + $4 * interval '1 millisecond' WHERE id = $1`, [row.id, attempts, e.message, wait]);

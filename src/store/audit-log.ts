@@ -35,12 +35,14 @@ export class AuditLog {
   constructor(
     private readonly db: Db,
     private readonly now: () => Date = () => new Date(),
+    /** Told about each row once it is committed (metrics count decisions and executions from here). */
+    private readonly onAppend: (row: AuditRow) => void = () => {},
   ) {}
 
   async append(entry: AuditEntry): Promise<AuditRow> {
     const detail = maskDeep(entry.detail ?? {});
     const e = { ...entry, subject: maskSecrets(entry.subject), outcome: maskSecrets(entry.outcome), detail };
-    return this.db.transaction(async (tx) => {
+    const row = await this.db.transaction(async (tx): Promise<AuditRow> => {
       await tx.query('SELECT pg_advisory_xact_lock(7420002)');
       const last = await tx.query<{ hash: string }>('SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1');
       const prevHash = last.rows[0]?.hash ?? GENESIS;
@@ -53,6 +55,12 @@ export class AuditLog {
       );
       return { id: Number(r.rows[0]!.id), at, ...e, detail, prevHash, hash };
     });
+    try {
+      this.onAppend(row);
+    } catch {
+      /* an observer's failure must not fail the audited operation */
+    }
+    return row;
   }
 
   async recent(limit = 20, filter: { subject?: string; kind?: string } = {}): Promise<AuditRow[]> {

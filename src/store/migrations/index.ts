@@ -1,6 +1,8 @@
 /** Versioned migrations, applied in order at start. Append new files; never edit an applied one. */
 import core from './001-core.js';
 import approvals from './002-approvals.js';
+import alerts from './003-alerts.js';
+import incidents from './005-incidents.js';
 
 export interface Migration {
   version: number;
@@ -8,4 +10,4 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: Migration[] = [core, approvals];
+export const migrations: Migration[] = [core, approvals, alerts, incidents];

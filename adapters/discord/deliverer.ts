@@ -1,0 +1,125 @@
+/**
+ * Delivers outbox rows to Discord over discord.js's REST client, which
+ * queues per route and waits out 429s by itself. Replies to a message go to
+ * the thread started on it (a thread started from a message shares its id),
+ * created on first use. Errors become DeliveryErrors: 4xx are permanent
+ * (the outbox gives up after a few tries), the rest are retried.
+ */
+import {
+  AllowedMentionsTypes, DiscordAPIError, HTTPError, RateLimitError, RESTJSONErrorCodes, Routes,
+  type APIMessage, type REST, type RESTPostAPIChannelMessageJSONBody,
+} from 'discord.js';
+import { DeliveryError, type Deliverer } from '../../src/core/outbox-drain.js';
+import type { Message } from '../../src/core/message.js';
+import type { Logger } from '../../src/core/logger.js';
+import { maskSecrets } from '../../src/core/secrets.js';
+import { clip, toEmbeds } from './to-embed.js';
+
+/** Threads archive after a day without messages; posting unarchives them. */
+const THREAD_ARCHIVE_MINUTES = 1440;
+
+export function toDiscordMessage(m: Message): RESTPostAPIChannelMessageJSONBody {
+  return {
+    // The only ping Keyturn ever sends is an explicit emergency announcement.
+    content: m.mentionChannel ? '@here' : '',
+    embeds: toEmbeds(m),
+    allowed_mentions: { parse: m.mentionChannel ? [AllowedMentionsTypes.Everyone] : [] },
+  };
+}
+
+export class DiscordDeliverer implements Deliverer {
+  readonly platform = 'discord' as const;
+
+  constructor(
+    private readonly rest: REST,
+    private readonly log: Logger,
+  ) {}
+
+  async post(p: { channel: string; threadPlatformId: string | null; message: Message }): Promise<string> {
+    try {
+      const body = toDiscordMessage(p.message);
+      const sent = p.threadPlatformId ? await this.postInThread(p.channel, p.threadPlatformId, body) : await this.send(p.channel, body);
+      if (p.message.reactions) await this.offerVotes(sent, [p.message.reactions.approve, p.message.reactions.reject]);
+      return sent.id;
+    } catch (err) {
+      throw toDeliveryError(err);
+    }
+  }
+
+  async update(p: { channel: string; platformId: string; message: Message }): Promise<void> {
+    try {
+      await this.rest.patch(Routes.channelMessage(p.channel, p.platformId), { body: toDiscordMessage(p.message) });
+    } catch (err) {
+      throw toDeliveryError(err);
+    }
+  }
+
+  private async send(channel: string, body: RESTPostAPIChannelMessageJSONBody): Promise<APIMessage> {
+    return (await this.rest.post(Routes.channelMessages(channel), { body })) as APIMessage;
+  }
+
+  /** Posts in the thread of `rootId`, starting it (or unarchiving it) when needed. */
+  private async postInThread(channel: string, rootId: string, body: RESTPostAPIChannelMessageJSONBody): Promise<APIMessage> {
+    try {
+      return await this.send(rootId, body);
+    } catch (err) {
+      const code = err instanceof DiscordAPIError ? err.code : null;
+      if (code === RESTJSONErrorCodes.UnknownChannel) {
+        const started = await this.startThread(channel, rootId);
+        return started ? this.send(rootId, body) : this.send(channel, body);
+      }
+      if (code === RESTJSONErrorCodes.InvalidActionOnArchivedThread) {
+        await this.rest.patch(Routes.channel(rootId), { body: { archived: false } });
+        return this.send(rootId, body);
+      }
+      throw err;
+    }
+  }
+
+  /** False when the root message is gone: the reply then goes to the channel itself. */
+  private async startThread(channel: string, rootId: string): Promise<boolean> {
+    try {
+      const root = (await this.rest.get(Routes.channelMessage(channel, rootId))) as APIMessage;
+      const name = clip(root.embeds[0]?.title || root.content || 'Keyturn', 100);
+      await this.rest.post(Routes.threads(channel, rootId), { body: { name, auto_archive_duration: THREAD_ARCHIVE_MINUTES } });
+      return true;
+    } catch (err) {
+      if (!(err instanceof DiscordAPIError)) throw err;
+      // Another replica (or a retry after a lost answer) started it first.
+      if (err.code === RESTJSONErrorCodes.ThreadAlreadyCreatedForMessage) return true;
+      if (err.code === RESTJSONErrorCodes.UnknownMessage) {
+        this.log.warn({ channel, rootId }, 'thread root message is gone; replying in the channel');
+        return false;
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * The bot reacts with the vote emojis so people only have to click. Best
+   * effort: the message is already posted, and failing here would make the
+   * outbox post it again.
+   */
+  private async offerVotes(msg: APIMessage, emojis: string[]): Promise<void> {
+    for (const e of emojis) {
+      try {
+        await this.rest.put(Routes.channelMessageOwnReaction(msg.channel_id, msg.id, encodeURIComponent(e)));
+      } catch (err) {
+        this.log.warn({ err: maskSecrets((err as Error).message), messageId: msg.id, emoji: e }, 'could not add the vote reaction');
+      }
+    }
+  }
+}
+
+export function toDeliveryError(err: unknown): DeliveryError {
+  if (err instanceof DeliveryError) return err;
+  if (err instanceof RateLimitError) return new DeliveryError(`Discord rate limit on ${err.route}`, err.retryAfter);
+  if (err instanceof DiscordAPIError) {
+    const status = err.status;
+    // 4xx means the request itself is wrong (missing access, unknown channel, invalid body): retrying cannot fix it.
+    const permanent = status >= 400 && status < 500 && status !== 408 && status !== 429;
+    return new DeliveryError(maskSecrets(`Discord ${status} (code ${err.code}): ${err.message}`), undefined, permanent);
+  }
+  if (err instanceof HTTPError) return new DeliveryError(`Discord HTTP ${err.status} ${err.method} ${err.url.replace(/^https?:\/\/[^/]+/, '')}`);
+  return new DeliveryError(maskSecrets(err instanceof Error ? err.message : String(err)));
+}

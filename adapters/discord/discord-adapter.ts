@@ -1,0 +1,163 @@
+/**
+ * The Discord adapter: a discord.js Client on the gateway (intents Guilds,
+ * GuildMessages, GuildMessageReactions), slash commands registered from the
+ * command registry, reactions turned into votes, and the outbox delivered
+ * over REST. Transport only: the dispatcher and the approvals use cases
+ * decide everything.
+ */
+import { once } from 'node:events';
+import {
+  Client, Events, GatewayIntentBits, Partials,
+  type MessageReaction, type PartialMessageReaction, type PartialUser, type User,
+} from 'discord.js';
+import type { Core } from '../../src/app.js';
+import type { Logger } from '../../src/core/logger.js';
+import { OutboxDrain } from '../../src/core/outbox-drain.js';
+import { maskSecrets } from '../../src/core/secrets.js';
+import type { ComponentStatus } from '../../src/server/health-routes.js';
+import { readDiscordEnv, type DiscordSettings } from './discord-env.js';
+import { DiscordDeliverer } from './deliverer.js';
+import { InteractionHandler } from './interactions.js';
+import { discordCommands, syncCommands } from './slash-commands.js';
+
+const READY_TIMEOUT_MS = 60_000;
+
+export class DiscordAdapter {
+  readonly client: Client;
+  readonly drain: OutboxDrain;
+  /** Live state for /healthz. */
+  readonly health: ComponentStatus;
+  private readonly log: Logger;
+  private readonly interactions: InteractionHandler;
+  private readonly inflight = new Set<Promise<unknown>>();
+  private connected = false;
+  private stopping = false;
+  private commands: 'pending' | 'unchanged' | 'updated' | 'failed' = 'pending';
+
+  /** Reads DISCORD_* from `env`, logs in, registers commands and starts delivering. */
+  static async start(core: Core, env: NodeJS.ProcessEnv, log: Logger): Promise<DiscordAdapter> {
+    const adapter = new DiscordAdapter(core, readDiscordEnv(env), log);
+    await adapter.start();
+    return adapter;
+  }
+
+  constructor(
+    private readonly core: Core,
+    private readonly settings: DiscordSettings,
+    log: Logger,
+  ) {
+    this.log = log.child({ adapter: 'discord' });
+    this.client = new Client({
+      intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.GuildMessageReactions],
+      // Partials: reactions on messages the client never saw (posted before a restart) still arrive.
+      partials: [Partials.Message, Partials.Reaction, Partials.User, Partials.Channel],
+      rest: settings.apiUrl ? { api: settings.apiUrl } : {},
+    });
+    this.drain = new OutboxDrain(core.kt.db, core.kt.chat, new DiscordDeliverer(this.client.rest, this.log), this.log);
+    this.interactions = new InteractionHandler(core, this.log);
+    const self = this;
+    this.health = {
+      name: 'discord',
+      get ok() {
+        return self.connected;
+      },
+      get detail() {
+        return `${self.connected ? 'connected' : 'disconnected'}; commands ${self.commands}`;
+      },
+    };
+  }
+
+  async start(): Promise<void> {
+    this.listen();
+    // Registered before login, as discord.js needs; bounded so a gateway that never answers fails the start.
+    const ready = once(this.client, Events.ClientReady, { signal: AbortSignal.timeout(READY_TIMEOUT_MS) });
+    try {
+      await this.client.login(this.settings.token);
+      await ready;
+    } catch (err) {
+      ready.catch(() => {});
+      await this.client.destroy().catch(() => {});
+      const why = maskSecrets((err as Error).message);
+      throw new Error(`Discord login failed: ${why}. Check DISCORD_TOKEN (Developer Portal > Bot > Reset Token)${this.settings.apiUrl ? ` and DISCORD_API_URL (${this.settings.apiUrl})` : ''}.`);
+    }
+    this.connected = true;
+    this.core.kt.channels.activate('discord');
+    this.drain.start();
+    await this.registerCommands();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await Promise.allSettled([...this.inflight]);
+    await this.drain.stop(5_000);
+    await this.client.destroy();
+    this.connected = false;
+  }
+
+  private async registerCommands(): Promise<void> {
+    const appId = this.settings.applicationId ?? this.client.application?.id;
+    try {
+      if (!appId) throw new Error('no application id (set DISCORD_APPLICATION_ID)');
+      this.commands = await syncCommands(this.client.rest, appId, this.settings.guildId, discordCommands(this.core.kt.registry));
+      this.log.info({ commands: this.commands, guild: this.settings.guildId ?? 'global' }, 'discord slash commands registered');
+    } catch (err) {
+      // Reactions and delivery still work without commands; say what to fix instead of failing the start.
+      this.commands = 'failed';
+      this.log.error(
+        { err: maskSecrets((err as Error).message) },
+        'could not register Discord slash commands: invite the bot with the applications.commands scope and check DISCORD_APPLICATION_ID / DISCORD_GUILD_ID',
+      );
+    }
+  }
+
+  private listen(): void {
+    const c = this.client;
+    c.on(Events.InteractionCreate, (i) => this.track(() => this.interactions.handle(i)));
+    c.on(Events.MessageReactionAdd, (r, u) => this.track(() => this.onReaction(r, u, true)));
+    c.on(Events.MessageReactionRemove, (r, u) => this.track(() => this.onReaction(r, u, false)));
+    c.on(Events.ShardReady, () => this.setConnected(true, 'ready'));
+    c.on(Events.ShardResume, (_id, replayed) => this.setConnected(true, `resumed (${replayed} events replayed)`));
+    c.on(Events.ShardDisconnect, (ev) => this.setConnected(false, `closed (${ev.code})`));
+    c.on(Events.ShardReconnecting, () => this.setConnected(false, 'reconnecting'));
+    c.on(Events.Error, (err) => this.log.error({ err: maskSecrets(err.message) }, 'discord client error'));
+    c.on(Events.Warn, (msg) => this.log.warn({ msg: maskSecrets(msg) }, 'discord client warning'));
+    c.rest.on('rateLimited', (rl) => this.log.info({ route: rl.route, retryAfterMs: rl.retryAfter, global: rl.global }, 'discord rate limit; waiting'));
+  }
+
+  private setConnected(connected: boolean, what: string): void {
+    if (this.connected !== connected) this.log.info({ gateway: what }, connected ? 'discord gateway connected' : 'discord gateway disconnected');
+    this.connected = connected;
+  }
+
+  /** Work started by a gateway event; stop() waits for it before closing the outbox. */
+  private track(work: () => Promise<unknown>): void {
+    if (this.stopping) return;
+    const p = work();
+    this.inflight.add(p);
+    void p.finally(() => this.inflight.delete(p));
+  }
+
+  /**
+   * A reaction becomes a vote attempt. Everything needed (channel, message,
+   * user, emoji) is in the gateway event itself, partial or not, so nothing
+   * is fetched: no REST call per reaction against the rate limit.
+   */
+  private async onReaction(reaction: MessageReaction | PartialMessageReaction, user: User | PartialUser, added: boolean): Promise<void> {
+    if (user.id === this.client.user?.id || user.bot === true) return;
+    const emoji = reaction.emoji.name;
+    if (!emoji) return;
+    try {
+      const outcome = await this.core.kt.approvals.onReaction({
+        platform: 'discord',
+        channel: reaction.message.channelId,
+        messageId: reaction.message.id,
+        account: user.id,
+        emoji,
+        added,
+      });
+      if (outcome) this.log.info({ messageId: reaction.message.id, account: user.id, added, counted: outcome.counted }, 'discord vote');
+    } catch (err) {
+      this.log.error({ err, messageId: reaction.message.id }, 'discord reaction failed');
+    }
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Turns stored alerts into group state, in id order, a batch per
+ * transaction: groups and members updated, page requests queued, alerts
+ * marked processed, all at once or not at all. The group lock makes it safe
+ * for any number of replicas to call this.
+ */
+import type { Keyturn } from '../core/keyturn.js';
+import type { AlertSource, AlertStatus } from './schemas.js';
+import { applyAlert, groupIdFor, type AlertKind, type GroupState, type StoredAlert } from './grouping.js';
+import { GROUP_LOCK, loadGroups, loadMembers, saveGroups, saveMembers, toStoredAlert, type AlertRow } from './group-store.js';
+import { routeAlert } from './routing.js';
+import { enqueuePage } from './pager.js';
+import type { Queryable } from '../store/db.js';
+
+export interface AlertEvent {
+  kind: AlertKind;
+  alert: StoredAlert;
+  /** The group right after this alert was applied. */
+  group: GroupState;
+}
+
+export async function processBatch(kt: Keyturn, limit = 1000): Promise<AlertEvent[]> {
+  return kt.db.transaction(async (tx) => {
+    await tx.query(`SELECT pg_advisory_xact_lock(${GROUP_LOCK})`);
+    const r = await tx.query<AlertRow>(
+      `SELECT a.*, p.source FROM alerts a JOIN alert_payloads p ON p.id = a.payload_id
+       WHERE a.processed_at IS NULL ORDER BY a.id LIMIT $1`,
+      [limit],
+    );
+    if (r.rows.length === 0) return [];
+    const keys = [...new Set(r.rows.map((a) => a.group_key))];
+    const groups = await loadGroups(tx, keys);
+    const members = await loadMembers(tx, keys);
+    const ids = await newGroupIds(tx, keys.filter((k) => !groups.has(k)));
+    const route = (x: Parameters<typeof routeAlert>[1]) => routeAlert(kt.config.alerts, x);
+
+    const events: AlertEvent[] = [];
+    const pages: Array<{ group: GroupState; action: 'trigger' | 'resolve' }> = [];
+    const touched = new Map<string, { group_key: string; fingerprint: string; status: AlertStatus }>();
+    for (const row of r.rows) {
+      const alert = toStoredAlert(row);
+      if (!members.has(alert.groupKey)) members.set(alert.groupKey, new Map());
+      const out = applyAlert(groups.get(alert.groupKey) ?? null, members.get(alert.groupKey)!, alert, row.source as AlertSource, route, ids.get(alert.groupKey));
+      groups.set(alert.groupKey, out.group);
+      touched.set(`${alert.groupKey}\u0000${alert.fingerprint}`, { group_key: alert.groupKey, fingerprint: alert.fingerprint, status: alert.status });
+      if (out.page === 'trigger' || out.page === 'resolve') pages.push({ group: out.group, action: out.page });
+      events.push({ kind: out.kind, alert, group: out.group });
+    }
+    await saveGroups(tx, keys.map((k) => groups.get(k)!));
+    await saveMembers(tx, [...touched.values()]);
+    for (const p of pages) await enqueuePage(tx, p.group, p.action);
+    await tx.query(`UPDATE alerts SET processed_at = now() WHERE id = ANY($1::bigint[])`, [r.rows.map((a) => Number(a.id))]);
+    return events;
+  });
+}
+
+/** Short ids for new groups, lengthened where one is taken (in the store or in this batch). */
+async function newGroupIds(tx: Queryable, keys: string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  let pending = keys;
+  for (let len = 6; pending.length > 0 && len <= 64; len += 2) {
+    const candidates = pending.map((k) => [k, groupIdFor(k, len)] as const);
+    const taken = new Set((await tx.query<{ id: string }>(`SELECT id FROM alert_groups WHERE id = ANY($1::text[])`, [candidates.map((c) => c[1])])).rows.map((x) => x.id));
+    const used = new Set(out.values());
+    const next: string[] = [];
+    for (const [k, id] of candidates) {
+      if (taken.has(id) || used.has(id)) next.push(k);
+      else {
+        out.set(k, id);
+        used.add(id);
+      }
+    }
+    pending = next;
+  }
+  return out;
+}

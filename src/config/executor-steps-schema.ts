@@ -1,0 +1,154 @@
+/** Step kinds backed by executors: docker, sql, etcd, chain-tx, and the backup / restore steps. */
+import { z } from 'zod';
+import { duration } from './duration.js';
+import { stepBase } from './check-base.js';
+import { contractName, evmAddress } from './connections-schema.js';
+import { abiFragment, configSql } from './executor-checks-schema.js';
+
+const name = z.string().regex(/^[a-z0-9][a-z0-9-_.]*$/, 'expected a lower-case name (letters, digits, - _ .)');
+/** May hold {{node.container}} or {{params.x}}; the rendered value is checked again before use. */
+const containerRef = z.string().min(1);
+const envMap = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name'), z.string()).default({});
+
+export const DOCKER_OPS = ['restart', 'stop', 'start', 'pause', 'unpause', 'exec'] as const;
+
+export const dockerStep = z
+  .object({
+    ...stepBase,
+    kind: z.literal('docker'),
+    op: z.enum(DOCKER_OPS),
+    container: containerRef,
+    /** stop/restart: seconds the container gets to exit before SIGKILL; exec: how long the command may run. */
+    timeout: duration.default(30_000),
+    /** exec: argv (no shell); {{params.x}} placeholders become single arguments. */
+    cmd: z.array(z.string()).min(1).optional(),
+    env: envMap,
+    user: z.string().optional(),
+    workdir: z.string().optional(),
+    /** exec: the exit code that counts as success. */
+    expectExit: z.number().int().default(0),
+  })
+  .superRefine((s, ctx) => {
+    if (s.op === 'exec' && !s.cmd) ctx.addIssue({ code: 'custom', path: ['cmd'], message: 'exec needs cmd (an argv list)' });
+    if (s.op !== 'exec' && s.cmd) ctx.addIssue({ code: 'custom', path: ['cmd'], message: `cmd only applies to op exec, not ${s.op}` });
+  });
+
+export const sqlStep = z.object({
+  ...stepBase,
+  kind: z.literal('sql'),
+  database: name,
+  /** From config only, e.g. VACUUM ANALYZE. */
+  statement: configSql,
+  /** Bound as $1, $2...; may be {{params.x}} placeholders (bound, never interpolated). */
+  params: z.array(z.unknown()).default([]),
+  timeout: duration.default(5 * 60_000),
+});
+
+export const etcdStep = z
+  .object({
+    ...stepBase,
+    kind: z.literal('etcd'),
+    op: z.enum(['put', 'delete']),
+    /** e.g. /bans/{{params.node}} */
+    key: z.string().min(1),
+    /** delete every key under `key`. */
+    prefix: z.boolean().default(false),
+    /** put: a string, or an object stored as JSON. */
+    value: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+    /** Refuse before approval when the key does not exist (e.g. /unban of a node that is not banned). */
+    mustExist: z.boolean().default(false),
+  })
+  .superRefine((s, ctx) => {
+    if (s.op === 'put' && s.value === undefined) ctx.addIssue({ code: 'custom', path: ['value'], message: 'put needs a value' });
+    if (s.op === 'delete' && s.value !== undefined) ctx.addIssue({ code: 'custom', path: ['value'], message: 'delete takes no value' });
+    if (s.op === 'put' && s.prefix) ctx.addIssue({ code: 'custom', path: ['prefix'], message: 'prefix only applies to delete' });
+  });
+
+export const chainTxStep = z.object({
+  ...stepBase,
+  kind: z.literal('chain-tx'),
+  /** The function to call on every contract, e.g. "function pause()". */
+  fn: abiFragment,
+  args: z.array(z.unknown()).default([]),
+  /** Sent in this order, one transaction each, stopping at the first failure. */
+  contracts: z.array(z.union([evmAddress, contractName])).min(1),
+  /** Read back after each transaction, e.g. paused() must equal true. */
+  readBack: z.object({ fn: abiFragment, equals: z.union([z.boolean(), z.string(), z.number()]) }).optional(),
+});
+
+const backupBase = {
+  ...stepBase,
+  /** Groups backups for listing and retention; default derived from the source. */
+  label: name.optional(),
+  /** Backups with this label kept; older ones are deleted after a successful backup. */
+  keep: z.number().int().positive().max(1000).default(7),
+  timeout: duration.default(30 * 60_000),
+};
+
+export const pgDumpStep = z
+  .object({
+    ...backupBase,
+    kind: z.literal('pg-dump'),
+    /** URL mode: a name from the system's `databases`; Keyturn reads it over the wire (logical JSON dump). */
+    database: name.optional(),
+    /** Container mode: run pg_dump inside this container (docker exec). */
+    container: containerRef.optional(),
+    /** Container mode: pg_dump's -d (a database name or conninfo). */
+    dbname: z.string().min(1).optional(),
+    user: z.string().min(1).optional(),
+    binary: z.string().min(1).default('pg_dump'),
+    env: envMap,
+  })
+  .superRefine(sourceRule);
+
+export const etcdSnapshotStep = z.object({
+  ...backupBase,
+  kind: z.literal('etcd-snapshot'),
+  /** snapshot: the bbolt database from /v3/maintenance/snapshot (etcdctl snapshot restore can use it); keys: every key under `prefix` as JSON. */
+  format: z.enum(['snapshot', 'keys']).default('snapshot'),
+  prefix: z.string().default(''),
+});
+
+export const archiveStep = z.object({
+  ...backupBase,
+  kind: z.literal('archive'),
+  container: containerRef,
+  path: z.string().startsWith('/', 'expected an absolute path inside the container'),
+});
+
+export const pgRestoreStep = z
+  .object({
+    ...stepBase,
+    kind: z.literal('pg-restore'),
+    /** A backup id as listed by /backups (usually {{params.backup}}), or latest:<label>. */
+    backup: z.string().min(1),
+    /** Target for logical (URL mode) backups: a name from `databases`. */
+    database: name.optional(),
+    /** Target for pg_dump archives: pg_restore runs in this container. */
+    container: containerRef.optional(),
+    dbname: z.string().min(1).optional(),
+    user: z.string().min(1).optional(),
+    binary: z.string().min(1).default('pg_restore'),
+    env: envMap,
+    /** Refuse (before approval) to restore into a database that already has tables. */
+    requireEmpty: z.boolean().default(true),
+    timeout: duration.default(60 * 60_000),
+  })
+  .superRefine(sourceRule);
+
+function sourceRule(s: { database?: string; container?: string; dbname?: string }, ctx: z.RefinementCtx): void {
+  if (!!s.database === !!s.container) ctx.addIssue({ code: 'custom', message: 'give either database (a name from databases) or container (with dbname)' });
+  if (s.container && !s.dbname) ctx.addIssue({ code: 'custom', path: ['dbname'], message: 'container mode needs dbname' });
+}
+
+export const executorSteps = [dockerStep, sqlStep, etcdStep, chainTxStep, pgDumpStep, etcdSnapshotStep, archiveStep, pgRestoreStep] as const;
+
+export type DockerStep = z.infer<typeof dockerStep>;
+export type SqlStep = z.infer<typeof sqlStep>;
+export type EtcdStep = z.infer<typeof etcdStep>;
+export type ChainTxStep = z.infer<typeof chainTxStep>;
+export type PgDumpStep = z.infer<typeof pgDumpStep>;
+export type EtcdSnapshotStep = z.infer<typeof etcdSnapshotStep>;
+export type ArchiveStep = z.infer<typeof archiveStep>;
+export type PgRestoreStep = z.infer<typeof pgRestoreStep>;
+export type BackupStep = PgDumpStep | EtcdSnapshotStep | ArchiveStep;

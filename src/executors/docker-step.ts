@@ -1,0 +1,52 @@
+/** `docker` action steps: restart / stop / start / pause / unpause a container, or exec an argv in it. */
+import type { DockerStep } from '../config/executor-steps-schema.js';
+import { maskSecrets } from '../core/secrets.js';
+import { renderText } from '../runbooks/template.js';
+import type { StepContext, StepExecutor, StepOutcome } from '../runbooks/step-kinds.js';
+import { checkedName, containerOp, containerState, describeState, dockerClient, execIn } from './docker.js';
+
+function build(step: DockerStep, ctx: StepContext) {
+  const container = checkedName(renderText(step.container, ctx.vars));
+  // Each argv element is rendered on its own: a parameter is one argument, never a shell word list.
+  const cmd = step.cmd?.map((a) => renderText(a, ctx.vars));
+  const env = Object.fromEntries(Object.entries(step.env).map(([k, v]) => [k, renderText(v, ctx.vars)]));
+  return { container, cmd, env, docker: dockerClient(ctx.sys.docker) };
+}
+
+const argv = (cmd: string[]) => cmd.map((a) => (/^[\w./:=@%+-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
+const seconds = (ms: number) => Math.max(0, Math.round(ms / 1000));
+
+export const dockerStepExecutor: StepExecutor<DockerStep> = {
+  kind: 'docker',
+  async plan(step, ctx) {
+    const { container, cmd, docker } = build(step, ctx);
+    const s = await containerState(docker, container);
+    if (!s.found) throw new Error(`container ${container} not found`);
+    const now = `(now ${describeState(s)})`;
+    if (step.op === 'exec') return maskSecrets(`exec in ${container} ${now}: ${argv(cmd!)} — expect exit ${step.expectExit}`);
+    const grace = step.op === 'stop' || step.op === 'restart' ? `, ${seconds(step.timeout)} s to exit before SIGKILL` : '';
+    return `${step.op} container ${container} ${now}${grace}`;
+  },
+  async run(step, ctx): Promise<StepOutcome> {
+    const { container, cmd, env, docker } = build(step, ctx);
+    const before = await containerState(docker, container);
+    if (!before.found) return { ok: false, summary: `container ${container} not found`, detail: { container, op: step.op } };
+    if (step.op === 'exec') {
+      const r = await execIn(docker, container, { cmd: cmd!, env, user: step.user, workdir: step.workdir, timeoutMs: step.timeout, maxCapture: 4000 });
+      const output = maskSecrets((r.stdout + (r.stderr ? `\n[stderr] ${r.stderr}` : '')).trim());
+      const ok = r.exitCode === step.expectExit;
+      return {
+        ok,
+        summary: `${argv(cmd!)} in ${container} exited ${r.exitCode}${ok ? '' : ` (expected ${step.expectExit})`}${output ? `: ${output.slice(-500)}` : ''}`,
+        detail: { container, op: 'exec', cmd: maskSecrets(argv(cmd!)), exitCode: r.exitCode, stdout: maskSecrets(r.stdout.slice(-2000)), stderr: maskSecrets(r.stderr.slice(-2000)) },
+      };
+    }
+    const { changed } = await containerOp(docker, container, step.op, seconds(step.timeout));
+    const after = await containerState(docker, container);
+    return {
+      ok: true,
+      summary: `${changed ? `${step.op} ${container}` : `${container} was already ${step.op === 'stop' ? 'stopped' : step.op === 'start' ? 'running' : step.op + 'd'}`}: now ${describeState(after)}`,
+      detail: { container, op: step.op, changed, before: describeState(before), after: describeState(after) },
+    };
+  },
+};

@@ -1,0 +1,226 @@
+/**
+ * Docker executor over the Engine API (dockerode): container state and
+ * health, stats, logs, lifecycle operations and exec. No docker CLI, no
+ * shell: exec runs an argv list.
+ */
+import Docker from 'dockerode';
+import type { Readable, Writable } from 'node:stream';
+import type { DockerConnection } from '../config/connections-schema.js';
+import { DockerDemux, TailBuffer, demuxBuffer } from './docker-stream.js';
+
+const clients = new Map<string, Docker>();
+
+/** The system's socket or host, else DOCKER_HOST (read by docker-modem, TLS variables included), else /var/run/docker.sock. */
+export function dockerClient(conn: DockerConnection | undefined): Docker {
+  const key = conn?.socket ?? conn?.host ?? 'env';
+  let c = clients.get(key);
+  if (!c) {
+    if (conn?.socket) c = new Docker({ socketPath: conn.socket });
+    else if (conn?.host?.startsWith('unix://')) c = new Docker({ socketPath: conn.host.slice('unix://'.length) });
+    else if (conn?.host) {
+      const u = new URL(conn.host.replace(/^tcp:/, 'http:'));
+      c = new Docker({ host: u.hostname, port: Number(u.port), protocol: 'http' });
+    } else c = new Docker();
+    clients.set(key, c);
+  }
+  return c;
+}
+
+/** Docker's own rule for names; checked after templates are rendered so a parameter cannot reach another API path. */
+export const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
+
+export function checkedName(name: string): string {
+  const n = name.replace(/^\//, '');
+  if (!CONTAINER_NAME.test(n)) throw new Error(`"${n.slice(0, 80)}" is not a valid container name`);
+  return n;
+}
+
+export interface ContainerState {
+  name: string;
+  found: boolean;
+  /** created, running, paused, restarting, removing, exited, dead */
+  state: string;
+  /** Docker health status, null without a healthcheck. */
+  health: string | null;
+  exitCode: number | null;
+  restartCount: number;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  oomKilled: boolean;
+  error: string;
+  tty: boolean;
+}
+
+const time = (s: string | undefined) => (!s || s.startsWith('0001-') ? null : new Date(s));
+
+export async function containerState(docker: Docker, name: string): Promise<ContainerState> {
+  try {
+    const i = await docker.getContainer(checkedName(name)).inspect();
+    const s = i.State;
+    return {
+      name: i.Name.replace(/^\//, ''),
+      found: true,
+      state: s.Status,
+      health: s.Health?.Status ?? null,
+      exitCode: s.Running ? null : s.ExitCode,
+      restartCount: i.RestartCount ?? 0,
+      startedAt: time(s.StartedAt),
+      finishedAt: time(s.FinishedAt),
+      oomKilled: s.OOMKilled,
+      error: s.Error ?? '',
+      tty: i.Config.Tty,
+    };
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 404) {
+      return { name, found: false, state: 'missing', health: null, exitCode: null, restartCount: 0, startedAt: null, finishedAt: null, oomKilled: false, error: 'no such container', tty: false };
+    }
+    throw err;
+  }
+}
+
+/** One line for people: "running, healthy, 2 restarts" / "exited (exit code 137, OOM killed)". */
+export function describeState(s: ContainerState): string {
+  if (!s.found) return 'not found';
+  const parts = [s.state === 'exited' || s.state === 'dead' ? `${s.state} (exit code ${s.exitCode}${s.oomKilled ? ', OOM killed' : ''})` : s.state];
+  if (s.health) parts.push(s.health);
+  if (s.restartCount) parts.push(`${s.restartCount} restart${s.restartCount === 1 ? '' : 's'}`);
+  return parts.join(', ');
+}
+
+export interface RawStats {
+  cpu_stats?: { cpu_usage?: { total_usage?: number; percpu_usage?: number[] }; system_cpu_usage?: number; online_cpus?: number };
+  precpu_stats?: { cpu_usage?: { total_usage?: number }; system_cpu_usage?: number };
+  memory_stats?: { usage?: number; limit?: number; stats?: Record<string, number> };
+}
+
+/** CPU % the way `docker stats` computes it: container CPU time over system CPU time between two samples, times CPUs. */
+export function cpuPercent(s: RawStats): number {
+  const cpu = (s.cpu_stats?.cpu_usage?.total_usage ?? 0) - (s.precpu_stats?.cpu_usage?.total_usage ?? 0);
+  const sys = (s.cpu_stats?.system_cpu_usage ?? 0) - (s.precpu_stats?.system_cpu_usage ?? 0);
+  const cpus = s.cpu_stats?.online_cpus || s.cpu_stats?.cpu_usage?.percpu_usage?.length || 1;
+  return cpu > 0 && sys > 0 ? (cpu / sys) * cpus * 100 : 0;
+}
+
+/** Memory % without the page cache (cgroup v2 inactive_file, v1 total_inactive_file), as `docker stats` shows. */
+export function memoryUsage(s: RawStats): { used: number; limit: number; percent: number } {
+  const m = s.memory_stats ?? {};
+  const cache = m.stats?.inactive_file ?? m.stats?.total_inactive_file ?? 0;
+  const used = Math.max(0, (m.usage ?? 0) - cache);
+  const limit = m.limit ?? 0;
+  return { used, limit, percent: limit > 0 ? (used / limit) * 100 : 0 };
+}
+
+export async function containerStats(docker: Docker, name: string): Promise<RawStats> {
+  // stream:false waits for two samples, so precpu_stats is filled and the CPU delta is real.
+  return (await docker.getContainer(checkedName(name)).stats({ stream: false })) as RawStats;
+}
+
+/** Log lines (stdout and stderr) since `sinceMs` ago, at most the newest `maxLines`. */
+export async function containerLogs(docker: Docker, name: string, sinceMs: number, maxLines: number, tty: boolean): Promise<string[]> {
+  const since = Math.floor((Date.now() - sinceMs) / 1000);
+  const raw = (await docker.getContainer(checkedName(name)).logs({ stdout: true, stderr: true, since, tail: maxLines, follow: false })) as unknown as Buffer;
+  const { stdout, stderr } = demuxBuffer(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw)), tty);
+  return [...stdout.toString('utf8').split('\n'), ...stderr.toString('utf8').split('\n')].filter((l) => l.trim() !== '');
+}
+
+export type LifecycleOp = 'restart' | 'stop' | 'start' | 'pause' | 'unpause';
+
+/** Runs a lifecycle operation; "already in that state" (HTTP 304) is reported, not thrown. */
+export async function containerOp(docker: Docker, name: string, op: LifecycleOp, graceSeconds: number): Promise<{ changed: boolean }> {
+  const c = docker.getContainer(checkedName(name));
+  try {
+    if (op === 'restart') await c.restart({ t: graceSeconds });
+    else if (op === 'stop') await c.stop({ t: graceSeconds });
+    else if (op === 'start') await c.start();
+    else if (op === 'pause') await c.pause();
+    else await c.unpause();
+    return { changed: true };
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 304) return { changed: false };
+    throw new Error(`${op} ${name}: ${dockerMessage(err)}`);
+  }
+}
+
+export interface ExecOptions {
+  cmd: string[];
+  env?: Record<string, string>;
+  user?: string;
+  workdir?: string;
+  timeoutMs: number;
+  /** Fed to the command's stdin, then closed. */
+  stdin?: Readable;
+  /** Receives stdout as it arrives (dumps); otherwise the tail is captured. */
+  stdout?: Writable;
+  maxCapture?: number;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  stdoutBytes: number;
+}
+
+export async function execIn(docker: Docker, name: string, o: ExecOptions): Promise<ExecResult> {
+  const c = docker.getContainer(checkedName(name));
+  const exec = await c.exec({
+    Cmd: o.cmd,
+    Env: Object.entries(o.env ?? {}).map(([k, v]) => `${k}=${v}`),
+    User: o.user,
+    WorkingDir: o.workdir,
+    AttachStdout: true,
+    AttachStderr: true,
+    AttachStdin: !!o.stdin,
+    Tty: false,
+  });
+  const stream = (await exec.start({ hijack: true, stdin: !!o.stdin })) as unknown as NodeJS.ReadWriteStream & { destroy(err?: Error): void };
+  const out = new TailBuffer(o.maxCapture ?? 8000);
+  const err = new TailBuffer(o.maxCapture ?? 8000);
+  let streamed = 0;
+  let paused = false;
+  const demux = new DockerDemux(
+    (b) => {
+      if (!o.stdout) return out.push(b);
+      streamed += b.length;
+      // Backpressure: a slow disk must not make us buffer a whole dump in memory.
+      if (!o.stdout.write(b) && !paused) {
+        paused = true;
+        stream.pause();
+        o.stdout.once('drain', () => ((paused = false), stream.resume()));
+      }
+    },
+    (b) => err.push(b),
+  );
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      stream.destroy();
+      reject(new Error(`${o.cmd[0]} in ${name} did not finish within ${Math.round(o.timeoutMs / 1000)} s`));
+    }, o.timeoutMs);
+    const done = () => (clearTimeout(timer), resolve());
+    stream.on('data', (chunk: Buffer) => demux.push(chunk));
+    stream.on('error', (e: Error) => (clearTimeout(timer), reject(e)));
+    stream.on('end', done);
+    stream.on('close', done);
+    if (o.stdin) {
+      o.stdin.on('error', (e) => (clearTimeout(timer), stream.destroy(e), reject(e)));
+      o.stdin.pipe(stream as unknown as Writable);
+    }
+  });
+  // The stream can end a moment before the engine records the exit code.
+  for (let i = 0; ; i++) {
+    const info = await exec.inspect();
+    if (!info.Running || i >= 50) return { exitCode: info.ExitCode ?? -1, stdout: out.text(), stderr: err.text(), stdoutBytes: o.stdout ? streamed : out.total };
+    await new Promise((r) => setTimeout(r, 20 + i * 5));
+  }
+}
+
+/** A stream of a path in the container as an (uncompressed) tar archive. */
+export async function getArchive(docker: Docker, name: string, path: string): Promise<Readable> {
+  return (await docker.getContainer(checkedName(name)).getArchive({ path })) as unknown as Readable;
+}
+
+/** The Engine's own message ("No such container: x") rather than dockerode's HTTP framing. */
+export function dockerMessage(err: unknown): string {
+  const e = err as { json?: { message?: string }; reason?: string; message?: string };
+  return e.json?.message ?? e.message ?? e.reason ?? String(err);
+}

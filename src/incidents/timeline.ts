@@ -1,0 +1,57 @@
+/**
+ * The incident timeline, built from what really happened: the incident's own
+ * events (declared, updates, severity, alerts, health, escalation) plus the
+ * audit log's commands, approval requests, votes, step results and outcomes
+ * that concern the affected systems during the incident.
+ */
+import type { Keyturn } from '../core/keyturn.js';
+import type { Incident, TimelineEvent } from './types.js';
+
+interface AuditRaw {
+  at: string | Date;
+  actor: string;
+  kind: string;
+  subject: string;
+  outcome: string;
+  detail: Record<string, unknown> | string;
+}
+
+export async function buildTimeline(kt: Keyturn, inc: Incident): Promise<TimelineEvent[]> {
+  const until = inc.resolvedAt ?? kt.clock.now();
+  const own = await kt.incidents.store.events(inc.id);
+  const reqs = await kt.db.query<{ id: string }>(`SELECT id FROM approval_requests WHERE system = ANY($1) AND created_at >= $2 AND created_at <= $3`, [inc.systems, inc.createdAt.toISOString(), until.toISOString()]);
+  const requestIds = new Set(reqs.rows.map((r) => r.id));
+  const audit = await kt.db.query<AuditRaw>(`SELECT at, actor, kind, subject, outcome, detail FROM audit_log WHERE at >= $1 AND at <= $2 ORDER BY id`, [inc.createdAt.toISOString(), until.toISOString()]);
+  const mentions = (s: string) => inc.systems.some((sys) => new RegExp(`(^|[\\s/])${sys.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([\\s/]|$)`).test(s));
+  const fromAudit: TimelineEvent[] = [];
+  for (const a of audit.rows) {
+    const detail = typeof a.detail === 'string' ? JSON.parse(a.detail) : a.detail;
+    const at = new Date(a.at);
+    const reqId = /^(r-[0-9a-f]+)/.exec(a.subject)?.[1];
+    const ours = (reqId && requestIds.has(reqId)) || mentions(a.subject);
+    switch (a.kind) {
+      case 'command':
+        // /incident and /postmortem commands are on the timeline as their own events.
+        if (/^\/\S*(incident|postmortem)\b/.test(a.subject)) break;
+        if (detail.channel === inc.channel || mentions(a.subject)) fromAudit.push({ at, kind: 'command', actor: a.actor, text: `ran \`${a.subject}\` (${a.outcome})` });
+        break;
+      case 'approval.requested':
+        if (ours) fromAudit.push({ at, kind: 'approval', actor: a.actor, text: `requested ${a.subject.replace(/^(r-\S+) (\S+)\/(\S+)/, '$3 on $2 ($1)')}, needs ${String(detail.approvalsNeeded)} approvals` });
+        break;
+      case 'approval.vote':
+        if (ours) fromAudit.push({ at, kind: 'vote', actor: a.actor, text: a.outcome.startsWith('ignored') ? `vote on ${a.subject} not counted (${a.outcome.slice(8)})` : `${a.outcome === 'withdrawn' ? 'withdrew a vote on' : a.outcome === 'reject' ? 'rejected' : 'approved'} ${a.subject}` });
+        break;
+      case 'approval.decision':
+        if (ours) fromAudit.push({ at, kind: 'approval', actor: a.actor, text: `${a.subject} ${a.outcome}${Array.isArray(detail.approvers) ? ` by ${(detail.approvers as string[]).join(' and ')}` : ''}` });
+        break;
+      case 'step':
+        if (ours) fromAudit.push({ at, kind: 'step', actor: a.actor, text: `${a.subject}: ${a.outcome}${detail.summary ? ` — ${String(detail.summary)}` : ''}` });
+        break;
+      case 'approval.result':
+      case 'action.run':
+        if (ours && a.outcome !== 'started') fromAudit.push({ at, kind: 'result', actor: a.actor, text: `${a.subject} ${a.outcome}${detail.summary ? `: ${String(detail.summary)}` : ''}` });
+        break;
+    }
+  }
+  return [...own, ...fromAudit].sort((x, y) => x.at.getTime() - y.at.getTime());
+}
