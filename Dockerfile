@@ -1,5 +1,15 @@
 # Keyturn: multi-stage build. Build with dev dependencies, run the compiled
 # bot with production dependencies only, as a non-root user.
+#
+#   docker build -t keyturn .
+#   docker run -d --name keyturn -p 3000:3000 --env-file .env \
+#     -v "$PWD/keyturn.yml:/config/keyturn.yml:ro" -v keyturn-data:/data keyturn
+#
+# Config: /config/keyturn.yml (the working directory is /config, so relative
+# `include:` paths resolve next to it); without one the bundled demo runs.
+# Data: /data (the embedded store; unused when DATABASE_URL is set).
+# Secrets come from the environment at run time (.env.example lists them):
+# none is written into the image. BASE: any Node 20 image with npm and /bin/sh.
 ARG BASE=node:20-bookworm-slim
 
 FROM ${BASE} AS build
@@ -14,14 +24,26 @@ COPY systems ./systems
 RUN npm run build
 
 FROM ${BASE} AS run
-ENV NODE_ENV=production PORT=3000 KEYTURN_DATA_DIR=/data
+# KEYTURN_CONSOLE=off: a container has no terminal; it serves HTTP (and Slack/Discord when their tokens are set) until SIGTERM.
+ENV NODE_ENV=production PORT=3000 KEYTURN_DATA_DIR=/data KEYTURN_BACKUP_DIR=/data/backups KEYTURN_CONSOLE=off
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# dist/ holds the compiled core, adapters, commands (loaded from dist/commands) and fleet;
+# systems/ the demo config and system packs, read from <package root>/systems.
 COPY --from=build /app/dist ./dist
 COPY systems ./systems
-RUN mkdir -p /data /config && chown -R node:node /data /config
-USER node
+# uid 1000 is the image's `node` user; numeric so Kubernetes' runAsNonRoot can verify it.
+RUN mkdir -p /data /config && chown -R 1000:1000 /data /config \
+  && chmod +x dist/src/cli.js && ln -s /app/dist/src/cli.js /usr/local/bin/keyturn
+USER 1000:1000
+WORKDIR /config
 VOLUME ["/data", "/config"]
 EXPOSE 3000
-CMD ["node", "dist/src/cli.js", "start"]
+# Slim images have no curl: Node's fetch asks the bot's own /healthz (503 when the store is unreachable).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# SIGTERM: stop taking commands, finish running work, deliver queued messages (up to 10 s), exit 0.
+# Give it time: `docker stop -t 30`, compose `stop_grace_period: 30s`.
+STOPSIGNAL SIGTERM
+CMD ["node", "/app/dist/src/cli.js", "start"]

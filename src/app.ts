@@ -21,6 +21,9 @@ import { Metrics } from './server/metrics.js';
 import type { DeliveryEvent } from './core/outbox-drain.js';
 import { Incidents } from './incidents/incidents.js';
 import { IncidentWatcher } from './incidents/watcher.js';
+import { Alerts } from './alerts/alerts.js';
+import { Reactions } from './core/reactions.js';
+import { Scheduler } from './scheduler/scheduler.js';
 
 export interface CoreOptions {
   config: Config;
@@ -52,7 +55,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const registry = opts.registry ?? (await CommandRegistry.load(undefined, config.settings.commandPrefix));
   // Services reference each other through `kt`; it is complete before anything runs.
   const kt = {} as Keyturn;
-  const metrics = new Metrics(db);
+  const metrics = new Metrics(db, () => kt.channels.platforms());
   Object.assign(kt, {
     metrics,
     config,
@@ -69,12 +72,26 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   kt.approvals = new Approvals(() => kt, { staleExecutionMs: opts.staleExecutionMs });
   kt.incidents = new Incidents(() => kt, { postmortemDir: opts.postmortemDir ?? postmortemDirFor(env) });
   const incidentWatcher = new IncidentWatcher(() => kt);
+  kt.alerts = new Alerts(() => kt, env);
+  // PagerDuty for incidents too, through the alerts' retried page queue, when a default routing key is set.
+  if (kt.alerts.defaultRoutingKey()) kt.pager = kt.alerts.pager.port();
+  // An alert group of a system with an open incident opening, re-firing or resolving lands on its timeline and in its place.
+  kt.alerts.onAlert(async ({ kind, group: g }) => {
+    if (!g.system || (kind !== 'opened' && kind !== 'reopened' && kind !== 'resolved')) return;
+    await kt.incidents.recordAlert(g.system, `${kind}: ${g.alertname} · ${g.system} (${g.id}): ${g.summary}`, g.status === 'resolved' ? 'info' : g.severity);
+  });
+  kt.reactions = new Reactions();
+  kt.reactions.register('approvals', (ev) => kt.approvals.onReaction(ev));
+  kt.reactions.register('alerts', (ev) => kt.alerts.onReaction(ev));
+  kt.scheduler = new Scheduler(() => kt);
   const dispatcher = new Dispatcher(kt);
   return {
     kt,
     dispatcher,
     incidentWatcher,
     async close() {
+      await kt.scheduler.stop();
+      await kt.alerts.stop();
       await incidentWatcher.stop();
       await kt.approvals.stop();
       if (!opts.db) await db.close();

@@ -3,11 +3,13 @@
  * keyturn [start]              run the bot (console when no Slack/Discord token is set)
  * keyturn validate <file...>   check config files; exit 0 when valid, 2 with every problem
  * keyturn manifest             print the Slack app manifest generated from the commands
+ * keyturn config-docs          print the configuration reference (docs/config.md) generated from the schema
  */
 import { loadConfig, ConfigError } from './config/index.js';
 import { startRuntime } from './runtime.js';
 import { CommandRegistry } from './core/registry.js';
 import { slackManifest } from './core/manifest.js';
+import { configReference } from './config/reference.js';
 
 async function main(argv: string[]): Promise<number> {
   const [cmd = 'start', ...rest] = argv;
@@ -19,15 +21,18 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(slackManifest(registry, { botName: process.env.KEYTURN_BOT_NAME ?? 'Keyturn', url: process.env.KEYTURN_PUBLIC_URL }));
       return 0;
     }
+    case 'config-docs':
+      process.stdout.write(configReference());
+      return 0;
     case 'start':
       return start();
     case '--help':
     case '-h':
     case 'help':
-      process.stdout.write('usage: keyturn [start] | keyturn validate <config.yml...> | keyturn manifest\n');
+      process.stdout.write('usage: keyturn [start] | keyturn validate <config.yml...> | keyturn manifest | keyturn config-docs\n');
       return 0;
     default:
-      process.stderr.write(`unknown subcommand "${cmd}". usage: keyturn [start] | keyturn validate <config.yml...> | keyturn manifest\n`);
+      process.stderr.write(`unknown subcommand "${cmd}". usage: keyturn [start] | keyturn validate <config.yml...> | keyturn manifest | keyturn config-docs\n`);
       return 2;
   }
 }
@@ -51,6 +56,8 @@ function validate(files: string[]): number {
   return bad ? 2 : 0;
 }
 
+const SHUTDOWN_LIMIT_MS = 30_000;
+
 async function start(): Promise<number> {
   let rt;
   try {
@@ -63,9 +70,20 @@ async function start(): Promise<number> {
     process.stderr.write(`Keyturn cannot start: ${(err as Error).message}\n`);
     return 1;
   }
-  const shutdown = async (signal: string) => {
-    process.stderr.write(`${signal}: shutting down\n`);
-    await rt.stop();
+  const shutdown = async (signal: NodeJS.Signals) => {
+    process.stderr.write(`${signal}: shutting down: finishing running work and delivering queued messages (${signal} again exits at once)\n`);
+    process.once(signal, () => process.exit(1));
+    // Adapters drain for up to 10 s each (in parallel); past this something hangs: exit non-zero rather than wait for SIGKILL.
+    setTimeout(() => {
+      process.stderr.write(`shutdown did not finish within ${SHUTDOWN_LIMIT_MS / 1000} s; exiting. Queued messages stay in the outbox for the next start.\n`);
+      process.exit(1);
+    }, SHUTDOWN_LIMIT_MS).unref();
+    try {
+      await rt.stop();
+    } catch (err) {
+      process.stderr.write(`shutdown failed: ${(err as Error).message}\n`);
+      process.exit(1);
+    }
     process.exit(0);
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));

@@ -8,7 +8,10 @@ import { loadConfig, defaultConfigPath, BUNDLED_DEMO_CONFIG } from './config/ind
 import { createCore, type Core } from './app.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { HttpServer } from './server/http-server.js';
-import { registerHealthRoutes, type ComponentStatus } from './server/health-routes.js';
+import { registerHealthRoutes, schedulerComponent, type ComponentStatus } from './server/health-routes.js';
+import { registerMetricsRoute } from './server/metrics.js';
+import { registerAlertRoutes } from './server/alert-routes.js';
+import { consoleWanted } from './runtime-env.js';
 import { ConsoleAdapter } from '../adapters/console/console-adapter.js';
 import { SlackAdapter } from '../adapters/slack/slack-adapter.js';
 import { slackRequested } from '../adapters/slack/slack-env.js';
@@ -38,7 +41,7 @@ export interface Runtime {
 export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
   const env = opts.env ?? process.env;
   const configPath = opts.configPath ?? defaultConfigPath(env);
-  const consoleMode = !env.SLACK_BOT_TOKEN && !env.DISCORD_TOKEN;
+  const consoleMode = consoleWanted(env);
   const log = opts.log ?? createLogger({ level: env.LOG_LEVEL ?? (consoleMode ? 'warn' : 'info') });
   const demo = configPath === BUNDLED_DEMO_CONFIG || env.KEYTURN_DEMO === '1' ? await startDemo(env) : null;
   const { config } = loadConfig(configPath, env);
@@ -47,6 +50,9 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
 
   const server = new HttpServer(log.child({ component: 'http' }));
   registerHealthRoutes(server, core.kt, () => components);
+  registerMetricsRoute(server, core.kt.metrics);
+  registerAlertRoutes(server, core.kt);
+  core.kt.metrics.collectProcessMetrics();
   const port = Number(env.PORT ?? 3000);
   try {
     await server.listen(port);
@@ -89,16 +95,25 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
     consoleAdapter.start();
     done = consoleAdapter.run();
   }
+  if (!consoleMode && !slack && !discord) log.warn('no chat adapter: KEYTURN_CONSOLE=off and neither SLACK_BOT_TOKEN nor DISCORD_TOKEN is set; serving HTTP only (alerts, /healthz, /metrics)');
   core.kt.approvals.start();
   core.incidentWatcher.start();
+  core.kt.alerts.start();
+  core.kt.scheduler.start();
+  let stopped = false;
+  components.push(schedulerComponent(core.kt, () => !stopped));
 
   let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {
-      await consoleAdapter?.stop();
-      await slack?.stop();
-      await discord?.stop();
-      await server.close();
+      // No new connections and no new schedule ticks; then every adapter at once stops taking commands, lets what
+      // it started finish and drains its outbox (up to 10 s) while running ticks finish; then connections close.
+      // Whatever is still queued stays in the outbox for the next replica or start: nothing is dropped.
+      stopped = true;
+      const serverClosed = server.close();
+      const results = await Promise.allSettled([consoleAdapter?.stop(), slack?.stop(), discord?.stop(), core.kt.scheduler.stop()]);
+      for (const r of results) if (r.status === 'rejected') log.error({ err: r.reason }, 'adapter did not stop cleanly');
+      await serverClosed;
       await core.close();
       await demo?.close();
     })());

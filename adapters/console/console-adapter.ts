@@ -110,8 +110,8 @@ export class ConsoleAdapter implements Deliverer {
         const ref = a === 'last' ? this.lastVoteRef : a.replace(/^\[|\]$/g, '');
         if (!ref) return this.print('No message asks for reactions yet.');
         const root = this.threadOf.get(ref) ?? ref;
-        const out = await this.core.kt.approvals.onReaction({ platform: 'console', channel: CHANNEL, messageId: root, account: this.who, emoji: b, added: verb === 'react' });
-        if (out === null) this.print(`(${ref} is not an approval request, or ${b} is not a vote emoji: nothing counted)`);
+        const out = await this.core.kt.reactions.dispatch({ platform: 'console', channel: CHANNEL, messageId: root, account: this.who, emoji: b, added: verb === 'react' });
+        if (out === null) this.print(`(${ref} is not an approval request or an alert, or ${b} is not a vote or acknowledge emoji: nothing counted)`);
         return;
       }
       case 'help':

@@ -7,7 +7,7 @@
  */
 import {
   AllowedMentionsTypes, DiscordAPIError, HTTPError, RateLimitError, RESTJSONErrorCodes, Routes,
-  type APIMessage, type REST, type RESTPostAPIChannelMessageJSONBody,
+  type APIMessage, type RawFile, type REST, type RESTPostAPIChannelMessageJSONBody,
 } from 'discord.js';
 import { DeliveryError, type Deliverer } from '../../src/core/outbox-drain.js';
 import type { Message } from '../../src/core/message.js';
@@ -29,6 +29,8 @@ export function toDiscordMessage(m: Message): RESTPostAPIChannelMessageJSONBody 
 
 export class DiscordDeliverer implements Deliverer {
   readonly platform = 'discord' as const;
+  /** Posted messages with votes to offer or a pin -> the channel (or thread) they are in, until onPosted. */
+  private readonly followUps = new Map<string, string>();
 
   constructor(
     private readonly rest: REST,
@@ -38,11 +40,38 @@ export class DiscordDeliverer implements Deliverer {
   async post(p: { channel: string; threadPlatformId: string | null; message: Message }): Promise<string> {
     try {
       const body = toDiscordMessage(p.message);
-      const sent = p.threadPlatformId ? await this.postInThread(p.channel, p.threadPlatformId, body) : await this.send(p.channel, body);
-      if (p.message.reactions) await this.offerVotes(sent, [p.message.reactions.approve, p.message.reactions.reject]);
+      const a = p.message.attachment;
+      const files = a ? [{ name: a.filename, data: Buffer.from(a.content, 'utf8') }] : undefined;
+      const sent = p.threadPlatformId ? await this.postInThread(p.channel, p.threadPlatformId, body, files) : await this.send(p.channel, body, files);
+      if (p.message.reactions || p.message.pin) this.followUps.set(sent.id, sent.channel_id);
       return sent.id;
     } catch (err) {
       throw toDeliveryError(err);
+    }
+  }
+
+  /**
+   * The bot reacts with the vote emojis so people only have to click, and
+   * pins what asks to be pinned. Only once the outbox has stored the
+   * message's id (a click before that would not map to the request), and best
+   * effort: the message is already posted.
+   */
+  async onPosted(p: { channel: string; platformId: string; message: Message }): Promise<void> {
+    const channel = this.followUps.get(p.platformId);
+    this.followUps.delete(p.platformId);
+    if (!channel) return;
+    const m = p.message;
+    for (const e of m.reactions ? [m.reactions.approve, m.reactions.reject] : []) {
+      await this.bestEffort(`add the ${e} reaction`, p.platformId, () => this.rest.put(Routes.channelMessageOwnReaction(channel, p.platformId, encodeURIComponent(e))));
+    }
+    if (m.pin) await this.bestEffort('pin', p.platformId, () => this.rest.put(Routes.channelPin(channel, p.platformId)));
+  }
+
+  private async bestEffort(what: string, messageId: string, call: () => Promise<unknown>): Promise<void> {
+    try {
+      await call();
+    } catch (err) {
+      this.log.warn({ err: maskSecrets((err as Error).message), messageId }, `could not ${what} (needs the Add Reactions / Manage Messages permissions)`);
     }
   }
 
@@ -54,23 +83,23 @@ export class DiscordDeliverer implements Deliverer {
     }
   }
 
-  private async send(channel: string, body: RESTPostAPIChannelMessageJSONBody): Promise<APIMessage> {
-    return (await this.rest.post(Routes.channelMessages(channel), { body })) as APIMessage;
+  private async send(channel: string, body: RESTPostAPIChannelMessageJSONBody, files?: RawFile[]): Promise<APIMessage> {
+    return (await this.rest.post(Routes.channelMessages(channel), { body, files })) as APIMessage;
   }
 
   /** Posts in the thread of `rootId`, starting it (or unarchiving it) when needed. */
-  private async postInThread(channel: string, rootId: string, body: RESTPostAPIChannelMessageJSONBody): Promise<APIMessage> {
+  private async postInThread(channel: string, rootId: string, body: RESTPostAPIChannelMessageJSONBody, files?: RawFile[]): Promise<APIMessage> {
     try {
-      return await this.send(rootId, body);
+      return await this.send(rootId, body, files);
     } catch (err) {
       const code = err instanceof DiscordAPIError ? err.code : null;
       if (code === RESTJSONErrorCodes.UnknownChannel) {
         const started = await this.startThread(channel, rootId);
-        return started ? this.send(rootId, body) : this.send(channel, body);
+        return this.send(started ? rootId : channel, body, files);
       }
       if (code === RESTJSONErrorCodes.InvalidActionOnArchivedThread) {
         await this.rest.patch(Routes.channel(rootId), { body: { archived: false } });
-        return this.send(rootId, body);
+        return this.send(rootId, body, files);
       }
       throw err;
     }
@@ -92,21 +121,6 @@ export class DiscordDeliverer implements Deliverer {
         return false;
       }
       throw err;
-    }
-  }
-
-  /**
-   * The bot reacts with the vote emojis so people only have to click. Best
-   * effort: the message is already posted, and failing here would make the
-   * outbox post it again.
-   */
-  private async offerVotes(msg: APIMessage, emojis: string[]): Promise<void> {
-    for (const e of emojis) {
-      try {
-        await this.rest.put(Routes.channelMessageOwnReaction(msg.channel_id, msg.id, encodeURIComponent(e)));
-      } catch (err) {
-        this.log.warn({ err: maskSecrets((err as Error).message), messageId: msg.id, emoji: e }, 'could not add the vote reaction');
-      }
     }
   }
 }

@@ -77,7 +77,7 @@ export class DiscordAdapter {
     } catch (err) {
       ready.catch(() => {});
       await this.client.destroy().catch(() => {});
-      const why = maskSecrets((err as Error).message);
+      const why = (err as Error).name === 'AbortError' ? `the gateway sent no READY within ${READY_TIMEOUT_MS / 1000} s` : maskSecrets((err as Error).message).replace(/\.$/, '');
       throw new Error(`Discord login failed: ${why}. Check DISCORD_TOKEN (Developer Portal > Bot > Reset Token)${this.settings.apiUrl ? ` and DISCORD_API_URL (${this.settings.apiUrl})` : ''}.`);
     }
     this.connected = true;
@@ -147,7 +147,7 @@ export class DiscordAdapter {
     const emoji = reaction.emoji.name;
     if (!emoji) return;
     try {
-      const outcome = await this.core.kt.approvals.onReaction({
+      const outcome = await this.core.kt.reactions.dispatch({
         platform: 'discord',
         channel: reaction.message.channelId,
         messageId: reaction.message.id,
@@ -155,7 +155,7 @@ export class DiscordAdapter {
         emoji,
         added,
       });
-      if (outcome) this.log.info({ messageId: reaction.message.id, account: user.id, added, counted: outcome.counted }, 'discord vote');
+      if (outcome) this.log.info({ messageId: reaction.message.id, account: user.id, added, handler: outcome.handler, outcome: outcome.outcome }, 'discord reaction');
     } catch (err) {
       this.log.error({ err, messageId: reaction.message.id }, 'discord reaction failed');
     }

@@ -64,7 +64,7 @@ export function toEmbeds(m: Message): APIEmbed[] {
       cur.description = fit;
       used += fit.length;
       if (fit !== item.text) {
-        hidden += lineCount(item.text) - lineCount(fit) + countLines(items.slice(i + 1));
+        hidden += contentLines(item.text) - contentLines(fit) + countLines(items.slice(i + 1));
         break;
       }
     } else {
@@ -137,7 +137,7 @@ function fieldItems(m: Message): Item[] {
 export function discordMarkdown(s: string): string {
   return s
     .split(/(`[^`\n]*`)/)
-    .map((part, i) => (i % 2 === 1 ? part : part.replace(/(^|[^*\w])\*([^*\n]+?)\*(?=[^*\w]|$)/g, '$1**$2**')))
+    .map((part, i) => (i % 2 === 1 ? part : part.replace(/(^|[^*\w])\*([^*\s](?:[^*\n]*[^*\s])?)\*(?=[^*\w]|$)/g, '$1**$2**')))
     .join('');
 }
 
@@ -160,21 +160,43 @@ function splitLines(s: string, max: number): string[] {
   return out;
 }
 
-/** The first whole lines of a chunk that fit in `max` (a code block stays closed); '' when none fit. */
+/**
+ * The first whole lines of a chunk that fit in `max`, closing a code block
+ * left open by the cut; '' when nothing useful fits (a table cut to its
+ * header alone says nothing).
+ */
 function cutLines(text: string, max: number): string {
-  const code = text.startsWith('```');
-  const lines = text.split('\n');
-  const body = code ? lines.slice(0, -1) : lines;
-  const close = code ? '\n```' : '';
+  let best = '';
   let out = '';
-  for (const line of body) {
-    const next = out ? `${out}\n${line}` : line;
-    if (next.length + close.length > max) break;
-    out = next;
+  let inCode = false;
+  let rows = 0;
+  for (const line of text.split('\n')) {
+    const fence = line.startsWith('```');
+    out = out ? `${out}\n${line}` : line;
+    if (fence) {
+      inCode = !inCode;
+      rows = 0;
+    } else if (inCode) rows++;
+    const candidate = inCode ? `${out}\n\`\`\`` : out;
+    if (candidate.length > max) break;
+    if (!inCode || rows >= 2) best = candidate;
   }
-  if (code && out.split('\n').length < 3) return ''; // a fence and a header with no row says nothing
-  return out ? out + close : '';
+  return best;
 }
 
-const lineCount = (s: string): number => s.split('\n').filter((l) => !l.startsWith('```')).length;
-const countLines = (items: Item[]): number => items.reduce((n, it) => n + (it.kind === 'desc' ? lineCount(it.text) : 1), 0);
+/** Lines a reader would miss: text lines and table rows, not fences or repeated table headers. */
+function contentLines(s: string): number {
+  let n = 0;
+  let inCode = false;
+  let header = false;
+  for (const line of s.split('\n')) {
+    if (line.startsWith('```')) {
+      inCode = !inCode;
+      header = inCode;
+    } else if (header) header = false;
+    else n++;
+  }
+  return n;
+}
+
+const countLines = (items: Item[]): number => items.reduce((n, it) => n + (it.kind === 'desc' ? contentLines(it.text) : 1), 0);

@@ -1,7 +1,8 @@
 /**
- * reaction_added / reaction_removed on a message become votes for the person
- * mapped from the Slack user id (the approvals use case decides whether the
- * message is a request and whether the vote counts). Each event id is
+ * reaction_added / reaction_removed on a message go to kt.reactions with the
+ * Slack user id as the account: on a request message they are votes for the
+ * mapped person (approvals decide whether one counts), on an alert an
+ * acknowledgement. Each event id is
  * claimed in `processed_events` first, so Slack's redeliveries and several
  * replicas receiving the same event act once.
  */
@@ -55,7 +56,7 @@ async function onReaction(deps: ReactionDeps, raw: unknown, eventId: unknown): P
   const log = deps.log.child({ eventId, account: ev.user, person: kt.people.byAccount('slack', ev.user)?.name ?? null });
   try {
     if (typeof eventId === 'string' && eventId && !(await claimEvent(kt.db, eventId))) return void log.debug('duplicate event: already handled');
-    const outcome = await kt.approvals.onReaction({
+    const outcome = await kt.reactions.dispatch({
       platform: 'slack',
       channel: ev.item.channel,
       messageId: ev.item.ts,
@@ -63,7 +64,7 @@ async function onReaction(deps: ReactionDeps, raw: unknown, eventId: unknown): P
       emoji: ev.reaction,
       added: ev.type === 'reaction_added',
     });
-    if (outcome) log.info({ outcome }, 'vote from reaction');
+    if (outcome) log.info({ outcome }, 'reaction handled');
   } catch (err) {
     log.error({ err }, 'reaction could not be handled');
   }

@@ -6,7 +6,7 @@
  * verifies signatures and timestamps); Socket Mode (SLACK_APP_TOKEN) opens
  * Slack's WebSocket instead and needs no public URL.
  */
-import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
+import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import type { Core } from '../../src/app.js';
 import type { Logger } from '../../src/core/logger.js';
 import { OutboxDrain } from '../../src/core/outbox-drain.js';
@@ -87,8 +87,8 @@ export class SlackAdapter {
     const identity = await whoAmI(client, settings);
     const logger = boltLogger(log);
     const receiver = settings.appToken
-      ? new SocketModeReceiver({ appToken: settings.appToken, logger, logLevel: LogLevel.DEBUG, installerOptions: { clientOptions: { ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}) } } })
-      : new HTTPReceiver({ signingSecret: settings.signingSecret!, logger, logLevel: LogLevel.DEBUG, endpoints: [SLACK_EVENTS_PATH] });
+      ? new SocketModeReceiver({ appToken: settings.appToken, logger, installerOptions: { clientOptions: { ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}) } } })
+      : new HTTPReceiver({ signingSecret: settings.signingSecret!, logger, endpoints: [SLACK_EVENTS_PATH] });
     const app = new App({
       token: settings.botToken,
       // Known from our own auth.test: Bolt then skips its unretried one in the constructor.
@@ -97,7 +97,6 @@ export class SlackAdapter {
       receiver,
       clientOptions: clientOptions(settings.apiUrl, log, opts.timeoutMs),
       logger,
-      logLevel: LogLevel.DEBUG,
       convoStore: false,
     });
     const adapter = new SlackAdapter(core, app, settings, identity, client, log, opts);

@@ -29,7 +29,6 @@ export function clientOptions(apiUrl: string | undefined, log: Logger, timeoutMs
     allowAbsoluteUrls: false,
     // The outbox logs each failed attempt; the client's own warnings would say it twice.
     logger: boltLogger(log, { quiet: true }),
-    logLevel: LogLevel.DEBUG,
   };
 }
 

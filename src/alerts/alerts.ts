@@ -14,11 +14,12 @@ import type { ReactionEvent } from '../approvals/approvals.js';
 import { formatDuration } from '../config/duration.js';
 import { PagerDuty } from '../executors/pagerduty.js';
 import { takeLease, releaseLease } from '../store/leases.js';
-import { storeAlerts, type Stored } from './ingest.js';
+import { AlertIngest, type Stored } from './ingest.js';
 import { fromGeneric, type AlertSource, type GenericAlert, type IncomingAlert } from './schemas.js';
 import { processBatch, type AlertEvent } from './processor.js';
 import { AlertNotifier } from './notifier.js';
 import { Pager, enqueuePage } from './pager.js';
+import { routeAlert, type RouteDecision, type RouteInput } from './routing.js';
 import { GROUP_LOCK, groupByRef, listGroups, loadGroups, saveGroups, toGroup, type GroupRow } from './group-store.js';
 import type { GroupState } from './grouping.js';
 import { when } from './render.js';
@@ -45,6 +46,7 @@ export class Alerts {
   readonly pager: Pager;
   readonly notifier: AlertNotifier;
   private readonly listeners = new Set<AlertListener>();
+  private readonly store: AlertIngest;
   private readonly loops: Loop[] = [];
   private leaderUntil = 0;
   private leaderCheckedAt = 0;
@@ -56,8 +58,9 @@ export class Alerts {
     opts: { pagerduty?: PagerDuty; stormSize?: number; postIntervalMs?: number } = {},
   ) {
     this.pagerduty = opts.pagerduty ?? PagerDuty.fromEnv(env);
-    this.pager = new Pager(kt, this.pagerduty);
+    this.pager = new Pager(kt, this.pagerduty, (r) => (r ? this.route(r).routingKey : this.defaultRoutingKey()), () => this.kickPager());
     this.notifier = new AlertNotifier(kt, { stormSize: opts.stormSize, postIntervalMs: opts.postIntervalMs });
+    this.store = new AlertIngest(kt().db);
     registerSecret(env.KEYTURN_ALERT_TOKEN);
   }
 
@@ -66,9 +69,22 @@ export class Alerts {
     return this.env.KEYTURN_ALERT_TOKEN || this.kt().config.alerts.token || null;
   }
 
+  /** The config's default PagerDuty routing key, else PAGERDUTY_ROUTING_KEY; empty means paging is off. */
+  defaultRoutingKey(): string {
+    const key = this.kt().config.alerts.pagerduty.routingKey || this.env.PAGERDUTY_ROUTING_KEY || '';
+    registerSecret(key);
+    return key;
+  }
+
+  /** Where an alert group goes (channel, paging), with the effective default routing key. */
+  route(r: RouteInput): RouteDecision {
+    const cfg = this.kt().config.alerts;
+    return routeAlert({ ...cfg, pagerduty: { routingKey: this.defaultRoutingKey() } }, r);
+  }
+
   /** Stores alerts (the webhook answers after this) and wakes the processor. */
   async ingest(source: AlertSource, body: unknown, alerts: IncomingAlert[]): Promise<Stored> {
-    const stored = await storeAlerts(this.kt().db, source, body, alerts);
+    const stored = await this.store.store(source, body, alerts);
     this.kick();
     return stored;
   }
@@ -105,6 +121,10 @@ export class Alerts {
     for (const l of this.loops) l.kick();
   }
 
+  private kickPager(): void {
+    this.loops.find((l) => l.name === 'pager')?.kick();
+  }
+
   /** One full pass (process, chat, pages) regardless of the loops: for tests and shutdown. */
   async runOnce(): Promise<void> {
     await this.processAll();
@@ -134,9 +154,9 @@ export class Alerts {
 
   private async processAll(): Promise<void> {
     for (;;) {
-      const events = await processBatch(this.kt());
+      const events = await processBatch(this.kt(), (r) => this.route(r));
       if (events.length === 0) return;
-      if (events.some((e) => e.group.page || e.group.pageState !== 'none')) this.loops.find((l) => l.name === 'pager')?.kick();
+      if (events.some((e) => e.group.page || e.group.pageState !== 'none')) this.kickPager();
       for (const ev of events) {
         for (const fn of this.listeners) {
           try {

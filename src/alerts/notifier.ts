@@ -77,7 +77,7 @@ export class AlertNotifier {
         continue;
       }
       for (const t of targets) {
-        const w = work.get(tkey(t)) ?? { target: t, fresh: [], threads: new Map() };
+        const w: Work = work.get(tkey(t)) ?? { target: t, fresh: [], threads: new Map() };
         work.set(tkey(t), w);
         const link = links.get(`${g.groupKey}\u0000${tkey(t)}`);
         if (!link) w.fresh.push(g);

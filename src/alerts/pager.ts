@@ -1,14 +1,15 @@
 /**
- * Page requests: written in the same transaction as the group change that
- * caused them, then sent to PagerDuty in order per dedup_key (a resolve never
+ * Page requests: written in the same transaction as the change that caused
+ * them, then sent to PagerDuty in order per dedup_key (a resolve never
  * overtakes its trigger) and retried with backoff until PagerDuty accepts
- * them. A 400 (malformed event) is not retried.
+ * them. A 400 (malformed event) is not retried. Incidents page through the
+ * same queue (kt.pager).
  */
-import type { Keyturn } from '../core/keyturn.js';
+import type { Keyturn, Pager as PagerPort } from '../core/keyturn.js';
 import type { Queryable } from '../store/db.js';
 import { PagerDutyError, type PagerDuty, type PdEvent, type PdSeverity } from '../executors/pagerduty.js';
 import { maskSecrets } from '../core/secrets.js';
-import { routeAlert } from './routing.js';
+import type { RouteInput } from './routing.js';
 import type { GroupState, PageAction } from './grouping.js';
 
 const MAX_BACKOFF_MS = 5 * 60_000;
@@ -16,8 +17,10 @@ const MAX_ATTEMPTS = 50;
 
 const SEVERITY: Record<GroupState['severity'], PdSeverity> = { critical: 'critical', warning: 'warning', info: 'info' };
 
-/** What PagerDuty is told; the routing key is looked up from config when sending, never stored. */
-export function pagePayload(g: GroupState, action: PageAction): Omit<PdEvent, 'routingKey'> {
+type StoredEvent = Omit<PdEvent, 'routingKey'>;
+
+/** What PagerDuty is told about a group; the routing key is looked up from config when sending, never stored. */
+export function pagePayload(g: GroupState, action: PageAction): StoredEvent {
   if (action !== 'trigger') return { action, dedupKey: g.dedupKey };
   return {
     action,
@@ -30,32 +33,36 @@ export function pagePayload(g: GroupState, action: PageAction): Omit<PdEvent, 'r
       component: g.system ?? undefined,
       group: g.alertname,
       class: g.alertname,
-      custom_details: { keyturn_group: g.id, labels: g.labels, firing_alerts: g.active, firing_count: g.firingCount },
+      custom_details: { keyturn_alert: g.id, labels: g.labels, firing_alerts: g.active, firing_count: g.firingCount },
     },
     links: g.url && /^https?:\/\//.test(g.url) ? [{ href: g.url, text: 'Source' }] : undefined,
   };
 }
 
-export async function enqueuePage(tx: Queryable, g: GroupState, action: PageAction): Promise<void> {
-  await tx.query(`INSERT INTO page_requests (group_key, dedup_key, action, payload) VALUES ($1, $2, $3, $4::jsonb)`, [
-    g.groupKey,
-    g.dedupKey,
-    action,
-    JSON.stringify(pagePayload(g, action)),
+/** Queues a request in the caller's transaction. `route` picks the routing key; null means the default key. */
+export async function enqueueEvent(tx: Queryable, subject: string, groupKey: string | null, route: RouteInput | null, e: StoredEvent): Promise<void> {
+  await tx.query(`INSERT INTO page_requests (subject, group_key, route, dedup_key, action, payload) VALUES ($1, $2, $3::jsonb, $4, $5, $6::jsonb)`, [
+    subject,
+    groupKey,
+    route ? JSON.stringify(route) : null,
+    e.dedupKey,
+    e.action,
+    JSON.stringify(e),
   ]);
+}
+
+export function enqueuePage(tx: Queryable, g: GroupState, action: PageAction): Promise<void> {
+  return enqueueEvent(tx, g.id, g.groupKey, { alertname: g.alertname, severity: g.severity, system: g.system }, pagePayload(g, action));
 }
 
 interface PageRow {
   id: number;
-  group_key: string;
+  subject: string;
+  route: RouteInput | string | null;
   dedup_key: string;
   action: PageAction;
-  payload: Omit<PdEvent, 'routingKey'> | string;
+  payload: StoredEvent | string;
   attempts: number;
-  alertname: string;
-  severity: GroupState['severity'];
-  system: string | null;
-  gid: string;
 }
 
 export class Pager {
@@ -64,14 +71,15 @@ export class Pager {
   constructor(
     private readonly kt: () => Keyturn,
     readonly client: PagerDuty,
+    /** The routing key for a route (labels), or the default key for null. */
+    private readonly routingKey: (route: RouteInput | null) => string,
+    private readonly onQueued: () => void = () => {},
   ) {}
 
   /** Sends every request that is due and first in line for its dedup_key. Returns how many were attempted. */
   async sendDue(limit = 50): Promise<number> {
-    const kt = this.kt();
-    const r = await kt.db.query<PageRow>(
-      `SELECT p.id, p.group_key, p.dedup_key, p.action, p.payload, p.attempts, g.alertname, g.severity, g.system, g.id AS gid
-       FROM page_requests p JOIN alert_groups g ON g.group_key = p.group_key
+    const r = await this.kt().db.query<PageRow>(
+      `SELECT p.id, p.subject, p.route, p.dedup_key, p.action, p.payload, p.attempts FROM page_requests p
        WHERE p.state = 'pending' AND p.next_attempt_at <= now()
          AND NOT EXISTS (SELECT 1 FROM page_requests q WHERE q.dedup_key = p.dedup_key AND q.state = 'pending' AND q.id < p.id)
        ORDER BY p.id LIMIT $1`,
@@ -82,19 +90,34 @@ export class Pager {
     return r.rows.length;
   }
 
+  /** kt.pager for incidents: queued like alert pages, so a PagerDuty outage is retried, not lost. */
+  port(): PagerPort {
+    const queue = async (subject: string, e: StoredEvent) => {
+      await enqueueEvent(this.kt().db, subject, null, null, e);
+      this.onQueued();
+    };
+    return {
+      trigger: (e) =>
+        queue(e.dedupKey, { action: 'trigger', dedupKey: e.dedupKey, payload: { summary: e.summary.slice(0, 1024), source: e.source, severity: e.severity, timestamp: this.kt().clock.now().toISOString(), custom_details: e.details } }),
+      resolve: (dedupKey) => queue(dedupKey, { action: 'resolve', dedupKey }),
+    };
+  }
+
   private async sendOne(row: PageRow): Promise<void> {
     const kt = this.kt();
-    const payload = typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload;
-    const routingKey = routeAlert(kt.config.alerts, { alertname: row.alertname, severity: row.severity, system: row.system }).routingKey;
+    const payload: StoredEvent = typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload;
+    const route: RouteInput | null = typeof row.route === 'string' ? JSON.parse(row.route) : row.route;
+    const routingKey = this.routingKey(route);
     const attempts = Number(row.attempts) + 1;
     const audit = (outcome: string, detail: Record<string, unknown>) =>
-      kt.audit.append({ actor: 'keyturn', platform: 'pagerduty', kind: `page.${row.action}`, subject: `${row.gid} ${row.dedup_key}`, outcome, detail });
-    if (!routingKey) {
-      await kt.db.query(`UPDATE page_requests SET state = 'failed', attempts = $2, last_error = $3 WHERE id = $1`, [row.id, attempts, 'no PagerDuty routing key configured for this route']);
+      kt.audit.append({ actor: 'keyturn', platform: 'pagerduty', kind: `page.${row.action}`, subject: `${row.subject} ${row.dedup_key}`, outcome, detail });
+    const fail = async (msg: string) => {
+      await kt.db.query(`UPDATE page_requests SET state = 'failed', attempts = $2, last_error = $3 WHERE id = $1`, [row.id, attempts, msg]);
       this.stats.failed++;
-      await audit('failed', { error: 'no routing key' });
-      return;
-    }
+      kt.log.error({ pageRequest: row.id, subject: row.subject, action: row.action, err: msg }, 'PagerDuty request failed for good');
+      await audit('failed', { attempts, error: msg });
+    };
+    if (!routingKey) return fail('no PagerDuty routing key is configured for this route');
     try {
       await this.client.send({ ...payload, routingKey });
       await kt.db.query(`UPDATE page_requests SET state = 'sent', attempts = $2, sent_at = now(), last_error = NULL WHERE id = $1`, [row.id, attempts]);
@@ -103,16 +126,10 @@ export class Pager {
     } catch (err) {
       const e = err instanceof PagerDutyError ? err : new PagerDutyError((err as Error).message, true);
       const msg = maskSecrets(e.message);
-      if (!e.retryable || attempts >= MAX_ATTEMPTS) {
-        await kt.db.query(`UPDATE page_requests SET state = 'failed', attempts = $2, last_error = $3 WHERE id = $1`, [row.id, attempts, msg]);
-        this.stats.failed++;
-        kt.log.error({ pageRequest: row.id, group: row.gid, action: row.action, err: msg }, 'PagerDuty request failed for good');
-        await audit('failed', { attempts, error: msg });
-        return;
-      }
+      if (!e.retryable || attempts >= MAX_ATTEMPTS) return fail(msg);
       const wait = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(attempts - 1, 10));
       this.stats.retries++;
-      kt.log.warn({ pageRequest: row.id, group: row.gid, action: row.action, attempts, waitMs: wait, err: msg }, 'PagerDuty request failed; will retry');
+      kt.log.warn({ pageRequest: row.id, subject: row.subject, action: row.action, attempts, waitMs: wait, err: msg }, 'PagerDuty request failed; will retry');
       await kt.db.query(`UPDATE page_requests SET attempts = $2, last_error = $3, next_attempt_at = now() + $4 * interval '1 millisecond' WHERE id = $1`, [row.id, attempts, msg, wait]);
     }
   }

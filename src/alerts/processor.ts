@@ -8,7 +8,7 @@ import type { Keyturn } from '../core/keyturn.js';
 import type { AlertSource, AlertStatus } from './schemas.js';
 import { applyAlert, groupIdFor, type AlertKind, type GroupState, type StoredAlert } from './grouping.js';
 import { GROUP_LOCK, loadGroups, loadMembers, saveGroups, saveMembers, toStoredAlert, type AlertRow } from './group-store.js';
-import { routeAlert } from './routing.js';
+import type { RouteDecision, RouteInput } from './routing.js';
 import { enqueuePage } from './pager.js';
 import type { Queryable } from '../store/db.js';
 
@@ -19,7 +19,7 @@ export interface AlertEvent {
   group: GroupState;
 }
 
-export async function processBatch(kt: Keyturn, limit = 1000): Promise<AlertEvent[]> {
+export async function processBatch(kt: Keyturn, route: (r: RouteInput) => RouteDecision, limit = 1000): Promise<AlertEvent[]> {
   return kt.db.transaction(async (tx) => {
     await tx.query(`SELECT pg_advisory_xact_lock(${GROUP_LOCK})`);
     const r = await tx.query<AlertRow>(
@@ -32,7 +32,6 @@ export async function processBatch(kt: Keyturn, limit = 1000): Promise<AlertEven
     const groups = await loadGroups(tx, keys);
     const members = await loadMembers(tx, keys);
     const ids = await newGroupIds(tx, keys.filter((k) => !groups.has(k)));
-    const route = (x: Parameters<typeof routeAlert>[1]) => routeAlert(kt.config.alerts, x);
 
     const events: AlertEvent[] = [];
     const pages: Array<{ group: GroupState; action: 'trigger' | 'resolve' }> = [];

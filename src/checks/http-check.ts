@@ -1,17 +1,50 @@
 import type { HttpCheck, SystemConfig } from '../config/index.js';
 import { worst, type Status } from '../core/message.js';
 import { httpRequest, jsonPath } from '../executors/http.js';
+import { renderText, renderUrl } from '../runbooks/template.js';
 import { judge, compare } from './prometheus.js';
 import type { CheckResult } from './types.js';
 
-/** One HTTP endpoint, its JSON fields shown and judged (e.g. Dytallix /api/status faucetBalance). */
+interface Probe {
+  target: string;
+  status: Status;
+  problems: string[];
+  rows: string[][];
+  summary: string;
+}
+
+/**
+ * HTTP endpoints with their JSON fields shown and judged (e.g. Dytallix
+ * /api/status faucetBalance). With `perNode` the same probe runs against
+ * every node (Scribe's /verify/<key> on each node).
+ */
 export async function runHttpCheck(systemName: string, sys: SystemConfig, def: HttpCheck): Promise<CheckResult> {
   const started = performance.now();
-  const base = { system: systemName, check: def.name };
+  const targets = def.perNode
+    ? sys.nodes.map((n) => ({ name: n.name, vars: { node: n, system: systemName } }))
+    : [{ name: 'endpoint', vars: { system: systemName, node: {} } }];
+  const probes = await Promise.all(targets.map((t) => probe(def, sys, t.name, t.vars)));
+  const multi = probes.length > 1;
+  const problems = probes.flatMap((p) => p.problems.map((x) => (multi ? `${p.target}: ${x}` : x)));
+  const rows = probes.flatMap((p) => p.rows.map((r) => (multi ? [p.target, ...r] : r)));
+  return {
+    system: systemName,
+    check: def.name,
+    status: probes.length ? worst(probes.map((p) => p.status)) : 'unknown',
+    summary: problems.length ? problems.join('; ') : multi ? `${probes.length} nodes: ${probes[0]!.summary}` : (probes[0]?.summary ?? 'no nodes'),
+    table: rows.length ? { columns: [...(multi ? ['node'] : []), 'field', 'value', 'status'], rows } : undefined,
+    durationMs: performance.now() - started,
+  };
+}
+
+async function probe(def: HttpCheck, sys: SystemConfig, target: string, vars: Record<string, unknown>): Promise<Probe> {
   try {
-    const res = await httpRequest({ method: def.method, url: def.url, headers: def.headers, timeoutMs: def.timeout ?? sys.healthTimeout });
+    const url = renderUrl(def.url, vars);
+    const headers = Object.fromEntries(Object.entries(def.headers).map(([k, v]) => [k, renderText(v, vars)]));
+    const res = await httpRequest({ method: def.method, url, headers, timeoutMs: def.timeout ?? sys.healthTimeout });
     if (res.status !== def.expectStatus) {
-      return { ...base, status: 'critical', summary: `HTTP ${res.status} (expected ${def.expectStatus})`, durationMs: performance.now() - started };
+      const why = `HTTP ${res.status} (expected ${def.expectStatus})${res.text ? `: ${res.text.slice(0, 120)}` : ''}`;
+      return { target, status: 'critical', problems: [why], rows: [['(status)', String(res.status), 'critical']], summary: why };
     }
     const rows: string[][] = [];
     const statuses: Status[] = ['ok'];
@@ -28,15 +61,10 @@ export async function runHttpCheck(systemName: string, sys: SystemConfig, def: H
       rows.push([f.label ?? f.field, shown, s]);
       if (s !== 'ok') problems.push(`${f.label ?? f.field} ${shown}`);
     }
-    return {
-      ...base,
-      status: worst(statuses),
-      summary: problems.length ? problems.join('; ') : rows.map((r) => `${r[0]} ${r[1]}`).join(', ') || `HTTP ${res.status}`,
-      table: rows.length ? { columns: ['field', 'value', 'status'], rows } : undefined,
-      durationMs: performance.now() - started,
-    };
+    return { target, status: worst(statuses), problems, rows, summary: rows.map((r) => `${r[0]} ${r[1]}`).join(', ') || `HTTP ${res.status}` };
   } catch (err) {
-    return { ...base, status: 'critical', summary: `unreachable: ${(err as Error).message}`, durationMs: performance.now() - started };
+    const why = `unreachable: ${(err as Error).message}`;
+    return { target, status: 'critical', problems: [why], rows: [], summary: why };
   }
 }
 

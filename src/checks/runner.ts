@@ -10,6 +10,7 @@ import { runMetricsCheck } from './metrics-check.js';
 import { runTlsCheck } from './tls-check.js';
 import { runHttpCheck } from './http-check.js';
 import type { CheckResult } from './types.js';
+import { executorCheckKinds } from '../executors/check-kinds.js';
 
 export type CheckKindRunner = (systemName: string, sys: SystemConfig, def: CheckDefinition & Record<string, unknown>) => Promise<CheckResult>;
 
@@ -17,6 +18,8 @@ const kinds = new Map<string, CheckKindRunner>([
   ['metrics', (n, s, d) => runMetricsCheck(n, s, d as never)],
   ['tls', (n, _s, d) => runTlsCheck(n, d as never)],
   ['http', (n, s, d) => runHttpCheck(n, s, d as never)],
+  // container, container-stats, logs, sql, pg-connections, etcd-key, etcd-health, chain-call
+  ...Object.entries(executorCheckKinds),
 ]);
 
 export function registerCheckKind(kind: string, runner: CheckKindRunner): void {

@@ -40,7 +40,9 @@ export const tlsCheck = z.object({
 export const httpCheck = z.object({
   ...base,
   kind: z.literal('http'),
-  url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }),
+  /** An http(s) URL; with `perNode`, may use {{node.url}} / {{node.name}} and runs once per node. */
+  url: z.string().regex(/^(https?:\/\/|\{\{\s*node\.url\s*\}\})/, 'expected an http(s) URL'),
+  perNode: z.boolean().default(false),
   method: z.enum(['GET', 'POST']).default('GET'),
   headers: z.record(z.string(), z.string()).default({}),
   expectStatus: z.number().int().default(200),

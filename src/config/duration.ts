@@ -31,4 +31,6 @@ export const duration = z
       return z.NEVER;
     }
     return ms;
-  });
+  })
+  // Shown as "duration" in docs/config.md (src/config/reference.ts).
+  .meta({ 'x-type': 'duration' });

@@ -12,125 +12,112 @@ const name = z.string().regex(/^[a-z0-9][a-z0-9-_.]*$/, 'expected a lower-case n
 const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
 
 export const person = z.object({
-  name,
-  slack: z.string().regex(/^[UW][A-Z0-9]+$/, 'expected a Slack user id like U012ABCDEF').optional(),
-  discord: z.string().regex(/^\d{5,25}$/, 'expected a Discord user id (digits)').optional(),
-  roles: z.array(name).default([]),
+  name: name.describe('How Keyturn names this person in messages, votes and the audit log.'),
+  slack: z.string().regex(/^[UW][A-Z0-9]+$/, 'expected a Slack user id like U012ABCDEF').optional().describe('Slack member id (profile > Copy member ID).'),
+  discord: z.string().regex(/^\d{5,25}$/, 'expected a Discord user id (digits)').optional().describe('Discord user id (Developer Mode > Copy User ID).'),
+  roles: z.array(name).default([]).describe('Roles from `roles`; they decide which commands and approvals this person may give.'),
 });
 
 export const policy = z.object({
-  /** Distinct approving people needed (the requester never counts). */
-  approvals: z.number().int().min(0).max(10).default(2),
-  approvers: z.array(name).default(['approver']),
-  /** Roles that may request the action; empty means anyone with the command's roles. */
-  requesters: z.array(name).default([]),
-  expiry: duration.default(15 * 60_000),
-  /** Always false: kept in the schema so a config that sets it true is rejected loudly. */
-  selfApproval: z.literal(false, { error: 'self-approval is never allowed (the two-person rule)' }).default(false),
+  approvals: z.number().int().min(0).max(10).default(2).describe('Distinct approving people needed (the requester never counts).'),
+  approvers: z.array(name).default(['approver']).describe('Roles whose members may approve or reject.'),
+  requesters: z.array(name).default([]).describe("Roles that may request the action; empty means anyone with the command's roles."),
+  expiry: duration.default(15 * 60_000).describe('A request not approved within this time expires; nothing runs.'),
+  selfApproval: z.literal(false, { error: 'self-approval is never allowed (the two-person rule)' }).default(false).describe('Always false: a config that sets it true is rejected (the two-person rule).'),
 });
 export type Policy = z.infer<typeof policy>;
 
-const channelRef = z.object({ slack: z.string().optional(), discord: z.string().optional() });
+const channelRef = z.object({ slack: z.string().optional().describe('Slack channel id (C...).'), discord: z.string().optional().describe('Discord channel id.') });
 
 export const node = z.object({
-  name,
-  health: httpUrl.optional(),
-  metrics: httpUrl.optional(),
-  container: z.string().optional(),
-  /** Free-form labels shown in /health (e.g. role, region). */
-  labels: z.record(z.string(), z.string()).default({}),
+  name: name.describe('Node name, as typed in commands (/unban mpc-wallet mpc-node-2).'),
+  url: httpUrl.optional().describe("Base URL of the node's API; checks and steps use it as {{node.url}}."),
+  health: httpUrl.optional().describe('Health endpoint polled by /health (the fan-out with the quorum rule).'),
+  metrics: httpUrl.optional().describe('Prometheus text endpoint for `metrics` checks.'),
+  container: z.string().optional().describe('Docker container name or id of this node, for container checks and docker steps.'),
+  labels: z.record(z.string(), z.string()).default({}).describe('Free-form labels shown in /health (e.g. role, region).'),
 });
 
 export const quorum = z.object({
-  /** Healthy nodes needed for green; default all nodes. */
-  green: z.number().int().positive().optional(),
-  /** Healthy nodes needed for yellow; fewer is red. Default a majority. */
-  yellow: z.number().int().positive().optional(),
-  /** What red means for this system, e.g. "cluster cannot sign". */
-  redText: z.string().default('quorum lost'),
-  yellowText: z.string().default('degraded'),
+  green: z.number().int().positive().optional().describe('Healthy nodes needed for green; default all nodes.'),
+  yellow: z.number().int().positive().optional().describe('Healthy nodes needed for yellow; fewer is red. Default a majority.'),
+  redText: z.string().default('quorum lost').describe('What red means for this system, e.g. "cluster cannot sign".'),
+  yellowText: z.string().default('degraded').describe('What yellow means, e.g. "one more failure stops signing".'),
 });
 
 export const actionParam = z.object({
-  name,
-  description: z.string().default(''),
-  type: z.enum(['string', 'number', 'integer', 'boolean', 'node']).default('string'),
-  required: z.boolean().default(true),
-  default: z.union([z.string(), z.number(), z.boolean()]).optional(),
-  pattern: z.string().optional(),
-  choices: z.array(z.string()).optional(),
+  name: name.describe('Parameter name: `name=value` in /run, {{params.name}} in steps.'),
+  description: z.string().default('').describe('Shown in usage and autocompletion.'),
+  type: z.enum(['string', 'number', 'integer', 'boolean', 'node']).default('string').describe('`node` accepts a node name of the system.'),
+  required: z.boolean().default(true).describe('A request without it is refused before approval.'),
+  default: z.union([z.string(), z.number(), z.boolean()]).optional().describe('Value when not given.'),
+  pattern: z.string().optional().describe('Regular expression a string value must match.'),
+  choices: z.array(z.string()).optional().describe('The only values accepted.'),
 });
 export type ActionParam = z.infer<typeof actionParam>;
 
 export const action = z.object({
-  description: z.string().default(''),
-  params: z.array(actionParam).default([]),
-  /** A policy name from `policies`, or an inline policy. Absent: runs at once for permitted people. */
-  policy: z.union([name, policy]).optional(),
-  /** Roles that may run or request it; default the `run` command's roles. */
-  roles: z.array(name).optional(),
-  steps: z.array(stepDefinition).min(1),
-  finally: z.array(stepDefinition).default([]),
+  description: z.string().default('').describe('Shown to requesters and approvers.'),
+  params: z.array(actionParam).default([]).describe('Parameters the action takes.'),
+  policy: z.union([name, policy]).optional().describe('A policy name from `policies`, or an inline policy. Absent: runs at once for permitted people.'),
+  roles: z.array(name).optional().describe("Roles that may run or request it; default the `run` command's roles."),
+  steps: z.array(stepDefinition).min(1).describe('Run in order; the first failure stops the rest.'),
+  finally: z.array(stepDefinition).default([]).describe('Steps that always run after `steps`, even when one failed (resume writes after a backup).'),
 });
 export type ActionDefinition = z.infer<typeof action>;
 
 export const schedule = z.object({
-  name,
-  cron: z.string().min(1),
-  /** `health`, a check name, or `action:<name>`. */
-  run: z.array(z.string()).min(1),
-  channel: z.string().default('alerts'),
-  /** Raise an alert (and page if critical) when a check fails. */
-  alertOnFailure: z.boolean().default(true),
-  timezone: z.string().optional(),
+  name: name.describe('Schedule name, unique in the system.'),
+  cron: z.string().min(1).describe('Cron expression (node-cron, optional seconds field), e.g. "*/5 * * * *".'),
+  run: z.array(z.string()).min(1).describe('What to run: `health`, a check name, or `action:<name>`.'),
+  channel: z.string().default('alerts').describe('Named channel (from `channels`) for the summary and alerts.'),
+  alertOnFailure: z.boolean().default(true).describe('Raise an alert (and page if critical) when a check fails.'),
+  timezone: z.string().optional().describe('IANA time zone of the cron expression, e.g. Europe/Berlin (default: the server time zone).'),
   /** Post the run's summary to the channel: always, only when the status changed since the last run, or never. */
   summary: z.enum(['always', 'on-change', 'never']).default('always'),
 });
 
 export const system = z.object({
-  description: z.string().default(''),
-  runbook: z.string().optional(),
-  nodes: z.array(node).default([]),
-  quorum: quorum.default({ redText: 'quorum lost', yellowText: 'degraded' }),
-  /** Per-node timeout of the health fan-out. */
-  healthTimeout: duration.default(3000),
-  checks: z.array(checkDefinition).default([]),
-  actions: z.record(name, action).default({}),
-  schedules: z.array(schedule).default([]),
-  channel: z.string().optional(),
+  description: z.string().default('').describe('One line shown in /help and autocompletion.'),
+  runbook: z.string().optional().describe('Where the operator runbook lives (path or URL), shown in messages.'),
+  nodes: z.array(node).default([]).describe('The machines or services /health fans out to.'),
+  quorum: quorum.default({ redText: 'quorum lost', yellowText: 'degraded' }).describe('How many healthy nodes make green, yellow and red.'),
+  healthTimeout: duration.default(3000).describe('Per-node timeout of the health fan-out.'),
+  checks: z.array(checkDefinition).default([]).describe('Read-only probes with thresholds (/check, schedules, verify steps).'),
+  actions: z.record(name, action).default({}).describe('Runbook actions (/run, /pause, /backup...), each a list of steps.'),
+  schedules: z.array(schedule).default([]).describe('Cron jobs, run once across replicas.'),
+  channel: z.string().optional().describe("Named channel for this system's alerts and schedules; default `alerts`."),
   /** Executor connections (docker, databases, etcd, chain): src/config/connections-schema.ts. */
   ...systemConnections,
-  /** Post-mortem draft layout: the MPC runbook's post-incident review, or the FinDAG incident report. */
-  postmortem: z.enum(['review', 'report']).default('review'),
+  postmortem: z.enum(['review', 'report']).default('review').describe("Post-mortem draft layout: the MPC runbook's post-incident review, or the FinDAG incident report."),
 });
 export type SystemConfig = z.infer<typeof system>;
 
 export const settings = z.object({
-  /** Prefix for slash command names where another app owns /health, e.g. "kt-". */
-  commandPrefix: z.string().regex(/^[a-z0-9-]*$/).default(''),
-  reactions: z.object({ approve: z.string().default('✅'), reject: z.string().default('❌') }).default({ approve: '✅', reject: '❌' }),
-  /** People not in `people` may run read-only commands. Never dangerous ones. */
-  allowUnknownReadOnly: z.boolean().default(true),
-  /** Channels (platform ids) where commands are accepted; empty means everywhere. */
-  commandChannels: z.array(z.string()).default([]),
-  /** Commands per person per minute. */
-  rateLimitPerMinute: z.number().int().positive().default(30),
-  adminRoles: z.array(name).default(['admin']),
+  commandPrefix: z.string().regex(/^[a-z0-9-]*$/).default('').describe('Prefix for slash command names where another app owns /health, e.g. "kt-" gives /kt-health.'),
+  reactions: z
+    .object({ approve: z.string().default('✅').describe('Reaction that approves a request.'), reject: z.string().default('❌').describe('Reaction that rejects a request.') })
+    .default({ approve: '✅', reject: '❌' })
+    .describe('The vote reactions on approval requests.'),
+  allowUnknownReadOnly: z.boolean().default(true).describe('People not in `people` may run read-only commands. Never dangerous ones.'),
+  commandChannels: z.array(z.string()).default([]).describe('Channels (platform ids) where commands are accepted; empty means everywhere.'),
+  rateLimitPerMinute: z.number().int().positive().default(30).describe('Commands per person per minute.'),
+  adminRoles: z.array(name).default(['admin']).describe('Roles that pass every role check and may cancel anyone\'s request.'),
 });
 
 export const config = z
   .object({
-    include: z.array(z.string()).default([]),
-    settings: settings.default(settings.parse({})),
-    roles: z.array(name).default(['admin', 'oncall', 'approver', 'viewer']),
-    people: z.array(person).default([]),
-    channels: z.record(name, channelRef).default({}),
-    policies: z.record(name, policy).default({}),
-    systems: z.record(name, system).default({}),
-    /** Alert webhooks, routing and paging (src/config/alerts-schema.ts). */
-    alerts: alertsSection.default(ALERTS_DEFAULT),
-    /** Incident declaration, severities, status updates, escalation (src/config/incidents-schema.ts). */
-    incidents: incidentsSection.default(INCIDENTS_DEFAULT),
+    include: z.array(z.string()).default([]).describe('More files merged in (system packs), relative to this file; globs allowed: `[systems/*.yml]`.'),
+    settings: settings.default(settings.parse({})).describe('Command prefix, vote reactions, who may run what where, rate limit.'),
+    roles: z.array(name).default(['admin', 'oncall', 'approver', 'viewer']).describe('Role names used by people, policies and actions.'),
+    people: z.array(person).default([]).describe('One entry per human. Votes and permissions count people, not accounts.'),
+    channels: z.record(name, channelRef).default({}).describe('Named channels (`alerts`, `incidents`...) with their Slack and Discord ids.'),
+    policies: z.record(name, policy).default({}).describe('Approval rules that actions refer to by name.'),
+    systems: z.record(name, system).default({}).describe('The systems Keyturn operates: nodes, checks, actions, schedules.'),
+    /** src/config/alerts-schema.ts */
+    alerts: alertsSection.default(ALERTS_DEFAULT).describe('Alert webhooks (POST /alerts/*), routing to channels, and paging.'),
+    /** src/config/incidents-schema.ts */
+    incidents: incidentsSection.default(INCIDENTS_DEFAULT).describe('Incident declaration, severities, status updates, escalation.'),
   })
   .superRefine(crossCheck);
 export type Config = z.infer<typeof config>;

@@ -14,6 +14,9 @@ import type { Approvals } from '../approvals/approvals.js';
 import type { Channels } from './channels.js';
 import type { Metrics } from '../server/metrics.js';
 import type { Incidents } from '../incidents/incidents.js';
+import type { Alerts } from '../alerts/alerts.js';
+import type { Reactions } from './reactions.js';
+import type { Scheduler } from '../scheduler/scheduler.js';
 
 export interface Clock {
   now(): Date;
@@ -40,6 +43,12 @@ export interface Keyturn {
   incidents: Incidents;
   /** PagerDuty, when a routing key is configured. */
   pager?: Pager;
+  /** Alert webhooks, groups, threads and paging (src/alerts). */
+  alerts: Alerts;
+  /** Chat reactions: adapters call dispatch; approvals vote, alerts acknowledge. */
+  reactions: Reactions;
+  /** Config schedules, each tick run once across replicas (src/scheduler). */
+  scheduler: Scheduler;
 }
 
 /**

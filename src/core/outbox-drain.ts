@@ -16,6 +16,11 @@ export interface Deliverer {
   /** Posts a new message; returns the platform's id for it. */
   post(p: { channel: string; threadPlatformId: string | null; message: Message }): Promise<string>;
   update(p: { channel: string; platformId: string; message: Message }): Promise<void>;
+  /**
+   * Optional follow-up once a post's platform id is stored (e.g. adding the vote reactions: doing it
+   * inside post() would let a vote arrive before the id that maps it to a request). Errors are logged only.
+   */
+  onPosted?(p: { channel: string; platformId: string; message: Message }): Promise<void>;
 }
 
 /**
@@ -178,6 +183,7 @@ export class OutboxDrain {
         this.log.warn({ err }, 'delivery listener failed');
       }
     };
+    let posted: string | null = null;
     try {
       if (row.op === 'update') {
         // Only the newest pending edit of a message matters: skip older ones (alert storms edit a root many times).
@@ -195,10 +201,14 @@ export class OutboxDrain {
         const thread = p.threadKey ? await this.chat.get(p.threadKey) : null;
         const id = await timed(() => this.deliverer.post({ channel: p.channel, threadPlatformId: thread?.platformId ?? null, message: p.message }));
         await this.chat.setPlatformId(row.message_key, id);
+        posted = id;
       }
       await this.mark(row.id, 'sent');
       this.stats.delivered++;
       report('delivered');
+      if (posted && this.deliverer.onPosted) {
+        await this.deliverer.onPosted({ channel: p.channel, platformId: posted, message: p.message }).catch((err: unknown) => this.log.warn({ err, outboxId: row.id }, 'after-post step failed'));
+      }
     } catch (err) {
       const e = err instanceof DeliveryError ? err : new DeliveryError(err instanceof Error ? err.message : String(err));
       const attempts = row.attempts + 1;

@@ -33,7 +33,7 @@ export const dockerStepExecutor: StepExecutor<DockerStep> = {
     if (!before.found) return { ok: false, summary: `container ${container} not found`, detail: { container, op: step.op } };
     if (step.op === 'exec') {
       const r = await execIn(docker, container, { cmd: cmd!, env, user: step.user, workdir: step.workdir, timeoutMs: step.timeout, maxCapture: 4000 });
-      const output = maskSecrets((r.stdout + (r.stderr ? `\n[stderr] ${r.stderr}` : '')).trim());
+      const output = maskSecrets([r.stdout.trim(), r.stderr.trim() && `[stderr] ${r.stderr.trim()}`].filter(Boolean).join('\n'));
       const ok = r.exitCode === step.expectExit;
       return {
         ok,

@@ -53,7 +53,8 @@ export class TailBuffer {
     this.total += b.length;
     this.chunks.push(b);
     this.size += b.length;
-    while (this.size > this.max && this.chunks.length > 1) this.size -= this.chunks.shift()!.length;
+    // Drop whole chunks only while what is left still covers the last `max` bytes.
+    while (this.chunks.length > 1 && this.size - this.chunks[0]!.length >= this.max) this.size -= this.chunks.shift()!.length;
   }
 
   text(): string {

@@ -56,3 +56,25 @@ async function checkStore(kt: Keyturn): Promise<{ ok: boolean; kind: string; det
     clearTimeout(timer);
   }
 }
+
+/**
+ * The scheduler's entry in /healthz: how many schedules this replica has armed
+ * and the last tick it ran. Ticks are claimed through the store, so a store
+ * outage (reported above it) is what stops them; a failing check is an alert,
+ * not a scheduler fault.
+ */
+export function schedulerComponent(kt: Keyturn, running: () => boolean): ComponentStatus {
+  return {
+    name: 'scheduler',
+    kind: 'scheduler',
+    get ok() {
+      return running();
+    },
+    get detail() {
+      const armed = Object.values(kt.config.systems).reduce((n, s) => n + s.schedules.length, 0);
+      const last = kt.scheduler.ran.at(-1);
+      const state = running() ? `${armed} schedule(s) armed` : 'stopped';
+      return last ? `${state}; last tick here: ${last.job} at ${last.slot.toISOString()} -> ${last.status}` : `${state}; no tick run here yet`;
+    },
+  };
+}

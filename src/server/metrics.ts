@@ -38,7 +38,11 @@ export class Metrics {
   private readonly outboxOldest = new Gauge({ name: 'keyturn_outbox_oldest_pending_seconds', help: 'Age of the oldest waiting outbox message, by platform; grows when delivery is stuck.', labelNames: ['platform'] as const, registers: [this.registry] });
   private defaults = false;
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    /** Platforms with a running adapter: their depth reads 0, not absent, when nothing waits. */
+    private readonly platforms: () => string[] = () => [],
+  ) {
     new Gauge({ name: 'keyturn_build_info', help: 'Always 1; the version label says which Keyturn runs.', labelNames: ['version'] as const, registers: [this.registry] }).set({ version: packageVersion() }, 1);
   }
 
@@ -81,6 +85,10 @@ export class Metrics {
         `SELECT platform, count(*)::int AS pending, EXTRACT(EPOCH FROM now() - min(created_at))::float8 AS oldest
          FROM outbox WHERE state = 'pending' GROUP BY platform`,
       );
+      for (const platform of this.platforms()) {
+        this.outboxPending.set({ platform }, 0);
+        this.outboxOldest.set({ platform }, 0);
+      }
       for (const row of r.rows) {
         this.outboxPending.set({ platform: row.platform }, Number(row.pending));
         this.outboxOldest.set({ platform: row.platform }, Math.max(0, Number(row.oldest ?? 0)));

@@ -112,10 +112,13 @@ CREATE TABLE alert_group_threads (
 );
 CREATE INDEX alert_group_threads_thread ON alert_group_threads (thread_id);
 
--- PagerDuty Events v2 requests, sent in order per dedup_key and retried with backoff until accepted.
+-- PagerDuty Events v2 requests (alert groups, incidents), sent in order per dedup_key and retried with
+-- backoff until accepted. The routing key is looked up at send time from route (labels) or the default.
 CREATE TABLE page_requests (
   id               BIGSERIAL PRIMARY KEY,
-  group_key        TEXT NOT NULL,
+  subject          TEXT NOT NULL,
+  group_key        TEXT,
+  route            JSONB,
   dedup_key        TEXT NOT NULL,
   action           TEXT NOT NULL,
   payload          JSONB NOT NULL,

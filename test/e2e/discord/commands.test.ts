@@ -3,6 +3,9 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discordCommands } from '../../../adapters/discord/slash-commands.js';
+import { startRuntime } from '../../../src/runtime.js';
+import { createLogger } from '../../../src/core/logger.js';
+import { startFakeDiscord } from './fake-discord.js';
 import { embedText, IDS, startKeyturnOnFake, TOKEN, type KeyturnOnFake } from './keyturn-on-fake.js';
 import type { Json, RestCall } from './fake-discord.js';
 
@@ -124,7 +127,7 @@ describe('Discord adapter: commands', () => {
   it('when /healthz is asked, then the Discord component reports the gateway connected', async () => {
     const res = await fetch(`http://127.0.0.1:${k.rt.server.port}/healthz`);
     const body = (await res.json()) as Json;
-    expect(body.components).toContainEqual({ name: 'discord', ok: true, detail: 'connected; commands updated' });
+    expect(body.components).toContainEqual(expect.objectContaining({ name: 'discord', ok: true, detail: 'connected; commands updated' }));
     expect(k.logs.join('')).not.toContain(TOKEN);
   });
 
@@ -144,6 +147,31 @@ describe('Discord adapter: commands', () => {
       expect(msg.embeds[0].description).toContain('node3');
     } finally {
       await again.stop();
+    }
+  });
+});
+
+describe('Discord adapter: start-up failures', () => {
+  it('when the token is wrong, then the start fails saying which variable to fix, without the token', async () => {
+    const fake = await startFakeDiscord({ token: 'the-right-token-for-this-fake-0000' });
+    try {
+      const err = await startRuntime({
+        env: {
+          DISCORD_TOKEN: TOKEN, DISCORD_APPLICATION_ID: fake.options.applicationId, DISCORD_GUILD_ID: fake.options.guildId,
+          DISCORD_API_URL: fake.apiUrl, PORT: '0', KEYTURN_DATA_DIR: ':memory:',
+        },
+        log: createLogger({ level: 'silent' }),
+      }).then(
+        async (rt) => {
+          await rt.stop();
+          return null;
+        },
+        (e: unknown) => e as Error,
+      );
+      expect(err?.message).toBe(`Discord login failed: An invalid token was provided. Check DISCORD_TOKEN (Developer Portal > Bot > Reset Token) and DISCORD_API_URL (${fake.apiUrl}).`);
+      expect(fake.calls.map((c) => `${c.method} ${c.path} ${c.status}`)).toEqual(['GET /gateway/bot 401']);
+    } finally {
+      await fake.close();
     }
   });
 });

@@ -89,4 +89,22 @@ describe('Slack delivery under Web API faults', () => {
     expect(call!.body.blocks).toBeUndefined();
     expect(s.fake.messages('C0FAULTS3').map((m) => m.text)).toEqual(['blocks refused\nbody']);
   });
+  it('when a message is pinned and carries a file, then it is pinned and the file lands in its thread', async () => {
+    const ch = 'C0FILES01';
+    await s.rt.core.kt.chat.post({ platform: 'slack', channel: ch }, { title: 'Post-mortem draft for inc-7', text: '# inc-7', pin: true, attachment: { filename: 'inc-7.md', content: '# inc-7\nroot cause' } });
+    await s.fake.waitFor((c) => c.method === 'files.completeUploadExternal' && c.body.channel_id === ch);
+    const [root, fileMessage] = s.fake.messages(ch);
+    expect(root).toMatchObject({ pinned: true, text: expect.stringContaining('📎 inc-7.md (18 bytes)') });
+    expect(fileMessage).toMatchObject({ thread_ts: root!.ts, files: [{ title: 'inc-7.md' }] });
+    expect(s.fake.files().find((f) => f.filename === 'inc-7.md')!.data!.toString()).toBe('# inc-7\nroot cause');
+  });
+
+  it('when a follow-up call after a post fails, then the message is not posted again', async () => {
+    const ch = 'C0FILES02';
+    s.fake.fail('pins.add', { status: 500 });
+    await s.rt.core.kt.chat.post({ platform: 'slack', channel: ch }, { title: 'incident summary', pin: true });
+    await s.fake.waitFor((c) => c.method === 'pins.add' && c.body.channel === ch, { includeFaulted: true });
+    await expect.poll(() => s.rt.slack!.drain.depth()).toBe(0);
+    expect(s.fake.messages(ch).map((m) => m.text)).toEqual(['incident summary']);
+  });
 });

@@ -7,6 +7,7 @@ import { BUNDLED_DEMO_CONFIG } from '../../../src/config/index.js';
 import { startRuntime, type Runtime } from '../../../src/runtime.js';
 import type { Fleet } from '../../../systems/fleet/index.js';
 import { startFakeSlackApi, type FakeSlackApi, type RecordedCall } from './fake-slack-api.js';
+import { startFakeSocketMode, type FakeSocketMode } from './fake-socket-mode.js';
 import {
   reactionAdded,
   reactionRemoved,
@@ -32,6 +33,8 @@ export interface SlackRig {
   rt: Runtime;
   fake: FakeSlackApi;
   sink: ResponseUrlSink;
+  /** Set in Socket Mode: pushes envelopes over the app's WebSocket. */
+  socket: FakeSocketMode | null;
   fleet: Fleet;
   /** http://127.0.0.1:PORT/slack/events */
   url: string;
@@ -47,19 +50,19 @@ export interface SlackRig {
   close(): Promise<void>;
 }
 
-export async function startSlackKeyturn(extraEnv: Record<string, string> = {}): Promise<SlackRig> {
+export async function startSlackKeyturn(opts: { socketMode?: boolean; env?: Record<string, string> } = {}): Promise<SlackRig> {
   // The fake first: the adapter verifies its token with auth.test while starting.
   const fake = await startFakeSlackApi();
   const sink = await startResponseUrlSink();
+  const socket = opts.socketMode ? await startFakeSocketMode(fake.url) : null;
   const env: NodeJS.ProcessEnv = {
     SLACK_BOT_TOKEN: 'xoxb-test',
-    SLACK_SIGNING_SECRET: SECRET,
-    SLACK_API_URL: fake.apiUrl,
+    ...(socket ? { SLACK_APP_TOKEN: 'xapp-test', SLACK_API_URL: socket.apiUrl } : { SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl }),
     PORT: '0',
     KEYTURN_DATA_DIR: ':memory:',
     // Some tests provoke errors on purpose; KT_TEST_LOG_LEVEL=debug shows everything when one fails.
     LOG_LEVEL: process.env.KT_TEST_LOG_LEVEL ?? 'fatal',
-    ...extraEnv,
+    ...opts.env,
   };
   const rt = await startRuntime({ env, configPath: BUNDLED_DEMO_CONFIG });
   const base = `http://127.0.0.1:${rt.server.port}`;
@@ -69,6 +72,7 @@ export async function startSlackKeyturn(extraEnv: Record<string, string> = {}): 
     rt,
     fake,
     sink,
+    socket,
     fleet: rt.demo!.fleet,
     url,
     base,
@@ -93,6 +97,7 @@ export async function startSlackKeyturn(extraEnv: Record<string, string> = {}): 
     },
     async close() {
       await rt.stop();
+      await socket?.close();
       await fake.close();
       await sink.close();
     },

@@ -73,10 +73,23 @@ describe('Slack slash commands', () => {
     expect(s.fleet.hits('dytallix', 'api', '/api/admin/pause')).toHaveLength(hitsBefore);
   });
 
+  it('when an unknown user runs /unban, then it is denied ephemerally and audited, and no ban is touched', async () => {
+    const { res, responseUrl } = await s.slash(EVE, 'C0DENIED3', '/unban', 'mpc-wallet mpc-node-3');
+    expect(res.status).toBe(200);
+    const [reply] = await s.sink.waitFor(responseUrl);
+    expect(reply!.body).toMatchObject({ response_type: 'ephemeral', text: expect.stringMatching(/Not allowed/) });
+    expect(String(reply!.body.text)).toMatch(/\/unban changes things, and your account is not mapped to a person/);
+    await expect
+      .poll(async () => (await s.rt.core.kt.audit.recent(50, { kind: 'command' })).find((r) => r.actor === `slack:${EVE}` && r.subject === '/unban mpc-wallet mpc-node-3'))
+      .toMatchObject({ outcome: 'denied', platform: 'slack', detail: { reason: 'unknown-person', channel: 'C0DENIED3' } });
+    expect(s.fake.callsTo('chat.postMessage').filter((c) => c.body.channel === 'C0DENIED3')).toHaveLength(0);
+    expect(await s.rt.core.kt.approvals.store.list(['pending', 'executing', 'succeeded', 'failed'])).not.toContainEqual(expect.objectContaining({ action: expect.stringMatching(/unban/) }));
+  });
+
   it('when an unknown user runs any command that changes things (/unban included once it exists), then each is denied and audited', async () => {
     const { registry } = s.rt.core.kt;
     const changing = registry.all().filter((c) => c.run && c.readOnly === false);
-    expect(changing.map((c) => c.name)).toEqual(expect.arrayContaining(['pause', 'unpause', 'run', 'cancel']));
+    expect(changing.map((c) => c.name)).toEqual(expect.arrayContaining(['pause', 'unpause', 'run', 'cancel', 'unban']));
     for (const def of changing) {
       const { responseUrl } = await s.slash(EVE, 'C0DENIED2', registry.slash(def.name), 'mpc-wallet something');
       const [reply] = await s.sink.waitFor(responseUrl);

@@ -41,6 +41,14 @@ const CASES: Record<string, Message> = {
   'thread-note': { title: '✅ step 1/2 pause faucet: HTTP 200, faucetPaused = true', status: 'info', footer: 'request r-abc123' },
   'long-title': { title: `Failed: ${'x'.repeat(170)}`, status: 'critical', text: 'see thread' },
   'title-only': { title: 'Cancelled by alice. Nothing was run.' },
+  'postmortem-attachment': {
+    title: 'Post-mortem draft for inc-7',
+    status: 'info',
+    text: '# inc-7: mpc signing stalled\n*Impact*: 12 min without signatures',
+    attachment: { filename: 'inc-7-postmortem.md', content: '# inc-7\n' },
+    pin: true,
+    footer: 'Review required within 48 h: /postmortem --complete when done',
+  },
 };
 
 describe('toBlocks golden files', () => {

@@ -1,0 +1,98 @@
+/** Check kind `chain-call`: view calls with thresholds (bool equals, a value vs another call, ratio bands, timestamp age). */
+import type { JsonRpcProvider } from 'ethers';
+import type { SystemConfig } from '../config/index.js';
+import type { ChainCall, ChainCallCheck, ChainRead } from '../config/executor-checks-schema.js';
+import type { ChainConnection } from '../config/connections-schema.js';
+import { formatDuration } from '../config/duration.js';
+import { worst, type Status } from '../core/message.js';
+import { judge } from '../checks/prometheus.js';
+import type { CheckResult } from '../checks/types.js';
+import { contractLabel, fragmentOf, needChain, openProvider, readCall, revertReason } from './chain.js';
+import { compareBig, display, formatNumber, judgeAge, judgeBands, ratio, sameValue, scaled, to18, toBigInt } from './chain-eval.js';
+
+type Decimals = number | ChainCall;
+
+/** Reads within one check run share results (decimals() is asked once) and one block, so values are consistent. */
+class Reader {
+  private memo = new Map<string, Promise<unknown>>();
+  constructor(
+    private readonly provider: JsonRpcProvider,
+    private readonly conn: ChainConnection,
+    private readonly block: number,
+  ) {}
+  read(c: ChainCall): Promise<unknown> {
+    const key = JSON.stringify([c.contract, c.fn, c.args, c.output]);
+    let p = this.memo.get(key);
+    if (!p) this.memo.set(key, (p = readCall(this.provider, this.conn, c, this.block)));
+    return p;
+  }
+  async decimals(d: Decimals): Promise<number> {
+    return typeof d === 'number' ? d : Number(toBigInt(await this.read(d)));
+  }
+}
+
+const callName = (conn: ChainConnection, c: ChainCall) => `${contractLabel(conn, c.contract)}.${fragmentOf(c.fn).frag.name}()`;
+
+async function evaluate(r: Reader, conn: ChainConnection, def: ChainRead, blockTime: number): Promise<{ status: Status; value: string; note: string }> {
+  switch (def.type) {
+    case 'equals': {
+      const got = await r.read(def.call);
+      const ok = sameValue(got, def.equals);
+      return { status: ok ? 'ok' : def.status, value: display(got), note: ok ? '' : `expected ${display(def.equals)}` };
+    }
+    case 'compare': {
+      const [a, b, da, db] = await Promise.all([r.read(def.call), r.read(def.than), r.decimals(def.call.decimals), r.decimals(def.than.decimals)]);
+      const [x, y] = [to18(toBigInt(a), da), to18(toBigInt(b), db)];
+      const holds = compareBig(x, def.op, y);
+      const shown = `${formatNumber(scaled(toBigInt(a), da))} ${def.op} ${formatNumber(scaled(toBigInt(b), db))}`;
+      return { status: holds ? 'ok' : def.status, value: shown, note: holds ? '' : `${callName(conn, def.call)} ${def.op} ${callName(conn, def.than)} does not hold` };
+    }
+    case 'value': {
+      const v = scaled(toBigInt(await r.read(def.call)), await r.decimals(def.call.decimals));
+      return { status: judge(v, def), value: `${formatNumber(v, 6)}${def.unit ?? ''}`, note: '' };
+    }
+    case 'ratio': {
+      const [n, d, dn, dd] = await Promise.all([r.read(def.numerator), r.read(def.denominator), r.decimals(def.numerator.decimals), r.decimals(def.denominator.decimals)]);
+      const q = ratio(toBigInt(n), dn, toBigInt(d), dd);
+      if (q === null) return { status: 'unknown', value: 'n/a', note: `${callName(conn, def.denominator)} is 0` };
+      const v = def.percent ? q * 100 : q;
+      const band = judgeBands(v, def.bands);
+      return { status: band.status, value: def.percent ? `${formatNumber(v)} %` : formatNumber(v, 6), note: band.label ?? '' };
+    }
+    case 'age': {
+      const { ageMs, status } = judgeAge(toBigInt(await r.read(def.call)), blockTime, def.warn, def.critical);
+      return { status, value: ageMs < 0 ? 'in the future' : formatDuration(ageMs), note: status === 'ok' ? '' : `older than ${formatDuration((status === 'critical' ? def.critical : def.warn)!)}` };
+    }
+  }
+}
+
+export async function runChainCallCheck(systemName: string, sys: SystemConfig, def: ChainCallCheck): Promise<CheckResult> {
+  const started = performance.now();
+  const conn = needChain(sys.chain);
+  const provider = await openProvider(conn);
+  try {
+    const block = await provider.getBlock('latest');
+    if (!block) throw new Error('the node returned no latest block');
+    const reader = new Reader(provider, conn, block.number);
+    const results = await Promise.all(
+      def.reads.map(async (read) => {
+        try {
+          return { read, ...(await evaluate(reader, conn, read, block.timestamp)) };
+        } catch (err) {
+          return { read, status: 'unknown' as Status, value: '-', note: `call failed: ${revertReason(err)}` };
+        }
+      }),
+    );
+    const bad = results.filter((x) => x.status !== 'ok');
+    return {
+      system: systemName,
+      check: def.name,
+      status: worst(results.map((x) => x.status)),
+      summary: bad.length ? bad.map((x) => `${x.read.label}: ${x.value}${x.note ? ` (${x.note})` : ''}`).join('; ') : `${results.length} reading${results.length === 1 ? '' : 's'} within limits at block ${block.number}`,
+      table: { columns: ['reading', 'value', 'status', 'note'], rows: results.map((x) => [x.read.label, x.value, x.status, x.note]) },
+      durationMs: performance.now() - started,
+    };
+  } finally {
+    provider.destroy();
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * Ethereum executor (ethers 6): a JSON-RPC provider per use, view calls from
+ * human-readable ABI fragments, and the signer (a private key or an
+ * encrypted JSON keystore) whose key is registered as a secret the moment
+ * it is known. No NonceManager: it bumps its counter before estimateGas, so
+ * one reverting call would leave a nonce gap; nonces are read per send.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { FetchRequest, FunctionFragment, Interface, JsonRpcProvider, Network, Wallet, isError } from 'ethers';
+import type { ChainConnection } from '../config/connections-schema.js';
+import type { ChainCall } from '../config/executor-checks-schema.js';
+import { maskSecrets, registerSecret } from '../core/secrets.js';
+
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+
+export function needChain(conn: ChainConnection | undefined): ChainConnection {
+  if (!conn) throw new Error('this system has no chain settings (chain: { rpcUrl, contracts })');
+  return conn;
+}
+
+/** A contract name from chain.contracts (or an address) to its address. */
+export function contractAddress(conn: ChainConnection, ref: string): string {
+  if (ADDRESS.test(ref)) return ref;
+  const a = conn.contracts[ref];
+  if (!a) throw new Error(`unknown contract "${ref}" (chain.contracts: ${Object.keys(conn.contracts).join(', ') || 'none'})`);
+  return a;
+}
+
+/** The name people know a contract by. */
+export function contractLabel(conn: ChainConnection, ref: string): string {
+  if (!ADDRESS.test(ref)) return ref;
+  return Object.entries(conn.contracts).find(([, a]) => a.toLowerCase() === ref.toLowerCase())?.[0] ?? ref;
+}
+
+/**
+ * Opens a provider pinned to the node's chain id (checked against chainId
+ * when configured). cacheTimeout -1: ethers otherwise replays identical
+ * calls (nonce reads included) for 250 ms, which reuses nonces against a
+ * node that mines at once. The caller destroys it.
+ */
+export async function openProvider(conn: ChainConnection): Promise<JsonRpcProvider> {
+  const req = new FetchRequest(conn.rpcUrl);
+  req.timeout = conn.timeout;
+  req.body = { jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] };
+  req.setHeader('content-type', 'application/json');
+  let chainId: number;
+  try {
+    const res = await req.send();
+    const json = res.bodyJson as { result?: string; error?: { message?: string } };
+    if (!json.result) throw new Error(json.error?.message ?? `HTTP ${res.statusCode}`);
+    chainId = Number(json.result);
+  } catch (err) {
+    throw new Error(`RPC ${maskSecrets(conn.rpcUrl)} unreachable: ${maskSecrets((err as Error).message)}`);
+  }
+  if (conn.chainId !== undefined && conn.chainId !== chainId) throw new Error(`RPC is on chain ${chainId}, expected chain ${conn.chainId}`);
+  const rpc = new FetchRequest(conn.rpcUrl);
+  rpc.timeout = conn.timeout;
+  return new JsonRpcProvider(rpc, Network.from(chainId), { cacheTimeout: -1, staticNetwork: true, batchMaxCount: 1, pollingInterval: 250 });
+}
+
+const keystores = new Map<string, { mtimeMs: number; wallet: Wallet }>();
+
+/** The configured signer, connected to the provider. A keystore is decrypted once per file version (scrypt is slow). */
+export async function openSigner(conn: ChainConnection, provider: JsonRpcProvider): Promise<Wallet> {
+  const s = conn.signer;
+  if (!s) throw new Error('no chain.signer configured (privateKey or keystore + password)');
+  if (s.privateKey) {
+    registerSecret(s.privateKey);
+    return new Wallet(s.privateKey.startsWith('0x') ? s.privateKey : `0x${s.privateKey}`, provider);
+  }
+  const file = s.keystore!;
+  registerSecret(s.password);
+  let info;
+  try {
+    info = await stat(file);
+  } catch {
+    throw new Error(`keystore ${file} cannot be read`);
+  }
+  const cached = keystores.get(file);
+  if (cached && cached.mtimeMs === info.mtimeMs) return cached.wallet.connect(provider);
+  let wallet: Wallet;
+  try {
+    const w = await Wallet.fromEncryptedJson(await readFile(file, 'utf8'), s.password!);
+    wallet = new Wallet(w.privateKey);
+  } catch (err) {
+    // ethers says "incorrect password" or names the JSON problem; neither contains the key or password.
+    throw new Error(`keystore ${file} could not be decrypted: ${maskSecrets((err as Error).message.split(' (')[0]!)}`);
+  }
+  registerSecret(wallet.privateKey);
+  registerSecret(wallet.privateKey.slice(2));
+  keystores.set(file, { mtimeMs: info.mtimeMs, wallet });
+  return wallet.connect(provider);
+}
+
+export function fragmentOf(fn: string): { frag: FunctionFragment; iface: Interface } {
+  const frag = FunctionFragment.from(fn);
+  return { frag, iface: new Interface([frag]) };
+}
+
+/** `name(args)` for messages. */
+export function callText(frag: FunctionFragment, args: readonly unknown[]): string {
+  return `${frag.name}(${args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)))).join(', ')})`;
+}
+
+/** A view call: encode, eth_call, decode, pick the output (index or name). */
+export async function readCall(provider: JsonRpcProvider, conn: ChainConnection, call: Pick<ChainCall, 'contract' | 'fn' | 'args' | 'output'>, blockTag?: number): Promise<unknown> {
+  const { frag, iface } = fragmentOf(call.fn);
+  const data = iface.encodeFunctionData(frag, call.args);
+  const raw = await provider.call({ to: contractAddress(conn, call.contract), data, blockTag });
+  const result = iface.decodeFunctionResult(frag, raw);
+  const index = typeof call.output === 'number' ? call.output : frag.outputs.findIndex((o) => o.name === call.output);
+  if (index < 0 || index >= frag.outputs.length) throw new Error(`${frag.name} has no output ${JSON.stringify(call.output)}`);
+  return result[index];
+}
+
+/** The revert reason a person can act on ("Pausable: paused"), from ethers' CALL_EXCEPTION or the node's message. */
+export function revertReason(err: unknown): string {
+  if (isError(err, 'CALL_EXCEPTION')) {
+    if (err.reason) return err.reason;
+    if (err.revert) return `${err.revert.name}(${err.revert.args.join(', ')})`;
+    return 'reverted without a reason';
+  }
+  const e = err as { shortMessage?: string; message?: string };
+  return maskSecrets(e.shortMessage ?? e.message ?? String(err));
+}

@@ -1,0 +1,17 @@
+/** The executors' check kinds by name; src/checks/runner.ts adds them to its table (no import cycle: types only from there). */
+import type { CheckKindRunner } from '../checks/runner.js';
+import { runContainerCheck, runContainerStatsCheck, runLogsCheck } from './docker-checks.js';
+import { runPgConnectionsCheck, runSqlCheck } from './postgres-checks.js';
+import { runEtcdHealthCheck, runEtcdKeyCheck } from './etcd-checks.js';
+import { runChainCallCheck } from './chain-checks.js';
+
+export const executorCheckKinds: Record<string, CheckKindRunner> = {
+  container: (n, s, d) => runContainerCheck(n, s, d as never),
+  'container-stats': (n, s, d) => runContainerStatsCheck(n, s, d as never),
+  logs: (n, s, d) => runLogsCheck(n, s, d as never),
+  sql: (n, s, d) => runSqlCheck(n, s, d as never),
+  'pg-connections': (n, s, d) => runPgConnectionsCheck(n, s, d as never),
+  'etcd-key': (n, s, d) => runEtcdKeyCheck(n, s, d as never),
+  'etcd-health': (n, s, d) => runEtcdHealthCheck(n, s, d as never),
+  'chain-call': (n, s, d) => runChainCallCheck(n, s, d as never),
+};

@@ -1,0 +1,64 @@
+/**
+ * `pg-restore` steps (dangerous: put them in an action with a policy). The
+ * backup is found by id, its checksum and content verified before anyone
+ * is asked to approve, and again right before restoring. Logical backups
+ * restore over the wire into a database from `databases` (empty unless
+ * requireEmpty is false), in one transaction; pg_dump archives restore with
+ * pg_restore --single-transaction inside a container.
+ */
+import type { PgRestoreStep } from '../config/executor-steps-schema.js';
+import { maskSecrets } from '../core/secrets.js';
+import { renderText } from '../runbooks/template.js';
+import type { StepContext, StepExecutor, StepOutcome } from '../runbooks/step-kinds.js';
+import { findBackup, openBackup, verifyBackup, type Manifest } from './backup.js';
+import { restoreLogical, userTables } from './backup-pg.js';
+import { describeContents } from './backup-steps.js';
+import { checkedName, containerState, describeState, dockerClient, execIn } from './docker.js';
+import { databaseUrl, displayUrl } from './postgres.js';
+
+async function prepare(step: PgRestoreStep, ctx: StepContext): Promise<{ m: Manifest; target: string }> {
+  const m = await findBackup(ctx.systemName, renderText(step.backup, ctx.vars));
+  await verifyBackup(m);
+  if (m.format === 'pg-logical' && !step.database) throw new Error(`backup ${m.id} is a logical dump: restore it with database: <name from databases>`);
+  if (m.format === 'pg-custom' && !step.container) throw new Error(`backup ${m.id} is a pg_dump archive: restore it with container: + dbname: (pg_restore runs there)`);
+  if (m.format !== 'pg-logical' && m.format !== 'pg-custom') throw new Error(`backup ${m.id} is a ${m.kind} backup, not a Postgres one`);
+  if (step.database) {
+    const url = databaseUrl(ctx.sys, step.database);
+    if (step.requireEmpty) {
+      const tables = await userTables(url, 10_000);
+      if (tables.length) throw new Error(`target ${step.database} already has ${tables.length} table(s) (${tables.slice(0, 5).join(', ')}${tables.length > 5 ? ', …' : ''}): restore into an empty database`);
+    }
+    return { m, target: `${step.database} (${displayUrl(url)})` };
+  }
+  const container = checkedName(renderText(step.container!, ctx.vars));
+  const st = await containerState(dockerClient(ctx.sys.docker), container);
+  if (st.state !== 'running') throw new Error(`container ${container} is ${describeState(st)}: pg_restore needs it running`);
+  return { m, target: maskSecrets(`${renderText(step.dbname!, ctx.vars)} via ${step.binary} in container ${container}`) };
+}
+
+export const pgRestoreStepExecutor: StepExecutor<PgRestoreStep> = {
+  kind: 'pg-restore',
+  async plan(step, ctx) {
+    const { m, target } = await prepare(step, ctx);
+    return `restore ${m.id} (${describeContents(m)}; taken ${m.createdAt} from ${m.source}; sha256 ${m.sha256.slice(0, 12)}… verified) into ${target}, in one transaction`;
+  },
+  async run(step, ctx): Promise<StepOutcome> {
+    const { m, target } = await prepare(step, ctx);
+    if (step.database) {
+      const counts = await restoreLogical(databaseUrl(ctx.sys, step.database), openBackup(m), step.timeout);
+      const rows = Object.values(counts).reduce((a, b) => a + b, 0);
+      return {
+        ok: true,
+        summary: `restored ${m.id} into ${target}: ${Object.keys(counts).length} tables, ${rows} rows, every table's row count matches the backup`,
+        detail: { backup: m.id, sha256: m.sha256, target, tables: counts },
+      };
+    }
+    const container = checkedName(renderText(step.container!, ctx.vars));
+    const env = Object.fromEntries(Object.entries(step.env).map(([k, v]) => [k, renderText(v, ctx.vars)]));
+    const cmd = [step.binary, '--no-owner', '--exit-on-error', '--single-transaction', ...(step.user ? ['--username', step.user] : []), '--dbname', renderText(step.dbname!, ctx.vars)];
+    const r = await execIn(dockerClient(ctx.sys.docker), container, { cmd, env, timeoutMs: step.timeout, stdin: openBackup(m) });
+    const err = maskSecrets(r.stderr.trim().slice(-500));
+    if (r.exitCode !== 0) return { ok: false, summary: `${step.binary} exited ${r.exitCode} (nothing committed): ${err || 'no error output'}`, detail: { backup: m.id, target, exitCode: r.exitCode } };
+    return { ok: true, summary: `restored ${m.id} into ${target}${err ? ` (${err})` : ''}`, detail: { backup: m.id, sha256: m.sha256, target, exitCode: 0 } };
+  },
+};

@@ -1,0 +1,137 @@
+// A real `docker build` of the repository's Dockerfile and a real `docker run`
+// of the image, on the private Docker Engine the global setup starts. No
+// registry is reachable, so the base image is this machine's node (see
+// node-base-image.ts) passed as BASE; the build's `npm ci` runs with the
+// host's network (no bridge here) to reach the npm registry.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import Docker from 'dockerode';
+import { need } from '../../support/need.js';
+import { freePort } from '../../support/services.js';
+import { ensureNodeBaseImage } from './node-base-image.js';
+
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const IMAGE = 'keyturn-test/keyturn:e2e';
+/** What the Dockerfile COPYs: the build context holds nothing else (no node_modules, dist, .env). */
+const CONTEXT = ['Dockerfile', '.dockerignore', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'commands', 'adapters', 'systems'];
+
+const dockerInfo = need('docker');
+let docker: Docker;
+let buildLog = '';
+let buildSeconds = 0;
+let container: Docker.Container | null = null;
+let port = 0;
+
+async function build(base: string): Promise<void> {
+  const context = spawn('tar', ['-C', ROOT, '-c', ...CONTEXT], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const stream = await docker.buildImage(context.stdout as unknown as NodeJS.ReadableStream, { t: IMAGE, buildargs: { BASE: base }, networkmode: 'host', forcerm: true, rm: true });
+  await new Promise<void>((ok, ko) =>
+    docker.modem.followProgress(
+      stream,
+      (err: Error | null, out: Array<{ error?: string }>) => {
+        const bad = err?.message ?? out.find((o) => o.error)?.error;
+        return bad ? ko(new Error(`docker build failed: ${bad}\n${buildLog.slice(-4000)}`)) : ok();
+      },
+      (ev: { stream?: string }) => void (buildLog += ev.stream ?? ''),
+    ),
+  );
+}
+
+/** Runs a command in the running container; returns its exit code and output. */
+async function exec(cmd: string[], env: string[] = []): Promise<{ code: number | null; out: string }> {
+  const e = await container!.exec({ Cmd: cmd, Env: env, AttachStdout: true, AttachStderr: true });
+  const stream = await e.start({});
+  let out = '';
+  const sink = { write: (c: Buffer) => void (out += c.toString()) } as unknown as NodeJS.WritableStream;
+  docker.modem.demuxStream(stream, sink, sink);
+  await new Promise((ok) => stream.on('end', ok));
+  return { code: (await e.inspect()).ExitCode, out };
+}
+
+async function health(): Promise<{ status: number; body: { status: string; store: { ok: boolean; kind: string } } } | null> {
+  try {
+    const r = await fetch(`http://127.0.0.1:${port}/healthz`);
+    return { status: r.status, body: (await r.json()) as never };
+  } catch {
+    return null;
+  }
+}
+
+describe.skipIf(!dockerInfo)('the Docker image', () => {
+  beforeAll(async () => {
+    docker = new Docker({ socketPath: dockerInfo!.socketPath });
+    const base = await ensureNodeBaseImage(docker);
+    const t0 = performance.now();
+    await build(base);
+    buildSeconds = (performance.now() - t0) / 1000;
+    console.log(`[docker image test] docker build took ${buildSeconds.toFixed(1)} s`);
+  }, 600_000);
+
+  afterAll(async () => {
+    await container?.remove({ force: true, v: true }).catch(() => {});
+  });
+
+  it('when inspected, then it runs as a non-root user, declares the volumes, a health check on /healthz, and carries no secret', async () => {
+    const { Config: c } = await docker.getImage(IMAGE).inspect();
+    expect(c.User).toBe('1000:1000');
+    expect(Object.keys(c.Volumes ?? {}).sort()).toEqual(['/config', '/data']);
+    expect(c.WorkingDir).toBe('/config');
+    expect(c.Healthcheck?.Test?.join(' ')).toMatch(/^CMD node -e fetch\(.*\/healthz/);
+    expect(c.Env).toEqual(expect.arrayContaining(['NODE_ENV=production', 'PORT=3000', 'KEYTURN_DATA_DIR=/data', 'KEYTURN_CONSOLE=off']));
+    for (const e of c.Env ?? []) expect(e).not.toMatch(/TOKEN|SECRET|PASSWORD|DATABASE_URL|KEY=/);
+    expect(c.Cmd).toEqual(['node', '/app/dist/src/cli.js', 'start']);
+  });
+
+  it('when run, then /healthz answers 200 from the embedded store, Docker reports it healthy, and /metrics is served', async () => {
+    port = await freePort();
+    container = await docker.createContainer({
+      Image: IMAGE,
+      Env: [`PORT=${port}`],
+      // The image's own health command, checked every second instead of every 30 s.
+      Healthcheck: { Interval: 1e9, Timeout: 5e9, StartPeriod: 120e9, Retries: 3 },
+      HostConfig: { NetworkMode: 'host' },
+    });
+    await container.start();
+    const deadline = Date.now() + 120_000;
+    let h = await health();
+    while (h?.status !== 200 && Date.now() < deadline) {
+      const state = (await container.inspect()).State;
+      if (!state.Running) throw new Error(`container exited ${state.ExitCode}: ${(await container.logs({ stdout: true, stderr: true })).toString()}`);
+      await sleep(250);
+      h = await health();
+    }
+    expect(h).toMatchObject({ status: 200, body: { status: 'ok', store: { ok: true, kind: 'pglite' } } });
+    let healthStatus = '';
+    while (Date.now() < deadline && (healthStatus = (await container.inspect()).State.Health?.Status ?? '') !== 'healthy') await sleep(250);
+    expect(healthStatus).toBe('healthy');
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(metrics).toContain('keyturn_build_info{version="0.1.0"} 1');
+  });
+
+  it('when inspected from inside, then the bot runs as uid 1000 with production dependencies only, and `keyturn` is on the PATH', async () => {
+    const r = await exec(['sh', '-c', 'id -u; test -d /app/node_modules/pg && echo has-pg; test -e /app/node_modules/vitest || echo no-vitest; test -e /app/node_modules/typescript || echo no-typescript; ls /app/dist/commands | grep -c "\\.js$"; keyturn help']);
+    expect(r.code, r.out).toBe(0);
+    const lines = r.out.trim().split('\n');
+    expect(lines.slice(0, 4)).toEqual(['1000', 'has-pg', 'no-vitest', 'no-typescript']);
+    expect(Number(lines[4])).toBeGreaterThanOrEqual(8);
+    expect(lines[5]).toMatch(/^usage: keyturn \[start\]/);
+  });
+
+  it('when console input is piped to the CLI inside the container, then the demo answers /health and exits 0', async () => {
+    // Its own in-memory store and port: the running bot holds /data.
+    const r = await exec(['sh', '-c', "printf '/health mpc-wallet\\n/help\\n' | node /app/dist/src/cli.js start"], ['KEYTURN_CONSOLE=auto', 'KEYTURN_DATA_DIR=:memory:', 'PORT=0']);
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toContain('🟢 Health · mpc-wallet: OK');
+    expect(r.out).toContain('5/5 nodes healthy');
+    expect(r.out).toContain('Keyturn commands');
+  });
+
+  it('when stopped, then SIGTERM shuts it down cleanly with exit code 0', async () => {
+    await container!.stop({ t: 30 });
+    const state = (await container!.inspect()).State;
+    expect(state.ExitCode).toBe(0);
+    expect((await container!.logs({ stdout: true, stderr: true })).toString()).toContain('SIGTERM: shutting down');
+  });
+});
