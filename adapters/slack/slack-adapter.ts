@@ -110,7 +110,15 @@ export class SlackAdapter {
       receiver.client.on('connected', () => void (adapter.connected = true));
       receiver.client.on('disconnected', () => void (adapter.connected = false));
       receiver.client.on('reconnecting', () => void (adapter.connected = false));
-      await app.start();
+      try {
+        await app.start();
+      } catch (err) {
+        adapter.stopped = true;
+        clearInterval(adapter.pruneTimer);
+        await app.stop().catch(() => {});
+        const code = platformError(err);
+        throw new Error(`Socket Mode could not connect${code ? ` (${code})` : ''}: ${code === 'invalid_auth' ? 'check SLACK_APP_TOKEN (an xapp- token with connections:write)' : (err as Error).message}.`);
+      }
     }
     await pruneEvents(core.kt.db).catch((err) => log.warn({ err }, 'could not prune processed Slack events'));
     core.kt.channels.activate('slack');

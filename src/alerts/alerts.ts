@@ -23,6 +23,7 @@ import { routeAlert, type RouteDecision, type RouteInput } from './routing.js';
 import { GROUP_LOCK, groupByRef, listGroups, loadGroups, saveGroups, toGroup, type GroupRow } from './group-store.js';
 import type { GroupState } from './grouping.js';
 import { when } from './render.js';
+import { Loop } from './loop.js';
 
 export type AlertListener = (ev: AlertEvent) => void | Promise<void>;
 export type { AlertEvent };
@@ -38,7 +39,10 @@ export const ALERT_ROLES = ['oncall', 'approver', 'admin'];
 
 const LEASE = 'alerts';
 const LEASE_MS = 15_000;
-const KICK_GAP_MS = 50;
+/** Least time between two runs of a loop when kicked: a storm kicks on every request. */
+const PROCESS_GAP_MS = 50;
+/** Chat moves at one post a second per channel and one edit a second per thread: ticking faster is waste. */
+const CHAT_GAP_MS = 250;
 
 export class Alerts {
   readonly replica = `${hostname()}/${process.pid}/${randomBytes(3).toString('hex')}`;
@@ -104,7 +108,11 @@ export class Alerts {
     if (!this.stopped) return;
     this.stopped = false;
     const log = this.kt().log.child({ component: 'alerts' });
-    this.loops.push(new Loop('alerts', 200, () => this.work(), log), new Loop('pager', 500, () => this.sendPages(), log));
+    this.loops.push(
+      new Loop('process', 200, PROCESS_GAP_MS, () => this.process(), log),
+      new Loop('chat', 250, CHAT_GAP_MS, () => this.chat(), log),
+      new Loop('pager', 500, PROCESS_GAP_MS, () => this.sendPages(), log),
+    );
     for (const l of this.loops) l.start();
   }
 
@@ -117,8 +125,14 @@ export class Alerts {
     this.leaderUntil = 0;
   }
 
+  /** New alerts are stored: process them now. */
   kick(): void {
-    for (const l of this.loops) l.kick();
+    this.loops.find((l) => l.name === 'process')?.kick();
+  }
+
+  /** Group state changed (processed alerts, an ack, a silence): let chat catch up. */
+  private kickChat(): void {
+    this.loops.find((l) => l.name === 'chat')?.kick();
   }
 
   private kickPager(): void {
@@ -141,9 +155,13 @@ export class Alerts {
     return ok;
   }
 
-  private async work(): Promise<void> {
+  private async process(): Promise<void> {
     if (!(await this.leader())) return;
     await this.processAll();
+  }
+
+  private async chat(): Promise<void> {
+    if (!(await this.leader())) return;
     await this.notifier.tick();
   }
 
@@ -156,7 +174,12 @@ export class Alerts {
     for (;;) {
       const events = await processBatch(this.kt(), (r) => this.route(r));
       if (events.length === 0) return;
+      this.kickChat();
       if (events.some((e) => e.group.page || e.group.pageState !== 'none')) this.kickPager();
+      for (const { kind, group: g } of events) {
+        // Log-only routes (info by default): the log line is where they show.
+        if (!g.channel && kind !== 'firing' && kind !== 'update') this.kt().log.info({ alert: g.id, kind, alertname: g.alertname, system: g.system, severity: g.severity, summary: g.summary }, 'alert (log only)');
+      }
       for (const ev of events) {
         for (const fn of this.listeners) {
           try {
@@ -204,7 +227,8 @@ export class Alerts {
       return groups;
     });
     for (const g of acked) await kt.audit.append({ actor: who, platform, kind: 'alert.ack', subject: `${g.id} ${g.alertname}`, outcome: 'acknowledged', detail: { system: g.system, paged: g.pageState === 'acknowledged' } });
-    this.kick();
+    this.kickChat();
+    this.kickPager();
     return acked.map((g) => g.id);
   }
 
@@ -224,7 +248,7 @@ export class Alerts {
       return g;
     });
     await kt.audit.append({ actor: who, platform, kind: 'alert.silence', subject: `${g.id} ${g.alertname}`, outcome: until ? 'silenced' : 'unsilenced', detail: { until: until?.toISOString() ?? null, forMs: ms } });
-    this.kick();
+    this.kickChat();
     return g;
   }
 
@@ -252,58 +276,5 @@ export class Alerts {
     const keys = await kt.db.query<{ group_key: string }>(`SELECT group_key FROM alert_group_threads WHERE thread_id = $1`, [thread.id]);
     const acknowledged = await this.acknowledge(keys.rows.map((r) => r.group_key), person.name, ev.platform);
     return { kind: 'alert-ack', acknowledged };
-  }
-}
-
-/** A background loop: runs fn every interval or when kicked, never twice at once, errors logged. */
-class Loop {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private again = false;
-  private stopped = false;
-  private dueAt = 0;
-  private lastEnd = 0;
-
-  constructor(
-    readonly name: string,
-    private readonly intervalMs: number,
-    private readonly fn: () => Promise<void>,
-    private readonly log: Keyturn['log'],
-  ) {}
-
-  start(): void {
-    this.schedule(0);
-  }
-
-  kick(): void {
-    if (this.stopped) return;
-    if (this.running) this.again = true;
-    // A storm kicks on every request: run at most every KICK_GAP_MS so the batches grow instead of the overhead.
-    else if (!this.timer || this.dueAt - Date.now() > KICK_GAP_MS) this.schedule(Math.max(0, this.lastEnd + KICK_GAP_MS - Date.now()));
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
-  }
-
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.dueAt = Date.now() + ms;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.running = this.fn()
-        .catch((err) => this.log.error({ err, loop: this.name }, 'alert loop failed'))
-        .finally(() => {
-          this.running = null;
-          this.lastEnd = Date.now();
-          const again = this.again;
-          this.again = false;
-          this.schedule(again ? KICK_GAP_MS : this.intervalMs);
-        });
-    }, ms);
-    this.timer.unref();
   }
 }

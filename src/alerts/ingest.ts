@@ -39,6 +39,9 @@ export class AlertIngest {
 
   private async flush(): Promise<void> {
     while (this.queue.length > 0) {
+      // Let the requests that are already on the wire queue up first: an embedded store (PGlite) runs
+      // queries on this thread, so without this pause every request would get a transaction of its own.
+      await new Promise((r) => setImmediate(r));
       const batch = this.queue.splice(0, MAX_BATCH);
       try {
         const stored = await this.db.transaction((tx) => storeMany(tx, batch));

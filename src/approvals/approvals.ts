@@ -75,7 +75,7 @@ export class Approvals {
       throw new UserError(`Only ${policy.requesters.join(', ')} may request ${actionName} on ${systemName}; you have ${who.person.roles.join(', ') || 'no roles'}.`, 'denied.requester');
     }
     const id = `r-${randomBytes(3).toString('hex')}`;
-    const target = { systemName, actionName, params, requestId: policy ? id : null, actor: who.person.name };
+    const target = { systemName, actionName, params, requestId: policy ? id : null, actor: who.person.name, reason: reason ?? null };
     const plan = await planAction(kt, target);
     const now = kt.clock.now();
 
@@ -191,7 +191,7 @@ export class Approvals {
     beat.unref();
     let result: ExecutionResult;
     try {
-      result = await runAction(kt, { systemName: r.system, actionName: r.action, params: r.params, requestId: r.id, actor: r.requester }, async (p) => {
+      result = await runAction(kt, { systemName: r.system, actionName: r.action, params: r.params, requestId: r.id, actor: r.requester, reason: r.reason }, async (p) => {
         await this.refresh(r.id, progressText(p));
         if (p.report) await this.note(r, `${p.report.ok ? '✅' : '❌'} ${p.phase === 'finally' ? 'finally ' : ''}step ${p.index + 1}/${p.total} ${p.name}: ${p.report.summary}`);
       });
@@ -264,7 +264,10 @@ export class Approvals {
 
   async render(r: ApprovalRequest, progress?: string) {
     const kt = this.kt();
-    return renderRequest({ request: r, votes: await this.store.votes(r.id), approvers: kt.people.withRole(r.approverRoles).filter((p) => p.name !== r.requester).map((p) => p.name), reactions: kt.config.settings.reactions, progress, now: kt.clock.now() });
+    // Secret parameters (a new signing key) are stored to run the action, never shown: even after a restart has forgotten the value.
+    const secret = new Set(kt.config.systems[r.system]?.actions[r.action]?.params.filter((p) => p.secret).map((p) => p.name) ?? []);
+    const params = secret.size ? Object.fromEntries(Object.entries(r.params).map(([k, v]) => [k, secret.has(k) ? '•••' : v])) : r.params;
+    return renderRequest({ request: { ...r, params }, votes: await this.store.votes(r.id), approvers: kt.people.withRole(r.approverRoles).filter((p) => p.name !== r.requester).map((p) => p.name), reactions: kt.config.settings.reactions, progress, now: kt.clock.now() });
   }
 
   /** Re-renders every message that shows the request. */

@@ -7,6 +7,7 @@
 import type { ActionDefinition, SystemConfig } from '../config/index.js';
 import { UserError } from '../core/errors.js';
 import { unknownName } from '../core/suggest.js';
+import { registerSecret } from '../core/secrets.js';
 
 const SAFE_STRING = /^[A-Za-z0-9._:@/+-]{1,200}$/;
 
@@ -39,7 +40,9 @@ export function parseActionParams(action: ActionDefinition, actionName: string, 
 }
 
 function coerce(p: ActionDefinition['params'][number], v: string, sys: SystemConfig): unknown {
-  const bad = (why: string) => new UserError(`Parameter ${p.name}: ${why} (got "${v.slice(0, 80)}").`, 'params.invalid');
+  // Registered before any check, so even a mistyped key is masked wherever the command line shows up.
+  if (p.secret) registerSecret(v);
+  const bad = (why: string) => new UserError(`Parameter ${p.name}: ${why}${p.secret ? ' (value not shown: it is secret)' : ` (got "${v.slice(0, 80)}")`}.`, 'params.invalid');
   switch (p.type) {
     case 'integer':
       if (!/^-?\d{1,15}$/.test(v)) throw bad('expected a whole number');

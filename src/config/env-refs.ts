@@ -45,6 +45,8 @@ function resolveString(s: string, env: NodeJS.ProcessEnv, errors: EnvRefError[],
 /** URLs without credentials, host:port pairs and plain numbers are configuration, not secrets. */
 function isPlainLocator(v: string): boolean {
   if (/^\d+$/.test(v)) return true;
+  // A contract address is public (a private key is 32 bytes, not 20): masking it would hide which contract a step calls.
+  if (/^0x[0-9a-fA-F]{40}$/.test(v)) return true;
   if (/^[a-z0-9.-]+:\d+$/i.test(v)) return true;
   try {
     const u = new URL(v);

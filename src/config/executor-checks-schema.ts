@@ -147,7 +147,11 @@ export type ChainCall = z.infer<typeof chainCall>;
 const decimals = z.union([z.number().int().min(0).max(77), chainCall]).default(0);
 const scaledCall = chainCall.extend({ decimals });
 
-const readBase = { label: z.string().min(1) };
+const readBase = {
+  label: z.string().min(1),
+  /** What the runbook says to do, shown with the reading whenever it is not ok. */
+  advice: z.string().min(1).optional(),
+};
 export const chainRead = z.discriminatedUnion('type', [
   /** paused() == false */
   z.object({ ...readBase, type: z.literal('equals'), call: chainCall, equals: scalar, status: level.default('critical') }),

@@ -72,7 +72,7 @@ export const chainTxStep = z.object({
   args: z.array(z.unknown()).default([]),
   /** Sent in this order, one transaction each, stopping at the first failure. */
   contracts: z.array(z.union([evmAddress, contractName])).min(1),
-  /** Read back after each transaction, e.g. paused() must equal true. */
+  /** Read back after each transaction, e.g. paused() must equal true; `equals` may be a placeholder ({{params.address}}). */
   readBack: z.object({ fn: abiFragment, equals: z.union([z.boolean(), z.string(), z.number()]) }).optional(),
 });
 
@@ -82,6 +82,8 @@ const backupBase = {
   label: name.optional(),
   /** Backups with this label kept; older ones are deleted after a successful backup. */
   keep: z.number().int().positive().max(1000).default(7),
+  /** Also delete backups with this label older than this (e.g. 30d: the runbook's `find -mtime +30 -delete`); the newest is always kept. */
+  maxAge: duration.optional(),
   timeout: duration.default(30 * 60_000),
 };
 
@@ -116,6 +118,18 @@ export const archiveStep = z.object({
   path: z.string().startsWith('/', 'expected an absolute path inside the container'),
 });
 
+/** Puts an `archive` backup back where it was taken from (works on a stopped container): the runbooks' `tar -xzf backup -C /`. */
+export const archiveRestoreStep = z.object({
+  ...stepBase,
+  kind: z.literal('archive-restore'),
+  /** A backup id as listed by /backups (usually {{params.backup}}), or latest:<label>; it must be an archive backup. */
+  backup: z.string().min(1),
+  container: containerRef,
+  /** The path the archive was taken from, e.g. /var/lib/scribe-ledger; the backup must hold exactly that file or directory. */
+  path: z.string().startsWith('/', 'expected an absolute path inside the container'),
+  timeout: duration.default(30 * 60_000),
+});
+
 export const pgRestoreStep = z
   .object({
     ...stepBase,
@@ -141,7 +155,7 @@ function sourceRule(s: { database?: string; container?: string; dbname?: string 
   if (s.container && !s.dbname) ctx.addIssue({ code: 'custom', path: ['dbname'], message: 'container mode needs dbname' });
 }
 
-export const executorSteps = [dockerStep, sqlStep, etcdStep, chainTxStep, pgDumpStep, etcdSnapshotStep, archiveStep, pgRestoreStep] as const;
+export const executorSteps = [dockerStep, sqlStep, etcdStep, chainTxStep, pgDumpStep, etcdSnapshotStep, archiveStep, archiveRestoreStep, pgRestoreStep] as const;
 
 export type DockerStep = z.infer<typeof dockerStep>;
 export type SqlStep = z.infer<typeof sqlStep>;
@@ -151,4 +165,5 @@ export type PgDumpStep = z.infer<typeof pgDumpStep>;
 export type EtcdSnapshotStep = z.infer<typeof etcdSnapshotStep>;
 export type ArchiveStep = z.infer<typeof archiveStep>;
 export type PgRestoreStep = z.infer<typeof pgRestoreStep>;
+export type ArchiveRestoreStep = z.infer<typeof archiveRestoreStep>;
 export type BackupStep = PgDumpStep | EtcdSnapshotStep | ArchiveStep;

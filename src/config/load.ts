@@ -4,6 +4,7 @@
  * reported as `file:line path: message`, all of them at once.
  */
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
 import { dirname, resolve, relative, basename, join } from 'node:path';
 import { SYSTEMS_DIR } from '../paths.js';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
@@ -65,13 +66,23 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): 
         const target = { ...asRecord(merged[key]) };
         for (const [k, v] of Object.entries(asRecord(inc.raw[key]))) {
           if (k in target) {
-            problems.push(`${where(inc, [key, k])} ${key}.${k}: already defined in ${owners.get(`${key}.${k}`)?.display}`);
+            // A pack repeats the policies and channels it needs so it validates alone; an identical repeat is the same thing.
+            if (key !== 'systems' && isDeepStrictEqual(target[k], v)) continue;
+            // A pack names a channel it posts to without ids (`alerts: {}`): the including file's ids are the real ones.
+            if (key === 'channels' && Object.keys(asRecord(v)).length === 0) continue;
+            problems.push(`${where(inc, [key, k])} ${key}.${k}: already defined in ${owners.get(`${key}.${k}`)?.display}${key === 'systems' ? '' : ' (with different settings)'}`);
             continue;
           }
           target[k] = v;
           owners.set(`${key}.${k}`, inc);
         }
         merged[key] = target;
+      }
+      // A pack's alert routes come after the including file's (first match wins, so the main file can override).
+      const incRoutes = asArray(asRecord(inc.raw.alerts).routes);
+      if (incRoutes?.length) {
+        const alerts = asRecord(merged.alerts);
+        merged.alerts = { ...alerts, routes: [...(asArray(alerts.routes) ?? []), ...incRoutes] };
       }
       if (Array.isArray(inc.raw.roles)) merged.roles = [...new Set([...(asArray(merged.roles) ?? []), ...inc.raw.roles])];
     }

@@ -53,6 +53,7 @@ export const actionParam = z.object({
   default: z.union([z.string(), z.number(), z.boolean()]).optional().describe('Value when not given.'),
   pattern: z.string().optional().describe('Regular expression a string value must match.'),
   choices: z.array(z.string()).optional().describe('The only values accepted.'),
+  secret: z.boolean().default(false).describe('A credential (e.g. a new signing key): masked (•••) in every message, audit row and log line, never echoed in errors.'),
 });
 export type ActionParam = z.infer<typeof actionParam>;
 
@@ -63,6 +64,7 @@ export const action = z.object({
   roles: z.array(name).optional().describe("Roles that may run or request it; default the `run` command's roles."),
   steps: z.array(stepDefinition).min(1).describe('Run in order; the first failure stops the rest.'),
   finally: z.array(stepDefinition).default([]).describe('Steps that always run after `steps`, even when one failed (resume writes after a backup).'),
+  attempts: z.number().int().min(1).max(10).default(1).describe('Run `steps` again from the first one, up to this many times in all, until every step succeeds (a restart whose node does not come back is tried again); `finally` runs once, after the last attempt.'),
 });
 export type ActionDefinition = z.infer<typeof action>;
 
@@ -167,6 +169,8 @@ function crossCheck(cfg: z.infer<z.ZodObject<any>> & Record<string, any>, ctx: z
       [...act.steps.map((s, i) => ['steps', i, s] as const), ...act.finally.map((s, i) => ['finally', i, s] as const)].forEach(([where, i, s]) => {
         if ((s.kind === 'verify' || s.kind === 'confirm-check') && s.check !== 'health' && !checkNames.has(s.check))
           ctx.addIssue({ code: 'custom', path: ['systems', sn, 'actions', an, where, i, 'check'], message: `unknown check "${s.check}" (use "health" or one of: ${[...checkNames].join(', ') || 'none'})` });
+        if (s.kind === 'announce' && !(s.channel in cfg.channels))
+          ctx.addIssue({ code: 'custom', path: ['systems', sn, 'actions', an, where, i, 'channel'], message: `unknown channel "${s.channel}" (channels: ${Object.keys(cfg.channels).join(', ') || 'none'})` });
       });
     }
     crossCheckExecutors(sn, sys as never, ctx);

@@ -33,7 +33,9 @@ export const verifyStep = z.object({
   until: z.enum(['ok', 'warn']).default('ok'),
   timeout: duration.default(60_000),
   interval: duration.default(2_000),
-});
+  /** With check `health`: only this node's health endpoint (e.g. {{params.node}} after restarting it). */
+  node: z.string().min(1).optional(),
+}).refine((s) => s.node === undefined || s.check === 'health', { path: ['node'], message: 'node only applies to check health (one node of the fan-out)' });
 
 export const confirmCheckStep = z.object({
   ...stepBase,
@@ -43,9 +45,28 @@ export const confirmCheckStep = z.object({
   stopOn: z.enum(['warn', 'critical']).default('critical'),
 });
 
-export const stepDefinition = z.discriminatedUnion('kind', [httpStep, waitStep, verifyStep, confirmCheckStep, ...executorSteps]);
+/** Posts a message to a named channel: the runbook's "@channel EMERGENCY PAUSE ACTIVATED — reason". */
+export const announceStep = z.object({
+  ...stepBase,
+  kind: z.literal('announce'),
+  /** A named channel from `channels`. */
+  channel: z.string().min(1),
+  /** May use {{reason}} (the request's --reason), {{params.x}}, {{system}}, {{requestId}}, {{failure}}. */
+  title: z.string().min(1),
+  text: z.string().optional(),
+  status: z.enum(['ok', 'warn', 'critical', 'info']).default('info'),
+  /** Notify everyone in the channel (@channel on Slack, @here on Discord). */
+  mentionChannel: z.boolean().default(false),
+  /** failed / succeeded: only after an earlier step failed / when none did (use in `finally`). */
+  when: z.enum(['always', 'failed', 'succeeded']).default('always'),
+  /** Refuse the request before approval when it has no --reason. */
+  requireReason: z.boolean().default(false),
+});
+
+export const stepDefinition = z.discriminatedUnion('kind', [httpStep, waitStep, verifyStep, confirmCheckStep, announceStep, ...executorSteps]);
 export type StepDefinition = z.infer<typeof stepDefinition>;
 export type HttpStep = z.infer<typeof httpStep>;
 export type WaitStep = z.infer<typeof waitStep>;
 export type VerifyStep = z.infer<typeof verifyStep>;
 export type ConfirmCheckStep = z.infer<typeof confirmCheckStep>;
+export type AnnounceStep = z.infer<typeof announceStep>;

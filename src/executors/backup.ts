@@ -98,6 +98,8 @@ export interface NewBackup {
   source: string;
   requestId: string | null;
   keep: number;
+  /** Backups of the label older than this (ms) are deleted too; the newest one never is. */
+  maxAgeMs?: number;
   now: Date;
   /** Writes the content; returns facts for the manifest (row counts...) and what the format cannot include. */
   produce(w: BackupWriter): Promise<{ contents?: Record<string, unknown>; notIncluded?: string[] }>;
@@ -123,7 +125,7 @@ export async function createBackup(b: NewBackup): Promise<{ manifest: Manifest; 
     await rename(partial, join(dir, file));
     await writeFile(join(dir, `.${id}.manifest.json.partial`), JSON.stringify(manifest, null, 2), { mode: 0o600 });
     await rename(join(dir, `.${id}.manifest.json.partial`), join(dir, `${id}.manifest.json`));
-    return { manifest, pruned: await prune(b.system, b.label, b.keep) };
+    return { manifest, pruned: await prune(b.system, b.label, b.keep, b.maxAgeMs, b.now) };
   } catch (err) {
     w.abort();
     await rm(partial, { force: true });
@@ -208,10 +210,11 @@ export async function findBackup(system: string, ref: string): Promise<Manifest>
   return m;
 }
 
-/** Deletes the oldest backups of a label beyond `keep`, archive first, then manifest. */
-export async function prune(system: string, label: string, keep: number): Promise<string[]> {
+/** Deletes the oldest backups of a label beyond `keep`, and any older than `maxAgeMs` but the newest, archive first, then manifest. */
+export async function prune(system: string, label: string, keep: number, maxAgeMs?: number, now: Date = new Date()): Promise<string[]> {
   const { backups } = await listBackups(system);
-  const old = backups.filter((b) => b.label === label).slice(keep);
+  const cutoff = maxAgeMs === undefined ? null : new Date(now.getTime() - maxAgeMs).toISOString();
+  const old = backups.filter((b) => b.label === label).filter((b, i) => i >= keep || (i > 0 && cutoff !== null && b.createdAt < cutoff));
   const dir = systemDir(system);
   for (const m of old) {
     await rm(join(dir, m.file), { force: true });

@@ -77,7 +77,9 @@ export async function runChainCallCheck(systemName: string, sys: SystemConfig, d
     const results = await Promise.all(
       def.reads.map(async (read) => {
         try {
-          return { read, ...(await evaluate(reader, conn, read, block.timestamp)) };
+          const e = await evaluate(reader, conn, read, block.timestamp);
+          if ((e.status === 'warn' || e.status === 'critical') && read.advice) e.note = e.note ? `${e.note}: ${read.advice}` : read.advice;
+          return { read, ...e };
         } catch (err) {
           return { read, status: 'unknown' as Status, value: '-', note: `call failed: ${revertReason(err)}` };
         }

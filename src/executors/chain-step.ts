@@ -30,7 +30,9 @@ async function open(step: ChainTxStep, ctx: StepContext) {
   const provider = await openProvider(conn);
   try {
     const wallet = await openSigner(conn, provider);
-    return { conn, frag, args, data, targets, provider, wallet, call: callText(frag, args) };
+    // readBack.equals may be a placeholder, e.g. relayer() must read {{params.address}}.
+    const expect = step.readBack ? renderJson(step.readBack.equals, ctx.vars) : undefined;
+    return { conn, frag, args, data, targets, provider, wallet, call: callText(frag, args), expect };
   } catch (err) {
     provider.destroy();
     throw err;
@@ -79,7 +81,7 @@ export const chainTxStepExecutor: StepExecutor<ChainTxStep> = {
         if (reason !== null) throw new Error(`${t.label}.${o.call} would revert: ${reason}`);
         lines.push(`${i + 1}. ${t.label} (${t.address}) ${o.call}: simulated ok`);
       }
-      const back = step.readBack ? `; after each, ${fragmentOf(step.readBack.fn).frag.name}() must read ${display(step.readBack.equals)}` : '';
+      const back = step.readBack ? `; after each, ${fragmentOf(step.readBack.fn).frag.name}() must read ${display(o.expect)}` : '';
       return maskSecrets(`from ${o.wallet.address}, in this order, waiting for each receipt${back}: ${lines.join('; ')}`);
     } finally {
       o.provider.destroy();
@@ -113,13 +115,13 @@ export const chainTxStepExecutor: StepExecutor<ChainTxStep> = {
         if (step.readBack) {
           const got = await readCall(o.provider, o.conn, { contract: t.address, fn: step.readBack.fn, args: [], output: 0 });
           // Mined, so done, but what it should have changed did not change: stop before the next one.
-          if (!sameValue(got, step.readBack.equals))
-            return outcome({ contract: t.label, reason: `mined (${sent.hash}) but ${fragmentOf(step.readBack.fn).frag.name}() reads ${display(got)}, expected ${display(step.readBack.equals)}`, tx: sent.hash }, names(o.targets.slice(done.length)));
+          if (!sameValue(got, o.expect))
+            return outcome({ contract: t.label, reason: `mined (${sent.hash}) but ${fragmentOf(step.readBack.fn).frag.name}() reads ${display(got)}, expected ${display(o.expect)}`, tx: sent.hash }, names(o.targets.slice(done.length)));
         }
       }
       return {
         ok: true,
-        summary: `${o.call} sent to ${done.length} contract${done.length === 1 ? '' : 's'} in order: ${done.map((d) => `${d.contract} (block ${d.block})`).join(', ')}${step.readBack ? `; ${fragmentOf(step.readBack.fn).frag.name}() reads ${display(step.readBack.equals)} on each` : ''}`,
+        summary: `${o.call} sent to ${done.length} contract${done.length === 1 ? '' : 's'} in order: ${done.map((d) => `${d.contract} (block ${d.block})`).join(', ')}${step.readBack ? `; ${fragmentOf(step.readBack.fn).frag.name}() reads ${display(o.expect)} on each` : ''}`,
         detail: maskDeep({ fn: o.call, from: o.wallet.address, done, failed: null, notDone: [] }),
       };
     } finally {

@@ -6,13 +6,16 @@ import { maskSecrets } from '../core/secrets.js';
 import { formatDuration } from '../config/duration.js';
 import { judge } from '../checks/prometheus.js';
 import type { CheckResult } from '../checks/types.js';
-import { containerLogs, containerState, containerStats, cpuPercent, describeState, dockerClient, dockerMessage, memoryUsage, type ContainerState } from './docker.js';
+import { DEFAULT_DOCKER_TIMEOUT, containerLogs, containerState, containerStats, cpuPercent, describeState, dockerClient, dockerMessage, memoryUsage, type ContainerState } from './docker.js';
 
 /** The check's containers, else every node's, labelled with the node name where there is one. */
 export function targets(sys: SystemConfig, listed: string[] | undefined): Array<{ container: string; node?: string }> {
   if (listed) return listed.map((c) => ({ container: c, node: sys.nodes.find((n) => n.container === c)?.name }));
   return sys.nodes.filter((n) => n.container).map((n) => ({ container: n.container!, node: n.name }));
 }
+
+/** The check's timeout, else the system's Docker timeout: per Engine call. */
+const deadline = (sys: SystemConfig, def: { timeout?: number }) => def.timeout ?? sys.docker?.timeout ?? DEFAULT_DOCKER_TIMEOUT;
 
 const label = (t: { container: string; node?: string }) => (t.node && t.node !== t.container ? `${t.node} (${t.container})` : t.container);
 
@@ -38,7 +41,7 @@ export async function runContainerCheck(systemName: string, sys: SystemConfig, d
   const docker = dockerClient(sys.docker);
   const list = targets(sys, def.containers);
   const now = Date.now();
-  const states = await Promise.all(list.map(async (t) => ({ t, s: await containerState(docker, t.container) })));
+  const states = await Promise.all(list.map(async (t) => ({ t, s: await containerState(docker, t.container, deadline(sys, def)) })));
   const rows = states.map(({ t, s }) => {
     const st = containerStatus(s, def.maxRestarts);
     return { st, t, s, row: [label(t), s.found ? s.state : 'MISSING', s.health ?? '-', s.exitCode === null ? '-' : String(s.exitCode), String(s.restartCount), uptime(s, now), st] };
@@ -63,10 +66,10 @@ export async function runContainerStatsCheck(systemName: string, sys: SystemConf
   const docker = dockerClient(sys.docker);
   const rows = await Promise.all(
     targets(sys, def.containers).map(async (t) => {
-      const s = await containerState(docker, t.container);
+      const s = await containerState(docker, t.container, deadline(sys, def));
       if (s.state !== 'running') return { t, st: 'critical' as Status, note: `not running (${describeState(s)})`, row: [label(t), '-', '-', '-', 'critical'] };
       try {
-        const raw = await containerStats(docker, t.container);
+        const raw = await containerStats(docker, t.container, deadline(sys, def));
         const cpu = cpuPercent(raw);
         const mem = memoryUsage(raw);
         const st = worst([judge(cpu, { op: '>', ...def.cpu }), judge(mem.percent, { op: '>', ...def.memory })]);
@@ -109,9 +112,9 @@ export async function runLogsCheck(systemName: string, sys: SystemConfig, def: L
   const docker = dockerClient(sys.docker);
   const per = await Promise.all(
     targets(sys, def.containers).map(async (t) => {
-      const s = await containerState(docker, t.container);
+      const s = await containerState(docker, t.container, deadline(sys, def));
       if (!s.found) return { t, error: 'container not found', counts: [] as PatternCount[] };
-      return { t, counts: countPatterns(await containerLogs(docker, t.container, def.since, def.maxLines, s.tty), def.patterns, def.samples) };
+      return { t, counts: countPatterns(await containerLogs(docker, t.container, def.since, def.maxLines, s.tty, deadline(sys, def)), def.patterns, def.samples) };
     }),
   );
   const rows: string[][] = [];

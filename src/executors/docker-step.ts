@@ -3,14 +3,14 @@ import type { DockerStep } from '../config/executor-steps-schema.js';
 import { maskSecrets } from '../core/secrets.js';
 import { renderText } from '../runbooks/template.js';
 import type { StepContext, StepExecutor, StepOutcome } from '../runbooks/step-kinds.js';
-import { checkedName, containerOp, containerState, describeState, dockerClient, execIn } from './docker.js';
+import { DEFAULT_DOCKER_TIMEOUT, checkedName, containerOp, containerState, describeState, dockerClient, execIn } from './docker.js';
 
 function build(step: DockerStep, ctx: StepContext) {
   const container = checkedName(renderText(step.container, ctx.vars));
   // Each argv element is rendered on its own: a parameter is one argument, never a shell word list.
   const cmd = step.cmd?.map((a) => renderText(a, ctx.vars));
   const env = Object.fromEntries(Object.entries(step.env).map(([k, v]) => [k, renderText(v, ctx.vars)]));
-  return { container, cmd, env, docker: dockerClient(ctx.sys.docker) };
+  return { container, cmd, env, docker: dockerClient(ctx.sys.docker), ms: ctx.sys.docker?.timeout ?? DEFAULT_DOCKER_TIMEOUT };
 }
 
 const argv = (cmd: string[]) => cmd.map((a) => (/^[\w./:=@%+-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
@@ -19,8 +19,8 @@ const seconds = (ms: number) => Math.max(0, Math.round(ms / 1000));
 export const dockerStepExecutor: StepExecutor<DockerStep> = {
   kind: 'docker',
   async plan(step, ctx) {
-    const { container, cmd, docker } = build(step, ctx);
-    const s = await containerState(docker, container);
+    const { container, cmd, docker, ms } = build(step, ctx);
+    const s = await containerState(docker, container, ms);
     if (!s.found) throw new Error(`container ${container} not found`);
     const now = `(now ${describeState(s)})`;
     if (step.op === 'exec') return maskSecrets(`exec in ${container} ${now}: ${argv(cmd!)} — expect exit ${step.expectExit}`);
@@ -28,8 +28,8 @@ export const dockerStepExecutor: StepExecutor<DockerStep> = {
     return `${step.op} container ${container} ${now}${grace}`;
   },
   async run(step, ctx): Promise<StepOutcome> {
-    const { container, cmd, env, docker } = build(step, ctx);
-    const before = await containerState(docker, container);
+    const { container, cmd, env, docker, ms } = build(step, ctx);
+    const before = await containerState(docker, container, ms);
     if (!before.found) return { ok: false, summary: `container ${container} not found`, detail: { container, op: step.op } };
     if (step.op === 'exec') {
       const r = await execIn(docker, container, { cmd: cmd!, env, user: step.user, workdir: step.workdir, timeoutMs: step.timeout, maxCapture: 4000 });
@@ -41,8 +41,8 @@ export const dockerStepExecutor: StepExecutor<DockerStep> = {
         detail: { container, op: 'exec', cmd: maskSecrets(argv(cmd!)), exitCode: r.exitCode, stdout: maskSecrets(r.stdout.slice(-2000)), stderr: maskSecrets(r.stderr.slice(-2000)) },
       };
     }
-    const { changed } = await containerOp(docker, container, step.op, seconds(step.timeout));
-    const after = await containerState(docker, container);
+    const { changed } = await containerOp(docker, container, step.op, seconds(step.timeout), ms);
+    const after = await containerState(docker, container, ms);
     return {
       ok: true,
       summary: `${changed ? `${step.op} ${container}` : `${container} was already ${step.op === 'stop' ? 'stopped' : step.op === 'start' ? 'running' : step.op + 'd'}`}: now ${describeState(after)}`,

@@ -35,6 +35,19 @@ export function checkedName(name: string): string {
   return n;
 }
 
+/** Every Engine call gets a deadline: a hung daemon costs a check at most this long. */
+async function within<T>(ms: number, what: string, fn: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+  try {
+    return await fn(AbortSignal.timeout(ms));
+  } catch (err) {
+    const e = err as Error;
+    if (e.name === 'AbortError' || e.name === 'TimeoutError') throw new Error(`${what}: the Docker Engine did not answer within ${Math.round(ms / 1000)} s`);
+    throw err;
+  }
+}
+
+export const DEFAULT_DOCKER_TIMEOUT = 30_000;
+
 export interface ContainerState {
   name: string;
   found: boolean;
@@ -53,9 +66,9 @@ export interface ContainerState {
 
 const time = (s: string | undefined) => (!s || s.startsWith('0001-') ? null : new Date(s));
 
-export async function containerState(docker: Docker, name: string): Promise<ContainerState> {
+export async function containerState(docker: Docker, name: string, timeoutMs = DEFAULT_DOCKER_TIMEOUT): Promise<ContainerState> {
   try {
-    const i = await docker.getContainer(checkedName(name)).inspect();
+    const i = await within(timeoutMs, `inspect ${name}`, (abortSignal) => docker.getContainer(checkedName(name)).inspect({ abortSignal }));
     const s = i.State;
     return {
       name: i.Name.replace(/^\//, ''),
@@ -110,30 +123,33 @@ export function memoryUsage(s: RawStats): { used: number; limit: number; percent
   return { used, limit, percent: limit > 0 ? (used / limit) * 100 : 0 };
 }
 
-export async function containerStats(docker: Docker, name: string): Promise<RawStats> {
+export async function containerStats(docker: Docker, name: string, timeoutMs = DEFAULT_DOCKER_TIMEOUT): Promise<RawStats> {
   // stream:false waits for two samples, so precpu_stats is filled and the CPU delta is real.
-  return (await docker.getContainer(checkedName(name)).stats({ stream: false })) as RawStats;
+  return within(timeoutMs, `stats of ${name}`, async (abortSignal) => (await docker.getContainer(checkedName(name)).stats({ stream: false, abortSignal } as { stream: false })) as RawStats); // the typings omit abortSignal here; dockerode passes it on
 }
 
 /** Log lines (stdout and stderr) since `sinceMs` ago, at most the newest `maxLines`. */
-export async function containerLogs(docker: Docker, name: string, sinceMs: number, maxLines: number, tty: boolean): Promise<string[]> {
+export async function containerLogs(docker: Docker, name: string, sinceMs: number, maxLines: number, tty: boolean, timeoutMs = DEFAULT_DOCKER_TIMEOUT): Promise<string[]> {
   const since = Math.floor((Date.now() - sinceMs) / 1000);
-  const raw = (await docker.getContainer(checkedName(name)).logs({ stdout: true, stderr: true, since, tail: maxLines, follow: false })) as unknown as Buffer;
+  const raw = await within(timeoutMs, `logs of ${name}`, async (abortSignal) => (await docker.getContainer(checkedName(name)).logs({ stdout: true, stderr: true, since, tail: maxLines, follow: false, abortSignal })) as unknown as Buffer);
   const { stdout, stderr } = demuxBuffer(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw)), tty);
   return [...stdout.toString('utf8').split('\n'), ...stderr.toString('utf8').split('\n')].filter((l) => l.trim() !== '');
 }
 
 export type LifecycleOp = 'restart' | 'stop' | 'start' | 'pause' | 'unpause';
 
-/** Runs a lifecycle operation; "already in that state" (HTTP 304) is reported, not thrown. */
-export async function containerOp(docker: Docker, name: string, op: LifecycleOp, graceSeconds: number): Promise<{ changed: boolean }> {
+/** Runs a lifecycle operation; "already in that state" (HTTP 304) is reported, not thrown. Stop and restart get the grace period on top of the deadline. */
+export async function containerOp(docker: Docker, name: string, op: LifecycleOp, graceSeconds: number, timeoutMs = DEFAULT_DOCKER_TIMEOUT): Promise<{ changed: boolean }> {
   const c = docker.getContainer(checkedName(name));
+  const ms = timeoutMs + (op === 'stop' || op === 'restart' ? graceSeconds * 1000 : 0);
   try {
-    if (op === 'restart') await c.restart({ t: graceSeconds });
-    else if (op === 'stop') await c.stop({ t: graceSeconds });
-    else if (op === 'start') await c.start();
-    else if (op === 'pause') await c.pause();
-    else await c.unpause();
+    await within(ms, `${op} ${name}`, async (abortSignal) => {
+      if (op === 'restart') await c.restart({ t: graceSeconds, abortSignal });
+      else if (op === 'stop') await c.stop({ t: graceSeconds, abortSignal });
+      else if (op === 'start') await c.start({ abortSignal });
+      else if (op === 'pause') await c.pause({ abortSignal });
+      else await c.unpause({ abortSignal });
+    });
     return { changed: true };
   } catch (err) {
     if ((err as { statusCode?: number }).statusCode === 304) return { changed: false };
@@ -214,9 +230,9 @@ export async function execIn(docker: Docker, name: string, o: ExecOptions): Prom
   }
 }
 
-/** A stream of a path in the container as an (uncompressed) tar archive. */
-export async function getArchive(docker: Docker, name: string, path: string): Promise<Readable> {
-  return (await docker.getContainer(checkedName(name)).getArchive({ path })) as unknown as Readable;
+/** A stream of a path in the container as an (uncompressed) tar archive; the whole transfer must finish within timeoutMs. */
+export async function getArchive(docker: Docker, name: string, path: string, timeoutMs: number): Promise<Readable> {
+  return (await docker.getContainer(checkedName(name)).getArchive({ path, abortSignal: AbortSignal.timeout(timeoutMs) })) as unknown as Readable;
 }
 
 /** The Engine's own message ("No such container: x") rather than dockerode's HTTP framing. */

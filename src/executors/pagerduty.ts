@@ -83,7 +83,7 @@ export class PagerDuty {
       eventsUrl: env.PAGERDUTY_EVENTS_URL || undefined,
       apiUrl: env.PAGERDUTY_API_URL || undefined,
       apiToken: env.PAGERDUTY_API_TOKEN || undefined,
-      ca: env.PAGERDUTY_CA_FILE ? readFileSync(env.PAGERDUTY_CA_FILE, 'utf8') : undefined,
+      ca: env.PAGERDUTY_CA_FILE ? readCa(env.PAGERDUTY_CA_FILE) : undefined,
     });
   }
 
@@ -155,5 +155,13 @@ export class PagerDuty {
     // requestTimeout 0: pdjs would otherwise leave a 30 s timer behind; the signal is the real timeout.
     // retryTimeout: pdjs retries 429s itself three times; keep its waits short, the page queue backs off.
     return { requestTimeout: 0, retryTimeout: 500, signal: AbortSignal.timeout(this.timeoutMs), ...(this.agent ? { agent: this.agent } : {}) };
+  }
+}
+
+function readCa(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`PAGERDUTY_CA_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); point it at a PEM certificate or unset it`);
   }
 }

@@ -2,16 +2,19 @@
 import { registerStepKind } from './step-kinds.js';
 import { httpStepExecutor } from '../executors/http-step.js';
 import { waitStepExecutor, verifyStepExecutor, confirmCheckStepExecutor } from './flow-steps.js';
+import { announceStepExecutor } from './announce-step.js';
 import { dockerStepExecutor } from '../executors/docker-step.js';
 import { sqlStepExecutor } from '../executors/postgres-step.js';
 import { etcdStepExecutor } from '../executors/etcd-step.js';
 import { chainTxStepExecutor } from '../executors/chain-step.js';
 import { archiveStepExecutor, etcdSnapshotStepExecutor, pgDumpStepExecutor } from '../executors/backup-steps.js';
 import { pgRestoreStepExecutor } from '../executors/restore-step.js';
+import { archiveRestoreStepExecutor } from '../executors/archive-restore-step.js';
 
 registerStepKind(httpStepExecutor);
 registerStepKind(waitStepExecutor);
 registerStepKind(verifyStepExecutor);
 registerStepKind(confirmCheckStepExecutor);
-// Executors: docker, sql, etcd, chain-tx, and backups (pg-dump, etcd-snapshot, archive, pg-restore).
-for (const e of [dockerStepExecutor, sqlStepExecutor, etcdStepExecutor, chainTxStepExecutor, pgDumpStepExecutor, etcdSnapshotStepExecutor, archiveStepExecutor, pgRestoreStepExecutor]) registerStepKind(e);
+registerStepKind(announceStepExecutor);
+// Executors: docker, sql, etcd, chain-tx, and backups (pg-dump, etcd-snapshot, archive, archive-restore, pg-restore).
+for (const e of [dockerStepExecutor, sqlStepExecutor, etcdStepExecutor, chainTxStepExecutor, pgDumpStepExecutor, etcdSnapshotStepExecutor, archiveStepExecutor, archiveRestoreStepExecutor, pgRestoreStepExecutor]) registerStepKind(e);

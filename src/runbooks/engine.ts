@@ -17,6 +17,8 @@ export interface ActionTarget {
   params: Record<string, unknown>;
   requestId: string | null;
   actor: string;
+  /** The requester's --reason, as {{reason}} in steps (an announcement says why). */
+  reason?: string | null;
 }
 
 export interface StepProgress {
@@ -39,7 +41,8 @@ function context(kt: Keyturn, sys: SystemConfig, t: ActionTarget): StepContext {
     systemName: t.systemName,
     sys,
     params: t.params,
-    vars: { params: t.params, system: t.systemName, node: node ?? {}, requestId: t.requestId ?? '' },
+    vars: { params: t.params, system: t.systemName, node: node ?? {}, requestId: t.requestId ?? '', reason: t.reason ?? '' },
+    failure: null,
     requestId: t.requestId,
     log: kt.log.child({ system: t.systemName, action: t.actionName, requestId: t.requestId }),
   };
@@ -80,6 +83,8 @@ export async function runAction(kt: Keyturn, t: ActionTarget, onProgress: (p: St
     for (const [i, s] of steps.entries()) {
       if (phase === 'steps' && failure) break;
       const name = stepName(s, i);
+      // `finally` steps may act on an earlier failure (an announce with when: failed).
+      ctx.failure = failure ? `${(failure as StepReport).name}: ${(failure as StepReport).summary}` : null;
       await onProgress({ phase, index: i, total: steps.length, name });
       const started = performance.now();
       let report: StepReport;
@@ -97,7 +102,14 @@ export async function runAction(kt: Keyturn, t: ActionTarget, onProgress: (p: St
     }
   };
 
-  await runPhase('steps', action.steps);
+  // `attempts`: the steps run again from the first while one fails (restart, verify: up to 3 times); finally runs once.
+  const attempts = action.attempts ?? 1;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    failure = null;
+    const named = attempts > 1 ? action.steps.map((s, i) => ({ ...s, name: `${stepName(s, i)} (attempt ${attempt}/${attempts})` })) : action.steps;
+    await runPhase('steps', named as StepDefinition[]);
+    if (!failure) break;
+  }
   await runPhase('finally', action.finally);
   const f = failure as StepReport | null;
   const total = action.steps.length;

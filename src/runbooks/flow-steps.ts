@@ -2,7 +2,9 @@
 import type { ConfirmCheckStep, VerifyStep, WaitStep } from '../config/index.js';
 import { formatDuration } from '../config/index.js';
 import type { Status } from '../core/message.js';
-import type { StepExecutor } from './step-kinds.js';
+import type { StepContext, StepExecutor } from './step-kinds.js';
+import { probeNode } from '../checks/health.js';
+import { renderText } from './template.js';
 
 const RANK: Record<Status, number> = { ok: 0, info: 0, pending: 1, warn: 2, unknown: 3, critical: 4 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -18,16 +20,34 @@ export const waitStepExecutor: StepExecutor<WaitStep> = {
   },
 };
 
+/** `node: {{params.node}}` narrows the health fan-out to the node an action just restarted: the others' state is not its verdict. */
+function verifiedNode(step: VerifyStep, ctx: StepContext): { name: string; health: string } | null {
+  if (step.node === undefined) return null;
+  const name = renderText(step.node, ctx.vars);
+  const node = ctx.sys.nodes.find((n) => n.name === name);
+  if (!node) throw new Error(`unknown node "${name}" (nodes: ${ctx.sys.nodes.map((n) => n.name).join(', ')})`);
+  if (!node.health) throw new Error(`node ${name} has no health URL to verify`);
+  return { name, health: node.health };
+}
+
+async function runVerified(step: VerifyStep, ctx: StepContext): Promise<{ status: Status; summary: string }> {
+  const node = verifiedNode(step, ctx);
+  if (!node) return ctx.kt.checks.run(ctx.systemName, step.check);
+  const h = await probeNode(node.name, node.health, ctx.sys.healthTimeout);
+  return { status: h.status, summary: `${node.name} ${h.healthy ? 'healthy' : `DOWN (${h.detail})`}` };
+}
+
 export const verifyStepExecutor: StepExecutor<VerifyStep> = {
   kind: 'verify',
-  async plan(step) {
-    return `re-run check ${step.check} until ${step.until} (up to ${formatDuration(step.timeout)})`;
+  async plan(step, ctx) {
+    const node = verifiedNode(step, ctx);
+    return `re-run ${node ? `health of ${node.name}` : `check ${step.check}`} until ${step.until} (up to ${formatDuration(step.timeout)})`;
   },
   async run(step, ctx) {
     const end = Date.now() + step.timeout;
     let last = '';
     for (let attempt = 1; ; attempt++) {
-      const r = await ctx.kt.checks.run(ctx.systemName, step.check);
+      const r = await runVerified(step, ctx);
       last = `${r.status}: ${r.summary}`;
       if (RANK[r.status] <= RANK[step.until]) return { ok: true, summary: `${step.check} ${last} (attempt ${attempt})` };
       if (Date.now() + step.interval > end) return { ok: false, summary: `${step.check} still ${last} after ${formatDuration(step.timeout)}` };

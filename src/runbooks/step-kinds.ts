@@ -17,6 +17,8 @@ export interface StepContext {
   vars: Vars;
   requestId: string | null;
   log: Logger;
+  /** The first failed step so far ("name: summary"), or null; set by the engine before each step. */
+  failure?: string | null;
 }
 
 export interface StepOutcome {

@@ -15,8 +15,13 @@ import { alertmanagerPayload, describeIssue, fromAlertmanager, fromGeneric, gene
 type Kind = 'alertmanager' | 'generic';
 
 export function registerAlertRoutes(server: HttpServer, kt: Keyturn): void {
-  server.route('POST', '/alerts/alertmanager', (req, res) => accept(kt, req, res, 'alertmanager'));
-  server.route('POST', '/alerts/generic', (req, res) => accept(kt, req, res, 'generic'));
+  const route = (kind: Kind) => async (req: IncomingMessage, res: ServerResponse) => {
+    await accept(kt, req, res, kind);
+    // Counted here so every refusal path is: /metrics keyturn_alerts_ingested_total{status="rejected"}.
+    if (res.statusCode >= 400) kt.metrics.alertsIngested.inc({ source: kind, status: 'rejected' });
+  };
+  server.route('POST', '/alerts/alertmanager', route('alertmanager'));
+  server.route('POST', '/alerts/generic', route('generic'));
 }
 
 function sameToken(given: string, expected: string): boolean {
@@ -64,6 +69,7 @@ async function accept(kt: Keyturn, req: IncomingMessage, res: ServerResponse, ki
     alerts = [fromGeneric(p.data)];
   }
   const stored = await kt.alerts.ingest(kind, json, alerts);
+  for (const a of alerts) kt.metrics.alertsIngested.inc({ source: kind, status: a.status });
   sendJson(res, 202, { status: 'accepted', alerts: alerts.length, payload: stored.payloadId });
 }
 

@@ -26,7 +26,7 @@ export class Metrics {
   readonly approvalVotes = new Counter({ name: 'keyturn_approval_votes_total', help: 'Reaction votes on approval requests, by outcome (approve, reject, withdrawn, ignored:<reason>).', labelNames: ['outcome'] as const, registers: [this.registry] });
   readonly approvalDecisions = new Counter({ name: 'keyturn_approval_decisions_total', help: 'Approval requests decided, by decision (approved, rejected, cancelled, expired).', labelNames: ['decision'] as const, registers: [this.registry] });
   readonly executions = new Counter({ name: 'keyturn_action_executions_total', help: 'Actions run to the end, by result (succeeded, failed, interrupted) and whether they needed approval.', labelNames: ['result', 'approval'] as const, registers: [this.registry] });
-  /** For the alert webhooks: `kt.metrics.alertsIngested.inc({ source: 'alertmanager' | 'generic', status: 'firing' | 'resolved' | 'rejected' })`. */
+  /** Incremented by the alert webhooks (src/server/alert-routes.ts): per alert `firing`/`resolved`, per refused request `rejected`. */
   readonly alertsIngested = new Counter({ name: 'keyturn_alerts_ingested_total', help: 'Alerts received on the webhooks, by source and status.', labelNames: ['source', 'status'] as const, registers: [this.registry] });
   readonly outboxDeliveries = new Counter({ name: 'keyturn_outbox_deliveries_total', help: 'Outbox rows handled, by platform and result (delivered, retry, failed, superseded).', labelNames: ['platform', 'result'] as const, registers: [this.registry] });
   readonly outboxRetries = new Counter({ name: 'keyturn_outbox_retries_total', help: 'Chat deliveries that failed and were scheduled again (rate limits, outages).', labelNames: ['platform'] as const, registers: [this.registry] });

@@ -65,16 +65,26 @@ export interface TestCore {
   close(): Promise<void>;
 }
 
-export async function testCore(opts: { config: Record<string, unknown>; db?: string; clock?: Clock; staleExecutionMs?: number; ownDb?: Db }): Promise<TestCore> {
+export async function testCore(opts: {
+  config?: Record<string, unknown>;
+  /** An already-loaded config (e.g. `loadConfig(path, env).config` for a system pack) instead of `config`. */
+  loaded?: Config;
+  /** Environment for the core (PagerDuty URLs, alert token); default process.env. */
+  env?: NodeJS.ProcessEnv;
+  db?: string;
+  clock?: Clock;
+  staleExecutionMs?: number;
+  ownDb?: Db;
+}): Promise<TestCore> {
   const db: Db = opts.ownDb ?? (opts.db ? new PostgresDb(opts.db) : await PgliteDb.open(null));
   await migrate(db);
   const logs: string[] = [];
   const log = createLogger({ level: 'debug', destination: new Writable({ write: (c, _e, cb) => (logs.push(String(c)), cb()) }) as never });
   // Same path as loading a file: ${env:...} references resolve and their values become known secrets.
   const envErrors: EnvRefError[] = [];
-  const config: Config = configSchema.parse(resolveEnvRefs(opts.config, process.env, envErrors));
+  const config: Config = opts.loaded ?? configSchema.parse(resolveEnvRefs(opts.config ?? {}, process.env, envErrors));
   if (envErrors.length) throw new Error(envErrors.map((e) => e.message).join('; '));
-  const core = await createCore({ config, db, log, clock: opts.clock, staleExecutionMs: opts.staleExecutionMs });
+  const core = await createCore({ config, db, log, env: opts.env, clock: opts.clock, staleExecutionMs: opts.staleExecutionMs });
   core.kt.channels.activate('console');
   const chat = new RecordingDeliverer();
   const drain = new OutboxDrain(db, core.kt.chat, chat, log, 60_000);

@@ -21,6 +21,10 @@ const dockerInfo = need('docker');
 let docker: Docker;
 let buildLog = '';
 let buildSeconds = 0;
+/** [step line, seconds] for the build summary printed to the test log. */
+const stepTimes: Array<[string, number]> = [];
+/** Generous: the container starts the whole bot, slow on a busy 2-CPU machine. Not an assertion. */
+const CONTAINER_TEST_MS = 240_000;
 let container: Docker.Container | null = null;
 let port = 0;
 
@@ -34,7 +38,11 @@ async function build(base: string): Promise<void> {
         const bad = err?.message ?? out.find((o) => o.error)?.error;
         return bad ? ko(new Error(`docker build failed: ${bad}\n${buildLog.slice(-4000)}`)) : ok();
       },
-      (ev: { stream?: string }) => void (buildLog += ev.stream ?? ''),
+      (ev: { stream?: string }) => {
+        buildLog += ev.stream ?? '';
+        const step = /^Step \d+\/\d+ : (.*)/.exec(ev.stream ?? '');
+        if (step) stepTimes.push([step[1]!.slice(0, 60), performance.now() / 1000]);
+      },
     ),
   );
 }
@@ -66,7 +74,12 @@ describe.skipIf(!dockerInfo)('the Docker image', () => {
     const t0 = performance.now();
     await build(base);
     buildSeconds = (performance.now() - t0) / 1000;
-    console.log(`[docker image test] docker build took ${buildSeconds.toFixed(1)} s`);
+    const slowest = stepTimes
+      .map(([step, at], i) => [step, (stepTimes[i + 1]?.[1] ?? t0 / 1000 + buildSeconds) - at] as const)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 3)
+      .map(([step, sec]) => `${sec.toFixed(0)} s ${step}`);
+    console.log(`[docker image test] docker build took ${buildSeconds.toFixed(1)} s; slowest steps: ${slowest.join(' | ')}`);
   }, 600_000);
 
   afterAll(async () => {
@@ -94,7 +107,7 @@ describe.skipIf(!dockerInfo)('the Docker image', () => {
       HostConfig: { NetworkMode: 'host' },
     });
     await container.start();
-    const deadline = Date.now() + 120_000;
+    const deadline = Date.now() + CONTAINER_TEST_MS - 20_000;
     let h = await health();
     while (h?.status !== 200 && Date.now() < deadline) {
       const state = (await container.inspect()).State;
@@ -108,7 +121,7 @@ describe.skipIf(!dockerInfo)('the Docker image', () => {
     expect(healthStatus).toBe('healthy');
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     expect(metrics).toContain('keyturn_build_info{version="0.1.0"} 1');
-  });
+  }, CONTAINER_TEST_MS);
 
   it('when inspected from inside, then the bot runs as uid 1000 with production dependencies only, and `keyturn` is on the PATH', async () => {
     const r = await exec(['sh', '-c', 'id -u; test -d /app/node_modules/pg && echo has-pg; test -e /app/node_modules/vitest || echo no-vitest; test -e /app/node_modules/typescript || echo no-typescript; ls /app/dist/commands | grep -c "\\.js$"; keyturn help']);
@@ -117,7 +130,7 @@ describe.skipIf(!dockerInfo)('the Docker image', () => {
     expect(lines.slice(0, 4)).toEqual(['1000', 'has-pg', 'no-vitest', 'no-typescript']);
     expect(Number(lines[4])).toBeGreaterThanOrEqual(8);
     expect(lines[5]).toMatch(/^usage: keyturn \[start\]/);
-  });
+  }, CONTAINER_TEST_MS);
 
   it('when console input is piped to the CLI inside the container, then the demo answers /health and exits 0', async () => {
     // Its own in-memory store and port: the running bot holds /data.
@@ -126,12 +139,12 @@ describe.skipIf(!dockerInfo)('the Docker image', () => {
     expect(r.out).toContain('🟢 Health · mpc-wallet: OK');
     expect(r.out).toContain('5/5 nodes healthy');
     expect(r.out).toContain('Keyturn commands');
-  });
+  }, CONTAINER_TEST_MS);
 
   it('when stopped, then SIGTERM shuts it down cleanly with exit code 0', async () => {
     await container!.stop({ t: 30 });
     const state = (await container!.inspect()).State;
     expect(state.ExitCode).toBe(0);
     expect((await container!.logs({ stdout: true, stderr: true })).toString()).toContain('SIGTERM: shutting down');
-  });
+  }, CONTAINER_TEST_MS);
 });

@@ -1,7 +1,7 @@
 // The two-person rule in Slack: /pause posts a request, reactions are votes,
 // the action runs once, and everything after lands in the request's thread.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALICE, BOB, BOT, CAROL, EVE, blockText, startSlackKeyturn, tsOf, type SlackRig } from './keyturn-slack.js';
+import { ALICE, BOB, BOT, CAROL, EVE, WAIT, blockText, startSlackKeyturn, tsOf, type SlackRig } from './keyturn-slack.js';
 
 const PAUSE_PATH = '/api/admin/pause';
 
@@ -32,7 +32,7 @@ describe('Slack approvals by reaction', () => {
     // The request shows who may approve and how, and the bot seeded the vote reactions.
     const request = s.fake.messages(ch).find((m) => m.ts === ts)!;
     expect(blockText(request.blocks)).toMatch(/React :white_check_mark: to approve, :x: to reject\./);
-    await s.fake.waitFor((c) => c.method === 'reactions.add' && c.body.timestamp === ts, { count: 2 });
+    await s.fake.waitFor((c) => c.method === 'reactions.add' && c.body.timestamp === ts, { ...WAIT, count: 2 });
     expect(s.fake.callsTo('reactions.add').filter((c) => c.body.timestamp === ts).map((c) => c.body.name)).toEqual(['white_check_mark', 'x']);
 
     // The bot's own seeded reaction arrives as an event too: not a vote.
@@ -40,7 +40,7 @@ describe('Slack approvals by reaction', () => {
 
     await s.react(BOB, ch, ts, 'white_check_mark', { event_id: 'EvBOB00001' });
     // After one approval the request is edited in place (chat.update), not re-posted.
-    await s.fake.waitFor((c) => c.method === 'chat.update' && c.body.ts === ts && /Approvals: 1\/2 \(bob\)/.test(String(c.body.text)));
+    await s.fake.waitFor((c) => c.method === 'chat.update' && c.body.ts === ts && /Approvals: 1\/2 \(bob\)/.test(String(c.body.text)), WAIT);
     expect(s.fleet.hits('dytallix', 'api', PAUSE_PATH)).toHaveLength(hitsBefore);
 
     await s.react(CAROL, ch, ts, 'white_check_mark', { event_id: 'EvCAROL001' });
@@ -53,7 +53,7 @@ describe('Slack approvals by reaction', () => {
     expect(thread.at(-1)).toMatch(/Succeeded: /);
     expect(thread.join('\n')).not.toMatch(/U0KEYTURN/); // the bot's reaction produced no note
     // The root message ends as the result, edited in place.
-    await s.fake.waitFor((c) => c.method === 'chat.update' && c.body.ts === ts && /^🟢 Succeeded: pause-faucet on dytallix/.test(String(c.body.text)));
+    await s.fake.waitFor((c) => c.method === 'chat.update' && c.body.ts === ts && /^🟢 Succeeded: pause-faucet on dytallix/.test(String(c.body.text)), WAIT);
     expect(s.fake.messages(ch).filter((m) => !m.thread_ts)).toHaveLength(1);
   });
 
@@ -96,9 +96,9 @@ describe('Slack approvals by reaction', () => {
     const ch = 'C0APPROV4';
     const ts = await requestPause(ch);
     await s.react(BOB, ch, ts, 'white_check_mark', { event_id: 'EvBOB00004' });
-    await s.fake.waitFor((c) => c.method === 'chat.update' && c.body.ts === ts && /Approvals: 1\/2/.test(String(c.body.text)));
+    await s.fake.waitFor((c) => c.method === 'chat.update' && c.body.ts === ts && /Approvals: 1\/2/.test(String(c.body.text)), WAIT);
     await s.react(BOB, ch, ts, 'white_check_mark', { event_id: 'EvBOB00005', removed: true });
-    await s.fake.waitFor((c) => c.method === 'chat.update' && c.body.ts === ts && /Approvals: 0\/2/.test(String(c.body.text)));
+    await s.fake.waitFor((c) => c.method === 'chat.update' && c.body.ts === ts && /Approvals: 0\/2/.test(String(c.body.text)), WAIT);
     const [request] = (await s.rt.core.kt.approvals.store.list(['pending'])).filter((r) => r.channel === ch);
     expect(await s.rt.core.kt.approvals.store.votes(request!.id)).toEqual([]);
   });
@@ -112,7 +112,7 @@ describe('Slack approvals by reaction', () => {
     await s.react(BOB, ch, '1699999999.000100', 'white_check_mark', { event_id: 'EvBOB00007' });
     // A vote afterwards is handled; the two before it left no trace.
     await s.react(BOB, ch, ts, 'white_check_mark', { event_id: 'EvBOB00008' });
-    await s.fake.waitFor((c) => c.method === 'chat.update' && c.body.ts === ts && /Approvals: 1\/2/.test(String(c.body.text)));
+    await s.fake.waitFor((c) => c.method === 'chat.update' && c.body.ts === ts && /Approvals: 1\/2/.test(String(c.body.text)), WAIT);
     const after = await slackRows();
     expect(after.length - before).toBe(1);
     expect(after[0]).toMatchObject({ actor: 'bob', kind: 'approval.vote', outcome: 'approve' });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/core/logger.js';
 import { DeliveryError } from '../../../src/core/outbox-drain.js';
 import { createWebClient, toDeliveryError } from '../../../adapters/slack/web-client.js';
-import { ALICE, startSlackKeyturn, tsOf, type SlackRig } from './keyturn-slack.js';
+import { ALICE, POLL, WAIT, startSlackKeyturn, tsOf, type SlackRig } from './keyturn-slack.js';
 
 describe('Slack delivery under Web API faults', () => {
   let s: SlackRig;
@@ -49,7 +49,7 @@ describe('Slack delivery under Web API faults', () => {
     // Posted once each: 5 messages, 5 applied posts.
     expect(s.fake.callsTo('chat.postMessage').filter((c) => c.body.channel === ch)).toHaveLength(5);
     expect(s.rt.slack!.drain.stats.retries - retriesBefore).toBe(3);
-    await expect.poll(() => s.rt.slack!.drain.depth()).toBe(0); // the last row is marked sent just after Slack answers
+    await expect.poll(() => s.rt.slack!.drain.depth(), POLL).toBe(0); // the last row is marked sent just after Slack answers
   });
 
   it('when Slack is rate limiting, then a slash command is still acked and its answer arrives after the wait', async () => {
@@ -85,14 +85,14 @@ describe('Slack delivery under Web API faults', () => {
   it('when Slack rejects the blocks, then the plain text is still delivered once', async () => {
     s.fake.fail('chat.postMessage', { error: 'invalid_blocks' });
     await s.rt.core.kt.chat.post({ platform: 'slack', channel: 'C0FAULTS3' }, { title: 'blocks refused', text: 'body' });
-    const [call] = await s.fake.waitFor((c) => c.method === 'chat.postMessage' && c.body.channel === 'C0FAULTS3');
+    const [call] = await s.fake.waitFor((c) => c.method === 'chat.postMessage' && c.body.channel === 'C0FAULTS3', WAIT);
     expect(call!.body.blocks).toBeUndefined();
     expect(s.fake.messages('C0FAULTS3').map((m) => m.text)).toEqual(['blocks refused\nbody']);
   });
   it('when a message is pinned and carries a file, then it is pinned and the file lands in its thread', async () => {
     const ch = 'C0FILES01';
     await s.rt.core.kt.chat.post({ platform: 'slack', channel: ch }, { title: 'Post-mortem draft for inc-7', text: '# inc-7', pin: true, attachment: { filename: 'inc-7.md', content: '# inc-7\nroot cause' } });
-    await s.fake.waitFor((c) => c.method === 'files.completeUploadExternal' && c.body.channel_id === ch);
+    await s.fake.waitFor((c) => c.method === 'files.completeUploadExternal' && c.body.channel_id === ch, WAIT);
     const [root, fileMessage] = s.fake.messages(ch);
     expect(root).toMatchObject({ pinned: true, text: expect.stringContaining('📎 inc-7.md (18 bytes)') });
     expect(fileMessage).toMatchObject({ thread_ts: root!.ts, files: [{ title: 'inc-7.md' }] });
@@ -103,8 +103,8 @@ describe('Slack delivery under Web API faults', () => {
     const ch = 'C0FILES02';
     s.fake.fail('pins.add', { status: 500 });
     await s.rt.core.kt.chat.post({ platform: 'slack', channel: ch }, { title: 'incident summary', pin: true });
-    await s.fake.waitFor((c) => c.method === 'pins.add' && c.body.channel === ch, { includeFaulted: true });
-    await expect.poll(() => s.rt.slack!.drain.depth()).toBe(0);
+    await s.fake.waitFor((c) => c.method === 'pins.add' && c.body.channel === ch, { ...WAIT, includeFaulted: true });
+    await expect.poll(() => s.rt.slack!.drain.depth(), POLL).toBe(0);
     expect(s.fake.messages(ch).map((m) => m.text)).toEqual(['incident summary']);
   });
 });

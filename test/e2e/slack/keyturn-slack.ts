@@ -21,6 +21,9 @@ import {
 } from './sign.js';
 
 export const SECRET = 'keyturn-e2e-signing-secret';
+/** Waits end as soon as their condition holds; the limits only matter on a heavily loaded machine. */
+export const WAIT = { timeoutMs: 15_000 };
+export const POLL = { timeout: 15_000 };
 /** The demo config's people (systems/demo.yml). */
 export const ALICE = 'U0ALICE01'; // oncall: may request
 export const BOB = 'U0BOB0001'; // approver
@@ -86,14 +89,14 @@ export async function startSlackKeyturn(opts: { socketMode?: boolean; env?: Reco
       return sendEvent(url, SECRET, ev, opts);
     },
     async posted(channel, text, opts = {}) {
-      const [c] = await fake.waitFor((c) => c.method === 'chat.postMessage' && c.body.channel === channel && !c.body.thread_ts && text.test(textOf(c)), opts);
+      const [c] = await fake.waitFor((c) => c.method === 'chat.postMessage' && c.body.channel === channel && !c.body.thread_ts && text.test(textOf(c)), { ...WAIT, ...opts });
       return c!;
     },
     replies(channel, ts, text, count = 1) {
-      return fake.waitFor((c) => c.method === 'chat.postMessage' && c.body.channel === channel && c.body.thread_ts === ts && text.test(textOf(c)), { count });
+      return fake.waitFor((c) => c.method === 'chat.postMessage' && c.body.channel === channel && c.body.thread_ts === ts && text.test(textOf(c)), { ...WAIT, count });
     },
     async known(channel, ts) {
-      await expect.poll(async () => (await rt.core.kt.chat.findByPlatformId('slack', channel, ts))?.key ?? null, { timeout: 5000 }).not.toBeNull();
+      await expect.poll(async () => (await rt.core.kt.chat.findByPlatformId('slack', channel, ts))?.key ?? null, POLL).not.toBeNull();
     },
     async close() {
       await rt.stop();

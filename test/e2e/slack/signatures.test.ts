@@ -1,7 +1,7 @@
 // Requests that Slack did not sign, or signed too long ago, are refused by
 // Bolt's verification on Keyturn's server before any handler runs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALICE, BOB, SECRET, startSlackKeyturn, tsOf, type SlackRig } from './keyturn-slack.js';
+import { ALICE, BOB, POLL, SECRET, WAIT, startSlackKeyturn, tsOf, type SlackRig } from './keyturn-slack.js';
 import { sendUrlVerification } from './sign.js';
 
 describe('Slack request signatures', () => {
@@ -33,8 +33,8 @@ describe('Slack request signatures', () => {
     // The same command correctly signed goes through (and so proves the traces above would have moved).
     const { res: ok, responseUrl } = await s.slash(ALICE, 'C0SIGNED1', '/health', 'nosuch');
     expect(ok.status).toBe(200);
-    await s.sink.waitFor(responseUrl);
-    await expect.poll(async () => (await traces('C0SIGNED1')).audit).toBe(before.audit + 1);
+    await s.sink.waitFor(responseUrl, WAIT);
+    await expect.poll(async () => (await traces('C0SIGNED1')).audit, POLL).toBe(before.audit + 1);
   });
 
   it('when a correctly signed request is older than 5 minutes, then it gets 401 and no handler runs', async () => {
@@ -50,7 +50,7 @@ describe('Slack request signatures', () => {
     await s.slash(ALICE, 'C0SIGNED3', '/pause', 'dytallix faucet');
     const ts = tsOf(await s.posted('C0SIGNED3', /Awaiting approval/));
     await s.known('C0SIGNED3', ts);
-    await s.fake.waitFor((c) => c.method === 'reactions.add' && c.body.timestamp === ts, { count: 2 });
+    await s.fake.waitFor((c) => c.method === 'reactions.add' && c.body.timestamp === ts, { ...WAIT, count: 2 });
     const before = await traces('C0SIGNED3');
     expect((await s.react(BOB, 'C0SIGNED3', ts, 'white_check_mark', { forge: true })).status).toBe(401);
     expect((await s.react(BOB, 'C0SIGNED3', ts, 'white_check_mark', { timestampOffsetSec: -600 })).status).toBe(401);

@@ -2,7 +2,7 @@
 // signed requests in, Block Kit out through the fake Web API, ephemeral
 // answers through response_url.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALICE, BOB, EVE, blockText, startSlackKeyturn, type SlackRig } from './keyturn-slack.js';
+import { ALICE, BOB, EVE, POLL, WAIT, blockText, startSlackKeyturn, type SlackRig } from './keyturn-slack.js';
 
 describe('Slack slash commands', () => {
   let s: SlackRig;
@@ -47,13 +47,13 @@ describe('Slack slash commands', () => {
   it('when arguments are wrong, then the usage goes back ephemeral to the caller and nothing is posted', async () => {
     const { res, responseUrl } = await s.slash(ALICE, 'C0BADARGS', '/pause', '');
     expect(res.status).toBe(200);
-    const [reply] = await s.sink.waitFor(responseUrl);
+    const [reply] = await s.sink.waitFor(responseUrl, WAIT);
     expect(reply!.body).toMatchObject({ response_type: 'ephemeral', replace_original: false });
     const text = `${String(reply!.body.text)}\n${blockText(reply!.body.blocks)}`;
     expect(text).toMatch(/Usage/);
     expect(text).toContain('/pause &lt;system&gt;'); // mrkdwn-escaped, shown literally
     const { responseUrl: r2 } = await s.slash(ALICE, 'C0BADARGS', '/health', 'no-such-system');
-    const [reply2] = await s.sink.waitFor(r2);
+    const [reply2] = await s.sink.waitFor(r2, WAIT);
     expect(String(reply2!.body.text)).toMatch(/no-such-system/);
     expect(s.fake.callsTo('chat.postMessage').filter((c) => c.body.channel === 'C0BADARGS')).toHaveLength(0);
   });
@@ -62,12 +62,12 @@ describe('Slack slash commands', () => {
     const hitsBefore = s.fleet.hits('dytallix', 'api', '/api/admin/pause').length;
     const { res, responseUrl } = await s.slash(EVE, 'C0DENIED1', '/pause', 'dytallix faucet');
     expect(res.status).toBe(200);
-    const [reply] = await s.sink.waitFor(responseUrl);
+    const [reply] = await s.sink.waitFor(responseUrl, WAIT);
     expect(reply!.body.response_type).toBe('ephemeral');
     expect(String(reply!.body.text)).toMatch(/Not allowed/);
     expect(String(reply!.body.text)).toMatch(/not mapped to a person/);
     await expect
-      .poll(async () => (await s.rt.core.kt.audit.recent(50, { kind: 'command' })).find((r) => r.actor === `slack:${EVE}` && r.subject === '/pause dytallix faucet')?.outcome)
+      .poll(async () => (await s.rt.core.kt.audit.recent(50, { kind: 'command' })).find((r) => r.actor === `slack:${EVE}` && r.subject === '/pause dytallix faucet')?.outcome, POLL)
       .toBe('denied');
     expect(s.fake.callsTo('chat.postMessage').filter((c) => c.body.channel === 'C0DENIED1')).toHaveLength(0);
     expect(s.fleet.hits('dytallix', 'api', '/api/admin/pause')).toHaveLength(hitsBefore);
@@ -76,11 +76,11 @@ describe('Slack slash commands', () => {
   it('when an unknown user runs /unban, then it is denied ephemerally and audited, and no ban is touched', async () => {
     const { res, responseUrl } = await s.slash(EVE, 'C0DENIED3', '/unban', 'mpc-wallet mpc-node-3');
     expect(res.status).toBe(200);
-    const [reply] = await s.sink.waitFor(responseUrl);
+    const [reply] = await s.sink.waitFor(responseUrl, WAIT);
     expect(reply!.body).toMatchObject({ response_type: 'ephemeral', text: expect.stringMatching(/Not allowed/) });
     expect(String(reply!.body.text)).toMatch(/\/unban changes things, and your account is not mapped to a person/);
     await expect
-      .poll(async () => (await s.rt.core.kt.audit.recent(50, { kind: 'command' })).find((r) => r.actor === `slack:${EVE}` && r.subject === '/unban mpc-wallet mpc-node-3'))
+      .poll(async () => (await s.rt.core.kt.audit.recent(50, { kind: 'command' })).find((r) => r.actor === `slack:${EVE}` && r.subject === '/unban mpc-wallet mpc-node-3'), POLL)
       .toMatchObject({ outcome: 'denied', platform: 'slack', detail: { reason: 'unknown-person', channel: 'C0DENIED3' } });
     expect(s.fake.callsTo('chat.postMessage').filter((c) => c.body.channel === 'C0DENIED3')).toHaveLength(0);
     expect(await s.rt.core.kt.approvals.store.list(['pending', 'executing', 'succeeded', 'failed'])).not.toContainEqual(expect.objectContaining({ action: expect.stringMatching(/unban/) }));
@@ -92,7 +92,7 @@ describe('Slack slash commands', () => {
     expect(changing.map((c) => c.name)).toEqual(expect.arrayContaining(['pause', 'unpause', 'run', 'cancel', 'unban']));
     for (const def of changing) {
       const { responseUrl } = await s.slash(EVE, 'C0DENIED2', registry.slash(def.name), 'mpc-wallet something');
-      const [reply] = await s.sink.waitFor(responseUrl);
+      const [reply] = await s.sink.waitFor(responseUrl, WAIT);
       expect(String(reply!.body.text), registry.slash(def.name)).toMatch(/Not allowed/);
     }
     // The ephemeral answer goes out before the audit row is written: wait for the rows.
@@ -101,13 +101,13 @@ describe('Slack slash commands', () => {
         .filter((r) => r.actor === `slack:${EVE}` && r.outcome === 'denied' && r.detail.channel === 'C0DENIED2')
         .map((r) => r.subject.split(' ')[0])
         .sort();
-    await expect.poll(deniedCommands).toEqual(changing.map((c) => registry.slash(c.name)).sort());
+    await expect.poll(deniedCommands, POLL).toEqual(changing.map((c) => registry.slash(c.name)).sort());
   });
 
   it('when response_url refuses the reply, then the caller gets it through chat.postEphemeral', async () => {
     s.sink.failNext(404);
     await s.slash(BOB, 'C0EPHEM01', '/help', 'no-such-command');
-    const [eph] = await s.fake.waitFor((c) => c.method === 'chat.postEphemeral' && c.body.channel === 'C0EPHEM01');
+    const [eph] = await s.fake.waitFor((c) => c.method === 'chat.postEphemeral' && c.body.channel === 'C0EPHEM01', WAIT);
     expect(eph!.body).toMatchObject({ user: BOB, channel: 'C0EPHEM01' });
     expect(String(eph!.body.text)).toMatch(/no-such-command/);
   });
@@ -115,7 +115,7 @@ describe('Slack slash commands', () => {
   it('when Slack sends a command the registry does not know, then the caller is told instead of timing out', async () => {
     const { res, responseUrl } = await s.slash(ALICE, 'C0UNKNOWN', '/helth', 'mpc-wallet');
     expect(res.status).toBe(200);
-    const [reply] = await s.sink.waitFor(responseUrl);
+    const [reply] = await s.sink.waitFor(responseUrl, WAIT);
     expect(String(reply!.body.text)).toMatch(/Unknown command \/helth/);
     expect(String(reply!.body.text)).toMatch(/Did you mean \/health/);
   });

@@ -3,7 +3,7 @@
 // envelope ids, answers still go out through the Web API and response_url.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALICE, BOB, BOT, CAROL, EVE, startSlackKeyturn, tsOf, type SlackRig } from './keyturn-slack.js';
+import { ALICE, BOB, BOT, CAROL, EVE, WAIT, startSlackKeyturn, tsOf, type SlackRig } from './keyturn-slack.js';
 import { API_APP_ID, TEAM_ID, reactionAdded } from './sign.js';
 
 describe('Slack in Socket Mode', () => {
@@ -54,7 +54,7 @@ describe('Slack in Socket Mode', () => {
   it('when an unknown user runs /pause over the socket, then the denial goes to response_url only', async () => {
     const { response_url, ack } = slash(EVE, 'C0SOCKET2', '/pause', 'dytallix faucet');
     await ack;
-    const [reply] = await s.sink.waitFor(response_url);
+    const [reply] = await s.sink.waitFor(response_url, WAIT);
     expect(reply!.body).toMatchObject({ response_type: 'ephemeral', text: expect.stringMatching(/Not allowed/) });
     expect(s.fake.callsTo('chat.postMessage').filter((c) => c.body.channel === 'C0SOCKET2')).toHaveLength(0);
   });

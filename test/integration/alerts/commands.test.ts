@@ -12,7 +12,11 @@ describe('alert commands and reactions', () => {
   beforeAll(async () => {
     pd = await startFakePagerDuty();
     h = await alertHarness({
-      config: { ...BASE_CONFIG, alerts: { pagerduty: { routingKey: ROUTING_KEY }, routes: [{ match: { system: 'broken-pd' }, channel: 'alerts', page: true, routingKey: 'too-short' }] } },
+      config: {
+        ...BASE_CONFIG,
+        systems: { 'scribe-ledger': {} },
+        alerts: { pagerduty: { routingKey: ROUTING_KEY }, routes: [{ match: { system: 'broken-pd' }, channel: 'alerts', page: true, routingKey: 'too-short' }] },
+      },
       pd,
     });
   });
@@ -143,6 +147,21 @@ describe('alert commands and reactions', () => {
     });
     expect(failed).toMatchObject({ attempts: 1, last_error: expect.stringContaining("PagerDuty answered 400: Event object is invalid; Length of 'routing_key' is incorrect") });
     expect(failed.last_error).not.toContain('too-short');
+  });
+
+  it('when an incident is open for a system, then its alert groups opening and resolving also land in the incident', async () => {
+    const alice = h.core.kt.people.byName('alice')!;
+    const inc = await h.core.kt.incidents.declare({ person: alice, platform: 'console', channel: 'console' }, 'sev3', 'Ledger writes slow', ['scribe-ledger']);
+    await fire('HighLatency', 'scribe-ledger', 'firing', 'warning');
+    await fire('HighLatency', 'scribe-ledger', 'firing', 'warning');
+    await fire('HighLatency', 'scribe-ledger', 'resolved', 'warning');
+    await fire('OtherSystemAlert', 'mpc-wallet', 'firing', 'warning');
+    const alertEvents = async () => (await h.core.kt.incidents.store.events(inc.id)).filter((e) => e.kind === 'alert').map((e) => e.text);
+    await until('the incident timeline', async () => (await alertEvents()).length === 2);
+    await h.core.kt.alerts.runOnce();
+    const g = await groupOf('HighLatency');
+    expect(await alertEvents()).toEqual([`opened: HighLatency · scribe-ledger (${g.id}): HighLatency on scribe-ledger`, `resolved: HighLatency · scribe-ledger (${g.id}): HighLatency on scribe-ledger`]);
+    await until('the incident place', () => h.chat.posts().some((d) => d.message.title === `Alert: opened: HighLatency · scribe-ledger (${g.id}): HighLatency on scribe-ledger`));
   });
 
   it('incidents page through the same queue (kt.pager)', async () => {

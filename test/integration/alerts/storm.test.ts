@@ -166,6 +166,7 @@ describe('an alert storm through the HTTP routes', () => {
     }
     // The storm was coalesced: far fewer roots than groups.
     expect(chat.roots().length).toBeLessThan(GROUPS);
+    console.log(`[storm] chat: ${chat.roots().length} roots, ${chat.posts().length - chat.roots().length} replies, ${chat.log.filter((d) => d.op === 'update').length} edits delivered`);
 
     // PagerDuty: every critical group's last event matches its final state, one dedup_key per group.
     await until('page requests sent', async () => Number((await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM page_requests WHERE state = 'pending'`)).rows[0]!.n) === 0, 30_000, 100);

@@ -5,6 +5,7 @@ import { approvalConfig } from '../approvals/fixtures.js';
 import { DeliveryError } from '../../../src/core/outbox-drain.js';
 import { HttpServer } from '../../../src/server/http-server.js';
 import { registerMetricsRoute } from '../../../src/server/metrics.js';
+import { registerAlertRoutes } from '../../../src/server/alert-routes.js';
 import { createLogger } from '../../../src/core/logger.js';
 
 /** One sample's value from Prometheus text, matching the labels given (in any order); undefined when absent. */
@@ -23,6 +24,13 @@ let t: TestCore;
 let server: HttpServer;
 let base: string;
 const outcomes: Record<string, number> = {};
+const ALERT_TOKEN = 'alert-token-for-metrics-test';
+
+async function postAlert(path: string, body: unknown, token = ALERT_TOKEN): Promise<number> {
+  const r = await fetch(`${base}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  await r.arrayBuffer();
+  return r.status;
+}
 
 async function scrape(): Promise<{ text: string; type: string | null }> {
   const r = await fetch(`${base}/metrics`);
@@ -40,9 +48,10 @@ async function run(person: string, line: string): Promise<string> {
 
 beforeAll(async () => {
   target = await startTargetServer();
-  t = await testCore({ config: approvalConfig(target.url) });
+  t = await testCore({ config: { ...approvalConfig(target.url), alerts: { token: ALERT_TOKEN } } });
   server = new HttpServer(createLogger({ level: 'silent' }));
   registerMetricsRoute(server, t.core.kt.metrics);
+  registerAlertRoutes(server, t.core.kt);
   base = `http://127.0.0.1:${await server.listen(0, '127.0.0.1')}`;
 });
 afterAll(async () => {
@@ -105,11 +114,17 @@ describe('GET /metrics', () => {
     expect(target.hits('/pause')).toHaveLength(1);
   });
 
-  it('when alerts are ingested, then the counter the webhooks increment is exposed by source and status', async () => {
-    t.core.kt.metrics.alertsIngested.inc({ source: 'alertmanager', status: 'firing' });
-    t.core.kt.metrics.alertsIngested.inc({ source: 'alertmanager', status: 'firing' });
-    t.core.kt.metrics.alertsIngested.inc({ source: 'generic', status: 'resolved' });
+  it('when alerts arrive on the webhooks, then each alert is counted by source and status, and refused requests as rejected', async () => {
+    const at = '2026-11-23T10:00:00Z';
+    const am = (status: string, fingerprint: string) => ({ status, labels: { alertname: 'NodeDown', severity: 'warning', system: 'target' }, startsAt: at, fingerprint });
+    const payload = { version: '4', groupKey: '{}:{alertname="NodeDown"}', status: 'firing', alerts: [am('firing', 'f1'), am('firing', 'f2')] };
+    expect(await postAlert('/alerts/alertmanager', payload)).toBe(202);
+    expect(await postAlert('/alerts/generic', { alertname: 'DiskFull', status: 'resolved', severity: 'info' })).toBe(202);
+    expect(await postAlert('/alerts/generic', { alertname: 'DiskFull' }, 'wrong-token')).toBe(403);
+    expect(await postAlert('/alerts/generic', { alertname: '' })).toBe(400);
+    await t.flush();
     const { text } = await scrape();
+    expect(sample(text, 'keyturn_alerts_ingested_total', { source: 'generic', status: 'rejected' })).toBe(2);
     expect(sample(text, 'keyturn_alerts_ingested_total', { source: 'alertmanager', status: 'firing' })).toBe(2);
     expect(sample(text, 'keyturn_alerts_ingested_total', { source: 'generic', status: 'resolved' })).toBe(1);
   });
