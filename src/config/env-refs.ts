@@ -47,6 +47,8 @@ function isPlainLocator(v: string): boolean {
   if (/^\d+$/.test(v)) return true;
   // A contract address is public (a private key is 32 bytes, not 20): masking it would hide which contract a step calls.
   if (/^0x[0-9a-fA-F]{40}$/.test(v)) return true;
+  // A Slack channel id (C… / G…): masked, it would be replaced in the outbox payload and the message would go nowhere.
+  if (/^[CG][A-Z0-9]{8,12}$/.test(v)) return true;
   if (/^[a-z0-9.-]+:\d+$/i.test(v)) return true;
   try {
     const u = new URL(v);

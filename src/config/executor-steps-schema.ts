@@ -27,10 +27,13 @@ export const dockerStep = z
     workdir: z.string().optional(),
     /** exec: the exit code that counts as success. */
     expectExit: z.number().int().default(0),
+    /** restart/start: then wait up to this long for the container to be running and healthy (its Docker healthcheck, if it has one); it exiting or turning unhealthy fails the step at once. */
+    healthyWithin: duration.optional(),
   })
   .superRefine((s, ctx) => {
     if (s.op === 'exec' && !s.cmd) ctx.addIssue({ code: 'custom', path: ['cmd'], message: 'exec needs cmd (an argv list)' });
     if (s.op !== 'exec' && s.cmd) ctx.addIssue({ code: 'custom', path: ['cmd'], message: `cmd only applies to op exec, not ${s.op}` });
+    if (s.healthyWithin !== undefined && s.op !== 'restart' && s.op !== 'start') ctx.addIssue({ code: 'custom', path: ['healthyWithin'], message: `healthyWithin only applies to op restart or start, not ${s.op}` });
   });
 
 export const sqlStep = z.object({

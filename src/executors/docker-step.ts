@@ -16,6 +16,17 @@ function build(step: DockerStep, ctx: StepContext) {
 const argv = (cmd: string[]) => cmd.map((a) => (/^[\w./:=@%+-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
 const seconds = (ms: number) => Math.max(0, Math.round(ms / 1000));
 
+/** After a restart: polls until running and healthy (or no healthcheck), or until it exits / turns unhealthy / time runs out. */
+async function settle(docker: Parameters<typeof containerState>[0], container: string, withinMs: number, ms: number) {
+  const end = Date.now() + withinMs;
+  for (;;) {
+    const s = await containerState(docker, container, ms);
+    const done = s.state !== 'running' || s.health === null || s.health === 'healthy' || s.health === 'unhealthy';
+    if (done || Date.now() > end) return s;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 export const dockerStepExecutor: StepExecutor<DockerStep> = {
   kind: 'docker',
   async plan(step, ctx) {
@@ -25,7 +36,8 @@ export const dockerStepExecutor: StepExecutor<DockerStep> = {
     const now = `(now ${describeState(s)})`;
     if (step.op === 'exec') return maskSecrets(`exec in ${container} ${now}: ${argv(cmd!)} — expect exit ${step.expectExit}`);
     const grace = step.op === 'stop' || step.op === 'restart' ? `, ${seconds(step.timeout)} s to exit before SIGKILL` : '';
-    return `${step.op} container ${container} ${now}${grace}`;
+    const wait = step.healthyWithin === undefined ? '' : `, then up to ${seconds(step.healthyWithin)} s for it to be healthy`;
+    return `${step.op} container ${container} ${now}${grace}${wait}`;
   },
   async run(step, ctx): Promise<StepOutcome> {
     const { container, cmd, env, docker, ms } = build(step, ctx);
@@ -42,7 +54,11 @@ export const dockerStepExecutor: StepExecutor<DockerStep> = {
       };
     }
     const { changed } = await containerOp(docker, container, step.op, seconds(step.timeout), ms);
-    const after = await containerState(docker, container, ms);
+    const after = step.healthyWithin === undefined ? await containerState(docker, container, ms) : await settle(docker, container, step.healthyWithin, ms);
+    const settled = step.healthyWithin === undefined || (after.state === 'running' && (after.health === null || after.health === 'healthy'));
+    if (!settled) {
+      return { ok: false, summary: `${step.op} ${container}: ${after.state === 'running' ? `not healthy within ${seconds(step.healthyWithin!)} s` : 'it did not stay up'}: now ${describeState(after)}`, detail: { container, op: step.op, changed, before: describeState(before), after: describeState(after) } };
+    }
     return {
       ok: true,
       summary: `${changed ? `${step.op} ${container}` : `${container} was already ${step.op === 'stop' ? 'stopped' : step.op === 'start' ? 'running' : step.op + 'd'}`}: now ${describeState(after)}`,

@@ -159,15 +159,24 @@ export async function pushFailedTransactions(url: string, count: number): Promis
 
 /**
  * The disk filling up: presignature usage the monthly archive job never moved
- * to cold storage (older than 90 days), about `megabytes` of it.
+ * to cold storage (older than 90 days), added until the database takes
+ * `percent` of a volume of `volumeBytes`. Returns the percent reached.
  */
-export async function pushUnarchivedPresignatures(url: string, megabytes: number): Promise<void> {
-  await withClient(url, (c) => c.query(
-    `INSERT INTO presignature_usage (node_id, presig_id, tx_id, used_at)
-     SELECT 1 + i % 5, 'ps-old-' || i || '-' || repeat(md5(i::text), 3), NULL, now() - interval '120 days' - i * interval '1 second'
-     FROM generate_series(1, $1::int) i`,
-    [Math.ceil((megabytes * 1024 * 1024) / 160)],
-  ));
+export async function fillDiskTo(url: string, volumeBytes: number, percent: number): Promise<number> {
+  return withClient(url, async (c) => {
+    const used = async () => Number((await c.query<{ n: string }>('SELECT pg_database_size(current_database()) AS n')).rows[0]!.n);
+    for (let batch = 0, size = await used(); size < (volumeBytes * percent) / 100; batch++, size = await used()) {
+      if (batch > 10_000) throw new Error('the database does not grow');
+      // ~256 KiB a batch: small steps, so the target is not overshot by much.
+      await c.query(
+        `INSERT INTO presignature_usage (node_id, presig_id, used_at)
+         SELECT 1 + i % 5, 'ps-old-' || $1::int || '-' || i || '-' || repeat(md5(i::text), 2), now() - interval '120 days' - i * interval '1 second'
+         FROM generate_series(1, 1500) i`,
+        [batch],
+      );
+    }
+    return Math.round((1000 * (await used())) / volumeBytes) / 10;
+  });
 }
 
 export interface HeldConnections {

@@ -176,7 +176,8 @@ function newestPgBin(): string {
   return join(root, versions[0], 'bin');
 }
 
-export async function startPostgres(): Promise<RunningPostgres> {
+/** A throwaway server; `maxConnections` (default 200) for tests that fill it up ("too many connections"). */
+export async function startPostgres(opts: { maxConnections?: number } = {}): Promise<RunningPostgres> {
   const bin = newestPgBin();
   // The server refuses to run as root. Instead of `su postgres -c ...` we spawn
   // as the postgres uid directly: same effect, and we keep the postmaster's PID
@@ -202,7 +203,7 @@ export async function startPostgres(): Promise<RunningPostgres> {
     server = daemon(join(bin, 'postgres'), ['-D', data, '-p', String(port),
       '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${dir}`,
       '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
-      '-c', 'max_connections=200',
+      '-c', `max_connections=${opts.maxConnections ?? 200}`,
       // DSM segments in the data dir, not /dev/shm: a killed server then leaks nothing outside it.
       '-c', 'dynamic_shared_memory_type=mmap'],
       // SIGQUIT = immediate shutdown: nothing in a throwaway cluster is worth a checkpoint.

@@ -1,0 +1,67 @@
+/**
+ * Slack slash-command ack latency: signed requests into Keyturn's
+ * /slack/events, side by side with a bare Bolt app that only acks (the floor),
+ * at concurrency 1 and 32, against the same local Web API.
+ */
+import bolt from '@slack/bolt';
+import { startRuntime } from '../src/runtime.js';
+import { BUNDLED_DEMO_CONFIG } from '../src/config/index.js';
+import { startFakeSlackApi } from '../test/e2e/slack/fake-slack-api.js';
+import { sendSlashCommand } from '../test/e2e/slack/sign.js';
+import { summarize, pool, ms, type Section } from './stats.js';
+
+const SECRET = 'bench-signing-secret';
+
+async function measure(url: string, concurrency: number, count: number, command: string, text: string): Promise<number[]> {
+  // Distinct users: the per-person rate limit must not turn the run into a denial benchmark.
+  return pool(count, concurrency, async (i) => {
+    const r = await sendSlashCommand(url, SECRET, { command, text, user_id: `UBENCH${i}`, channel_id: 'C0BENCH01', response_url: 'http://127.0.0.1:9/none' });
+    if (r.status !== 200) throw new Error(`ack was HTTP ${r.status}`);
+  });
+}
+
+export async function ackLatency(): Promise<Section> {
+  const fake = await startFakeSlackApi();
+  const floor = new bolt.App({ token: 'xoxb-test', receiver: new bolt.HTTPReceiver({ signingSecret: SECRET }), clientOptions: { slackApiUrl: fake.apiUrl } });
+  floor.command('/help', async ({ ack }) => void (await ack()));
+  const floorServer = (await floor.start(0)) as unknown as { address(): { port: number } };
+  const floorUrl = `http://127.0.0.1:${floorServer.address().port}/slack/events`;
+  const rt = await startRuntime({ env: { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl, PORT: '0', KEYTURN_DATA_DIR: ':memory:', LOG_LEVEL: 'silent' }, configPath: BUNDLED_DEMO_CONFIG });
+  const ktUrl = `http://127.0.0.1:${rt.server.port}/slack/events`;
+  const rows: string[][] = [['app', 'command', 'concurrency', 'n', 'p50', 'p95', 'p99']];
+  const results: Record<string, ReturnType<typeof summarize>> = {};
+  // Warm both up (JIT, keep-alive sockets, first PGlite queries).
+  await measure(floorUrl, 4, 50, '/help', '');
+  await measure(ktUrl, 4, 50, '/help', '');
+  for (const c of [1, 32]) {
+    const n = c === 1 ? 300 : 1200;
+    for (const [name, url, cmd, text] of [['bare Bolt (floor)', floorUrl, '/help', ''], ['Keyturn', ktUrl, '/help', ''], ['Keyturn', ktUrl, '/health', 'mpc-wallet']] as const) {
+      if (name.startsWith('bare') && cmd !== '/help') continue;
+      const s = summarize(await measure(url, c, n, cmd, text));
+      results[`${name}|${cmd}|${c}`] = s;
+      rows.push([name, `${cmd} ${text}`.trim(), String(c), String(s.n), ms(s.p50), ms(s.p95), ms(s.p99)]);
+      // Let the outbox catch up so one run's chat traffic does not bleed into the next measurement.
+      await new Promise((r) => setTimeout(r, 1500));
+    }
+  }
+  await rt.stop();
+  await floor.stop();
+  await fake.close();
+  const f1 = results['bare Bolt (floor)|/help|1']!;
+  const k1 = results['Keyturn|/help|1']!;
+  const f32 = results['bare Bolt (floor)|/help|32']!;
+  const k32 = results['Keyturn|/help|32']!;
+  return {
+    title: 'Slack ack latency (signed slash command -> HTTP 200)',
+    rows,
+    notes: [
+      `p99 ratio Keyturn/floor: ${(k1.p99 / f1.p99).toFixed(2)}x at concurrency 1, ${(k32.p99 / f32.p99).toFixed(2)}x at 32.`,
+      'Keyturn acks before any work (the command runs after the ack and posts through the outbox); /health also fans out to five demo nodes after the ack.',
+    ],
+    targets: [
+      { what: `p99 <= 1.2x floor at concurrency 1 (${ms(k1.p99)} vs ${ms(f1.p99)})`, ok: k1.p99 <= 1.2 * f1.p99 },
+      { what: `p99 <= 1.2x floor at concurrency 32 (${ms(k32.p99)} vs ${ms(f32.p99)})`, ok: k32.p99 <= 1.2 * f32.p99 },
+      { what: `p99 < 50 ms at concurrency 1 (${ms(k1.p99)})`, ok: k1.p99 < 50 },
+    ],
+  };
+}

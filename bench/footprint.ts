@@ -1,0 +1,72 @@
+/** Idle RSS and start-to-ready time of the built bot: console only, with Slack, with Slack + Discord. */
+import { spawn } from 'node:child_process';
+import { readFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startFakeSlackApi } from '../test/e2e/slack/fake-slack-api.js';
+import { startFakeDiscord } from '../test/e2e/discord/fake-discord.js';
+import { freePort } from '../test/support/services.js';
+import type { Section } from './stats.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+async function measure(env: Record<string, string>, expect: string[]): Promise<{ readyMs: number; rss: number }> {
+  const port = await freePort();
+  const t0 = performance.now();
+  const child = spawn(process.execPath, ['dist/src/cli.js', 'start'], {
+    env: { ...process.env, PORT: String(port), KEYTURN_DATA_DIR: mkdtempSync(join(tmpdir(), 'kt-bench-')), LOG_LEVEL: 'silent', KEYTURN_CONFIG: '', ...env },
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
+  let readyMs = NaN;
+  for (let i = 0; i < 600; i++) {
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/healthz`);
+      const body = (await r.json()) as { components: Array<{ name: string; ok: boolean }> };
+      if (r.status === 200 && expect.every((n) => body.components.some((c) => c.name === n && c.ok))) {
+        readyMs = performance.now() - t0;
+        break;
+      }
+    } catch {
+      /* not listening yet */
+    }
+    await sleep(10);
+  }
+  await sleep(3000); // idle
+  const rss = rssMb(child.pid!);
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+  return { readyMs, rss };
+}
+
+export async function footprint(): Promise<Section> {
+  const slack = await startFakeSlackApi();
+  const discord = await startFakeDiscord({ token: 'bench-discord-token-0123456789', channels: [{ id: '200000000000000001', name: 'alerts' }, { id: '200000000000000002', name: 'incidents' }, { id: '200000000000000003', name: 'approvals' }] });
+  const slackEnv = { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 'bench-secret', SLACK_API_URL: slack.apiUrl };
+  const discordEnv = { DISCORD_TOKEN: 'bench-discord-token-0123456789', DISCORD_APPLICATION_ID: discord.options.applicationId, DISCORD_GUILD_ID: discord.options.guildId, DISCORD_API_URL: discord.apiUrl };
+  const modes: Array<[string, Record<string, string>, string[]]> = [
+    ['console', {}, ['console']],
+    ['Slack', slackEnv, ['slack']],
+    ['Slack + Discord', { ...slackEnv, ...discordEnv }, ['slack', 'discord']],
+  ];
+  const rows: string[][] = [['mode', 'start -> ready', 'idle RSS']];
+  const targets: Section['targets'] = [];
+  for (const [name, env, expect] of modes) {
+    const r = await measure(env, expect);
+    rows.push([name, `${Math.round(r.readyMs)} ms`, `${r.rss.toFixed(1)} MB`]);
+    targets.push({ what: `${name}: RSS < 120 MB (${r.rss.toFixed(1)} MB)`, ok: r.rss < 120 });
+    targets.push({ what: `${name}: ready < 2 s (${Math.round(r.readyMs)} ms)`, ok: r.readyMs < 2000 });
+  }
+  await slack.close();
+  await discord.close();
+  return {
+    title: 'Footprint (built bot, bundled demo config with its in-process fleet, fresh embedded store)',
+    rows,
+    notes: ['Ready = /healthz answers 200 with the adapters up. A fresh data dir means PGlite runs initdb on every start; restarts on an existing dir are faster.'],
+    targets,
+  };
+}

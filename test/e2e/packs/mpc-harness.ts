@@ -1,0 +1,183 @@
+/**
+ * One MPC wallet fleet for the whole pack test: the HTTP node simulators, real
+ * containers named as in the runbook (their lifecycle drives the simulated
+ * nodes' health), a real Postgres server holding mpc_wallet (its own, with
+ * max_connections 40, so "too many connections" disturbs no other test), a
+ * real 3-member etcd cluster, TLS listeners with the node certificates, a
+ * local PagerDuty, and Keyturn loaded from systems/mpc-wallet.yml the way a
+ * user would include it, with only URLs set through the environment.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { stringify } from 'yaml';
+import { loadConfig } from '../../../src/config/index.js';
+import { HttpServer } from '../../../src/server/http-server.js';
+import { registerAlertRoutes } from '../../../src/server/alert-routes.js';
+import { createLogger } from '../../../src/core/logger.js';
+import { toPlainText, type Message } from '../../../src/core/message.js';
+import { startFleet, type Fleet } from '../../../systems/fleet/index.js';
+import { startDockerFleet, MPC_CONTAINERS, type DockerFleet } from '../../../systems/fleet/docker-fleet.js';
+import { startEtcdCluster, type EtcdCluster } from '../../../systems/fleet/etcd-cluster.js';
+import { startNodeCertificates, type NodeCertificates } from '../../../systems/fleet/mpc-tls.js';
+import { clearBans } from '../../../systems/fleet/mpc-etcd.js';
+import { resetMpc, seedMpc, type HeldConnections } from '../../../systems/fleet/mpc-postgres.js';
+import { startPostgres, type RunningPostgres } from '../../support/services.js';
+import { startFakePagerDuty, type FakePagerDuty } from '../../support/fake-pagerduty.js';
+import { PEOPLE, testCore, type TestCore, type Delivered } from '../../support/core.js';
+import type { DockerInfo } from '../../support/services.js';
+
+export const PACK = fileURLToPath(new URL('../../../systems/mpc-wallet.yml', import.meta.url));
+export const NODES = [1, 2, 3, 4, 5].map((i) => `mpc-node-${i}`);
+export const ETCD_MEMBERS = ['mpc-etcd-1', 'mpc-etcd-2', 'mpc-etcd-3'];
+export const ALERT_TOKEN = 'mpc-pack-alert-token-0123456789';
+export const ROUTING_KEY = 'MPCR0UTINGKEY0000000000000000001';
+/** The Postgres volume the disk check measures against (MPC_PG_DISK_BYTES): small, so it can be filled. */
+export const DISK_BYTES = 24 * 1024 * 1024;
+export const MAX_CONNECTIONS = 40;
+
+export interface MpcWorld {
+  fleet: Fleet;
+  containers: DockerFleet;
+  postgres: RunningPostgres;
+  dbUrl: string;
+  etcd: EtcdCluster;
+  certs: NodeCertificates;
+  pd: FakePagerDuty;
+  t: TestCore;
+  alertsUrl: string;
+  backupDir: string;
+  postmortemDir: string;
+  /** Connections a test holds open; closed by reset(). */
+  held: HeldConnections[];
+  /** Everything healthy again between tests. */
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function createMpcDatabase(p: RunningPostgres): Promise<string> {
+  const c = new pg.Client({ connectionString: p.url });
+  await c.connect();
+  try {
+    // The runbook's `psql -U mpc -d mpc_wallet`: Keyturn connects as the application's own role, not a superuser.
+    await c.query(`CREATE ROLE mpc LOGIN`);
+    await c.query(`CREATE DATABASE mpc_wallet OWNER mpc`);
+  } finally {
+    await c.end();
+  }
+  return `postgres://mpc@127.0.0.1:${p.port}/mpc_wallet`;
+}
+
+export async function startMpcWorld(docker: DockerInfo): Promise<MpcWorld> {
+  const backupDir = mkdtempSync(join(tmpdir(), 'kt-mpc-backups-'));
+  const postmortemDir = mkdtempSync(join(tmpdir(), 'kt-mpc-pm-'));
+  // backup.ts reads its root from the process environment.
+  process.env.KEYTURN_BACKUP_DIR = backupDir;
+  const fleet = await startFleet({ systems: ['mpc-wallet'] });
+  const [postgres, etcd, certs, pd, containers] = await Promise.all([
+    startPostgres({ maxConnections: MAX_CONNECTIONS }),
+    startEtcdCluster({ names: ETCD_MEMBERS }),
+    startNodeCertificates(NODES),
+    startFakePagerDuty(),
+    startDockerFleet({ socketPath: docker.socketPath, image: docker.image, containers: MPC_CONTAINERS, controlUrl: fleet.url }),
+  ]);
+  const dbUrl = await createMpcDatabase(postgres);
+  await seedMpc(dbUrl);
+
+  const caDir = mkdtempSync(join(tmpdir(), 'kt-mpc-pd-'));
+  writeFileSync(join(caDir, 'ca.pem'), pd.ca);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    KEYTURN_ALERT_TOKEN: ALERT_TOKEN,
+    KEYTURN_POSTMORTEM_DIR: postmortemDir,
+    PAGERDUTY_EVENTS_URL: pd.url,
+    PAGERDUTY_API_URL: pd.url,
+    PAGERDUTY_CA_FILE: join(caDir, 'ca.pem'),
+    PAGERDUTY_API_TOKEN: pd.apiToken,
+    MPC_DATABASE_URL: dbUrl,
+    MPC_DOCKER_HOST: docker.dockerHost,
+    MPC_PG_DISK_BYTES: String(DISK_BYTES),
+  };
+  NODES.forEach((n, i) => {
+    env[`MPC_NODE_${i + 1}_URL`] = fleet.nodeUrl('mpc-wallet', n);
+    env[`MPC_NODE_${i + 1}_TLS`] = certs.endpoints[n];
+  });
+  etcd.endpoints.forEach((u, i) => (env[`MPC_ETCD_${i + 1}_URL`] = u));
+
+  // The user's keyturn.yml: people, channels, paging; the pack is included as it ships.
+  const dir = mkdtempSync(join(tmpdir(), 'kt-mpc-config-'));
+  const main = join(dir, 'keyturn.yml');
+  writeFileSync(main, stringify({
+    include: [PACK],
+    roles: PEOPLE.roles,
+    people: PEOPLE.people,
+    channels: { alerts: { slack: 'C0ALERTS1' }, incidents: { slack: 'C0INCIDNT' } },
+    policies: PEOPLE.policies,
+    alerts: { pagerduty: { routingKey: ROUTING_KEY } },
+  }));
+  const { config } = loadConfig(main, env);
+  const t = await testCore({ loaded: config, env });
+
+  const server = new HttpServer(createLogger({ level: 'silent' }));
+  registerAlertRoutes(server, t.core.kt);
+  const port = await server.listen(0, '127.0.0.1');
+
+  const world: MpcWorld = {
+    fleet, containers, postgres, dbUrl, etcd, certs, pd, t, backupDir, postmortemDir,
+    alertsUrl: `http://127.0.0.1:${port}`,
+    held: [],
+    async reset() {
+      await Promise.all(world.held.splice(0).map((h) => h.close()));
+      await containers.reset();
+      fleet.reset();
+      await Promise.all([
+        resetMpc(dbUrl),
+        certs.reset(),
+        ...ETCD_MEMBERS.filter((m) => !etcd.running(m)).map((m) => etcd.start(m)),
+      ]);
+      await clearBans(etcd.endpoints[0]!);
+    },
+    async close() {
+      await Promise.allSettled(world.held.map((h) => h.close()));
+      await server.close().catch(() => {});
+      await t.close().catch(() => {});
+      await Promise.allSettled([containers.remove(), fleet.close(), etcd.close(), certs.close(), pd.close(), postgres.stop()]);
+    },
+  };
+  return world;
+}
+
+/** What the channel shows from `mark` on (each message as currently edited), as text. */
+export function textSince(t: TestCore, mark: number): string {
+  return t.chat.posts.slice(mark).map((p) => toPlainText(t.chat.current(p.id)!)).join('\n');
+}
+
+/** The newest message asking for votes, from `mark` on. */
+export function requestSince(t: TestCore, mark: number): Delivered {
+  const r = t.chat.posts.slice(mark).filter((p) => p.message.reactions).at(-1);
+  if (!r) throw new Error(`no approval request was posted; the channel shows:\n${textSince(t, mark)}`);
+  return r;
+}
+
+/** Runs a command, then bob and carol approve the request it posted; returns the request and its thread. */
+export async function approved(t: TestCore, line: string, requester = 'alice'): Promise<{ request: Delivered; current: Message; thread: string }> {
+  const mark = t.chat.posts.length;
+  const r = await t.run(requester, line);
+  if (r.outcome !== 'ok') throw new Error(`${line}: ${r.outcome} ${r.ephemeral.map(toPlainText).join(' ')}`);
+  const request = requestSince(t, mark);
+  await t.react('bob', request.id, '✅');
+  await t.react('carol', request.id, '✅');
+  return { request, current: t.chat.current(request.id)!, thread: t.chat.thread(request.id).map(toPlainText).join('\n') };
+}
+
+/** An Alertmanager (webhook version 4) notification for one firing alert of the MPC cluster. */
+export function alertmanagerPayload(alertname: string, severity: 'critical' | 'warning', summary: string) {
+  const labels = { alertname, severity, system: 'mpc-wallet', job: 'mpc-wallet' };
+  return {
+    receiver: 'keyturn', status: 'firing', version: '4', groupKey: `{}:{alertname="${alertname}"}`, truncatedAlerts: 0,
+    alerts: [{ status: 'firing', labels, annotations: { summary }, startsAt: new Date().toISOString(), endsAt: '0001-01-01T00:00:00Z', generatorURL: 'http://prometheus:9090/graph', fingerprint: alertname.toLowerCase() }],
+    groupLabels: { alertname }, commonLabels: labels, commonAnnotations: { summary }, externalURL: 'http://alertmanager:9093',
+  };
+}

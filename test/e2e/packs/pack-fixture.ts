@@ -1,0 +1,190 @@
+/**
+ * What the scribe-ledger, findag and dytallix pack tests share: a Keyturn
+ * core loaded the way a user runs a pack (a main keyturn.yml with people,
+ * channels and PagerDuty that `include`s systems/<pack>.yml, env pointing the
+ * pack's URLs at the fleet simulators), console chat, a local PagerDuty, the
+ * alert webhooks on a real HTTP server, and real containers named as in the
+ * runbooks on the test Docker Engine.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { stringify } from 'yaml';
+import { expect } from 'vitest';
+import { loadConfig, type Config } from '../../../src/config/index.js';
+import { PEOPLE, testCore, type Delivered, type TestCore } from '../../support/core.js';
+import { pdEnv, ROUTING_KEY, TOKEN as ALERT_TOKEN } from '../../integration/alerts/harness.js';
+import type { FakePagerDuty } from '../../support/fake-pagerduty.js';
+import { toPlainText } from '../../../src/core/message.js';
+import { HttpServer } from '../../../src/server/http-server.js';
+import { registerAlertRoutes } from '../../../src/server/alert-routes.js';
+import { execIn } from '../../../src/executors/docker.js';
+import { need } from '../../support/need.js';
+import { freshDatabase } from '../../support/pg.js';
+import type { Clock } from '../../../src/core/keyturn.js';
+import type { ApprovalRequest } from '../../../src/approvals/types.js';
+import { SYSTEMS_DIR } from '../../../src/paths.js';
+
+
+/** The policy every pack declares; the main file repeats it word for word, as a user's keyturn.yml would. */
+const DANGEROUS = { approvals: 2, approvers: ['approver', 'admin'], requesters: ['oncall', 'admin'], expiry: '15m' };
+
+/** Loads systems/<pack>.yml through a main file that includes it, with `env` for its ${env:...} references. */
+export function loadPack(pack: string, env: NodeJS.ProcessEnv): Config {
+  const dir = mkdtempSync(join(tmpdir(), `kt-pack-${pack}-`));
+  const main = join(dir, 'keyturn.yml');
+  writeFileSync(
+    main,
+    stringify({
+      include: [join(SYSTEMS_DIR, `${pack}.yml`)],
+      roles: PEOPLE.roles,
+      people: PEOPLE.people,
+      channels: { alerts: { slack: 'C0ALERTS1' }, incidents: { slack: 'C0INCIDNT' } },
+      policies: { dangerous: DANGEROUS },
+      alerts: { pagerduty: { routingKey: ROUTING_KEY } },
+    }),
+  );
+  return loadConfig(main, env).config;
+}
+
+export interface PackCore extends TestCore {
+  /** alice (on call) asks for something that needs approvals: the request message as delivered, and the stored request. */
+  request(line: string, person?: string): Promise<{ msg: Delivered; req: ApprovalRequest }>;
+  /** bob and carol approve; resolves when the action has run. */
+  approve(msgId: string): Promise<void>;
+  /** The request message as it reads now, plus its thread. */
+  story(msgId: string): string;
+  /** Every message (with edits) of a command's public answer, as plain text. */
+  answer(line: string, person?: string): Promise<string>;
+  /** Text of everything delivered from now on (current edits, thread replies included), read when called. */
+  mark(): () => string;
+  /** Runs alerts processing, chat and paging once, then delivers chat. */
+  alertsOnce(): Promise<void>;
+}
+
+/**
+ * One core per test file (opening a store is the slow part): tests find their own messages, never
+ * count all of them. A fresh Postgres database when the service is there, else in-memory PGlite.
+ */
+export async function packCore(opts: { pack: string; env: NodeJS.ProcessEnv; pd?: FakePagerDuty; clock?: Clock }): Promise<PackCore> {
+  const env: NodeJS.ProcessEnv = { KEYTURN_DATA_DIR: ':memory:', KEYTURN_ALERT_TOKEN: ALERT_TOKEN, ...(opts.pd ? pdEnv(opts.pd) : {}), ...opts.env };
+  const pg = need('postgres');
+  const t = await testCore({ loaded: loadPack(opts.pack, env), env, clock: opts.clock, db: pg ? await freshDatabase(pg.url) : undefined });
+  const story = (id: string) => [t.chat.current(id)!, ...t.chat.thread(id)].map(toPlainText).join('\n');
+  return Object.assign(t, {
+    async request(line: string, person = 'alice') {
+      const before = t.chat.posts.length;
+      const r = await t.run(person, line);
+      expect(r.ephemeral.map(toPlainText).join('\n'), 'the request was refused').toBe('');
+      expect(r.outcome).toBe('ok');
+      const msg = t.chat.posts.slice(before).find((p) => p.message.reactions);
+      expect(msg, `${line} posted no request`).toBeDefined();
+      const req = await t.core.kt.approvals.store.byMessage((await t.core.kt.chat.findByPlatformId('console', 'console', msg!.id))!.key);
+      return { msg: msg!, req: req! };
+    },
+    async approve(msgId: string) {
+      expect(await t.react('bob', msgId, '✅')).toMatchObject({ counted: true, state: 'pending', approvals: 1 });
+      expect(await t.react('carol', msgId, '✅')).toMatchObject({ counted: true });
+    },
+    story,
+    async answer(line: string, person = 'alice') {
+      const before = t.chat.posts.length;
+      const r = await t.run(person, line);
+      const eph = r.ephemeral.map(toPlainText).join('\n');
+      expect(r.outcome, eph).toBe('ok');
+      return [eph, ...t.chat.posts.slice(before).map((p) => toPlainText(t.chat.current(p.id)!))].filter(Boolean).join('\n');
+    },
+    mark() {
+      const from = t.chat.posts.length;
+      return () => t.chat.posts.slice(from).map((p) => toPlainText(t.chat.current(p.id)!)).join('\n');
+    },
+    async alertsOnce() {
+      await t.core.kt.alerts.runOnce();
+      await t.flush();
+    },
+  });
+}
+
+/** Claims one tick of a system's schedule the way node-cron's coordinator would, and runs it. */
+export async function tick(t: TestCore, system: string, schedule: string, slot: Date) {
+  const kt = t.core.kt;
+  const s = kt.config.systems[system]!.schedules.find((x) => x.name === schedule)!;
+  expect(s, `schedule ${schedule}`).toBeDefined();
+  expect(await kt.scheduler.coordinator.shouldRun(`${system}/${schedule}:${slot.toISOString()}`, 60_000)).toBe(true);
+  const run = await kt.scheduler.tick(system, s, slot);
+  await t.flush();
+  return run!;
+}
+
+/** The alert webhooks (POST /alerts/alertmanager, /alerts/generic) of this core on a real port. */
+export async function alertServer(t: TestCore): Promise<{ post(path: string, body: unknown): Promise<number>; close(): Promise<void> }> {
+  const server = new HttpServer(t.core.kt.log);
+  registerAlertRoutes(server, t.core.kt);
+  const port = await server.listen(0, '127.0.0.1');
+  return {
+    async post(path, body) {
+      const res = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers: { authorization: `Bearer ${ALERT_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      await res.text();
+      return res.status;
+    },
+    close: () => server.close(),
+  };
+}
+
+/** An Alertmanager v4 webhook for one alert rule of a runbook, as Alertmanager groups them (by alertname). */
+export function alertmanagerPayload(labels: Record<string, string>, summary: string, status: 'firing' | 'resolved' = 'firing') {
+  const alert = { status, labels, annotations: { summary }, startsAt: '2026-11-23T10:00:00Z', endsAt: '0001-01-01T00:00:00Z', generatorURL: 'http://prometheus:9090/graph', fingerprint: labels.alertname!.toLowerCase() };
+  return { receiver: 'keyturn', status, alerts: [alert], groupLabels: { alertname: labels.alertname }, commonLabels: labels, commonAnnotations: { summary }, externalURL: 'http://alertmanager:9093', version: '4', groupKey: `{}:{alertname="${labels.alertname}"}`, truncatedAlerts: 0 };
+}
+
+/** Containers named as in the runbooks, from the test image: a shell script that sets the scene, then sleeps until stopped. */
+export class RunbookContainers {
+  readonly api: Docker;
+  private readonly names = new Set<string>();
+
+  constructor(private readonly info: { socketPath: string; image: string }) {
+    this.api = new Docker({ socketPath: info.socketPath });
+  }
+
+  /** (Re)creates `name` running `script` (idempotent: it also runs on every start) and waits until the script has run. */
+  async start(name: string, script: string): Promise<void> {
+    await this.api.getContainer(name).remove({ force: true }).catch(() => {});
+    this.names.add(name);
+    const c = await this.api.createContainer({
+      name,
+      Image: this.info.image,
+      Cmd: ['sh', '-c', `rm -f /tmp/.ready\n${script}\ntouch /tmp/.ready\ntrap "exit 0" TERM\nwhile true; do sleep 1; done`],
+      HostConfig: { NetworkMode: 'none' },
+    });
+    await c.start();
+    await until(`${name} set up`, async () => (await execIn(this.api, name, { cmd: ['test', '-e', '/tmp/.ready'], timeoutMs: 10_000 })).exitCode === 0);
+  }
+
+  /** stdout of an argv run in the container (no shell on our side). */
+  async exec(name: string, cmd: string[]): Promise<string> {
+    const r = await execIn(this.api, name, { cmd, timeoutMs: 20_000 });
+    expect(r.exitCode, `${cmd.join(' ')} in ${name}: ${r.stderr}`).toBe(0);
+    return r.stdout;
+  }
+
+  async startedAt(name: string): Promise<string> {
+    return (await this.api.getContainer(name).inspect()).State.StartedAt;
+  }
+
+  async removeAll(): Promise<void> {
+    await Promise.all([...this.names].map((n) => this.api.getContainer(n).remove({ force: true }).catch(() => {})));
+  }
+}
+
+/** Polls until `fn` returns something truthy. */
+export async function until<T>(what: string, fn: () => Promise<T> | T, timeoutMs = 20_000): Promise<NonNullable<T>> {
+  const end = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < end) {
+    last = await fn();
+    if (last) return last as NonNullable<T>;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
+}

@@ -1,0 +1,289 @@
+// systems/scribe-ledger.yml against the Scribe Ledger simulators (runbook 001), driven from the
+// console platform: one `it` per procedure of COVERAGE.md (S1..S11), each in the failure state the
+// runbook describes, asserting what the operator sees. Backups and restores use a real container
+// (scribe-node1) on the test Docker Engine.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startFleet, type Fleet } from '../../../systems/fleet/index.js';
+import { startFakePagerDuty, type FakePagerDuty } from '../../support/fake-pagerduty.js';
+import { need } from '../../support/need.js';
+import { alertServer, alertmanagerPayload, packCore, RunbookContainers, tick, until, type PackCore } from './pack-fixture.js';
+
+const KEY = 'scribe-admin-key-7f3a9c21';
+const docker = need('docker');
+const S = 'scribe-ledger';
+
+// The node's data directory and config, created once (the script runs again on every start).
+const NODE1 = [
+  'mkdir -p /var/lib/scribe-ledger /etc/scribe-ledger',
+  '[ -e /var/lib/scribe-ledger/raft.log ] || echo "raft-log term=7 index=1204551" > /var/lib/scribe-ledger/raft.log',
+  '[ -e /var/lib/scribe-ledger/000001.sst ] || echo "sst level0 keys=182640" > /var/lib/scribe-ledger/000001.sst',
+  "[ -e /etc/scribe-ledger/config.toml ] || printf '[node]\\nid = 1\\naddress = \"node1:8001\"\\n' > /etc/scribe-ledger/config.toml",
+].join('\n');
+
+describe('scribe-ledger pack (runbook 001)', () => {
+  let fleet: Fleet;
+  let pd: FakePagerDuty;
+  let t: PackCore;
+  let env: NodeJS.ProcessEnv;
+  const containers = docker ? new RunbookContainers(docker) : null;
+  const hits = (node: string, path: string) => fleet.hits(S, node, path);
+
+  beforeAll(async () => {
+    process.env.KEYTURN_BACKUP_DIR = mkdtempSync(join(tmpdir(), 'kt-scribe-backups-'));
+    fleet = await startFleet({ systems: [S], adminToken: KEY });
+    pd = await startFakePagerDuty();
+    const url = (n: string) => fleet.nodeUrl(S, n);
+    env = {
+      SCRIBE_NODE1_URL: url('node1'),
+      SCRIBE_NODE2_URL: url('node2'),
+      SCRIBE_NODE3_URL: url('node3'),
+      SCRIBE_LEADER_URL: url('node1'),
+      SCRIBE_ADMIN_KEY: KEY,
+      DOCKER_HOST: docker?.dockerHost ?? 'unix:///var/run/docker.sock',
+    };
+    t = await packCore({ pack: S, env, pd });
+  });
+  beforeEach(() => {
+    fleet.reset();
+    pd.events.length = 0;
+  });
+  afterAll(async () => {
+    await t?.close();
+    await containers?.removeAll();
+    await pd?.close();
+    await fleet?.close();
+  });
+
+  it('S1: /health shows the 3 nodes green; node3 down is yellow, a second node down is red "quorum lost"', async () => {
+    const green = await t.answer('/health scribe-ledger');
+    expect(green).toContain('🟢 Health · scribe-ledger: OK');
+    expect(green).toContain('3/3 nodes healthy');
+
+    fleet.set(S, 'node3', 'down');
+    const yellow = await t.answer('/health scribe-ledger');
+    expect(yellow).toContain('🟡 Health · scribe-ledger: WARN');
+    expect(yellow).toContain('2/3 nodes healthy: degraded: one more failure loses quorum');
+    expect(yellow).toMatch(/node3\s+DOWN/);
+
+    fleet.set(S, 'node2', 'down');
+    const red = await t.answer('/health scribe-ledger');
+    expect(red).toContain('🔴 Health · scribe-ledger: CRITICAL');
+    // node1 alone has no quorum either: it answers 503.
+    expect(red).toContain('0/3 nodes healthy: quorum lost: writes unavailable');
+    expect(red).toMatch(/node1\s+DOWN/);
+  });
+
+  it('S2: cluster info shows each node\'s Raft state, the members and the leader; when the leader goes down another is elected', async () => {
+    const members = await t.answer('/check scribe-ledger members');
+    expect(members).toContain('🟢 members · scribe-ledger: OK');
+    expect(members).toMatch(/members\s+3\s+ok/);
+    expect(members).toMatch(/leader\s+1\s+ok/);
+    const cluster = await t.answer('/check scribe-ledger cluster');
+    expect(cluster).toMatch(/node1\s+raft state\s+Leader/);
+    expect(cluster).toMatch(/node2\s+raft state\s+Follower/);
+    expect(cluster).toMatch(/node3\s+term\s+7/);
+
+    fleet.set(S, 'node1', 'down');
+    const after = await t.answer('/check scribe-ledger cluster');
+    expect(after).toContain('🔴 cluster · scribe-ledger: CRITICAL');
+    expect(after).toContain('node1: unreachable');
+    expect(after).toMatch(/node2\s+raft state\s+Leader/);
+    expect(after).toMatch(/node3\s+leader\s+2/);
+    // An election happened: the term moved on.
+    expect(after).toMatch(/node3\s+term\s+8/);
+  });
+
+  it('S3: metric thresholds: p99 latency over 1000 ms warns, more than 10 errors/min and storage over 900k keys are reported per node', async () => {
+    expect(await t.answer('/check scribe-ledger metrics')).toContain('4 thresholds within limits on 3 target(s)');
+    fleet.set(S, 'node1', 'storage-near-full');
+    fleet.set(S, 'node2', 'high-latency');
+    const warn = await t.answer('/check scribe-ledger metrics');
+    expect(warn).toContain('🟡 metrics · scribe-ledger: WARN');
+    expect(warn).toContain('node1 storage keys 935000');
+    expect(warn).toContain('node2 p99 latency 1850 ms');
+    fleet.set(S, 'node3', 'high-error-rate');
+    const crit = await t.answer('/check scribe-ledger metrics');
+    expect(crit).toContain('🔴 metrics · scribe-ledger: CRITICAL');
+    expect(crit).toContain('node3 errors 42/min');
+    expect(crit).toMatch(/node3\s+errors\s+42\/min\s+crit > 10\s+critical/);
+  });
+
+  it('S4: add node needs two approvals; then it calls /cluster/nodes/add once with the X-API-Key and the node shows as a member', async () => {
+    const { msg } = await t.request('/run scribe-ledger add-node node_id=4 address=10.0.1.13:8004');
+    const asked = t.story(msg.id);
+    expect(asked).toContain('Awaiting approval: add-node on scribe-ledger (node_id=4 address=10.0.1.13:8004)');
+    expect(asked).toContain(`POST ${env.SCRIBE_LEADER_URL}/cluster/nodes/add body: {"node_id":4,"address":"10.0.1.13:8004"} headers: X-API-Key: •••`);
+    expect(asked).toContain('Approvals: 0/2');
+    expect(await t.react('bob', msg.id, '✅')).toMatchObject({ counted: true, state: 'pending', approvals: 1 });
+    expect(hits('node1', '/cluster/nodes/add')).toHaveLength(0);
+    expect(await t.react('carol', msg.id, '✅')).toMatchObject({ counted: true, state: 'succeeded' });
+
+    const calls = hits('*', '/cluster/nodes/add');
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.headers['x-api-key']).toBe(KEY);
+    expect(calls[0]!.body).toEqual({ node_id: 4, address: '10.0.1.13:8004' });
+    const done = t.story(msg.id);
+    expect(done).toContain('Succeeded: add-node on scribe-ledger');
+    expect(done).toMatch(/step 1\/2 add to cluster: HTTP 200 .*"members":4/);
+    expect(done).not.toContain(KEY);
+    expect(await t.answer('/check scribe-ledger members')).toMatch(/members\s+4\s+ok/);
+  });
+
+  it('S5: a failed node that cannot recover is removed from the cluster after two approvals', async () => {
+    fleet.set(S, 'node3', 'down');
+    const { msg } = await t.request('/run scribe-ledger remove-node 3');
+    expect(t.story(msg.id)).toContain(`POST ${env.SCRIBE_LEADER_URL}/cluster/nodes/remove body: {"node_id":3} headers: X-API-Key: •••`);
+    await t.approve(msg.id);
+    expect(hits('node1', '/cluster/nodes/remove').map((h) => h.body)).toEqual([{ node_id: 3 }]);
+    expect(t.story(msg.id)).toContain('Succeeded: remove-node on scribe-ledger');
+    const members = await t.answer('/check scribe-ledger members');
+    expect(members).toMatch(/members\s+2\s+ok/);
+    expect(members).toMatch(/reachable\s+2\s+ok/);
+    // A 2-member cluster still has its quorum.
+    expect(await t.answer('/check scribe-ledger cluster')).toMatch(/node2\s+has quorum\s+true\s+ok/);
+  });
+
+  it.skipIf(!docker)('S6: backup pauses writes, archives data and config (verified, checksummed), and resumes writes even when the archive fails', async () => {
+    await containers!.start('scribe-node1', NODE1);
+    const { msg } = await t.request('/backup scribe-ledger');
+    const plan = t.story(msg.id);
+    expect(plan).toContain(`1. *pause writes*: \`POST ${env.SCRIBE_LEADER_URL}/admin/pause-writes headers: X-API-Key: •••\``);
+    expect(plan).toMatch(/2\. \*archive data directory\*: `tar of \/var\/lib\/scribe-ledger in container scribe-node1 \(running\)/);
+    expect(plan).toContain('finally 1. *resume writes*');
+    await t.approve(msg.id);
+
+    const story = t.story(msg.id);
+    expect(story).toContain('Succeeded: backup on scribe-ledger');
+    expect(story).toMatch(/step 2\/3 archive data directory: backup scribe-data-\S+: 3 entries \(2 files, .*\), .* gzip, sha256 [0-9a-f]{12}…, verified/);
+    expect(story).toMatch(/step 3\/3 archive configuration: backup scribe-config-\S+: 1 entries \(1 files/);
+    expect(story).toContain('finally step 1/1 resume writes: HTTP 200');
+    const order = fleet.hits(S, 'node1').filter((h) => h.path.startsWith('/admin/')).map((h) => h.path);
+    expect(order).toEqual(['/admin/pause-writes', '/admin/resume-writes']);
+    expect(fleet.inspect(S, 'node1').data).toBeDefined();
+    expect(await t.answer('/check scribe-ledger cluster')).toMatch(/node1\s+writes paused\s+false\s+ok/);
+    const listed = await t.answer('/backups scribe-ledger');
+    expect(listed).toMatch(/scribe-data-\S+\s+.*3 entries \(2 files/);
+    expect(listed).toMatch(/scribe-config-\S+\s+.*1 entries/);
+
+    // The archive fails after approval (the config is gone): writes are still resumed.
+    const second = await t.request('/backup scribe-ledger node1');
+    await containers!.exec('scribe-node1', ['rm', '-rf', '/etc/scribe-ledger']);
+    await t.approve(second.msg.id);
+    const failed = t.story(second.msg.id);
+    expect(failed).toContain('Failed: backup on scribe-ledger');
+    expect(failed).toContain('failed at step 3/3 (archive configuration)');
+    expect(failed).toContain('finally step 1/1 resume writes: HTTP 200');
+    expect(hits('node1', '/admin/resume-writes')).toHaveLength(2);
+    expect(await t.answer('/check scribe-ledger cluster')).toMatch(/node1\s+writes paused\s+false\s+ok/);
+  });
+
+  it.skipIf(!docker)('S7: restore from a backup: the data directory and config come back, stray files are gone, the node is started and verified', async () => {
+    await containers!.start('scribe-node1', NODE1);
+    await t.approve((await t.request('/backup scribe-ledger')).msg.id);
+    // What happened since the backup: a corrupted log and a stray file, a changed config.
+    await containers!.exec('scribe-node1', ['sh', '-c', 'echo corrupted > /var/lib/scribe-ledger/raft.log; echo junk > /var/lib/scribe-ledger/stale.tmp; echo "id = 9" > /etc/scribe-ledger/config.toml']);
+
+    // A config backup is refused as the data directory before anyone is asked.
+    const wrong = await t.run('alice', '/run scribe-ledger restore node=node1 backup=latest:scribe-config');
+    expect(wrong.outcome).toBe('user-error');
+    expect(wrong.ephemeral.map((m) => m.title).join()).toMatch(/holds config\.toml, not scribe-ledger/);
+
+    const { msg } = await t.request('/run scribe-ledger restore node=node1 backup=latest:scribe-data');
+    expect(t.story(msg.id)).toMatch(/extract backup\*: `restore scribe-data-\S+ \(3 entries.*sha256 [0-9a-f]{12}… verified\) into \/var\/lib\/scribe-ledger in container scribe-node1/);
+    await t.approve(msg.id);
+    const story = t.story(msg.id);
+    expect(story).toContain('Succeeded: restore on scribe-ledger');
+    expect(story).toMatch(/step 2\/6 stop the node: stop scribe-node1: now exited/);
+    expect(story).toMatch(/step 5\/6 start the node: start scribe-node1: now running/);
+    expect(story).toContain('step 6/6 verify cluster health: health ok');
+
+    expect((await containers!.exec('scribe-node1', ['cat', '/var/lib/scribe-ledger/raft.log'])).trim()).toBe('raft-log term=7 index=1204551');
+    expect((await containers!.exec('scribe-node1', ['ls', '/var/lib/scribe-ledger'])).trim().split('\n').sort()).toEqual(['000001.sst', 'raft.log']);
+    expect(await containers!.exec('scribe-node1', ['cat', '/etc/scribe-ledger/config.toml'])).toContain('address = "node1:8001"');
+  });
+
+  it('S8: data integrity: the Merkle proof is checked on each node and the corrupted one is named', async () => {
+    expect(await t.answer('/check scribe-ledger integrity')).toMatch(/🟢 integrity · scribe-ledger: OK[\s\S]*node2\s+verified\s+true\s+ok/);
+    fleet.set(S, 'node2', 'corrupt');
+    const out = await t.answer('/check scribe-ledger integrity');
+    expect(out).toContain('🔴 integrity · scribe-ledger: CRITICAL');
+    expect(out).toContain('node2: HTTP 500 (expected 200)');
+    expect(out).toContain('"verified":false,"error":"merkle proof verificati');
+    expect(out).toMatch(/node1\s+verified\s+true\s+ok/);
+    expect(out).toMatch(/node3\s+verified\s+true\s+ok/);
+    expect(hits('node2', '/verify/keyturn-canary')).toHaveLength(1);
+  });
+
+  it('S9: compaction runs at once on the named node only, with the admin key, and reports the storage before and after', async () => {
+    const before = fleet.inspect(S, 'node2').data.storageBytes as number;
+    const out = await t.answer('/run scribe-ledger compact node2');
+    expect(out).toContain('Succeeded: compact on scribe-ledger');
+    expect(out).toContain(`"bytes_before":${before}`);
+    expect(fleet.inspect(S, 'node2').data.storageBytes).toBe(Math.round(before * 0.7));
+    const calls = hits('*', '/admin/compact');
+    expect(calls.map((h) => h.headers['x-api-key'])).toEqual([KEY]);
+    expect(hits('node2', '/admin/compact')).toHaveLength(1);
+    expect(out).not.toContain(KEY);
+  });
+
+  it('S10: the health check runs every 5 minutes and pages on failure (yellow included), then resolves the page', async () => {
+    const s = t.core.kt.config.systems[S]!.schedules.find((x) => x.name === 'health-5m')!;
+    expect(s).toMatchObject({ cron: '*/5 * * * *', run: ['health'], summary: 'on-change' });
+    t.core.kt.scheduler.start();
+    expect(t.logs.join('')).toContain('"job":"scribe-ledger/health-5m"');
+    await t.core.kt.scheduler.stop();
+
+    const seen = t.mark();
+    expect((await tick(t, S, 'health-5m', new Date('2026-11-23T10:00:00Z'))).status).toBe('ok');
+    await t.alertsOnce();
+    expect(pd.events).toHaveLength(0);
+
+    fleet.set(S, 'node3', 'down');
+    expect((await tick(t, S, 'health-5m', new Date('2026-11-23T10:05:00Z'))).status).toBe('warn');
+    await t.alertsOnce();
+    const [page] = await pd.waitForEvents(1);
+    expect(page).toMatchObject({ event_action: 'trigger', payload: { source: S } });
+    expect(page!.payload!.summary).toContain('health on scribe-ledger: 2/3 nodes healthy');
+    const text = seen();
+    expect(text).toContain('FIRING: ScheduledCheckFailed');
+    expect(text).toContain('Scheduled health-5m · scribe-ledger: WARN');
+
+    fleet.reset();
+    await tick(t, S, 'health-5m', new Date('2026-11-23T10:10:00Z'));
+    await t.alertsOnce();
+    const events = await pd.waitForEvents(2);
+    expect(events.map((e) => e.event_action)).toEqual(['trigger', 'resolve']);
+    expect(seen()).toContain('Scheduled health-5m · scribe-ledger: OK');
+  });
+
+  it('S11: the runbook\'s alert rules are routed: HighErrorRate, NodeDown and ClusterQuorumLost page; HighLatency and StorageNearFull go to the channel only', async () => {
+    const hooks = await alertServer(t);
+    const seen = t.mark();
+    try {
+      const rules: Array<[string, string, string]> = [
+        ['HighLatency', 'warning', 'High latency detected'],
+        ['HighErrorRate', 'critical', 'High error rate'],
+        ['NodeDown', 'critical', 'Node is down'],
+        ['ClusterQuorumLost', 'critical', 'Cluster quorum lost'],
+        ['StorageNearFull', 'warning', 'Storage approaching capacity'],
+      ];
+      for (const [alertname, severity, summary] of rules) {
+        expect(await hooks.post('/alerts/alertmanager', alertmanagerPayload({ alertname, severity, job: S, instance: 'node2:8002', system: S }, summary))).toBe(202);
+      }
+      await until('every rule in the alerts channel', async () => {
+        await t.alertsOnce();
+        const text = seen();
+        return rules.every(([name]) => text.includes(name));
+      });
+      const pages = await pd.waitForEvents(3);
+      await t.alertsOnce();
+      expect(pd.events.filter((e) => e.event_action === 'trigger').map((e) => e.payload!.summary.split(':')[0]).sort()).toEqual(['[scribe-ledger] ClusterQuorumLost', '[scribe-ledger] HighErrorRate', '[scribe-ledger] NodeDown']);
+      expect(pages.every((e) => e.payload!.source === S)).toBe(true);
+    } finally {
+      await hooks.close();
+    }
+  });
+});
