@@ -9,7 +9,7 @@ export default defineCommand({
   args: {
     system: arg.system(),
     action: arg.action(),
-    params: arg.text('action parameters as name=value (or in declared order)').optional(),
+    params: arg.params('action parameters as name=value (or in declared order)').optional(),
   },
   flags: { reason: z.string().min(1).describe('why, shown to approvers and in the audit log').optional() },
   readOnly: false,

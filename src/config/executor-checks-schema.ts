@@ -149,8 +149,7 @@ const scaledCall = chainCall.extend({ decimals });
 
 const readBase = {
   label: z.string().min(1),
-  /** What the runbook says to do, shown with the reading whenever it is not ok. */
-  advice: z.string().min(1).optional(),
+  advice: z.string().min(1).optional().describe('What the runbook says to do, shown with the reading whenever it is warn or critical.'),
 };
 export const chainRead = z.discriminatedUnion('type', [
   /** paused() == false */

@@ -49,18 +49,13 @@ export const confirmCheckStep = z.object({
 export const announceStep = z.object({
   ...stepBase,
   kind: z.literal('announce'),
-  /** A named channel from `channels`. */
-  channel: z.string().min(1),
-  /** May use {{reason}} (the request's --reason), {{params.x}}, {{system}}, {{requestId}}, {{failure}}. */
-  title: z.string().min(1),
-  text: z.string().optional(),
-  status: z.enum(['ok', 'warn', 'critical', 'info']).default('info'),
-  /** Notify everyone in the channel (@channel on Slack, @here on Discord). */
-  mentionChannel: z.boolean().default(false),
-  /** failed / succeeded: only after an earlier step failed / when none did (use in `finally`). */
-  when: z.enum(['always', 'failed', 'succeeded']).default('always'),
-  /** Refuse the request before approval when it has no --reason. */
-  requireReason: z.boolean().default(false),
+  channel: z.string().min(1).describe('A named channel from `channels`; posted on every running platform.'),
+  title: z.string().min(1).describe('May use {{reason}} (the request\'s --reason), {{params.x}}, {{system}}, {{requestId}}, {{failure}}.'),
+  text: z.string().optional().describe('Body text; the same placeholders as the title.'),
+  status: z.enum(['ok', 'warn', 'critical', 'info']).default('info').describe('Colour / emoji of the message.'),
+  mentionChannel: z.boolean().default(false).describe('Notify everyone in the channel (@channel on Slack, @here on Discord).'),
+  when: z.enum(['always', 'failed', 'succeeded']).default('always').describe('failed / succeeded: only after an earlier step failed / when none did (use in `finally`).'),
+  requireReason: z.boolean().default(false).describe('Refuse the request before approval when it has no --reason.'),
 });
 
 export const stepDefinition = z.discriminatedUnion('kind', [httpStep, waitStep, verifyStep, confirmCheckStep, announceStep, ...executorSteps]);

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { UserError } from './errors.js';
-import { tokenize } from './tokenize.js';
+import { tokenize, type Token } from './tokenize.js';
 
 export type CompleteKind = 'system' | 'node' | 'action' | 'check' | 'request' | 'incident' | 'person' | 'alert';
 export type ArgType = 'string' | 'integer' | 'number' | 'boolean';
@@ -19,11 +19,15 @@ export interface ArgInfo {
   choices?: string[];
   /** Takes the rest of the text (titles, summaries, notes). */
   rest: boolean;
+  /** A rest argument parsed again later: quoting kept. */
+  verbatim?: boolean;
 }
 
 interface KeyturnMeta {
   complete?: CompleteKind;
   rest?: boolean;
+  /** A rest argument that is parsed again (action parameters): quoting is kept so `note="two words"` stays one value; a wholly quoted token is passed as is (Discord sends all parameters as one). */
+  verbatim?: boolean;
 }
 const metaRegistry = z.registry<KeyturnMeta>();
 
@@ -36,6 +40,8 @@ export const arg = {
   action: (description = 'action name') => tag(z.string().min(1).describe(description), { complete: 'action' }),
   request: (description = 'request id') => tag(z.string().min(1).describe(description), { complete: 'request' }),
   text: (description: string) => tag(z.string().min(1).describe(description), { rest: true }),
+  /** The rest of the text as name=value parameters, quoting kept for a second tokenize. */
+  params: (description: string) => tag(z.string().min(1).describe(description), { rest: true, verbatim: true }),
   string: (description: string) => z.string().min(1).describe(description),
   integer: (description: string) => z.coerce.number().int().describe(description),
   flag: (description: string) => z.boolean().default(false).describe(description),
@@ -76,6 +82,7 @@ function describeArg(name: string, schema: z.ZodType): ArgInfo {
     complete: meta?.complete,
     choices,
     rest: meta?.rest === true,
+    verbatim: meta?.verbatim === true,
   };
 }
 
@@ -96,7 +103,7 @@ export function parseArgs(text: string, argsShape: Shape, flagsShape: Shape, usa
   const argInfo = describeShape(argsShape);
   const flagInfo = new Map(describeShape(flagsShape).map((f) => [f.name, f]));
   const tokens = tokenize(text);
-  const positional: string[] = [];
+  const positional: Token[] = [];
   const flagValues: Record<string, unknown> = {};
   let flagsEnded = false;
   for (let i = 0; i < tokens.length; i++) {
@@ -126,21 +133,21 @@ export function parseArgs(text: string, argsShape: Shape, flagsShape: Shape, usa
       }
       continue;
     }
-    positional.push(t.value);
+    positional.push(t);
   }
 
   const values: Record<string, unknown> = {};
   let p = 0;
   for (const a of argInfo) {
     if (a.rest) {
-      if (p < positional.length) values[a.name] = positional.slice(p).join(' ');
+      if (p < positional.length) values[a.name] = positional.slice(p).map((t) => (a.verbatim && !t.enclosed ? requote(t.value) : t.value)).join(' ');
       p = positional.length;
       break;
     }
-    if (p < positional.length) values[a.name] = positional[p++];
+    if (p < positional.length) values[a.name] = positional[p++]!.value;
   }
   if (p < positional.length) {
-    throw new UserError(`Unexpected argument "${positional[p]}".${argInfo.length === 0 ? ' This command takes no arguments.' : ''}\nUsage: ${usage}`, 'args.extra');
+    throw new UserError(`Unexpected argument "${positional[p]!.value}".${argInfo.length === 0 ? ' This command takes no arguments.' : ''}\nUsage: ${usage}`, 'args.extra');
   }
   const missing = argInfo.find((a) => a.required && values[a.name] === undefined);
   if (missing) throw new UserError(`Missing <${missing.name}>${missing.description ? ` (${missing.description})` : ''}.\nUsage: ${usage}`, 'args.missing');
@@ -158,4 +165,9 @@ function validate(schema: z.ZodObject, values: Record<string, unknown>, usage: s
   const name = String(issue.path[0] ?? '');
   const got = values[name];
   throw new UserError(`${label(name)}: ${issue.message}${got !== undefined ? ` (got "${String(got)}")` : ''}.\nUsage: ${usage}`, 'args.invalid');
+}
+
+/** A token as `tokenize` reads it back: quoted (with \\ and \" escaped) when it holds spaces, quotes or backslashes. */
+function requote(v: string): string {
+  return /[\s"'“”‘’„\\]/.test(v) || v === '' ? `"${v.replace(/[\\"]/g, '\\$&')}"` : v;
 }

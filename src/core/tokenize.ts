@@ -11,6 +11,8 @@ export interface Token {
   value: string;
   /** True when any part was quoted: a quoted "--x" is a value, not a flag. */
   quoted: boolean;
+  /** Set when the whole token is one quoted segment (`"a=1 b=2"`): text handed over as is, e.g. a Discord option. */
+  enclosed?: true;
 }
 
 export function tokenize(text: string): Token[] {
@@ -18,11 +20,14 @@ export function tokenize(text: string): Token[] {
   let cur = '';
   let inToken = false;
   let quoted = false;
+  let enclosed = false;
+  const push = () => tokens.push(enclosed ? { value: cur, quoted, enclosed: true } : { value: cur, quoted });
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
     if (ch === '\\' && i + 1 < text.length) {
       cur += text[++i];
       inToken = true;
+      enclosed = false;
       continue;
     }
     const close = OPEN_TO_CLOSE[ch];
@@ -31,21 +36,24 @@ export function tokenize(text: string): Token[] {
       if (end < 0) throw new UserError(`Unterminated quote ${ch} at position ${i + 1}: close it or escape it with \\${ch}.`, 'args.quote');
       cur += text.slice(i + 1, end).replace(/\\(.)/g, '$1');
       i = end;
+      enclosed = !inToken;
       inToken = true;
       quoted = true;
       continue;
     }
     if (/\s/.test(ch)) {
-      if (inToken) tokens.push({ value: cur, quoted });
+      if (inToken) push();
       cur = '';
       inToken = false;
       quoted = false;
+      enclosed = false;
       continue;
     }
     cur += ch;
     inToken = true;
+    enclosed = false;
   }
-  if (inToken) tokens.push({ value: cur, quoted });
+  if (inToken) push();
   return tokens;
 }
 

@@ -45,7 +45,8 @@ export async function readSchema(c: pg.Client): Promise<SchemaDump> {
   for (const e of enums.rows) pre.push(`CREATE TYPE ${qname(e.schema, e.name)} AS ENUM (${e.labels.join(', ')})`);
 
   const seqs = await c.query<{ schema: string; name: string; type: string; seqstart: string; seqincrement: string; seqmin: string; seqmax: string; seqcache: string; seqcycle: boolean; dep: string | null; owner_schema: string | null; owner_table: string | null; owner_column: string | null }>(
-    `SELECT n.nspname AS schema, c.relname AS name, format_type(s.seqtypid, NULL) AS type, s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle,
+    // ::text: the store sets a process-wide int8 parser to Number, which would round a bigint MAXVALUE (bigserial) out of range.
+    `SELECT n.nspname AS schema, c.relname AS name, format_type(s.seqtypid, NULL) AS type, s.seqstart::text, s.seqincrement::text, s.seqmin::text, s.seqmax::text, s.seqcache::text, s.seqcycle,
             d.deptype AS dep, tn.nspname AS owner_schema, tc.relname AS owner_table, a.attname AS owner_column
        FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace
        LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
@@ -56,7 +57,7 @@ export async function readSchema(c: pg.Client): Promise<SchemaDump> {
   for (const s of seqs.rows) {
     // Identity sequences come with their column; the others are created first so column defaults can name them.
     if (s.dep !== 'i') pre.push(`CREATE SEQUENCE ${qname(s.schema, s.name)} AS ${s.type} INCREMENT BY ${s.seqincrement} MINVALUE ${s.seqmin} MAXVALUE ${s.seqmax} START WITH ${s.seqstart} CACHE ${s.seqcache}${s.seqcycle ? ' CYCLE' : ' NO CYCLE'}`);
-    const v = await c.query<{ last_value: string; is_called: boolean }>(`SELECT last_value, is_called FROM ${qname(s.schema, s.name)}`);
+    const v = await c.query<{ last_value: string; is_called: boolean }>(`SELECT last_value::text, is_called FROM ${qname(s.schema, s.name)}`);
     const seqRef = s.dep === 'i' && s.owner_table ? `pg_get_serial_sequence(${lit(qname(s.owner_schema!, s.owner_table))}, ${lit(s.owner_column!)})` : lit(qname(s.schema, s.name));
     if (s.dep === 'a' && s.owner_table) post.push(`ALTER SEQUENCE ${qname(s.schema, s.name)} OWNED BY ${qname(s.owner_schema!, s.owner_table)}.${q(s.owner_column!)}`);
     post.push(`SELECT setval(${seqRef}, ${v.rows[0]!.last_value}, ${v.rows[0]!.is_called})`);

@@ -3,81 +3,40 @@
 // the relay and validators are the fleet's HTTP simulators, the relay container is a real container on
 // the test Docker Engine and the Canton ledger a real Postgres database. Slack is activated too (its
 // messages stay queued) so tests can read which Slack channel a message was addressed to.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Wallet, ZeroHash, encryptKeystoreJson, id } from 'ethers';
-import pg from 'pg';
+import { Wallet, id } from 'ethers';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFleet, type Fleet } from '../../../systems/fleet/index.js';
-import { PAUSE_ORDER, UNPAUSE_ORDER, deployMusd, type MusdFleet } from '../../../systems/fleet/musd/deploy.js';
-import { TxSender } from '../../../systems/fleet/musd/tx-sender.js';
-import { startFakePagerDuty, type FakePagerDuty } from '../../support/fake-pagerduty.js';
+import type { Fleet } from '../../../systems/fleet/index.js';
+import { PAUSE_ORDER, UNPAUSE_ORDER, type MusdFleet } from '../../../systems/fleet/musd/deploy.js';
+import type { FakePagerDuty } from '../../support/fake-pagerduty.js';
 import { need } from '../../support/need.js';
-import { freshDatabase } from '../../support/pg.js';
 import { toPlainText, type Message } from '../../../src/core/message.js';
 import type { VerifyStep } from '../../../src/config/index.js';
 import { packCore, RunbookContainers, tick, until, type PackCore } from './pack-fixture.js';
+import { musdWorld, PASSWORD, SIM, SLACK, type MusdWorld } from './musd-harness.js';
 
 const anvil = need('anvil');
 const docker = need('docker');
 const postgres = need('postgres');
-const SIM = 'minted-musd';
-const PASSWORD = 'musd keystore passphrase 0451';
-const SLACK = { alerts: 'C0MUSDALRT', team: 'C0MUSDTEAM' };
-// The relay's container prints what the runbook's Resolution tells the operator to look for.
-const RELAY = ['echo "musd-relay 2.4.1 starting"', 'echo "ERROR: missing secret RELAYER_PRIVATE_KEY"', 'echo "canton participant unreachable: ECONNREFUSED 10.0.4.7:5011"'].join('\n');
-const CANTON = `CREATE TABLE contracts (id bigserial PRIMARY KEY, template text NOT NULL, payload jsonb NOT NULL);
-  CREATE TABLE transactions (offset_id bigint PRIMARY KEY, effective_at timestamptz NOT NULL DEFAULT now());
-  INSERT INTO contracts (template, payload) SELECT 'Minted.Attestation', jsonb_build_object('n', i) FROM generate_series(1, 40) i;
-  INSERT INTO transactions (offset_id) SELECT generate_series(1, 25);`;
 
 describe.skipIf(!anvil)('musd pack (runbook 003)', () => {
+  let world: MusdWorld;
   let chain: MusdFleet;
   let sim: Fleet;
   let pd: FakePagerDuty;
-  let t: PackCore;
-  let env: NodeJS.ProcessEnv;
+  let containers: RunbookContainers | null;
   let signer: Wallet;
+  let t: PackCore;
   let offset = 0;
   const clock = { now: () => new Date(Date.now() + offset) };
-  const containers = docker ? new RunbookContainers(docker) : null;
 
   beforeAll(async () => {
-    // Keys 3 and 4: fleet-musd.test.ts uses 0-2 and chain.test.ts 5-6 on the same node.
-    const deployerKey = anvil!.privateKeys[3]!;
-    signer = new Wallet(anvil!.privateKeys[4]!);
-    [chain, sim, pd] = await Promise.all([deployMusd({ rpcUrl: anvil!.rpcUrl, deployerKey, pauserAddress: signer.address }), startFleet({ systems: [SIM] }), startFakePagerDuty()]);
-    // The runbook sends updateRelayer as the deployer (admin): the bot's account is given that role on BLEBridgeV9.
-    await new TxSender(new Wallet(deployerKey, chain.provider)).send(chain.contract('BLEBridgeV9'), 'grantRole', [ZeroHash, signer.address]);
-    const dir = mkdtempSync(join(tmpdir(), 'kt-musd-'));
-    const keystore = join(dir, 'deployer.json');
-    writeFileSync(keystore, await encryptKeystoreJson({ address: signer.address, privateKey: signer.privateKey }, PASSWORD, { scrypt: { N: 1024 } }));
-    process.env.KEYTURN_BACKUP_DIR = join(dir, 'backups');
-    let dbUrl: string | undefined;
-    if (postgres) {
-      dbUrl = await freshDatabase(postgres.url);
-      const c = new pg.Client({ connectionString: dbUrl });
-      await c.connect();
-      await c.query(CANTON);
-      await c.end();
-    }
-    await containers?.start('relay', RELAY);
-    const a = chain.addresses;
-    env = {
-      MUSD_RPC_URL: anvil!.rpcUrl,
-      BORROW_MODULE: a.BorrowModule, SMUSD: a.SMUSD, DIRECT_MINT: a.DirectMintV2, BLE_BRIDGE: a.BLEBridgeV9, MUSD: a.MUSD,
-      TREASURY: a.Treasury, PRICE_ORACLE: a.PriceOracle, COLLATERAL_TOKEN: a.Collateral, STRATEGY_ADDRESS: a.Strategy,
-      MUSD_SIGNER_KEYSTORE: keystore, MUSD_SIGNER_PASSWORD: PASSWORD,
-      MUSD_RELAY_URL: sim.nodeUrl(SIM, 'relay'),
-      MUSD_VALIDATOR_1_URL: sim.nodeUrl(SIM, 'validator-1'), MUSD_VALIDATOR_2_URL: sim.nodeUrl(SIM, 'validator-2'), MUSD_VALIDATOR_3_URL: sim.nodeUrl(SIM, 'validator-3'),
-      ...(docker ? { MUSD_DOCKER_HOST: docker.dockerHost } : {}),
-      ...(dbUrl ? { MUSD_CANTON_DB_URL: dbUrl } : {}),
-      MUSD_ALERTS_SLACK_CHANNEL: SLACK.alerts, MUSD_TEAM_SLACK_CHANNEL: SLACK.team,
-    };
+    world = await musdWorld({ anvil: anvil!, docker, postgres });
+    ({ chain, sim, pd, containers, signer } = world);
     // One core for the file (opening an in-memory store is the slow part); each test starts from what it sees next.
-    t = await packCore({ pack: 'musd', env, pd, clock });
+    t = await packCore({ pack: 'musd', env: world.env, pd, clock });
     t.core.kt.channels.activate('slack');
+    // alice types every procedure's commands within seconds; the per-person flood guard is for humans.
+    t.core.kt.config.settings.rateLimitPerMinute = 1_000;
   });
   let seen = { posts: 0, outbox: 0 };
   beforeEach(async () => {
@@ -90,10 +49,7 @@ describe.skipIf(!anvil)('musd pack (runbook 003)', () => {
   });
   afterAll(async () => {
     await t?.close();
-    await containers?.removeAll();
-    await pd?.close();
-    await sim?.close();
-    await chain?.close();
+    await world?.close();
   });
 
   const paused = async () => Object.fromEntries(await Promise.all(PAUSE_ORDER.map(async (c) => [c, (await chain.contract(c).getFunction('paused')()) as boolean])));

@@ -78,6 +78,14 @@ describe('parseArgs', () => {
     const r = parseArgs('sev1 Signing is down everywhere', shape, {}, '/x');
     expect(r.args).toEqual({ level: 'sev1', title: 'Signing is down everywhere' });
   });
+  it('when /run parameters quote a value, then the params text keeps it one value for their second parse', () => {
+    const shape = { system: arg.system(), action: arg.action(), params: arg.params('name=value ...').optional() };
+    const typed = parseArgs('dytallix topup amount=5000 note="weekly top-up"', shape, {}, '');
+    expect(tokenize(typed.args.params as string).map((t) => t.value)).toEqual(['amount=5000', 'note=weekly top-up']);
+    // Discord sends every parameter in one option, quoted as a whole: it is handed over as written.
+    const whole = parseArgs('dytallix topup "amount=5000 note=\\"weekly top-up\\""', shape, {}, '');
+    expect(whole.args.params).toBe('amount=5000 note="weekly top-up"');
+  });
   it('when a value fails its schema, then the error names the argument and the value', () => {
     const shape = { level: z.enum(['sev1', 'sev2']) };
     expect(() => parseArgs('sev9', shape, {}, '/x')).toThrow(/<level>: .*"sev9"/);

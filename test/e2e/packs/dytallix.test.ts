@@ -1,0 +1,206 @@
+// systems/dytallix.yml against the Dytallix simulators (runbook 004), driven from the console
+// platform: one `it` per procedure of COVERAGE.md (D1..D9), each in the failure state the runbook
+// describes, asserting what the operator sees. Backup and restore use a real container
+// (dytallix-api) on the test Docker Engine.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startFleet, type Fleet } from '../../../systems/fleet/index.js';
+import { startFakePagerDuty, type FakePagerDuty } from '../../support/fake-pagerduty.js';
+import { need } from '../../support/need.js';
+import { toPlainText } from '../../../src/core/message.js';
+import { alertServer, alertmanagerPayload, packCore, RunbookContainers, tick, until, type PackCore } from './pack-fixture.js';
+
+const TOKEN = 'dytallix-admin-token-c0ffee42';
+const docker = need('docker');
+const D = 'dytallix';
+
+const API_DATA = [
+  'mkdir -p /app/data',
+  '[ -e /app/data/dytallix.db ] || echo "dytallix-db v1 faucet_grants=18204" > /app/data/dytallix.db',
+  '[ -e /app/data/dytallix.db-wal ] || echo "wal v1" > /app/data/dytallix.db-wal',
+].join('\n');
+
+describe('dytallix pack (runbook 004)', () => {
+  let fleet: Fleet;
+  let pd: FakePagerDuty;
+  let t: PackCore;
+  let env: NodeJS.ProcessEnv;
+  const containers = docker ? new RunbookContainers(docker) : null;
+  const hits = (path: string) => fleet.hits(D, 'api', path);
+  const api = () => fleet.inspect(D, 'api').data;
+
+  beforeAll(async () => {
+    process.env.KEYTURN_BACKUP_DIR = mkdtempSync(join(tmpdir(), 'kt-dytallix-backups-'));
+    fleet = await startFleet({ systems: [D], adminToken: TOKEN });
+    pd = await startFakePagerDuty();
+    env = { DYTALLIX_API_URL: fleet.nodeUrl(D, 'api'), DYTALLIX_NODE_URL: fleet.nodeUrl(D, 'node'), DYTALLIX_ADMIN_TOKEN: TOKEN, DYTALLIX_DOCKER_HOST: docker?.dockerHost ?? 'unix:///var/run/docker.sock' };
+    t = await packCore({ pack: D, env, pd });
+  });
+  beforeEach(() => {
+    fleet.reset();
+    pd.events.length = 0;
+  });
+  afterAll(async () => {
+    await t?.close();
+    await containers?.removeAll();
+    await pd?.close();
+    await fleet?.close();
+  });
+
+  it('D1: node sync lag from /api/status: over 10 blocks warns, over 100 is critical, an unreachable node is named', async () => {
+    expect(await t.answer('/check dytallix sync')).toMatch(/🟢 sync · dytallix: OK[\s\S]*node sync lag\s+0 blocks\s+ok/);
+    fleet.set(D, 'api', { nodeSyncLag: 25 });
+    expect(await t.answer('/check dytallix sync')).toMatch(/🟡 sync · dytallix: WARN\nnode sync lag 25 blocks/);
+    fleet.set(D, 'api', 'sync-lag');
+    const lag = await t.answer('/health dytallix');
+    expect(lag).toContain('🔴 Health · dytallix: CRITICAL');
+    expect(lag).toContain('2/2 nodes healthy');
+    expect(lag).toContain('🔴 sync: node sync lag 150 blocks');
+
+    fleet.set(D, 'node', 'down');
+    expect(await t.answer('/check dytallix sync')).toContain('chain node unreachable');
+  });
+
+  it('D2: faucet balance under 1000 warns, under 100 is critical', async () => {
+    expect(await t.answer('/check dytallix faucet')).toMatch(/🟢 faucet · dytallix: OK[\s\S]*faucet balance\s+25000\s+ok/);
+    fleet.set(D, 'api', 'faucet-low');
+    expect(await t.answer('/check dytallix faucet')).toMatch(/🟡 faucet · dytallix: WARN\nfaucet balance 450/);
+    fleet.set(D, 'api', 'faucet-empty');
+    const empty = await t.answer('/health dytallix');
+    expect(empty).toContain('🔴 Health · dytallix: CRITICAL');
+    expect(empty).toContain('🔴 faucet: faucet balance 0');
+  });
+
+  it('D3: /pause dytallix faucet needs two approvals, then pauses it once with the bearer token', async () => {
+    fleet.set(D, 'api', 'faucet-empty');
+    const { msg } = await t.request('/pause dytallix faucet --reason "faucet empty"');
+    const asked = t.story(msg.id);
+    expect(asked).toContain('Awaiting approval: pause-faucet on dytallix');
+    expect(asked).toContain(`POST ${env.DYTALLIX_API_URL}/api/admin/pause headers: Authorization: Bearer •••`);
+    expect(asked).toContain('Reason: faucet empty');
+    expect(await t.react('bob', msg.id, '✅')).toMatchObject({ state: 'pending' });
+    expect(hits('/api/admin/pause')).toHaveLength(0);
+    expect(await t.react('carol', msg.id, '✅')).toMatchObject({ state: 'succeeded' });
+    expect(hits('/api/admin/pause').map((h) => h.headers.authorization)).toEqual([`Bearer ${TOKEN}`]);
+    expect(api().faucetPaused).toBe(true);
+    expect(await t.answer('/check dytallix faucet')).toMatch(/faucet paused\s+true\s+warn/);
+    expect(t.story(msg.id)).not.toContain(TOKEN);
+  });
+
+  it('D4: a top-up (amount, note) is recorded after two approvals and the balance goes up', async () => {
+    fleet.set(D, 'api', { faucetBalance: 0, faucetPaused: true });
+    const bad = await t.run('alice', '/run dytallix topup amount=lots');
+    expect(bad.ephemeral[0]!.title).toContain('Parameter amount: expected a number');
+    const { msg } = await t.request('/run dytallix topup amount=10000 note="Emergency top-up"');
+    expect(t.story(msg.id)).toContain('body: {"amount":10000,"note":"Emergency top-up"}');
+    await t.approve(msg.id);
+    expect(hits('/api/admin/topup').map((h) => h.body)).toEqual([{ amount: 10000, note: 'Emergency top-up' }]);
+    expect(api().faucetBalance).toBe(10000);
+    expect(t.story(msg.id)).toMatch(/record top-up: HTTP 200 .*"faucetBalance":10000/);
+  });
+
+  it('D5: resuming the faucet is refused while the balance is still critical, and resumes it after the top-up', async () => {
+    fleet.set(D, 'api', { faucetBalance: 0, faucetPaused: true });
+    const early = await t.request('/unpause dytallix faucet');
+    await t.approve(early.msg.id);
+    const refused = t.story(early.msg.id);
+    expect(refused).toContain('Failed: unpause-faucet on dytallix');
+    expect(refused).toMatch(/step 1\/2 balance is not critical: faucet is critical: faucet balance 0.* — stopping/);
+    expect(hits('/api/admin/resume')).toHaveLength(0);
+    expect(api().faucetPaused).toBe(true);
+
+    fleet.set(D, 'api', { faucetBalance: 10000 });
+    const { msg } = await t.request('/unpause dytallix faucet');
+    await t.approve(msg.id);
+    expect(t.story(msg.id)).toContain('Succeeded: unpause-faucet on dytallix');
+    expect(hits('/api/admin/resume')).toHaveLength(1);
+    expect(api().faucetPaused).toBe(false);
+    expect(await t.answer('/check dytallix faucet')).toContain('🟢 faucet · dytallix: OK');
+  });
+
+  it('D6: RPC p95 over 2 s warns; the chain node\'s health is part of /health', async () => {
+    expect(await t.answer('/check dytallix rpc')).toContain('2 thresholds within limits on 1 target(s)');
+    fleet.set(D, 'api', 'high-latency');
+    const slow = await t.answer('/check dytallix rpc');
+    expect(slow).toContain('🟡 rpc · dytallix: WARN');
+    expect(slow).toContain('api RPC p95 3.40s');
+    fleet.set(D, 'node', 'unhealthy');
+    const health = await t.answer('/health dytallix');
+    expect(health).toContain('1/2 nodes healthy: API server or chain node down');
+    expect(health).toMatch(/node\s+DOWN\s+\d+ ms\s+-\s+HTTP 500/);
+  });
+
+  it('D7: an API error rate over 5 % warns; the 5-minute monitoring raises it to the channel and the runbook\'s HighErrorRate alert is routed there, no page', async () => {
+    fleet.set(D, 'api', 'high-error-rate');
+    const out = await t.answer('/check dytallix errors');
+    expect(out).toContain('🟡 errors · dytallix: WARN');
+    expect(out).toMatch(/api\s+5xx ratio \(5m\)\s+0\.12\s+warn > 0\.05\s+warn/);
+
+    const seen = t.mark();
+    const run = await tick(t, D, 'monitoring', new Date('2026-11-23T12:00:00Z'));
+    expect(run.items.map((i) => `${i.item}:${i.status}`)).toEqual(['sync:ok', 'faucet:ok', 'rpc:ok', 'errors:warn']);
+    const hooks = await alertServer(t);
+    try {
+      expect(await hooks.post('/alerts/alertmanager', alertmanagerPayload({ alertname: 'HighErrorRate', system: D, job: 'dytallix_api' }, 'High API error rate'))).toBe(202);
+    } finally {
+      await hooks.close();
+    }
+    await until('both alerts in the channel', async () => {
+      await t.alertsOnce();
+      return seen().includes('ScheduledCheckFailed') && seen().includes('HighErrorRate');
+    });
+    await t.alertsOnce();
+    expect(pd.events).toHaveLength(0);
+  });
+
+  it.skipIf(!docker)('D8: backup of the data directory, then a restore (stop, extract, start, verify) after two approvals', async () => {
+    await containers!.start('dytallix-api', API_DATA);
+    const taken = await t.answer('/backup dytallix');
+    expect(taken).toContain('Succeeded: backup on dytallix');
+    expect(taken).toMatch(/backup dytallix-data-\S+: 3 entries \(2 files, \d+ B\), .* gzip, sha256 [0-9a-f]{12}…, verified/);
+    await containers!.exec('dytallix-api', ['sh', '-c', 'echo "database is locked garbage" > /app/data/dytallix.db']);
+
+    const { msg } = await t.request('/run dytallix restore latest:dytallix-data');
+    expect(t.story(msg.id)).toMatch(/extract backup\*: `restore dytallix-data-\S+ \(3 entries .* into \/app\/data in container dytallix-api \(now running\)/);
+    await t.approve(msg.id);
+    const story = t.story(msg.id);
+    expect(story).toContain('Succeeded: restore on dytallix');
+    expect(story).toMatch(/step 1\/4 stop server: stop dytallix-api: now exited/);
+    expect(story).toMatch(/step 3\/4 start server: start dytallix-api: now running/);
+    expect(story).toMatch(/step 4\/4 verify health: health ok/);
+    expect((await containers!.exec('dytallix-api', ['cat', '/app/data/dytallix.db'])).trim()).toBe('dytallix-db v1 faucet_grants=18204');
+  });
+
+  it('D9: key rotation takes the new key as a secret parameter: validated as 64 hex characters, never shown, sent once', async () => {
+    const key = 'a3f1c9e07b5d2468a3f1c9e07b5d2468a3f1c9e07b5d2468a3f1c9e07b5d2468';
+    const short = key.slice(0, 63);
+    const seen = t.mark();
+    const bad = await t.run('alice', `/run dytallix rotate-key new_key=${short}`);
+    expect(bad.outcome).toBe('user-error');
+    expect(toPlainText(bad.ephemeral[0]!)).toContain('Parameter new_key: must match [0-9a-fA-F]{64} (value not shown: it is secret)');
+    expect(toPlainText(bad.ephemeral[0]!)).not.toContain(short);
+
+    const before = api().faucetAddress as string;
+    const { msg } = await t.request(`/run dytallix rotate-key new_key=${key}`);
+    const asked = t.story(msg.id);
+    expect(asked).toContain('Awaiting approval: rotate-key on dytallix (new_key=•••)');
+    expect(asked).toContain('body: {"newKey":"•••"}');
+    await t.approve(msg.id);
+    expect(hits('/api/admin/rotate-key').map((h) => h.body)).toEqual([{ newKey: key }]);
+    const after = api().faucetAddress as string;
+    expect(after).not.toBe(before);
+    expect(t.story(msg.id)).toContain(`"address":"${after}","previousAddress":"${before}"`);
+    expect(await t.answer('/check dytallix faucet')).toMatch(new RegExp(`faucet address\\s+${after}`));
+
+    // Nowhere: not in chat, not in the audit log, not in the logs.
+    for (const secret of [key, short]) {
+      expect(seen()).not.toContain(secret);
+      expect(t.chat.allText()).not.toContain(secret);
+      const audit = await t.core.kt.db.query<{ row: string }>(`SELECT concat(subject, ' ', outcome, ' ', detail::text) AS row FROM audit_log`);
+      expect(audit.rows.map((r) => r.row).join('\n')).not.toContain(secret);
+      expect(t.logs.join('')).not.toContain(secret);
+    }
+  });
+});
