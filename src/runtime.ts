@@ -13,9 +13,9 @@ import { registerMetricsRoute } from './server/metrics.js';
 import { registerAlertRoutes } from './server/alert-routes.js';
 import { consoleWanted } from './runtime-env.js';
 import { ConsoleAdapter } from '../adapters/console/console-adapter.js';
-import { SlackAdapter } from '../adapters/slack/slack-adapter.js';
-import { slackRequested } from '../adapters/slack/slack-env.js';
-import { DiscordAdapter } from '../adapters/discord/discord-adapter.js';
+// Bolt and discord.js are large: load an adapter only when its token is set (start-up time and memory).
+import type { SlackAdapter } from '../adapters/slack/slack-adapter.js';
+import type { DiscordAdapter } from '../adapters/discord/discord-adapter.js';
 import { startDemo, type Demo } from './demo.js';
 
 export interface RuntimeOptions {
@@ -64,7 +64,8 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
 
   // Slack when SLACK_BOT_TOKEN is set: HTTP mode at POST /slack/events on this server, Socket Mode with SLACK_APP_TOKEN.
   let slack: SlackAdapter | null = null;
-  if (slackRequested(env)) {
+  if ((await import('../adapters/slack/slack-env.js')).slackRequested(env)) {
+    const { SlackAdapter } = await import('../adapters/slack/slack-adapter.js');
     slack = await SlackAdapter.start(core, server, env, log).catch(async (err: unknown) => {
       await server.close();
       await core.close();
@@ -77,6 +78,7 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   // Discord when DISCORD_TOKEN is set: gateway and REST through discord.js (adapters/discord).
   let discord: DiscordAdapter | null = null;
   if (env.DISCORD_TOKEN) {
+    const { DiscordAdapter } = await import('../adapters/discord/discord-adapter.js');
     discord = await DiscordAdapter.start(core, env, log).catch(async (err: unknown) => {
       await slack?.stop();
       await server.close();

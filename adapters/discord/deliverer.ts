@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 /**
  * Delivers outbox rows to Discord over discord.js's REST client, which
  * queues per route and waits out 429s by itself. Replies to a message go to
@@ -37,9 +38,10 @@ export class DiscordDeliverer implements Deliverer {
     private readonly log: Logger,
   ) {}
 
-  async post(p: { channel: string; threadPlatformId: string | null; message: Message }): Promise<string> {
+  async post(p: { channel: string; threadPlatformId: string | null; message: Message; key?: string }): Promise<string> {
     try {
-      const body = toDiscordMessage(p.message);
+      // A nonce Discord enforces: a retry after a lost answer returns the first message instead of a second one.
+      const body = { ...toDiscordMessage(p.message), ...(p.key ? { nonce: nonceFor(p.key), enforce_nonce: true } : {}) };
       const a = p.message.attachment;
       const files = a ? [{ name: a.filename, data: Buffer.from(a.content, 'utf8') }] : undefined;
       const sent = p.threadPlatformId ? await this.postInThread(p.channel, p.threadPlatformId, body, files) : await this.send(p.channel, body, files);
@@ -136,4 +138,9 @@ export function toDeliveryError(err: unknown): DeliveryError {
   }
   if (err instanceof HTTPError) return new DeliveryError(`Discord HTTP ${err.status} ${err.method} ${err.url.replace(/^https?:\/\/[^/]+/, '')}`);
   return new DeliveryError(maskSecrets(err instanceof Error ? err.message : String(err)));
+}
+
+/** Discord nonces are at most 25 characters: a digest of our message key. */
+function nonceFor(key: string): string {
+  return createHash('sha256').update(key).digest('base64url').slice(0, 25);
 }

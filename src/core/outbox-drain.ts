@@ -14,7 +14,11 @@ import type { Logger } from './logger.js';
 export interface Deliverer {
   readonly platform: Platform;
   /** Posts a new message; returns the platform's id for it. */
-  post(p: { channel: string; threadPlatformId: string | null; message: Message }): Promise<string>;
+  /**
+   * Posts a new message; returns the platform's id for it. `key` is stable across retries of the same
+   * outbox row: platforms with idempotent creates (Discord's nonce) use it so a retry never posts twice.
+   */
+  post(p: { channel: string; threadPlatformId: string | null; message: Message; key?: string }): Promise<string>;
   update(p: { channel: string; platformId: string; message: Message }): Promise<void>;
   /**
    * Optional follow-up once a post's platform id is stored (e.g. adding the vote reactions: doing it
@@ -199,7 +203,7 @@ export class OutboxDrain {
         await timed(() => this.deliverer.update({ channel: p.channel, platformId: ref.platformId!, message: p.message }));
       } else {
         const thread = p.threadKey ? await this.chat.get(p.threadKey) : null;
-        const id = await timed(() => this.deliverer.post({ channel: p.channel, threadPlatformId: thread?.platformId ?? null, message: p.message }));
+        const id = await timed(() => this.deliverer.post({ channel: p.channel, threadPlatformId: thread?.platformId ?? null, message: p.message, key: row.message_key }));
         await this.chat.setPlatformId(row.message_key, id);
         posted = id;
       }

@@ -45,6 +45,19 @@ describe('Discord deliverer through the outbox', () => {
   const titles = (channel: string) => fake.messages(channel).map((m) => m.embeds?.[0]?.title);
   const target = () => ({ platform: 'discord' as const, channel: ops });
 
+  it('when Discord creates a message but the answer is lost, then the retry carries the same nonce and no duplicate appears', async () => {
+    // deliver:true = Discord applied the create, the client never saw the answer (then the outbox retries the row).
+    fake.fail((c) => c.method === 'POST' && c.path === `/channels/${ops}/messages`, { status: 500, deliver: true }, 4);
+    const key = await chat.post(target(), { title: 'exactly once please' });
+    await flush();
+    expect(titles(ops).filter((t) => t === 'exactly once please')).toHaveLength(1);
+    const posts = fake.calls.filter((c) => c.method === 'POST' && c.path === `/channels/${ops}/messages` && (c.body as Json)?.embeds?.[0]?.title === 'exactly once please');
+    expect(posts.length).toBeGreaterThan(1);
+    expect(new Set(posts.map((c) => (c.body as Json).nonce)).size).toBe(1);
+    expect(posts[0]!.body).toMatchObject({ enforce_nonce: true });
+    expect(await platformId(key)).toBe(fake.messages(ops).find((m) => m.embeds?.[0]?.title === 'exactly once please')!.id);
+  });
+
   it('when replies follow a message, then they go to one thread started on it and named after it', async () => {
     const root = await chat.post(target(), { title: 'Incident INC-7: etcd degraded', status: 'critical' });
     await chat.reply(root, { title: 'first update' });
