@@ -8,6 +8,8 @@ import { startRuntime } from '../src/runtime.js';
 import { BUNDLED_DEMO_CONFIG } from '../src/config/index.js';
 import { startFakeSlackApi } from '../test/e2e/slack/fake-slack-api.js';
 import { sendSlashCommand } from '../test/e2e/slack/sign.js';
+import { startPostgres } from '../test/support/services.js';
+import { freshDatabase } from '../test/support/pg.js';
 import { summarize, pool, ms, type Section } from './stats.js';
 
 const SECRET = 'bench-signing-secret';
@@ -28,14 +30,19 @@ export async function ackLatency(): Promise<Section> {
   const floorUrl = `http://127.0.0.1:${floorServer.address().port}/slack/events`;
   const rt = await startRuntime({ env: { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl, PORT: '0', KEYTURN_DATA_DIR: ':memory:', LOG_LEVEL: 'silent' }, configPath: BUNDLED_DEMO_CONFIG });
   const ktUrl = `http://127.0.0.1:${rt.server.port}/slack/events`;
+  // The same bot on a real Postgres: PGlite runs its queries on the bot's own thread, Postgres in its own process.
+  const pg = await startPostgres();
+  const rtPg = await startRuntime({ env: { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl, PORT: '0', DATABASE_URL: await freshDatabase(pg.url), LOG_LEVEL: 'silent', KEYTURN_DATA_DIR: ':memory:' }, configPath: BUNDLED_DEMO_CONFIG });
+  const pgUrl = `http://127.0.0.1:${rtPg.server.port}/slack/events`;
   const rows: string[][] = [['app', 'command', 'concurrency', 'n', 'p50', 'p95', 'p99']];
   const results: Record<string, ReturnType<typeof summarize>> = {};
   // Warm both up (JIT, keep-alive sockets, first PGlite queries).
   await measure(floorUrl, 4, 50, '/help', '');
   await measure(ktUrl, 4, 50, '/help', '');
+  await measure(pgUrl, 4, 50, '/help', '');
   for (const c of [1, 32]) {
     const n = c === 1 ? 300 : 1200;
-    for (const [name, url, cmd, text] of [['bare Bolt (floor)', floorUrl, '/help', ''], ['Keyturn', ktUrl, '/help', ''], ['Keyturn', ktUrl, '/health', 'mpc-wallet']] as const) {
+    for (const [name, url, cmd, text] of [['bare Bolt (floor)', floorUrl, '/help', ''], ['Keyturn', ktUrl, '/help', ''], ['Keyturn', ktUrl, '/health', 'mpc-wallet'], ['Keyturn on Postgres', pgUrl, '/help', ''], ['Keyturn on Postgres', pgUrl, '/health', 'mpc-wallet']] as const) {
       if (name.startsWith('bare') && cmd !== '/help') continue;
       const s = summarize(await measure(url, c, n, cmd, text));
       results[`${name}|${cmd}|${c}`] = s;
@@ -45,12 +52,16 @@ export async function ackLatency(): Promise<Section> {
     }
   }
   await rt.stop();
+  await rtPg.stop();
+  await pg.stop();
   await floor.stop();
   await fake.close();
   const f1 = results['bare Bolt (floor)|/help|1']!;
   const k1 = results['Keyturn|/help|1']!;
   const f32 = results['bare Bolt (floor)|/help|32']!;
   const k32 = results['Keyturn|/help|32']!;
+  const p1 = results['Keyturn on Postgres|/help|1']!;
+  const p32 = results['Keyturn on Postgres|/help|32']!;
   return {
     title: 'Slack ack latency (signed slash command -> HTTP 200)',
     rows,
@@ -62,6 +73,9 @@ export async function ackLatency(): Promise<Section> {
       { what: `p99 <= 1.2x floor at concurrency 1 (${ms(k1.p99)} vs ${ms(f1.p99)})`, ok: k1.p99 <= 1.2 * f1.p99 },
       { what: `p99 <= 1.2x floor at concurrency 32 (${ms(k32.p99)} vs ${ms(f32.p99)})`, ok: k32.p99 <= 1.2 * f32.p99 },
       { what: `p99 < 50 ms at concurrency 1 (${ms(k1.p99)})`, ok: k1.p99 < 50 },
+      { what: `on Postgres: p99 <= 1.2x floor at concurrency 1 (${ms(p1.p99)} vs ${ms(f1.p99)})`, ok: p1.p99 <= 1.2 * f1.p99 },
+      { what: `on Postgres: p99 <= 1.2x floor at concurrency 32 (${ms(p32.p99)} vs ${ms(f32.p99)})`, ok: p32.p99 <= 1.2 * f32.p99 },
+      { what: `on Postgres: p99 < 50 ms at concurrency 1 (${ms(p1.p99)})`, ok: p1.p99 < 50 },
     ],
   };
 }

@@ -1,6 +1,6 @@
 import { defineCommand } from '../src/core/command.js';
 import { formatDuration } from '../src/config/index.js';
-import { paramText } from '../src/approvals/render.js';
+import { paramText, shownParams } from '../src/approvals/render.js';
 
 export default defineCommand({
   name: 'approvals',
@@ -14,7 +14,8 @@ export default defineCommand({
     const rows = await Promise.all(
       pending.map(async (r) => {
         const votes = (await approvals.store.votes(r.id)).filter((v) => v.vote === 'approve');
-        return [r.id, `${r.system}/${r.action}${paramText(r.params) ? ' ' + paramText(r.params) : ''}`, r.requester, `${votes.length}/${r.approvalsNeeded}`, r.state === 'pending' ? formatDuration(Math.max(0, r.expiresAt.getTime() - clock.now().getTime())) : r.state];
+        const params = paramText(shownParams(ctx.kt.config, r));
+        return [r.id, `${r.system}/${r.action}${params ? ' ' + params : ''}`, r.requester, `${votes.length}/${r.approvalsNeeded}`, r.state === 'pending' ? formatDuration(Math.max(0, r.expiresAt.getTime() - clock.now().getTime())) : r.state];
       }),
     );
     return { title: `${pending.length} request(s) in flight`, status: 'pending', table: { columns: ['request', 'action', 'requested by', 'approvals', 'expires in'], rows } };

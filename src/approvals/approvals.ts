@@ -15,7 +15,7 @@ import { UserError } from '../core/errors.js';
 import { unknownName } from '../core/suggest.js';
 import { planAction, runAction, type StepProgress } from '../runbooks/engine.js';
 import { RequestStore } from './request-store.js';
-import { renderRequest, paramText } from './render.js';
+import { renderRequest, paramText, shownParams } from './render.js';
 import { canonicalEmoji } from './emoji.js';
 import { mirrorRequest } from './mirror.js';
 import type { ApprovalRequest, ExecutionResult, RequestState } from './types.js';
@@ -264,10 +264,7 @@ export class Approvals {
 
   async render(r: ApprovalRequest, progress?: string) {
     const kt = this.kt();
-    // Secret parameters (a new signing key) are stored to run the action, never shown: even after a restart has forgotten the value.
-    const secret = new Set(kt.config.systems[r.system]?.actions[r.action]?.params.filter((p) => p.secret).map((p) => p.name) ?? []);
-    const params = secret.size ? Object.fromEntries(Object.entries(r.params).map(([k, v]) => [k, secret.has(k) ? '•••' : v])) : r.params;
-    return renderRequest({ request: { ...r, params }, votes: await this.store.votes(r.id), approvers: kt.people.withRole(r.approverRoles).filter((p) => p.name !== r.requester).map((p) => p.name), reactions: kt.config.settings.reactions, progress, now: kt.clock.now() });
+    return renderRequest({ request: { ...r, params: shownParams(kt.config, r) }, votes: await this.store.votes(r.id), approvers: kt.people.withRole(r.approverRoles).filter((p) => p.name !== r.requester).map((p) => p.name), reactions: kt.config.settings.reactions, progress, now: kt.clock.now() });
   }
 
   /** Re-renders every message that shows the request. */

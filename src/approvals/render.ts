@@ -1,5 +1,5 @@
 /** How a request looks in chat: the one message approvers read and react to, updated as it moves. */
-import { formatDuration } from '../config/index.js';
+import { formatDuration, type Config } from '../config/index.js';
 import type { Message, Status } from '../core/message.js';
 import type { ApprovalRequest, Vote } from './types.js';
 
@@ -32,6 +32,12 @@ export interface RenderInput {
   reactions: { approve: string; reject: string };
   progress?: string;
   now: Date;
+}
+
+/** Parameters as people may see them: secret ones (a new signing key) are stored to run the action but shown as •••, even after a restart forgot their values. */
+export function shownParams(config: Config, r: Pick<ApprovalRequest, 'system' | 'action' | 'params'>): Record<string, unknown> {
+  const secret = new Set(config.systems[r.system]?.actions[r.action]?.params.filter((p) => p.secret).map((p) => p.name) ?? []);
+  return secret.size ? Object.fromEntries(Object.entries(r.params).map(([k, v]) => [k, secret.has(k) ? '•••' : v])) : r.params;
 }
 
 export function paramText(params: Record<string, unknown>): string {

@@ -70,6 +70,10 @@ export async function planAction(kt: Keyturn, t: ActionTarget): Promise<PlanStep
       }
     }
   }
+  // Approvers see the retry: the steps run again while one fails.
+  const attempts = action.attempts ?? 1;
+  const lastStep = plan.filter((p) => p.phase === 'steps').at(-1);
+  if (attempts > 1 && lastStep) lastStep.summary += ` — if a step fails, steps 1-${action.steps.length} run again, up to ${attempts} attempts in all`;
   return plan;
 }
 

@@ -147,11 +147,11 @@ export async function pushStuckTransaction(url: string, o: { txId?: string; minu
   return txId;
 }
 
-/** HighTransactionFailureRate: `count` failed transactions in the last hour. */
+/** HighTransactionFailureRate: `count` failed transactions in the last minutes (10 s apart). */
 export async function pushFailedTransactions(url: string, count: number): Promise<void> {
   await withClient(url, (c) => c.query(
     `INSERT INTO transactions (tx_id, state, amount_sats, recipient, created_at, completed_at)
-     SELECT 'tx-fail-' || $2::text || '-' || i, 'failed', 10000 * i, 'bc1qfail', now() - i * interval '1 minute', now() - i * interval '1 minute' + interval '30 seconds'
+     SELECT 'tx-fail-' || $2::text || '-' || i, 'failed', 10000 * i, 'bc1qfail', now() - i * interval '10 seconds', now() - i * interval '10 seconds' + interval '5 seconds'
      FROM generate_series(1, $1::int) i`,
     [count, uid()],
   ));

@@ -10,6 +10,7 @@ import { startFleet, type Fleet } from '../../../systems/fleet/index.js';
 import { startFakePagerDuty, type FakePagerDuty } from '../../support/fake-pagerduty.js';
 import { need } from '../../support/need.js';
 import { toPlainText } from '../../../src/core/message.js';
+import { shownParams } from '../../../src/approvals/render.js';
 import { alertServer, alertmanagerPayload, packCore, RunbookContainers, tick, until, type PackCore } from './pack-fixture.js';
 
 const TOKEN = 'dytallix-admin-token-c0ffee42';
@@ -183,10 +184,13 @@ describe('dytallix pack (runbook 004)', () => {
     expect(toPlainText(bad.ephemeral[0]!)).not.toContain(short);
 
     const before = api().faucetAddress as string;
-    const { msg } = await t.request(`/run dytallix rotate-key new_key=${key}`);
+    const { msg, req } = await t.request(`/run dytallix rotate-key new_key=${key}`);
     const asked = t.story(msg.id);
     expect(asked).toContain('Awaiting approval: rotate-key on dytallix (new_key=•••)');
     expect(asked).toContain('body: {"newKey":"•••"}');
+    expect(await t.answer('/approvals')).toContain('dytallix/rotate-key new_key=•••');
+    // Shown masked from the config alone, so a restarted Keyturn (which no longer knows the value) hides it too.
+    expect(shownParams(t.core.kt.config, req)).toEqual({ new_key: '•••' });
     await t.approve(msg.id);
     expect(hits('/api/admin/rotate-key').map((h) => h.body)).toEqual([{ newKey: key }]);
     const after = api().faucetAddress as string;

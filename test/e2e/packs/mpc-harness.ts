@@ -3,7 +3,9 @@
  * containers named as in the runbook (their lifecycle drives the simulated
  * nodes' health), a real Postgres server holding mpc_wallet (its own, with
  * max_connections 40, so "too many connections" disturbs no other test), a
- * real 3-member etcd cluster, TLS listeners with the node certificates, a
+ * real 3-member etcd cluster (its own: the shared test etcd has one member, and
+ * the runbook's degraded cluster needs members to stop), TLS listeners with the
+ * node certificates, a
  * local PagerDuty, and Keyturn loaded from systems/mpc-wallet.yml the way a
  * user would include it, with only URLs set through the environment.
  */

@@ -174,6 +174,7 @@ describe.skipIf(!postgres || !etcd || !docker)('mpc-wallet pack (runbook 000)', 
     await w.containers.kill('mpc-node-2');
     expect((await check('health')).summary).toBe('4/5 nodes healthy: degraded: one more failure stops signing');
     const ok = await approved(w.t, '/run mpc-wallet restart node=mpc-node-2');
+    expect(ok.request.message.text).toContain('re-run health of mpc-node-2 until ok (up to 30s) — if a step fails, steps 1-2 run again, up to 3 attempts in all');
     expect(ok.current.title).toBe('Succeeded: restart on mpc-wallet (node=mpc-node-2)');
     expect(ok.thread).toMatch(/restart container \(attempt 1\/3\): restart mpc-node-2: now running, healthy/);
     expect(ok.thread).toMatch(/verify node health \(attempt 1\/3\): health ok: mpc-node-2 healthy/);
