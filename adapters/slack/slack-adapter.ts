@@ -14,6 +14,7 @@ import { sendJson, type HttpServer } from '../../src/server/http-server.js';
 import type { ComponentStatus } from '../../src/server/health-routes.js';
 import { readSlackEnv, type SlackEnv } from './slack-env.js';
 import { SlackDeliverer } from './slack-deliverer.js';
+import { slackIncidentPlaces } from './incident-channels.js';
 import { boltLogger, clientOptions, createWebClient, platformError, type WebClient } from './web-client.js';
 import { registerSlashCommands } from './slash-commands.js';
 import { pruneEvents, registerReactions } from './reactions.js';
@@ -122,6 +123,7 @@ export class SlackAdapter {
     }
     await pruneEvents(core.kt.db).catch((err) => log.warn({ err }, 'could not prune processed Slack events'));
     core.kt.channels.activate('slack');
+    core.kt.incidents.registerPlaces('slack', slackIncidentPlaces(client, log));
     adapter.drain.start();
     log.info({ mode: adapter.mode, team: identity.teamId, bot: identity.botUserId, commands: adapter.commands.length }, 'Slack adapter started');
     return adapter;
