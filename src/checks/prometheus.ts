@@ -43,7 +43,8 @@ export function selectValue(samples: Sample[], t: MetricThreshold): number | und
   }
 }
 
-export function compare(value: number, op: string, limit: number): boolean {
+/** Threshold comparison for plain numbers and for on-chain bigints alike. */
+export function compare<T extends number | bigint>(value: T, op: string, limit: T): boolean {
   switch (op) {
     case '>': return value > limit;
     case '>=': return value >= limit;

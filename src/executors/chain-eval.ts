@@ -1,3 +1,4 @@
+import { compare } from '../checks/prometheus.js';
 /** Pure arithmetic for chain checks: decimal scaling with bigints, comparisons, ratio bands, timestamp ages. */
 import { formatUnits } from 'ethers';
 import type { Status } from '../core/message.js';
@@ -20,17 +21,8 @@ export function scaled(v: bigint, decimals: number): number {
   return Number(formatUnits(v, decimals));
 }
 
-export function compareBig(a: bigint, op: string, b: bigint): boolean {
-  switch (op) {
-    case '>': return a > b;
-    case '>=': return a >= b;
-    case '<': return a < b;
-    case '<=': return a <= b;
-    case '==': return a === b;
-    case '!=': return a !== b;
-    default: return false;
-  }
-}
+/** Bigint comparison: the same rule as numeric thresholds. */
+export const compareBig = (a: bigint, op: string, b: bigint): boolean => compare(a, op, b);
 
 /** numerator / denominator after bringing both to 18 decimals; computed in bigints, 18 digits kept. */
 export function ratio(num: bigint, numDecimals: number, den: bigint, denDecimals: number): number | null {

@@ -1,3 +1,4 @@
+import { freePorts } from './ports.js';
 /**
  * A real etcd cluster of named members (runbook 000: mpc-etcd-1..3) as local
  * processes of the etcd binary, on free ports of 127.0.0.1, so "etcd cluster
@@ -8,7 +9,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -32,19 +32,6 @@ export interface EtcdCluster {
   close(): Promise<void>;
 }
 
-async function freePorts(n: number): Promise<number[]> {
-  const servers: Server[] = [];
-  try {
-    for (let i = 0; i < n; i++) {
-      const s = createServer();
-      servers.push(s);
-      await new Promise<void>((ok, ko) => s.once('error', ko).listen(0, '127.0.0.1', ok));
-    }
-    return servers.map((s) => (s.address() as { port: number }).port);
-  } finally {
-    await Promise.all(servers.map((s) => new Promise((ok) => s.close(ok))));
-  }
-}
 
 /** A linearizable read answered: the member is up and the cluster has a leader. */
 export async function etcdServes(clientUrl: string, timeoutMs = 1000): Promise<boolean> {

@@ -5,12 +5,12 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { chown, mkdir, mkdtemp, readFile, rm, symlink, copyFile, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Docker from 'dockerode';
+import { freePorts } from '../../systems/fleet/ports.js';
 import pg from 'pg';
 
 export interface PostgresInfo { url: string; port: number }
@@ -47,19 +47,7 @@ export const TEST_IMAGE = 'keyturn-test/busybox:latest';
 // ---------------------------------------------------------------- helpers
 
 /** Bind n ports at once (so concurrent callers can't get the same one), then release. */
-export async function freePorts(n: number): Promise<number[]> {
-  const servers: Server[] = [];
-  try {
-    for (let i = 0; i < n; i++) {
-      const s = createServer();
-      servers.push(s);
-      await new Promise<void>((ok, ko) => s.once('error', ko).listen(0, '127.0.0.1', ok));
-    }
-    return servers.map((s) => (s.address() as { port: number }).port);
-  } finally {
-    await Promise.all(servers.map((s) => new Promise((ok) => s.close(ok))));
-  }
-}
+export { freePorts };
 
 export async function freePort(): Promise<number> {
   return (await freePorts(1))[0]!;
