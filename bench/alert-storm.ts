@@ -59,12 +59,19 @@ export async function alertStorm(): Promise<Section> {
   }
   const drainedMs = performance.now() - t0;
   const chat = fake.calls.filter((c) => !c.fault && (c.method === 'chat.postMessage' || c.method === 'chat.update'));
-  const perSecond = new Map<string, number>();
-  for (const c of chat) {
-    const key = `${String(c.body.channel)}@${Math.floor(c.at / 1000)}`;
-    perSecond.set(key, (perSecond.get(key) ?? 0) + 1);
+  const posts = chat.filter((c) => c.method === 'chat.postMessage');
+  // Posts per channel in any sliding one-second window (new messages: what a channel's readers see scroll by).
+  let maxPerSecond = 0;
+  const byChannel = new Map<string, number[]>();
+  for (const c of posts) byChannel.set(String(c.body.channel), [...(byChannel.get(String(c.body.channel)) ?? []), c.at]);
+  for (const times of byChannel.values()) {
+    times.sort((a, b) => a - b);
+    for (let i = 0, j = 0; i < times.length; i++) {
+      while (times[i]! - times[j]! >= 1000) j++;
+      maxPerSecond = Math.max(maxPerSecond, i - j + 1);
+    }
   }
-  const maxPerSecond = Math.max(0, ...perSecond.values());
+  const edits = chat.length - posts.length;
   await rt.stop();
   await fake.close();
   const s = summarize(times);
@@ -72,10 +79,10 @@ export async function alertStorm(): Promise<Section> {
   return {
     title: 'Alert storm (10,000 Alertmanager alerts, 200 groups, 16 concurrent senders)',
     rows: [
-      ['alerts sent', 'stored', 'lost', 'rejected requests', 'ingest p50', 'p99', 'ingest total', 'until chat drained', 'chat calls', 'max chat calls / channel / s'],
-      [String(sent), String(stored), String(sent - stored), String(failed), ms(s.p50), ms(s.p99), `${(ingestMs / 1000).toFixed(1)} s`, `${(drainedMs / 1000).toFixed(1)} s`, String(chat.length), String(maxPerSecond)],
+      ['alerts sent', 'stored', 'lost', 'rejected requests', 'ingest p50', 'p99', 'ingest total', 'until chat drained', 'new messages', 'root edits', 'max new messages / channel / any 1 s'],
+      [String(sent), String(stored), String(sent - stored), String(failed), ms(s.p50), ms(s.p99), `${(ingestMs / 1000).toFixed(1)} s`, `${(drainedMs / 1000).toFixed(1)} s`, String(posts.length), String(edits), String(maxPerSecond)],
     ],
-    notes: ['Chat calls count posts and root updates; the pacer coalesces a storm into at most one chat message per channel per second, and the outbox keeps only the newest pending edit of a root.'],
+    notes: ['New messages are chat.postMessage calls (roots and thread replies), paced to one per channel per second; root edits (chat.update of firing counts) are coalesced by the outbox, which keeps only the newest pending edit of a message.'],
     targets: [
       { what: `ingest p99 < 20 ms (${ms(s.p99)})`, ok: s.p99 < 20 },
       { what: `alerts lost = 0 (${sent - stored})`, ok: sent === stored },
