@@ -10,6 +10,7 @@ import { defineCommand } from '../core/command.js';
 import { arg } from '../core/args.js';
 import { UserError } from '../core/errors.js';
 import { parseActionParams } from './params.js';
+import { resolveAction } from './request-command.js';
 
 export function nodeCommand(verb: string, description: string, examples: string[]) {
   return defineCommand({
@@ -20,16 +21,13 @@ export function nodeCommand(verb: string, description: string, examples: string[
     readOnly: false,
     examples,
     async run(ctx, { system, node, reason }) {
-      if (!ctx.person) throw new UserError('Your account is not mapped to a person in Keyturn, so you cannot request actions.', 'denied.unknown');
-      const sys = ctx.kt.checks.system(system);
-      const action = sys.actions[verb];
-      if (!action) throw new UserError(`${system} has no ${verb} action configured (actions: ${Object.keys(sys.actions).join(', ') || 'none'}).`, 'unknown.action');
+      const { requester, sys, action } = resolveAction(ctx, system, verb);
       const nodeParam = action.params.find((p) => p.name === 'node') ?? action.params.find((p) => p.type === 'node');
       if (!nodeParam) throw new UserError(`The ${verb} action of ${system} has no node parameter to put ${node} in.`, 'params.missing');
       const tokens = [`${nodeParam.name}=${node}`];
       if (reason && action.params.some((p) => p.name === 'reason' && p !== nodeParam)) tokens.push(`reason=${reason}`);
       const params = parseActionParams(action, verb, sys, tokens);
-      await ctx.kt.approvals.requestAction({ person: ctx.person, platform: ctx.platform, channel: ctx.channel.channel }, system, verb, params, reason);
+      await ctx.kt.approvals.requestAction(requester, system, verb, params, reason);
     },
   });
 }

@@ -12,13 +12,19 @@ import { unknownName } from '../core/suggest.js';
 import { tokenize } from '../core/tokenize.js';
 import { parseActionParams } from './params.js';
 
-export async function requestFromChat(ctx: CommandContext, system: string, actionName: string, paramText: string, reason?: string): Promise<Reply> {
+/** The caller as a requester and the system's action, or a UserError saying which is missing. */
+export function resolveAction(ctx: CommandContext, system: string, actionName: string) {
   if (!ctx.person) throw new UserError('Your account is not mapped to a person in Keyturn, so you cannot request actions.', 'denied.unknown');
   const sys = ctx.kt.checks.system(system);
   const action = sys.actions[actionName];
   if (!action) throw new UserError(unknownName('action', actionName, Object.keys(sys.actions)), 'unknown.action');
+  return { requester: { person: ctx.person, platform: ctx.platform, channel: ctx.channel.channel }, sys, action };
+}
+
+export async function requestFromChat(ctx: CommandContext, system: string, actionName: string, paramText: string, reason?: string): Promise<Reply> {
+  const { requester, sys, action } = resolveAction(ctx, system, actionName);
   const params = parseActionParams(action, actionName, sys, tokenize(paramText).map((t) => t.value));
-  await ctx.kt.approvals.requestAction({ person: ctx.person, platform: ctx.platform, channel: ctx.channel.channel }, system, actionName, params, reason);
+  await ctx.kt.approvals.requestAction(requester, system, actionName, params, reason);
 }
 
 /** `/pause dytallix faucet`: the action `pause-faucet` if the system has one, else `pause` with `faucet` as its parameter. */

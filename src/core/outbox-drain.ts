@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../store/db.js';
+import { takeLease, releaseLease } from '../store/leases.js';
 import type { Chat, OutboxPayload, Platform } from './chat.js';
 import type { Message } from './message.js';
 import type { Logger } from './logger.js';
@@ -91,7 +92,7 @@ export class OutboxDrain {
     this.chat.off('enqueued', this.wake);
     if (this.timer) clearTimeout(this.timer);
     await this.running;
-    await this.db.query(`DELETE FROM outbox_leases WHERE platform = $1 AND holder = $2`, [this.deliverer.platform, this.holder]).catch(() => {});
+    await releaseLease(this.db, `outbox:${this.deliverer.platform}`, this.holder).catch(() => {});
   }
 
   /** Delivers everything due now; resolves when the queue is empty or blocked by a retry. */
@@ -139,15 +140,9 @@ export class OutboxDrain {
     this.timer.unref();
   }
 
-  private async takeLease(): Promise<boolean> {
-    const r = await this.db.query(
-      `INSERT INTO outbox_leases (platform, holder, expires_at) VALUES ($1, $2, now() + $3 * interval '1 millisecond')
-       ON CONFLICT (platform) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
-       WHERE outbox_leases.holder = EXCLUDED.holder OR outbox_leases.expires_at < now()
-       RETURNING holder`,
-      [this.deliverer.platform, this.holder, LEASE_MS],
-    );
-    return r.rowCount > 0;
+  /** One drainer per platform across replicas keeps per-platform order. */
+  private takeLease(): Promise<boolean> {
+    return takeLease(this.db, `outbox:${this.deliverer.platform}`, this.holder, LEASE_MS);
   }
 
   /** Returns ms until the head row is due when blocked by a retry, else null. */

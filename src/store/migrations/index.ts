@@ -3,6 +3,7 @@ import core from './001-core.js';
 import approvals from './002-approvals.js';
 import alerts from './003-alerts.js';
 import incidents from './005-incidents.js';
+import oneLeaseTable from './006-one-lease-table.js';
 
 export interface Migration {
   version: number;
@@ -10,4 +11,4 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: Migration[] = [core, approvals, alerts, incidents];
+export const migrations: Migration[] = [core, approvals, alerts, incidents, oneLeaseTable];
