@@ -86,6 +86,9 @@ async function start(): Promise<number> {
     }
     process.exit(0);
   };
+  // A library's stray rejection (discord.js throws inside its packet handler on a malformed gateway
+  // packet) must not take the bot down mid-incident: log it and keep serving.
+  process.on('unhandledRejection', (reason) => rt.core.kt.log.error({ err: reason }, 'unhandled promise rejection (kept running)'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
   await rt.done;

@@ -77,9 +77,22 @@ export class DiscordDeliverer implements Deliverer {
     }
   }
 
-  async update(p: { channel: string; platformId: string; message: Message }): Promise<void> {
+  /**
+   * A reply lives in the thread started on its root (the thread shares the root's id), not in the
+   * channel: Discord only finds it there. `threadPlatformId` is the root's id for replies.
+   */
+  async update(p: { channel: string; platformId: string; threadPlatformId?: string | null; message: Message }): Promise<void> {
+    const body = toDiscordMessage(p.message);
     try {
-      await this.rest.patch(Routes.channelMessage(p.channel, p.platformId), { body: toDiscordMessage(p.message) });
+      if (!p.threadPlatformId) return void (await this.rest.patch(Routes.channelMessage(p.channel, p.platformId), { body }));
+      try {
+        await this.rest.patch(Routes.channelMessage(p.threadPlatformId, p.platformId), { body });
+      } catch (err) {
+        // No thread after all: the reply went to the channel because its root was gone (postInThread).
+        const code = err instanceof DiscordAPIError ? err.code : null;
+        if (code !== RESTJSONErrorCodes.UnknownChannel && code !== RESTJSONErrorCodes.UnknownMessage) throw err;
+        await this.rest.patch(Routes.channelMessage(p.channel, p.platformId), { body });
+      }
     } catch (err) {
       throw toDeliveryError(err);
     }

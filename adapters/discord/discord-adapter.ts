@@ -51,7 +51,7 @@ export class DiscordAdapter {
       intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.GuildMessageReactions],
       // Partials: reactions on messages the client never saw (posted before a restart) still arrive.
       partials: [Partials.Message, Partials.Reaction, Partials.User, Partials.Channel],
-      rest: settings.apiUrl ? { api: settings.apiUrl } : {},
+      rest: { ...(settings.apiUrl ? { api: settings.apiUrl } : {}), ...(settings.restTimeoutMs ? { timeout: settings.restTimeoutMs } : {}) },
     });
     this.drain = new OutboxDrain(core.kt.db, core.kt.chat, new DiscordDeliverer(this.client.rest, this.log), this.log);
     this.interactions = new InteractionHandler(core, this.log);
@@ -144,6 +144,8 @@ export class DiscordAdapter {
    */
   private async onReaction(reaction: MessageReaction | PartialMessageReaction, user: User | PartialUser, added: boolean): Promise<void> {
     if (user.id === this.client.user?.id || user.bot === true) return;
+    // A dispatch without user_id still reaches here (discord.js makes a user of nothing): not a vote by anyone.
+    if (!user.id) return;
     const emoji = reaction.emoji.name;
     if (!emoji) return;
     try {

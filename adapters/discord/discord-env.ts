@@ -12,6 +12,8 @@ const schema = z.object({
   DISCORD_GUILD_ID: snowflake().optional(),
   /** REST base URL (tests, proxies); the gateway URL then comes from its /gateway/bot. */
   DISCORD_API_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://discord.com/api' }).optional(),
+  /** How long one REST request may take before it is aborted (and retried); discord.js's default is 15 s. */
+  DISCORD_REST_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int('must be a whole number of milliseconds').positive('must be more than 0').optional(),
 });
 
 export interface DiscordSettings {
@@ -19,6 +21,8 @@ export interface DiscordSettings {
   applicationId: string | null;
   guildId: string | null;
   apiUrl: string | null;
+  /** REST request timeout in ms; discord.js's default when unset. */
+  restTimeoutMs?: number;
 }
 
 export function readDiscordEnv(env: NodeJS.ProcessEnv): DiscordSettings {
@@ -28,6 +32,7 @@ export function readDiscordEnv(env: NodeJS.ProcessEnv): DiscordSettings {
     DISCORD_APPLICATION_ID: empty(env.DISCORD_APPLICATION_ID),
     DISCORD_GUILD_ID: empty(env.DISCORD_GUILD_ID),
     DISCORD_API_URL: empty(env.DISCORD_API_URL),
+    DISCORD_REST_TIMEOUT_MS: empty(env.DISCORD_REST_TIMEOUT_MS),
   });
   registerSecret(env.DISCORD_TOKEN?.trim());
   if (!r.success) throw new Error(`Discord settings: ${r.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`).join('; ')}`);
@@ -36,5 +41,6 @@ export function readDiscordEnv(env: NodeJS.ProcessEnv): DiscordSettings {
     applicationId: r.data.DISCORD_APPLICATION_ID ?? null,
     guildId: r.data.DISCORD_GUILD_ID ?? null,
     apiUrl: r.data.DISCORD_API_URL?.replace(/\/$/, '') ?? null,
+    restTimeoutMs: r.data.DISCORD_REST_TIMEOUT_MS,
   };
 }

@@ -6,7 +6,7 @@
  * verifies signatures and timestamps); Socket Mode (SLACK_APP_TOKEN) opens
  * Slack's WebSocket instead and needs no public URL.
  */
-import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
+import { App, HTTPReceiver, SocketModeReceiver, type HTTPReceiverOptions } from '@slack/bolt';
 import type { Core } from '../../src/app.js';
 import type { Logger } from '../../src/core/logger.js';
 import { OutboxDrain } from '../../src/core/outbox-drain.js';
@@ -17,7 +17,8 @@ import { SlackDeliverer } from './slack-deliverer.js';
 import { slackIncidentPlaces } from './incident-channels.js';
 import { boltLogger, clientOptions, createWebClient, platformError, type WebClient } from './web-client.js';
 import { registerSlashCommands } from './slash-commands.js';
-import { pruneEvents, registerReactions } from './reactions.js';
+import { RedeliverLater, registerReactions } from './reactions.js';
+import type { EventClaims } from '../../src/store/event-claims.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 
@@ -44,6 +45,7 @@ export class SlackAdapter {
   private stopped = false;
   private connected: boolean;
   private readonly pruneTimer: NodeJS.Timeout;
+  private readonly claims: EventClaims;
 
   /** For GET /healthz: read live, so the entry tracks the connection and the outbox. */
   readonly component: ComponentStatus;
@@ -61,10 +63,14 @@ export class SlackAdapter {
     this.connected = this.mode === 'http';
     const track = <T>(work: Promise<T>) => this.track(work);
     this.commands = registerSlashCommands(app, { core, client, log, track });
-    registerReactions(app, { core, log, botUserId: identity.botUserId, track });
-    app.error(async (err) => void log.error({ err: err.message, code: err.code }, 'Bolt reported an error'));
+    this.claims = registerReactions(app, { core, log, botUserId: identity.botUserId, track });
+    app.error(async (err) => {
+      // Rethrown so the HTTP receiver answers 500 and Slack redelivers the event.
+      if (err.original instanceof RedeliverLater || err instanceof RedeliverLater) throw err;
+      log.error({ err: err.message, code: err.code }, 'Bolt reported an error');
+    });
     this.drain = new OutboxDrain(core.kt.db, core.kt.chat, new SlackDeliverer(client, log), log.child({ component: 'outbox' }), opts.pollMs ?? 1000);
-    this.pruneTimer = setInterval(() => void pruneEvents(core.kt.db).catch(() => {}), 3_600_000);
+    this.pruneTimer = setInterval(() => void this.claims.prune().catch(() => {}), 3_600_000);
     this.pruneTimer.unref();
     const self = this;
     this.component = {
@@ -84,19 +90,21 @@ export class SlackAdapter {
   static async start(core: Core, server: HttpServer, env: NodeJS.ProcessEnv, parentLog: Logger, opts: SlackAdapterOptions = {}): Promise<SlackAdapter> {
     const settings = readSlackEnv(env);
     const log = parentLog.child({ adapter: 'slack' });
-    const client = createWebClient(settings.botToken, settings.apiUrl, log, opts.timeoutMs);
+    const timeoutMs = opts.timeoutMs ?? settings.timeoutMs;
+    const client = createWebClient(settings.botToken, settings.apiUrl, log, timeoutMs);
     const identity = await whoAmI(client, settings);
     const logger = boltLogger(log);
     const receiver = settings.appToken
       ? new SocketModeReceiver({ appToken: settings.appToken, logger, installerOptions: { clientOptions: { ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}) } } })
-      : new HTTPReceiver({ signingSecret: settings.signingSecret!, logger, endpoints: [SLACK_EVENTS_PATH] });
+      : // Answer Slack only after the handlers return: a 2xx then means the vote is stored (reactions.ts).
+        new HTTPReceiver({ signingSecret: settings.signingSecret!, logger, endpoints: [SLACK_EVENTS_PATH], processBeforeResponse: true, processEventErrorHandler: answerEventError(log) });
     const app = new App({
       token: settings.botToken,
       // Known from our own auth.test: Bolt then skips its unretried one in the constructor.
       botId: identity.botId,
       botUserId: identity.botUserId,
       receiver,
-      clientOptions: clientOptions(settings.apiUrl, log, opts.timeoutMs),
+      clientOptions: clientOptions(settings.apiUrl, log, timeoutMs),
       logger,
       convoStore: false,
     });
@@ -121,7 +129,7 @@ export class SlackAdapter {
         throw new Error(`Socket Mode could not connect${code ? ` (${code})` : ''}: ${code === 'invalid_auth' ? 'check SLACK_APP_TOKEN (an xapp- token with connections:write)' : (err as Error).message}.`);
       }
     }
-    await pruneEvents(core.kt.db).catch((err) => log.warn({ err }, 'could not prune processed Slack events'));
+    await adapter.claims.prune().catch((err) => log.warn({ err }, 'could not prune processed Slack events'));
     core.kt.channels.activate('slack');
     core.kt.incidents.registerPlaces('slack', slackIncidentPlaces(client, log));
     adapter.drain.start();
@@ -146,6 +154,27 @@ export class SlackAdapter {
     await this.drain.stop(grace);
     if (this.mode === 'socket') await this.app.stop().catch((err: Error) => this.log.warn({ err: err.message }, 'Socket Mode did not close cleanly'));
   }
+}
+
+/**
+ * What Slack hears when handling an event threw. 500 (Slack redelivers) only when our work could
+ * not be stored now (RedeliverLater); anything else is an event Bolt or we cannot read, which a
+ * redelivery would not fix: 200, logged, so Slack does not retry it three times.
+ */
+function answerEventError(log: Logger): NonNullable<HTTPReceiverOptions['processEventErrorHandler']> {
+  return async ({ error, response }) => {
+    const original = (error as { original?: unknown }).original ?? error;
+    if (response.headersSent) return false;
+    if (original instanceof RedeliverLater) {
+      response.writeHead(500);
+      response.end();
+      return false;
+    }
+    log.warn({ err: error.message }, 'Slack event could not be read; acknowledged so it is not redelivered');
+    response.writeHead(200);
+    response.end();
+    return false;
+  };
 }
 
 /** auth.test with a start-up message that says what to fix. */

@@ -4,12 +4,17 @@
  * a post. One Web API attempt per call; failures become DeliveryErrors and
  * the outbox retries them in order.
  */
-import type { Deliverer } from '../../src/core/outbox-drain.js';
+import type { Deliverer, PostRequest } from '../../src/core/outbox-drain.js';
 import type { Message } from '../../src/core/message.js';
 import type { Logger } from '../../src/core/logger.js';
 import { slackEmojiName } from '../../src/approvals/emoji.js';
 import { toBlocks } from './to-blocks.js';
 import { platformError, toDeliveryError, type WebClient } from './web-client.js';
+
+/** Marks Keyturn's posts (message metadata); the payload carries the outbox key. */
+const OUTBOX_EVENT = 'keyturn_outbox';
+/** Messages read when looking for a lost post: the queue drains in order, so it is among the latest. */
+const LOOKUP_LIMIT = 200;
 
 /** Slack rejected the blocks themselves: a rendering bug, so the plain text still goes out. */
 const BAD_BLOCKS = new Set(['invalid_blocks', 'invalid_blocks_format']);
@@ -22,10 +27,24 @@ export class SlackDeliverer implements Deliverer {
     private readonly log: Logger,
   ) {}
 
-  async post(p: { channel: string; threadPlatformId: string | null; message: Message }): Promise<string> {
+  async post(p: PostRequest): Promise<string> {
     const payload = toBlocks(p.message);
-    const args = { channel: p.channel, ...(p.threadPlatformId ? { thread_ts: p.threadPlatformId } : {}), unfurl_links: false, unfurl_media: false };
+    const args = {
+      channel: p.channel,
+      ...(p.threadPlatformId ? { thread_ts: p.threadPlatformId } : {}),
+      unfurl_links: false,
+      unfurl_media: false,
+      // Slack has no idempotency key: the outbox key in the message's metadata lets a retry find a post whose answer was lost.
+      ...(p.key ? { metadata: { event_type: OUTBOX_EVENT, event_payload: { key: p.key } } } : {}),
+    };
     let ts: string | undefined;
+    if (p.maybeSent && p.key) {
+      const found = await this.findPosted(p.channel, p.threadPlatformId, p.key, p.queuedAt);
+      if (found) {
+        this.log.info({ channel: p.channel, ts: found }, 'message was already posted by an attempt whose answer was lost; not posting it again');
+        return found;
+      }
+    }
     try {
       ts = (await this.withBlocksFallback('chat.postMessage', (blocks) => this.client.chat.postMessage({ ...args, text: payload.text, ...(blocks ? { blocks: payload.blocks } : {}) }))).ts;
     } catch (err) {
@@ -43,6 +62,33 @@ export class SlackDeliverer implements Deliverer {
       await this.withBlocksFallback('chat.update', (blocks) => this.client.chat.update({ channel: p.channel, ts: p.platformId, text: payload.text, blocks: blocks ? payload.blocks : [] }));
     } catch (err) {
       throw toDeliveryError(err, 'chat.update');
+    }
+  }
+
+  /**
+   * The ts of a message this bot posted with the outbox key `key`, if Slack has one: a thread's
+   * replies or the channel's history since the row was queued. A transient lookup failure
+   * retries the row; a permanent one (no history scope) lets the post go ahead.
+   */
+  private async findPosted(channel: string, threadTs: string | null, key: string, queuedAt?: Date): Promise<string | null> {
+    // A minute of slack for clock skew between us and Slack.
+    const oldest = queuedAt ? String(Math.floor(queuedAt.getTime() / 1000) - 60) : undefined;
+    const base = { channel, include_all_metadata: true, limit: LOOKUP_LIMIT, ...(oldest ? { oldest } : {}) };
+    try {
+      const r = threadTs ? await this.client.conversations.replies({ ...base, ts: threadTs }) : await this.client.conversations.history(base);
+      const hit = (r.messages ?? []).find((m) => {
+        const meta = m.metadata as { event_type?: string; event_payload?: { key?: unknown } } | undefined;
+        return meta?.event_type === OUTBOX_EVENT && meta.event_payload?.key === key;
+      });
+      return hit?.ts ?? null;
+    } catch (err) {
+      const method = threadTs ? 'conversations.replies' : 'conversations.history';
+      const e = toDeliveryError(err, method);
+      // Transient (5xx, timeout, 429): still unsure whether it was posted, so retry the row later rather than post.
+      if (!e.permanent) throw e;
+      // Refused for good (e.g. missing_scope): a possible duplicate beats a lost message.
+      this.log.warn({ method, err: e.message }, 'could not check whether a message was already posted; posting it');
+      return null;
     }
   }
 

@@ -14,6 +14,8 @@ export interface SlackEnv {
   appToken?: string;
   /** Web API base URL, ending in '/' (SLACK_API_URL); Slack's own when unset. */
   apiUrl?: string;
+  /** Web API call timeout in ms (SLACK_API_TIMEOUT_MS); the adapter's default when unset. */
+  timeoutMs?: number;
 }
 
 const nonEmpty = (name: string) => z.string({ error: `${name} must be set` }).trim().min(1, `${name} is empty`);
@@ -26,6 +28,7 @@ const schema = z
       .refine((v) => v.startsWith('xapp-'), 'SLACK_APP_TOKEN must be an app-level token (xapp-...) with the connections:write scope')
       .optional(),
     SLACK_API_URL: z.url({ protocol: /^https?$/, error: 'SLACK_API_URL must be an http(s) URL, e.g. https://slack.com/api/' }).optional(),
+    SLACK_API_TIMEOUT_MS: z.coerce.number({ error: 'SLACK_API_TIMEOUT_MS must be a number of milliseconds' }).int('SLACK_API_TIMEOUT_MS must be a whole number of milliseconds').positive('SLACK_API_TIMEOUT_MS must be more than 0').optional(),
   })
   .refine((e) => e.SLACK_SIGNING_SECRET || e.SLACK_APP_TOKEN, {
     message: 'SLACK_BOT_TOKEN is set but neither SLACK_SIGNING_SECRET (HTTP mode) nor SLACK_APP_TOKEN (Socket Mode) is: set one of them (see README, "Slack setup")',
@@ -45,6 +48,7 @@ export function readSlackEnv(env: NodeJS.ProcessEnv): SlackEnv {
     SLACK_SIGNING_SECRET: blankToUndefined(env.SLACK_SIGNING_SECRET),
     SLACK_APP_TOKEN: blankToUndefined(env.SLACK_APP_TOKEN),
     SLACK_API_URL: blankToUndefined(env.SLACK_API_URL),
+    SLACK_API_TIMEOUT_MS: blankToUndefined(env.SLACK_API_TIMEOUT_MS),
   };
   // Register first: even a rejected value must never appear in a log line.
   for (const v of [raw.SLACK_BOT_TOKEN, raw.SLACK_SIGNING_SECRET, raw.SLACK_APP_TOKEN]) registerSecret(v);
@@ -56,5 +60,6 @@ export function readSlackEnv(env: NodeJS.ProcessEnv): SlackEnv {
     signingSecret: e.SLACK_SIGNING_SECRET,
     appToken: e.SLACK_APP_TOKEN,
     apiUrl: e.SLACK_API_URL ? (e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`) : undefined,
+    timeoutMs: e.SLACK_API_TIMEOUT_MS,
   };
 }

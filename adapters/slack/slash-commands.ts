@@ -50,7 +50,8 @@ export function registerSlashCommands(app: App, deps: SlashDeps): string[] {
   const names = registry.all().map((c) => registry.slash(c.name));
   const handler = async ({ command, ack }: { command: SlashCommand; ack: () => Promise<void> }) => {
     await ack();
-    await deps.track(runCommand(deps, command));
+    // Not awaited: the HTTP receiver answers Slack once this handler returns (see reactions.ts), and the work may take longer than Slack's 3 s.
+    void deps.track(runCommand(deps, command)).catch((err: unknown) => deps.log.error({ err }, 'slash command failed'));
   };
   for (const name of names) app.command(name, handler);
   // A command Slack still knows but the registry does not (manifest out of date): answer instead of timing out.

@@ -125,13 +125,53 @@ export function fromGeneric(g: GenericAlert, source: AlertSource = 'generic'): I
   };
 }
 
+/** "alerts[0].labels.x"; the root is "(body)". */
+function fieldName(path: ReadonlyArray<PropertyKey>): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('') || '(body)';
+}
+
 /** The first problem as "field.path: message", for a 400 that names the field. */
 export function describeIssue(err: z.ZodError): { field: string; message: string } {
   const issue = err.issues[0]!;
   const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path;
-  const field = path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('') || '(body)';
+  const field = fieldName(path);
   let message = issue.message;
   if (issue.code === 'unrecognized_keys') message = `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}; see the generic alert shape in the README`;
   else if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) message = `is required (${issue.message.replace(/^Invalid input: /, '')})`;
   return { field, message };
+}
+
+/** Alertmanager payloads are about four levels deep. */
+export const MAX_PAYLOAD_DEPTH = 32;
+const NUL = /\u0000/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * What JSON allows but the store cannot keep: NUL characters and unpaired
+ * UTF-16 surrogates (Postgres text and jsonb refuse both), and nesting deep
+ * enough to overflow the stack when the payload is serialised again. The
+ * whole body is walked, unknown fields included, because it is stored
+ * verbatim; iteratively, so the walk itself cannot overflow.
+ */
+export function unstorableField(body: unknown): { field: string; message: string } | null {
+  const text = (v: string) => (NUL.test(v) ? 'contains a NUL character, which cannot be stored' : LONE_SURROGATE.test(v) ? 'contains an unpaired UTF-16 surrogate (not valid Unicode)' : null);
+  const stack: Array<{ v: unknown; path: PropertyKey[] }> = [{ v: body, path: [] }];
+  while (stack.length > 0) {
+    const { v, path } = stack.pop()!;
+    if (typeof v === 'string') {
+      const problem = text(v);
+      if (problem) return { field: fieldName(path), message: problem };
+      continue;
+    }
+    if (!v || typeof v !== 'object') continue;
+    if (path.length >= MAX_PAYLOAD_DEPTH) return { field: fieldName(path), message: `nested deeper than ${MAX_PAYLOAD_DEPTH} levels` };
+    const entries: Array<[PropertyKey, unknown]> = Array.isArray(v) ? v.map((x, i) => [i, x]) : Object.entries(v);
+    // Reversed onto the stack, so the first problem in document order is the one reported.
+    for (const [k, x] of entries.reverse()) {
+      const keyProblem = typeof k === 'string' ? text(k) : null;
+      if (keyProblem) return { field: fieldName([...path, k]), message: `field name ${keyProblem}` };
+      stack.push({ v: x, path: [...path, k] });
+    }
+  }
+  return null;
 }

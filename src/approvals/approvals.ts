@@ -34,6 +34,17 @@ export interface ReactionEvent {
   account: string;
   emoji: string;
   added: boolean;
+  /**
+   * Return once the vote is stored and, if it completed the approvals, the
+   * execution claimed; the action then runs in the background. Slack's
+   * events are acknowledged after the handler returns, and must be within 3 s.
+   */
+  detach?: boolean;
+}
+
+export interface VoteOptions {
+  /** See ReactionEvent.detach: the returned state is then 'executing'. */
+  detach?: boolean;
 }
 
 export type VoteOutcome =
@@ -114,12 +125,12 @@ export class Approvals {
     const e = canonicalEmoji(ev.emoji);
     const vote = e === canonicalEmoji(kt.config.settings.reactions.approve) ? 'approve' : e === canonicalEmoji(kt.config.settings.reactions.reject) ? 'reject' : null;
     if (!vote) return null;
-    const outcome = await this.vote(request.id, { platform: ev.platform, account: ev.account }, vote, ev.added);
+    const outcome = await this.vote(request.id, { platform: ev.platform, account: ev.account }, vote, ev.added, { detach: ev.detach });
     if (!outcome.counted) await kt.chat.reply(msg.key, { title: outcome.reason, status: 'info' });
     return outcome;
   }
 
-  async vote(requestId: string, voter: { platform: Platform; account: string }, vote: 'approve' | 'reject', added: boolean): Promise<VoteOutcome> {
+  async vote(requestId: string, voter: { platform: Platform; account: string }, vote: 'approve' | 'reject', added: boolean, opts: VoteOptions = {}): Promise<VoteOutcome> {
     const kt = this.kt();
     const now = kt.clock.now();
     const person = kt.people.byAccount(voter.platform, voter.account);
@@ -163,23 +174,25 @@ export class Approvals {
     }
     const votes = await this.store.votes(r.id);
     const approvals = votes.filter((v) => v.vote === 'approve').length;
-    const executed = await this.tryExecute(r.id);
+    const executed = await this.tryExecute(r.id, opts);
     if (!executed) await this.refresh(r.id);
     return { counted: true, state: executed ? executed : 'pending', approvals };
   }
 
-  /** Claims and runs the request if enough approvals are stored. Returns the final state, or null if this call did not run it. */
-  async tryExecute(id: string): Promise<RequestState | null> {
+  /**
+   * Claims and runs the request if enough approvals are stored. Returns the final state
+   * ('executing' when detached), or null if this call did not claim it.
+   */
+  async tryExecute(id: string, opts: VoteOptions = {}): Promise<RequestState | null> {
     const kt = this.kt();
     const claimed = await this.store.claimForExecution(id, this.replica, kt.clock.now());
     if (!claimed) return null;
     const run = this.execute(claimed);
     this.inflight.add(run);
-    try {
-      return await run;
-    } finally {
-      this.inflight.delete(run);
-    }
+    const settled = run.finally(() => this.inflight.delete(run));
+    if (!opts.detach) return settled;
+    settled.catch((err: unknown) => kt.log.error({ err, request: id }, 'execution failed outside the step engine'));
+    return 'executing';
   }
 
   private async execute(r: ApprovalRequest): Promise<RequestState> {
@@ -221,10 +234,17 @@ export class Approvals {
     return done;
   }
 
-  /** Expires overdue requests and marks executions whose replica died as interrupted. Safe to run on every replica. */
+  /**
+   * Expires overdue requests, marks executions whose replica died as interrupted, and starts
+   * requests whose approvals are all stored but which nobody claimed (the replica that stored
+   * the last vote died before claiming). Safe to run on every replica: claims are conditional.
+   */
   async sweep(): Promise<void> {
     const kt = this.kt();
     for (const r of await this.store.expireDue(kt.clock.now())) await this.announceExpired(r);
+    for (const id of await this.store.approvedUnclaimed(kt.clock.now())) {
+      if ((await this.tryExecute(id, { detach: true })) !== null) kt.log.warn({ request: id }, 'approved request was never started (its replica stopped after the last vote): starting it now');
+    }
     const stale = this.opts.staleExecutionMs ?? 30_000;
     for (const r of await this.store.executing()) {
       const [host, pid] = (r.executedBy ?? '').split('/');

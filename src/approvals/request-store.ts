@@ -155,6 +155,16 @@ export class RequestStore {
     return r.rows.map(toRequest);
   }
 
+  /** Pending, unexpired requests that already have enough approvals: nobody claimed them. */
+  async approvedUnclaimed(now: Date): Promise<string[]> {
+    const r = await this.db.query<{ id: string }>(
+      `SELECT id FROM approval_requests r WHERE state = 'pending' AND expires_at > $1 AND message_key IS NOT NULL
+         AND (SELECT count(*) FROM approval_votes v WHERE v.request_id = r.id AND v.vote = 'approve') >= approvals_needed`,
+      [now.toISOString()],
+    );
+    return r.rows.map((x) => x.id);
+  }
+
   /** Executions whose replica is gone: dead local pid, or no heartbeat for `staleMs`. */
   async executing(): Promise<Array<ApprovalRequest & { heartbeatAt: Date | null }>> {
     const r = await this.db.query<Row & { heartbeat_at: string | Date | null }>(`SELECT * FROM approval_requests WHERE state = 'executing'`);

@@ -2,7 +2,7 @@
 import { stringify } from 'yaml';
 import type { CommandRegistry } from './registry.js';
 
-export const BOT_SCOPES = ['commands', 'chat:write', 'reactions:read', 'reactions:write', 'channels:read', 'groups:read', 'channels:manage', 'files:write', 'users:read', 'pins:write'];
+export const BOT_SCOPES = ['commands', 'chat:write', 'reactions:read', 'reactions:write', 'channels:read', 'groups:read', 'channels:manage', 'files:write', 'users:read', 'pins:write', 'channels:history', 'groups:history'];
 
 export function slackManifest(registry: CommandRegistry, opts: { botName: string; url?: string }): string {
   const url = `${(opts.url ?? 'https://keyturn.example.com').replace(/\/$/, '')}/slack/events`;

@@ -12,6 +12,22 @@ import type { Chat, OutboxPayload, Platform } from './chat.js';
 import type { Message } from './message.js';
 import type { Logger } from './logger.js';
 
+export interface PostRequest {
+  channel: string;
+  threadPlatformId: string | null;
+  message: Message;
+  /** Stable across retries of the same outbox row. */
+  key?: string;
+  /**
+   * An earlier attempt may have been applied without us learning it (a timeout, a dropped
+   * connection, a 5xx, or a replica that died mid-call): a platform without idempotent creates
+   * should look for the message before posting it again.
+   */
+  maybeSent?: boolean;
+  /** When the row was queued: the earliest the message can have been posted. */
+  queuedAt?: Date;
+}
+
 export interface Deliverer {
   readonly platform: Platform;
   /** Posts a new message; returns the platform's id for it. */
@@ -19,8 +35,9 @@ export interface Deliverer {
    * Posts a new message; returns the platform's id for it. `key` is stable across retries of the same
    * outbox row: platforms with idempotent creates (Discord's nonce) use it so a retry never posts twice.
    */
-  post(p: { channel: string; threadPlatformId: string | null; message: Message; key?: string }): Promise<string>;
-  update(p: { channel: string; platformId: string; message: Message }): Promise<void>;
+  post(p: PostRequest): Promise<string>;
+  /** `threadPlatformId`: the thread the message is in, for platforms where a reply lives in its own channel (Discord). */
+  update(p: { channel: string; platformId: string; threadPlatformId?: string | null; message: Message }): Promise<void>;
   /**
    * Optional follow-up once a post's platform id is stored (e.g. adding the vote reactions: doing it
    * inside post() would let a vote arrive before the id that maps it to a request). Errors are logged only.
@@ -49,9 +66,19 @@ export class DeliveryError extends Error {
   ) {
     super(message);
   }
+
+  /**
+   * Whether the platform may have applied the call despite the error: not for a rate limit or a
+   * refusal, but a timeout, a dropped connection or a 5xx leaves it unknown.
+   */
+  get maybeApplied(): boolean {
+    return this.retryAfterMs === undefined && !this.permanent;
+  }
 }
 
-const LEASE_MS = 30_000;
+/** Longer than one chat API call may take (10 s timeout), so a live drainer never loses its lease mid-call. */
+const LEASE_MS = 15_000;
+const RENEW_MS = 3_000;
 const MAX_BACKOFF_MS = 60_000;
 const MAX_ATTEMPTS_PERMANENT = 5;
 
@@ -62,10 +89,16 @@ interface Row {
   payload: OutboxPayload | string;
   attempts: number;
   next_attempt_at: Date | string;
+  created_at: Date | string;
 }
 
 export class OutboxDrain {
   private readonly holder = randomUUID();
+  private leaseRenewedAt = 0;
+  /** Set when this drainer (re)gains the lease: its previous holder may have died mid-call on the head row. */
+  private headUncertain = false;
+  /** Rows whose last attempt may have been applied (kept in memory: a restart marks the head uncertain anyway). */
+  private readonly maybeApplied = new Set<number>();
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> | null = null;
   private stopped = false;
@@ -141,17 +174,24 @@ export class OutboxDrain {
   }
 
   /** One drainer per platform across replicas keeps per-platform order. */
-  private takeLease(): Promise<boolean> {
-    return takeLease(this.db, `outbox:${this.deliverer.platform}`, this.holder, LEASE_MS);
+  private async takeLease(): Promise<boolean> {
+    const held = Date.now() - this.leaseRenewedAt < LEASE_MS;
+    if (!(await takeLease(this.db, `outbox:${this.deliverer.platform}`, this.holder, LEASE_MS))) {
+      this.leaseRenewedAt = 0;
+      return false;
+    }
+    if (!held) this.headUncertain = true;
+    this.leaseRenewedAt = Date.now();
+    return true;
   }
 
   /** Returns ms until the head row is due when blocked by a retry, else null. */
   private async drain(): Promise<number | null> {
     if (!(await this.takeLease())) return null;
-    for (let n = 0; !this.stopped; n++) {
-      if (n % 50 === 49 && !(await this.takeLease())) return null;
+    while (!this.stopped) {
+      if (Date.now() - this.leaseRenewedAt > RENEW_MS && !(await this.takeLease())) return null;
       const r = await this.db.query<Row>(
-        `SELECT id, op, message_key, payload, attempts, next_attempt_at FROM outbox WHERE platform = $1 AND state = 'pending' ORDER BY id LIMIT 1`,
+        `SELECT id, op, message_key, payload, attempts, next_attempt_at, created_at FROM outbox WHERE platform = $1 AND state = 'pending' ORDER BY id LIMIT 1`,
         [this.deliverer.platform],
       );
       const row = r.rows[0];
@@ -183,6 +223,8 @@ export class OutboxDrain {
       }
     };
     let posted: string | null = null;
+    const uncertain = this.headUncertain;
+    this.headUncertain = false;
     try {
       if (row.op === 'update') {
         // Only the newest pending edit of a message matters: skip older ones (alert storms edit a root many times).
@@ -195,14 +237,19 @@ export class OutboxDrain {
         }
         const ref = await this.chat.get(row.message_key);
         if (!ref?.platformId) throw new DeliveryError(`message ${row.message_key} has no platform id yet`, undefined, true);
-        await timed(() => this.deliverer.update({ channel: p.channel, platformId: ref.platformId!, message: p.message }));
+        const thread = p.threadKey ? await this.chat.get(p.threadKey) : null;
+        await timed(() => this.deliverer.update({ channel: p.channel, platformId: ref.platformId!, threadPlatformId: thread?.platformId ?? null, message: p.message }));
       } else {
         const thread = p.threadKey ? await this.chat.get(p.threadKey) : null;
-        const id = await timed(() => this.deliverer.post({ channel: p.channel, threadPlatformId: thread?.platformId ?? null, message: p.message, key: row.message_key }));
+        const maybeSent = uncertain || this.maybeApplied.has(row.id);
+        const id = await timed(() =>
+          this.deliverer.post({ channel: p.channel, threadPlatformId: thread?.platformId ?? null, message: p.message, key: row.message_key, maybeSent, queuedAt: new Date(row.created_at) }),
+        );
         await this.chat.setPlatformId(row.message_key, id);
         posted = id;
       }
       await this.mark(row.id, 'sent');
+      this.maybeApplied.delete(row.id);
       this.stats.delivered++;
       report('delivered');
       if (posted && this.deliverer.onPosted) {
@@ -211,10 +258,12 @@ export class OutboxDrain {
     } catch (err) {
       const e = err instanceof DeliveryError ? err : new DeliveryError(err instanceof Error ? err.message : String(err));
       const attempts = row.attempts + 1;
+      if (e.maybeApplied) this.maybeApplied.add(row.id);
       if (e.permanent && attempts >= MAX_ATTEMPTS_PERMANENT) {
         this.stats.failed++;
         report('failed');
         this.log.error({ outboxId: row.id, err: e.message }, 'outbox message failed permanently');
+        this.maybeApplied.delete(row.id);
         await this.db.query(`UPDATE outbox SET state = 'failed', attempts = $2, last_error = $3 WHERE id = $1`, [row.id, attempts, e.message]);
         return;
       }

@@ -10,7 +10,7 @@ import { formatNumber } from './chain-eval.js';
 import { createBackup, humanBytes, systemDir, type BackupWriter, type Manifest, type NewBackup } from './backup.js';
 import { dumpLogical, userTables } from './backup-pg.js';
 import { renderText } from '../runbooks/template.js';
-import { maskSecrets } from '../core/secrets.js';
+import { maskedExcerpt, maskSecrets } from '../core/secrets.js';
 import { formatDuration } from '../config/duration.js';
 import type { StepContext, StepExecutor, StepOutcome } from '../runbooks/step-kinds.js';
 import { checkedName, containerState, describeState, dockerClient, execIn, getArchive } from './docker.js';
@@ -75,7 +75,7 @@ export const pgDumpStepExecutor: StepExecutor<PgDumpStep> = {
         // --compress=0: the whole file is gzip'd once by Keyturn, not twice.
         const cmd = [step.binary, '--format=custom', '--compress=0', ...(step.user ? ['--username', step.user] : []), '--dbname', s.dbname];
         const r = await execIn(dockerClient(ctx.sys.docker), s.container, { cmd, env, timeoutMs: step.timeout, stdout: w.input });
-        if (r.exitCode !== 0) throw new Error(`${step.binary} exited ${r.exitCode}: ${maskSecrets(r.stderr.trim().slice(-500)) || 'no error output'}`);
+        if (r.exitCode !== 0) throw new Error(`${step.binary} exited ${r.exitCode}: ${maskedExcerpt(r.stderr.trim(), 500, 'end') || 'no error output'}`);
         return {};
       },
     });

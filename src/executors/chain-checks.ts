@@ -7,7 +7,7 @@ import { formatDuration } from '../config/duration.js';
 import { worst, type Status } from '../core/message.js';
 import { judge } from '../checks/prometheus.js';
 import type { CheckResult } from '../checks/types.js';
-import { contractLabel, fragmentOf, needChain, openProvider, readCall, revertReason } from './chain.js';
+import { contractLabel, fragmentOf, needChain, openProvider, readCall, revertReason, rpcProblem, transportProblem } from './chain.js';
 import { compareBig, display, formatNumber, judgeAge, judgeBands, ratio, sameValue, scaled, to18, toBigInt } from './chain-eval.js';
 
 type Decimals = number | ChainCall;
@@ -69,9 +69,13 @@ async function evaluate(r: Reader, conn: ChainConnection, def: ChainRead, blockT
 export async function runChainCallCheck(systemName: string, sys: SystemConfig, def: ChainCallCheck): Promise<CheckResult> {
   const started = performance.now();
   const conn = needChain(sys.chain);
-  const provider = await openProvider(conn);
+  // The check's timeout, else the connection's: per JSON-RPC request, like a docker check's per Engine call.
+  const timeoutMs = def.timeout ?? conn.timeout;
+  const provider = await openProvider(conn, timeoutMs);
   try {
-    const block = await provider.getBlock('latest');
+    const block = await provider.getBlock('latest').catch((err: unknown) => {
+      throw new Error(`latest block: ${rpcProblem(conn, err, timeoutMs)}`);
+    });
     if (!block) throw new Error('the node returned no latest block');
     const reader = new Reader(provider, conn, block.number);
     const results = await Promise.all(
@@ -81,7 +85,7 @@ export async function runChainCallCheck(systemName: string, sys: SystemConfig, d
           if ((e.status === 'warn' || e.status === 'critical') && read.advice) e.note = e.note ? `${e.note}: ${read.advice}` : read.advice;
           return { read, ...e };
         } catch (err) {
-          return { read, status: 'unknown' as Status, value: '-', note: `call failed: ${revertReason(err)}` };
+          return { read, status: 'unknown' as Status, value: '-', note: `call failed: ${transportProblem(conn, err, timeoutMs) ?? revertReason(err)}` };
         }
       }),
     );

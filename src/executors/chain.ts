@@ -32,15 +32,44 @@ export function contractLabel(conn: ChainConnection, ref: string): string {
   return Object.entries(conn.contracts).find(([, a]) => a.toLowerCase() === ref.toLowerCase())?.[0] ?? ref;
 }
 
+/** "800 ms" / "10 s". */
+const deadlineText = (ms: number) => (ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`);
+
+/**
+ * The node did not answer, or answered with something that is not JSON:
+ * said in words people act on. ethers' own messages carry "(code=...,
+ * version=...)" dumps, and a stalled node reads as "request timeout" without
+ * saying which node or for how long. Null for anything else (a revert, an
+ * ABI mismatch), which callers word themselves.
+ */
+export function transportProblem(conn: ChainConnection, err: unknown, timeoutMs = conn.timeout): string | null {
+  const at = `RPC ${maskSecrets(conn.rpcUrl)}`;
+  if (isError(err, 'TIMEOUT')) return `${at} did not answer within ${deadlineText(timeoutMs)}`;
+  if (isError(err, 'UNSUPPORTED_OPERATION') && err.operation === 'bodyJson') return `${at} answered with something that is not JSON`;
+  return null;
+}
+
+/** Any failure of a request the node itself answers (chain id, latest block): transport, a malformed answer, or no connection. */
+export function rpcProblem(conn: ChainConnection, err: unknown, timeoutMs = conn.timeout): string {
+  const transport = transportProblem(conn, err, timeoutMs);
+  if (transport) return transport;
+  const at = `RPC ${maskSecrets(conn.rpcUrl)}`;
+  // shortMessage nests the inner error's dump after " (": the first clause names the field.
+  if (isError(err, 'BAD_DATA')) return `${at} sent an answer that is not valid JSON-RPC (${maskSecrets(err.shortMessage.split(' (')[0]!)})`;
+  const e = err as { shortMessage?: string; message?: string };
+  return `${at} unreachable: ${maskSecrets(e.shortMessage ?? e.message ?? String(err))}`;
+}
+
 /**
  * Opens a provider pinned to the node's chain id (checked against chainId
  * when configured). cacheTimeout -1: ethers otherwise replays identical
  * calls (nonce reads included) for 250 ms, which reuses nonces against a
- * node that mines at once. The caller destroys it.
+ * node that mines at once. The caller destroys it. `timeoutMs` is per
+ * request (a check's own timeout, else the connection's).
  */
-export async function openProvider(conn: ChainConnection): Promise<JsonRpcProvider> {
+export async function openProvider(conn: ChainConnection, timeoutMs = conn.timeout): Promise<JsonRpcProvider> {
   const req = new FetchRequest(conn.rpcUrl);
-  req.timeout = conn.timeout;
+  req.timeout = timeoutMs;
   req.body = { jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] };
   req.setHeader('content-type', 'application/json');
   let chainId: number;
@@ -50,11 +79,11 @@ export async function openProvider(conn: ChainConnection): Promise<JsonRpcProvid
     if (!json.result) throw new Error(json.error?.message ?? `HTTP ${res.statusCode}`);
     chainId = Number(json.result);
   } catch (err) {
-    throw new Error(`RPC ${maskSecrets(conn.rpcUrl)} unreachable: ${maskSecrets((err as Error).message)}`);
+    throw new Error(rpcProblem(conn, err, timeoutMs));
   }
   if (conn.chainId !== undefined && conn.chainId !== chainId) throw new Error(`RPC is on chain ${chainId}, expected chain ${conn.chainId}`);
   const rpc = new FetchRequest(conn.rpcUrl);
-  rpc.timeout = conn.timeout;
+  rpc.timeout = timeoutMs;
   return new JsonRpcProvider(rpc, Network.from(chainId), { cacheTimeout: -1, staticNetwork: true, batchMaxCount: 1, pollingInterval: 250 });
 }
 

@@ -2,7 +2,7 @@
 import type { SystemConfig } from '../config/index.js';
 import type { ContainerCheck, ContainerStatsCheck, LogsCheck, LogPattern } from '../config/executor-checks-schema.js';
 import { worst, type Status } from '../core/message.js';
-import { maskSecrets } from '../core/secrets.js';
+import { maskedExcerpt } from '../core/secrets.js';
 import { formatDuration } from '../config/duration.js';
 import { judge } from '../checks/prometheus.js';
 import type { CheckResult } from '../checks/types.js';
@@ -103,7 +103,7 @@ export function countPatterns(lines: string[], patterns: LogPattern[], samples: 
     const re = new RegExp(p.regex, 'i');
     const hits = lines.filter((l) => re.test(l));
     const status: Status = p.critical !== undefined && hits.length >= p.critical ? 'critical' : p.warn !== undefined && hits.length >= p.warn ? 'warn' : 'ok';
-    return { pattern: p, count: hits.length, samples: hits.slice(-samples).map((l) => maskSecrets(l.slice(0, 200))), status };
+    return { pattern: p, count: hits.length, samples: hits.slice(-samples).map((l) => maskedExcerpt(l, 200)), status };
   });
 }
 

@@ -1,6 +1,6 @@
 /** `docker` action steps: restart / stop / start / pause / unpause a container, or exec an argv in it. */
 import type { DockerStep } from '../config/executor-steps-schema.js';
-import { maskSecrets } from '../core/secrets.js';
+import { maskedExcerpt, maskSecrets } from '../core/secrets.js';
 import { renderText } from '../runbooks/template.js';
 import type { StepContext, StepExecutor, StepOutcome } from '../runbooks/step-kinds.js';
 import { DEFAULT_DOCKER_TIMEOUT, checkedName, containerOp, containerState, describeState, dockerClient, execIn } from './docker.js';
@@ -44,13 +44,13 @@ export const dockerStepExecutor: StepExecutor<DockerStep> = {
     const before = await containerState(docker, container, ms);
     if (!before.found) return { ok: false, summary: `container ${container} not found`, detail: { container, op: step.op } };
     if (step.op === 'exec') {
-      const r = await execIn(docker, container, { cmd: cmd!, env, user: step.user, workdir: step.workdir, timeoutMs: step.timeout, maxCapture: 4000 });
-      const output = maskSecrets([r.stdout.trim(), r.stderr.trim() && `[stderr] ${r.stderr.trim()}`].filter(Boolean).join('\n'));
+      const r = await execIn(docker, container, { cmd: cmd!, env, user: step.user, workdir: step.workdir, timeoutMs: step.timeout, callTimeoutMs: ms, maxCapture: 4000 });
+      const output = maskedExcerpt([r.stdout.trim(), r.stderr.trim() && `[stderr] ${r.stderr.trim()}`].filter(Boolean).join('\n'), 500, 'end');
       const ok = r.exitCode === step.expectExit;
       return {
         ok,
-        summary: `${argv(cmd!)} in ${container} exited ${r.exitCode}${ok ? '' : ` (expected ${step.expectExit})`}${output ? `: ${output.slice(-500)}` : ''}`,
-        detail: { container, op: 'exec', cmd: maskSecrets(argv(cmd!)), exitCode: r.exitCode, stdout: maskSecrets(r.stdout.slice(-2000)), stderr: maskSecrets(r.stderr.slice(-2000)) },
+        summary: `${argv(cmd!)} in ${container} exited ${r.exitCode}${ok ? '' : ` (expected ${step.expectExit})`}${output ? `: ${output}` : ''}`,
+        detail: { container, op: 'exec', cmd: maskSecrets(argv(cmd!)), exitCode: r.exitCode, stdout: maskedExcerpt(r.stdout, 2000, 'end'), stderr: maskedExcerpt(r.stderr, 2000, 'end') },
       };
     }
     const { changed } = await containerOp(docker, container, step.op, seconds(step.timeout), ms);

@@ -35,14 +35,55 @@ export function checkedName(name: string): string {
   return n;
 }
 
-/** Every Engine call gets a deadline: a hung daemon costs a check at most this long. */
-async function within<T>(ms: number, what: string, fn: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+/** "800 ms" / "30 s": a sub-second deadline must not read as "0 s". */
+const deadlineText = (ms: number) => (ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`);
+
+/** Failures of the connection itself (no socket, refused, dropped): the Engine is not there, as opposed to an answer from it. */
+const CONNECTION_CODES = new Set(['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EACCES', 'EHOSTUNREACH', 'ENETUNREACH']);
+function connectionFailure(err: unknown): string | null {
+  const e = err as { code?: string; message?: string };
+  if (e.code && CONNECTION_CODES.has(e.code)) return e.code;
+  return e.message === 'socket hang up' ? 'connection closed without an answer' : null;
+}
+
+/** Where this client looks for the Engine, for messages. */
+function engineAddress(docker: Docker): string {
+  const m = docker.modem as { socketPath?: string; host?: string; port?: number | string };
+  return m.socketPath ?? (m.host ? `${m.host}:${m.port}` : 'DOCKER_HOST');
+}
+
+/** The Engine did not answer or could not be reached; the message already names the call. */
+export class EngineUnavailable extends Error {
+  override name = 'EngineUnavailable';
+}
+
+/**
+ * Every Engine call gets a deadline: a hung daemon costs a check at most
+ * this long. A read is tried once more on a connection failure, within the
+ * same deadline: after a daemon restart the first request goes out on a
+ * pooled keep-alive connection the old daemon closed, and fails with EPIPE
+ * although the new daemon is fine.
+ */
+async function within<T>(docker: Docker, ms: number, what: string, fn: (abortSignal: AbortSignal) => Promise<T>, opts: { retry?: boolean } = {}): Promise<T> {
+  // Not AbortSignal.timeout: the deadline ends with the call, so a stream it returned (exec) is not cut off later.
+  const ctrl = new AbortController();
+  const timer = setTimeout(() => ctrl.abort(new DOMException('deadline', 'TimeoutError')), ms);
+  const signal = ctrl.signal;
   try {
-    return await fn(AbortSignal.timeout(ms));
+    try {
+      return await fn(signal);
+    } catch (err) {
+      if (!opts.retry || signal.aborted || !connectionFailure(err)) throw err;
+      return await fn(signal);
+    }
   } catch (err) {
     const e = err as Error;
-    if (e.name === 'AbortError' || e.name === 'TimeoutError') throw new Error(`${what}: the Docker Engine did not answer within ${Math.round(ms / 1000)} s`);
+    if (e.name === 'AbortError' || e.name === 'TimeoutError') throw new EngineUnavailable(`${what}: the Docker Engine did not answer within ${deadlineText(ms)}`);
+    const failure = connectionFailure(err);
+    if (failure) throw new EngineUnavailable(`${what}: the Docker Engine at ${engineAddress(docker)} is unreachable (${failure})`);
     throw err;
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -68,7 +109,7 @@ const time = (s: string | undefined) => (!s || s.startsWith('0001-') ? null : ne
 
 export async function containerState(docker: Docker, name: string, timeoutMs = DEFAULT_DOCKER_TIMEOUT): Promise<ContainerState> {
   try {
-    const i = await within(timeoutMs, `inspect ${name}`, (abortSignal) => docker.getContainer(checkedName(name)).inspect({ abortSignal }));
+    const i = await within(docker, timeoutMs, `inspect ${name}`, (abortSignal) => docker.getContainer(checkedName(name)).inspect({ abortSignal }), { retry: true });
     const s = i.State;
     return {
       name: i.Name.replace(/^\//, ''),
@@ -125,13 +166,14 @@ export function memoryUsage(s: RawStats): { used: number; limit: number; percent
 
 export async function containerStats(docker: Docker, name: string, timeoutMs = DEFAULT_DOCKER_TIMEOUT): Promise<RawStats> {
   // stream:false waits for two samples, so precpu_stats is filled and the CPU delta is real.
-  return within(timeoutMs, `stats of ${name}`, async (abortSignal) => (await docker.getContainer(checkedName(name)).stats({ stream: false, abortSignal } as { stream: false })) as RawStats); // the typings omit abortSignal here; dockerode passes it on
+  // The typings omit abortSignal here; dockerode passes it on.
+  return within(docker, timeoutMs, `stats of ${name}`, async (abortSignal) => (await docker.getContainer(checkedName(name)).stats({ stream: false, abortSignal } as { stream: false })) as RawStats, { retry: true });
 }
 
 /** Log lines (stdout and stderr) since `sinceMs` ago, at most the newest `maxLines`. */
 export async function containerLogs(docker: Docker, name: string, sinceMs: number, maxLines: number, tty: boolean, timeoutMs = DEFAULT_DOCKER_TIMEOUT): Promise<string[]> {
   const since = Math.floor((Date.now() - sinceMs) / 1000);
-  const raw = await within(timeoutMs, `logs of ${name}`, async (abortSignal) => (await docker.getContainer(checkedName(name)).logs({ stdout: true, stderr: true, since, tail: maxLines, follow: false, abortSignal })) as unknown as Buffer);
+  const raw = await within(docker, timeoutMs, `logs of ${name}`, async (abortSignal) => (await docker.getContainer(checkedName(name)).logs({ stdout: true, stderr: true, since, tail: maxLines, follow: false, abortSignal })) as unknown as Buffer, { retry: true });
   const { stdout, stderr } = demuxBuffer(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw)), tty);
   return [...stdout.toString('utf8').split('\n'), ...stderr.toString('utf8').split('\n')].filter((l) => l.trim() !== '');
 }
@@ -143,7 +185,7 @@ export async function containerOp(docker: Docker, name: string, op: LifecycleOp,
   const c = docker.getContainer(checkedName(name));
   const ms = timeoutMs + (op === 'stop' || op === 'restart' ? graceSeconds * 1000 : 0);
   try {
-    await within(ms, `${op} ${name}`, async (abortSignal) => {
+    await within(docker, ms, `${op} ${name}`, async (abortSignal) => {
       if (op === 'restart') await c.restart({ t: graceSeconds, abortSignal });
       else if (op === 'stop') await c.stop({ t: graceSeconds, abortSignal });
       else if (op === 'start') await c.start({ abortSignal });
@@ -153,6 +195,7 @@ export async function containerOp(docker: Docker, name: string, op: LifecycleOp,
     return { changed: true };
   } catch (err) {
     if ((err as { statusCode?: number }).statusCode === 304) return { changed: false };
+    if (err instanceof EngineUnavailable) throw err;
     throw new Error(`${op} ${name}: ${dockerMessage(err)}`);
   }
 }
@@ -163,6 +206,8 @@ export interface ExecOptions {
   user?: string;
   workdir?: string;
   timeoutMs: number;
+  /** Per Engine call around the command (create, start, inspect), like every other call; default DEFAULT_DOCKER_TIMEOUT. */
+  callTimeoutMs?: number;
   /** Fed to the command's stdin, then closed. */
   stdin?: Readable;
   /** Receives stdout as it arrives (dumps); otherwise the tail is captured. */
@@ -179,17 +224,22 @@ export interface ExecResult {
 
 export async function execIn(docker: Docker, name: string, o: ExecOptions): Promise<ExecResult> {
   const c = docker.getContainer(checkedName(name));
-  const exec = await c.exec({
-    Cmd: o.cmd,
-    Env: Object.entries(o.env ?? {}).map(([k, v]) => `${k}=${v}`),
-    User: o.user,
-    WorkingDir: o.workdir,
-    AttachStdout: true,
-    AttachStderr: true,
-    AttachStdin: !!o.stdin,
-    Tty: false,
-  });
-  const stream = (await exec.start({ hijack: true, stdin: !!o.stdin })) as unknown as NodeJS.ReadWriteStream & { destroy(err?: Error): void };
+  const callMs = o.callTimeoutMs ?? DEFAULT_DOCKER_TIMEOUT;
+  const exec = await within(docker, callMs, `exec in ${name}`, (abortSignal) =>
+    c.exec({
+      Cmd: o.cmd,
+      Env: Object.entries(o.env ?? {}).map(([k, v]) => `${k}=${v}`),
+      User: o.user,
+      WorkingDir: o.workdir,
+      AttachStdout: true,
+      AttachStderr: true,
+      AttachStdin: !!o.stdin,
+      Tty: false,
+      abortSignal,
+    }),
+  );
+  // The deadline covers getting the stream, not the command: that has its own timer below.
+  const stream = (await within(docker, callMs, `start of ${o.cmd[0]} in ${name}`, (abortSignal) => exec.start({ hijack: true, stdin: !!o.stdin, abortSignal }))) as unknown as NodeJS.ReadWriteStream & { destroy(err?: Error): void };
   const out = new TailBuffer(o.maxCapture ?? 8000);
   const err = new TailBuffer(o.maxCapture ?? 8000);
   let streamed = 0;
@@ -224,7 +274,7 @@ export async function execIn(docker: Docker, name: string, o: ExecOptions): Prom
   });
   // The stream can end a moment before the engine records the exit code.
   for (let i = 0; ; i++) {
-    const info = await exec.inspect();
+    const info = await within(docker, callMs, `exit code of ${o.cmd[0]} in ${name}`, (abortSignal) => exec.inspect({ abortSignal }), { retry: true });
     if (!info.Running || i >= 50) return { exitCode: info.ExitCode ?? -1, stdout: out.text(), stderr: err.text(), stdoutBytes: o.stdout ? streamed : out.total };
     await new Promise((r) => setTimeout(r, 20 + i * 5));
   }

@@ -2,12 +2,12 @@
 import type { SystemConfig } from '../config/index.js';
 import type { EtcdHealthCheck, EtcdKeyCheck } from '../config/executor-checks-schema.js';
 import type { Status } from '../core/message.js';
-import { maskSecrets } from '../core/secrets.js';
+import { maskedExcerpt, maskSecrets } from '../core/secrets.js';
 import { renderText } from '../runbooks/template.js';
 import type { CheckResult } from '../checks/types.js';
 import { EtcdClient, type KeyValue } from './etcd.js';
 
-const short = (v: string) => maskSecrets(v.length > 80 ? `${v.slice(0, 80)}…` : v);
+const short = (v: string) => (v.length > 80 ? `${maskedExcerpt(v, 80)}…` : maskSecrets(v));
 
 export async function runEtcdKeyCheck(systemName: string, sys: SystemConfig, def: EtcdKeyCheck): Promise<CheckResult> {
   const started = performance.now();

@@ -6,7 +6,7 @@
  * writes to the audit log.
  */
 import type { EtcdStep } from '../config/executor-steps-schema.js';
-import { maskSecrets } from '../core/secrets.js';
+import { maskedExcerpt, maskSecrets } from '../core/secrets.js';
 import { renderJson, renderText } from '../runbooks/template.js';
 import type { StepContext, StepExecutor, StepOutcome } from '../runbooks/step-kinds.js';
 import { EtcdClient, type KeyValue } from './etcd.js';
@@ -17,7 +17,7 @@ function build(step: EtcdStep, ctx: StepContext) {
   return { key, value, etcd: EtcdClient.of(ctx.sys.etcd) };
 }
 
-const show = (v: string) => maskSecrets(v.length > 300 ? `${v.slice(0, 300)}…` : v);
+const show = (v: string) => (v.length > 300 ? `${maskedExcerpt(v, 300)}…` : maskSecrets(v));
 const current = (kvs: KeyValue[], count: number) =>
   count === 0 ? 'absent' : count === 1 ? `current value ${show(kvs[0]!.value)}` : `${count} keys: ${kvs.map((k) => `${k.key} = ${show(k.value)}`).join(', ')}${count > kvs.length ? ' …' : ''}`;
 

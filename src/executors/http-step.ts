@@ -1,6 +1,6 @@
 /** `http` action steps: method, URL, headers (secrets by ${env:...}), JSON body, expected status / field. */
 import type { HttpStep } from '../config/index.js';
-import { maskSecrets } from '../core/secrets.js';
+import { maskedExcerpt, maskSecrets } from '../core/secrets.js';
 import { httpRequest, jsonPath } from './http.js';
 import { renderJson, renderText, renderUrl } from '../runbooks/template.js';
 import type { StepContext, StepExecutor, StepOutcome } from '../runbooks/step-kinds.js';
@@ -25,7 +25,7 @@ export const httpStepExecutor: StepExecutor<HttpStep> = {
     const res = await httpRequest({ method: step.method, url, headers, body, timeoutMs: step.timeout });
     const expected = step.expect.status === undefined ? null : Array.isArray(step.expect.status) ? step.expect.status : [step.expect.status];
     const statusOk = expected ? expected.includes(res.status) : res.status >= 200 && res.status < 300;
-    const snippet = maskSecrets(res.text.slice(0, 200).replace(/\s+/g, ' '));
+    const snippet = maskedExcerpt(res.text, 200).replace(/\s+/g, ' ');
     if (!statusOk) return { ok: false, summary: `HTTP ${res.status}${expected ? ` (expected ${expected.join(' or ')})` : ''}: ${snippet}`, detail: { status: res.status } };
     if (step.expect.field) {
       const got = jsonPath(res.json, step.expect.field);

@@ -7,7 +7,7 @@
  * pg_restore --single-transaction inside a container.
  */
 import type { PgRestoreStep } from '../config/executor-steps-schema.js';
-import { maskSecrets } from '../core/secrets.js';
+import { maskedExcerpt, maskSecrets } from '../core/secrets.js';
 import { renderText } from '../runbooks/template.js';
 import type { StepContext, StepExecutor, StepOutcome } from '../runbooks/step-kinds.js';
 import { findBackup, openBackup, verifyBackup, type Manifest } from './backup.js';
@@ -57,7 +57,7 @@ export const pgRestoreStepExecutor: StepExecutor<PgRestoreStep> = {
     const env = Object.fromEntries(Object.entries(step.env).map(([k, v]) => [k, renderText(v, ctx.vars)]));
     const cmd = [step.binary, '--no-owner', '--exit-on-error', '--single-transaction', ...(step.user ? ['--username', step.user] : []), '--dbname', renderText(step.dbname!, ctx.vars)];
     const r = await execIn(dockerClient(ctx.sys.docker), container, { cmd, env, timeoutMs: step.timeout, stdin: openBackup(m) });
-    const err = maskSecrets(r.stderr.trim().slice(-500));
+    const err = maskedExcerpt(r.stderr.trim(), 500, 'end');
     if (r.exitCode !== 0) return { ok: false, summary: `${step.binary} exited ${r.exitCode} (nothing committed): ${err || 'no error output'}`, detail: { backup: m.id, target, exitCode: r.exitCode } };
     return { ok: true, summary: `restored ${m.id} into ${target}${err ? ` (${err})` : ''}`, detail: { backup: m.id, sha256: m.sha256, target, exitCode: 0 } };
   },

@@ -2,7 +2,8 @@
  * POST /alerts/alertmanager (Alertmanager webhook v4) and POST /alerts/generic
  * (README "Alerts and paging"). Checked in order, each failure a 4xx that
  * says what to fix and stores nothing: bearer token (401 missing, 403 wrong),
- * content type (415), size (413), JSON (400), schema (400 naming the field).
+ * content type (415), size (413), JSON (400), schema (400 naming the field),
+ * text the store cannot keep (400 naming the field: NUL, lone surrogates, deep nesting).
  * An accepted payload is stored before the 202.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -10,7 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpServer } from './http-server.js';
 import { sendJson } from './http-server.js';
 import type { Keyturn } from '../core/keyturn.js';
-import { alertmanagerPayload, describeIssue, fromAlertmanager, fromGeneric, genericAlert, type IncomingAlert } from '../alerts/schemas.js';
+import { alertmanagerPayload, describeIssue, fromAlertmanager, fromGeneric, genericAlert, unstorableField, type IncomingAlert } from '../alerts/schemas.js';
 
 type Kind = 'alertmanager' | 'generic';
 
@@ -68,6 +69,9 @@ async function accept(kt: Keyturn, req: IncomingMessage, res: ServerResponse, ki
     if (!p.success) return badField(res, p.error);
     alerts = [fromGeneric(p.data)];
   }
+  // Valid JSON the store cannot keep would otherwise fail the insert: a 500, and Alertmanager retrying it forever.
+  const unstorable = unstorableField(json);
+  if (unstorable) return sendJson(res, 400, { error: `${unstorable.field}: ${unstorable.message}`, field: unstorable.field });
   const stored = await kt.alerts.ingest(kind, json, alerts);
   for (const a of alerts) kt.metrics.alertsIngested.inc({ source: kind, status: a.status });
   sendJson(res, 202, { status: 'accepted', alerts: alerts.length, payload: stored.payloadId });

@@ -37,7 +37,7 @@ export class PgliteDb implements Db {
 
   async query<T>(sql: string, params: unknown[] = []): Promise<QueryResult<T>> {
     const r = await this.pg.query<T>(sql, params);
-    return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+    return { rows: r.rows, rowCount: rowCount(r) };
   }
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
@@ -45,7 +45,7 @@ export class PgliteDb implements Db {
       fn({
         query: async <R>(sql: string, params: unknown[] = []) => {
           const r = await t.query<R>(sql, params);
-          return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+          return { rows: r.rows, rowCount: rowCount(r) };
         },
       }),
     );
@@ -84,4 +84,9 @@ function isAlive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** pg's meaning: rows returned by a SELECT, rows changed by a write. PGlite reports affectedRows = 0 for a SELECT. */
+function rowCount(r: { rows: unknown[]; affectedRows?: number }): number {
+  return Math.max(r.affectedRows ?? 0, r.rows.length);
 }

@@ -4,6 +4,7 @@ import approvals from './002-approvals.js';
 import alerts from './003-alerts.js';
 import incidents from './005-incidents.js';
 import oneLeaseTable from './006-one-lease-table.js';
+import eventClaims from './007-event-claims.js';
 
 export interface Migration {
   version: number;
@@ -11,4 +12,4 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: Migration[] = [core, approvals, alerts, incidents, oneLeaseTable];
+export const migrations: Migration[] = [core, approvals, alerts, incidents, oneLeaseTable, eventClaims];

@@ -71,6 +71,20 @@ describe('Discord deliverer through the outbox', () => {
     expect(titles(ops)).not.toContain('first update');
   });
 
+  it('when a thread reply is edited, then the edit goes to the thread it lives in (and to the channel when it has no thread)', async () => {
+    const root = await chat.post(target(), { title: 'Incident INC-9: disk full' });
+    const reply = await chat.reply(root, { title: 'mitigating' });
+    await flush();
+    const [rootId, replyId] = [await platformId(root), await platformId(reply)];
+    await deliverer.update({ channel: ops, platformId: replyId, threadPlatformId: rootId, message: { title: 'mitigated' } });
+    expect(titles(rootId)).toEqual(['mitigated']);
+    // A reply whose root was gone was posted in the channel: there is no thread to edit it in.
+    const orphan = await chat.post(target(), { title: 'posted in the channel' });
+    await flush();
+    await deliverer.update({ channel: ops, platformId: await platformId(orphan), threadPlatformId: '200000000000000999', message: { title: 'edited in the channel' } });
+    expect(titles(ops)).toContain('edited in the channel');
+  });
+
   it('when the thread was archived, then it is reopened and the reply lands in it', async () => {
     const root = await chat.post(target(), { title: 'Backup of scribe-ledger' });
     await chat.reply(root, { title: 'started' });

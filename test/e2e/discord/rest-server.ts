@@ -173,6 +173,7 @@ export class RestServer {
     const answer = this.dispatch(method, rawPath, call, url.searchParams);
     if (!fault) return finish(answer);
     // deliver:true faults: the request took effect, but the client gets the fault.
+    if (fault.deliver) call.applied = true;
     if (errorAnswer) return finish(errorAnswer, faultName(fault));
     if ('hang' in fault) {
       call.fault = 'hang';

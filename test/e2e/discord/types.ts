@@ -104,6 +104,8 @@ export interface RestCall {
   status: number;
   /** Set when a fault decided the answer: '429', '500', 'hang', 'drop', 'delay'... */
   fault?: string;
+  /** Set when the faulted request took effect anyway (a `deliver: true` fault). */
+  applied?: true;
 }
 
 /** One gateway frame, received from or sent to a client. */

@@ -117,4 +117,33 @@ describe('Slack approvals by reaction', () => {
     expect(after.length - before).toBe(1);
     expect(after[0]).toMatchObject({ actor: 'bob', kind: 'approval.vote', outcome: 'approve' });
   });
+  it('when Slack gets a 200 for a vote, then the vote is already stored (the answer waits for it)', async () => {
+    const ch = 'C0APPROV6';
+    const ts = await requestPause(ch);
+    const [request] = (await s.rt.core.kt.approvals.store.list(['pending'])).filter((r) => r.channel === ch);
+    const res = await s.react(BOB, ch, ts, 'white_check_mark', { event_id: 'EvBOB00009' });
+    expect(res.status).toBe(200);
+    // No polling: at the moment Slack has its answer, the vote is in the database.
+    expect((await s.rt.core.kt.approvals.store.votes(request!.id)).map((v) => v.person)).toEqual(['bob']);
+  });
+
+  it('when another replica is still handling the same event, then this one answers 500 so Slack redelivers, and the redelivery is acted on once', async () => {
+    const ch = 'C0APPROV7';
+    const ts = await requestPause(ch);
+    const [request] = (await s.rt.core.kt.approvals.store.list(['pending'])).filter((r) => r.channel === ch);
+    // Another replica's unfinished claim, fresh: it is "still working".
+    await s.rt.core.kt.db.query(`INSERT INTO processed_events (platform, event_id, done) VALUES ('slack', 'EvBOB00010', false)`);
+    const busy = await s.react(BOB, ch, ts, 'white_check_mark', { event_id: 'EvBOB00010' });
+    expect(busy.status).toBe(500);
+    expect(await s.rt.core.kt.approvals.store.votes(request!.id)).toEqual([]);
+    // That replica died without finishing; once its claim is stale, Slack's next retry is handled here.
+    await s.rt.core.kt.db.query(`UPDATE processed_events SET at = now() - interval '1 minute' WHERE event_id = 'EvBOB00010'`);
+    const retry = await s.react(BOB, ch, ts, 'white_check_mark', { event_id: 'EvBOB00010', retryNum: 1, retryReason: 'http_error' });
+    expect(retry.status).toBe(200);
+    expect((await s.rt.core.kt.approvals.store.votes(request!.id)).map((v) => v.person)).toEqual(['bob']);
+    const again = await s.react(BOB, ch, ts, 'white_check_mark', { event_id: 'EvBOB00010', retryNum: 2, retryReason: 'http_error' });
+    expect(again.status).toBe(200);
+    const thread = s.fake.thread(ch, ts).map((m) => String(m.text));
+    expect(thread.filter((t) => /already voted/.test(t))).toEqual([]);
+  });
 });

@@ -52,6 +52,26 @@ describe('Slack delivery under Web API faults', () => {
     await expect.poll(() => s.rt.slack!.drain.depth(), POLL).toBe(0); // the last row is marked sent just after Slack answers
   });
 
+  it('when Slack posts a message but the connection drops before the answer, then the retry finds it by its metadata and does not post it again', async () => {
+    const ch = 'C0FAULTS4';
+    const { chat } = s.rt.core.kt;
+    const target = { platform: 'slack' as const, channel: ch };
+    s.fake.fail('chat.postMessage', { drop: true, deliver: true });
+    const root = await chat.post(target, { title: 'd1 applied, answer lost' });
+    s.fake.fail('chat.postMessage', { status: 500, deliver: true });
+    await chat.reply(root, { title: 'd2 in the thread, 500 but applied' });
+    await chat.post(target, { title: 'd3 after' });
+    await s.fake.waitFor((c) => c.method === 'chat.postMessage' && c.body.channel === ch && /d3 after/.test(String(c.body.text)), { timeoutMs: 20_000 });
+    expect(s.fake.messages(ch).filter((m) => !m.thread_ts).map((m) => m.text)).toEqual(['d1 applied, answer lost', 'd3 after']);
+    const top = s.fake.messages(ch).find((m) => m.text === 'd1 applied, answer lost')!;
+    expect(s.fake.thread(ch, top.ts).map((m) => m.text)).toEqual(['d2 in the thread, 500 but applied']);
+    // Each retry looked before posting: history for the top-level message, replies for the thread reply.
+    expect(s.fake.callsTo('conversations.history').filter((c) => c.body.channel === ch).length).toBeGreaterThanOrEqual(1);
+    expect(s.fake.callsTo('conversations.replies').filter((c) => c.body.channel === ch).length).toBeGreaterThanOrEqual(1);
+    // Keyturn maps the message to the ts Slack gave the first attempt, so edits land on it.
+    await s.known(ch, top.ts);
+  });
+
   it('when Slack is rate limiting, then a slash command is still acked and its answer arrives after the wait', async () => {
     s.fake.fail('chat.postMessage', { status: 429, retryAfter: 1 });
     const { res } = await s.slash(ALICE, 'C0FAULTS2', '/health', 'scribe-ledger');

@@ -68,7 +68,7 @@ export class SlackState {
   readonly channels = new Map<string, SlackChannel>();
   readonly ephemerals: SlackEphemeral[] = [];
   readonly files = new Map<string, SlackFile>();
-  private tsCounter = 0;
+  private lastMicros = 0;
   private idCounter = 0;
 
   constructor(
@@ -76,10 +76,11 @@ export class SlackState {
     private readonly users: Record<string, Record<string, unknown>> = {},
   ) {}
 
-  /** Unique, increasing, fixed-width ts: 1700000000.000100, 1700000000.000200, ... */
+  /** Unique, increasing ts from the wall clock (Slack's are; lookups filter by `oldest`): 1795473127.000100, ... */
   nextTs(): string {
-    const micros = ++this.tsCounter * 100;
-    return `${1700000000 + Math.floor(micros / 1e6)}.${String(micros % 1e6).padStart(6, '0')}`;
+    const micros = Math.max(Date.now() * 1000, this.lastMicros + 100);
+    this.lastMicros = micros;
+    return `${Math.floor(micros / 1e6)}.${String(micros % 1e6).padStart(6, '0')}`;
   }
 
   private nextId(prefix: string): string {
@@ -242,6 +243,19 @@ export class SlackState {
       if (!c.members.includes(this.id.botUserId)) c.members.push(this.id.botUserId);
       return { ok: true, channel: this.channelView(c) };
     },
+    // Metadata is returned only with include_all_metadata, as Slack does. history: top-level messages, newest first;
+    // replies: the root then its replies, oldest first. Both honour oldest and limit (no cursors: tests stay small).
+    'conversations.history': (b) => {
+      const c = this.channel(s(b.channel) ?? '');
+      const list = [...this.messagesById.values()].filter((m) => m.channel === c.id && (!m.thread_ts || m.thread_ts === m.ts));
+      return this.page(list.reverse(), b);
+    },
+    'conversations.replies': (b) => {
+      const root = this.msg(b.channel, b.ts);
+      if (!root) return { ok: false, error: 'thread_not_found' };
+      const list = [...this.messagesById.values()].filter((m) => m.channel === root.channel && (m === root || m.thread_ts === root.ts));
+      return this.page(list, b);
+    },
     'conversations.info': (b) => ({ ok: true, channel: this.channelView(this.channel(s(b.channel) ?? '')) }),
     'users.info': (b) => {
       const id = s(b.user) ?? '';
@@ -274,6 +288,20 @@ export class SlackState {
       return { ok: true, files: out.map(({ shares: _s, ...f }) => f) };
     },
   };
+
+  private page(list: SlackMessage[], b: Body): Reply {
+    const oldest = Number(s(b.oldest) ?? 0);
+    const limit = Number(s(b.limit) ?? 100) || 100;
+    const withMeta = b.include_all_metadata === true || b.include_all_metadata === 'true';
+    const messages = list
+      .filter((m) => Number(m.ts) > oldest)
+      .slice(0, limit)
+      .map((m) => {
+        const { metadata, ...v } = this.view(m);
+        return withMeta && metadata !== undefined ? { ...v, metadata } : v;
+      });
+    return { ok: true, messages, has_more: false };
+  }
 
   private channelView(c: SlackChannel): Reply {
     const { members, ...rest } = c;

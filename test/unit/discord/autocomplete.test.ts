@@ -53,6 +53,12 @@ describe('readDiscordEnv', () => {
     expect(maskSecrets(`login with ${token}`)).toBe('login with •••');
   });
 
+  it('reads DISCORD_REST_TIMEOUT_MS as the REST timeout and refuses one that is not a number of milliseconds', () => {
+    expect(readDiscordEnv({ DISCORD_TOKEN: token, DISCORD_REST_TIMEOUT_MS: '1500' }).restTimeoutMs).toBe(1500);
+    expect(readDiscordEnv({ DISCORD_TOKEN: token }).restTimeoutMs).toBeUndefined();
+    expect(() => readDiscordEnv({ DISCORD_TOKEN: token, DISCORD_REST_TIMEOUT_MS: '0' })).toThrow('Discord settings: DISCORD_REST_TIMEOUT_MS: must be more than 0');
+  });
+
   it('names every wrong variable and what to put there', () => {
     expect(() => readDiscordEnv({ DISCORD_TOKEN: token, DISCORD_GUILD_ID: 'my-server', DISCORD_API_URL: 'discord.com' })).toThrow(
       'Discord settings: DISCORD_GUILD_ID: must be a Discord id (digits; Developer Mode > Copy ID); DISCORD_API_URL: must be an http(s) URL such as https://discord.com/api',

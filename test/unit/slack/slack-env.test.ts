@@ -23,6 +23,12 @@ describe('Slack environment', () => {
     expect(readSlackEnv({ SLACK_BOT_TOKEN: 'xoxb-unit-3', SLACK_SIGNING_SECRET: 's-unit-3', SLACK_API_URL: 'http://127.0.0.1:9/api' }).apiUrl).toBe('http://127.0.0.1:9/api/');
   });
 
+  it('when SLACK_API_TIMEOUT_MS is set, then it is the Web API timeout; a non-number is refused by name', () => {
+    expect(readSlackEnv({ SLACK_BOT_TOKEN: 'xoxb-unit-10', SLACK_SIGNING_SECRET: 's-unit-10', SLACK_API_TIMEOUT_MS: '2500' }).timeoutMs).toBe(2500);
+    expect(readSlackEnv({ SLACK_BOT_TOKEN: 'xoxb-unit-11', SLACK_SIGNING_SECRET: 's-unit-11', SLACK_API_TIMEOUT_MS: '' }).timeoutMs).toBeUndefined();
+    expect(() => readSlackEnv({ SLACK_BOT_TOKEN: 'xoxb-unit-12', SLACK_SIGNING_SECRET: 's-unit-12', SLACK_API_TIMEOUT_MS: '10s' })).toThrow(/SLACK_API_TIMEOUT_MS must be a number of milliseconds/);
+  });
+
   it('when settings are wrong, then the error names the variable to fix', () => {
     expect(() => readSlackEnv({ SLACK_BOT_TOKEN: 'xoxb-unit-4' })).toThrow(/neither SLACK_SIGNING_SECRET \(HTTP mode\) nor SLACK_APP_TOKEN \(Socket Mode\)/);
     expect(() => readSlackEnv({ SLACK_BOT_TOKEN: 'xoxb-unit-5', SLACK_APP_TOKEN: 'xoxb-not-an-app-token' })).toThrow(/SLACK_APP_TOKEN must be an app-level token \(xapp-/);

@@ -1,0 +1,90 @@
+/**
+ * A unix socket standing in front of the test dockerd, so a test can make
+ * "the Docker daemon" go away mid-run without killing the shared dockerd:
+ *   pass   - every connection is piped to the real Engine
+ *   hang   - connections are accepted and never answered (a wedged daemon)
+ *   reset  - connections are accepted and dropped at once (a crashing daemon)
+ *   gone   - the socket file is removed, nothing listens (a stopped daemon)
+ *   hangOn - piped, except a request whose first line matches is swallowed
+ *            (the daemon stops answering between two calls of one step)
+ * Every mode change severs the connections already open, as a daemon dying would:
+ * a pooled keep-alive connection must not outlive it.
+ */
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export type DockerSocketMode = 'pass' | 'hang' | 'reset' | 'gone' | { hangOn: RegExp };
+
+export interface FlakyDockerSocket {
+  readonly path: string;
+  /** Request lines seen, e.g. "GET /containers/x/json HTTP/1.1" (to show which call a test reached). */
+  readonly requests: string[];
+  set(mode: DockerSocketMode): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startFlakyDockerSocket(realSocket: string): Promise<FlakyDockerSocket> {
+  const dir = mkdtempSync(join(tmpdir(), 'kt-flaky-docker-'));
+  const path = join(dir, 'docker.sock');
+  const open = new Set<Socket>();
+  const requests: string[] = [];
+  let mode: DockerSocketMode = 'pass';
+  let server: Server | null = null;
+
+  const onConnection = (client: Socket) => {
+    open.add(client);
+    client.on('close', () => open.delete(client));
+    client.on('error', () => {});
+    if (mode === 'reset') return void client.destroy();
+    if (mode === 'hang') return void client.resume(); // read and drop: the kernel never pushes back
+    const hangOn = typeof mode === 'object' ? mode.hangOn : null;
+    const engine = createConnection(realSocket);
+    open.add(engine);
+    engine.on('close', () => (open.delete(engine), client.destroy()));
+    engine.on('error', () => client.destroy());
+    client.on('close', () => engine.destroy());
+    let swallowing = false;
+    client.on('data', (chunk: Buffer) => {
+      const line = /^[A-Z]+ \S+ HTTP\/1\.[01]/.exec(chunk.toString('latin1'))?.[0];
+      if (line) requests.push(line);
+      if (line && hangOn?.test(line)) swallowing = true;
+      if (!swallowing) engine.write(chunk);
+    });
+    engine.pipe(client);
+  };
+
+  const listen = () =>
+    new Promise<void>((resolve, reject) => {
+      server = createServer(onConnection);
+      server.once('error', reject);
+      server.listen(path, () => resolve());
+    });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      for (const s of open) s.destroy();
+      open.clear();
+      if (!server) return resolve();
+      // close() also unlinks the socket file.
+      server.close(() => resolve());
+      server = null;
+    });
+
+  await listen();
+  return {
+    path,
+    requests,
+    async set(next) {
+      mode = next;
+      for (const s of open) s.destroy();
+      open.clear();
+      if (next === 'gone') await stop();
+      else if (!server) await listen();
+    },
+    async close() {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
