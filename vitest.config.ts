@@ -7,6 +7,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Most tests wait on sockets, timeouts and child processes rather than compute: on a 2-core machine
+    // vitest's default (one worker per spare core) leaves the CPU idle. Three workers keep it busy.
+    maxWorkers: 3,
     reporters: ['default'],
   },
 });

@@ -7,7 +7,7 @@
 // channel and thread, last-wins edits and slash commands must hold too.
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeDiscord, type Fault, type FakeDiscord, type Json } from '../e2e/discord/fake-discord.js';
-import { IDS, TOKEN, startKeyturnOnFake, type KeyturnOnFake } from '../e2e/discord/keyturn-on-fake.js';
+import { DEMO_CHANNELS, DEMO_USERS, TOKEN, startKeyturnOnFake, type KeyturnOnFake } from '../e2e/discord/keyturn-on-fake.js';
 import { expectedOf, labelOf, opCount, planLoad, queueLoad, tally, type LoadShape } from './support/chat-load.js';
 
 const CHAOS = ['200000000000000021', '200000000000000022', '200000000000000023', '200000000000000024'];
@@ -43,20 +43,8 @@ describe('Discord delivery of 500 queued messages under random REST faults', () 
     async () => {
       fake = await startFakeDiscord({
         token: TOKEN,
-        channels: [
-          { id: IDS.ops, name: 'ops' },
-          { id: IDS.alerts, name: 'alerts' },
-          { id: IDS.incidents, name: 'incidents' },
-          { id: IDS.approvals, name: 'approvals' },
-          ...CHAOS.map((id, i) => ({ id, name: `chaos-${i}` })),
-          { id: HEALTH_CHANNEL, name: 'chaos-health' },
-        ],
-        users: [
-          { id: IDS.alice, username: 'alice' },
-          { id: IDS.bob, username: 'bob' },
-          { id: IDS.carol, username: 'carol' },
-          { id: IDS.dave, username: 'dave' },
-        ],
+        channels: [...DEMO_CHANNELS, ...CHAOS.map((id, i) => ({ id, name: `chaos-${i}` })), { id: HEALTH_CHANNEL, name: 'chaos-health' }],
+        users: DEMO_USERS,
       });
       // A hung request costs 1 s (then discord.js retries it) instead of its 15 s default.
       k = await startKeyturnOnFake({ fake, env: { DISCORD_REST_TIMEOUT_MS: '1000' } });

@@ -38,6 +38,8 @@ describe('hostile Slack requests', () => {
     ts = tsOf(await s.posted(ch, /Awaiting approval: pause-faucet on dytallix/));
     // s.known() polls with expect.poll, which only works inside a test.
     await until(async () => (await s.rt.core.kt.chat.findByPlatformId('slack', ch, ts)) !== null);
+    // The command's own audit row is written once it returns, which can be after its message is posted.
+    await until(async () => (await s.rt.core.kt.audit.recent(5, { kind: 'command' })).length > 0);
     before = await stateCounts(s.rt.core.kt.db);
   });
   afterAll(async () => {
@@ -153,6 +155,7 @@ describe('hostile Discord gateway dispatches', () => {
     request = await k.posted(IDS.ops, /^Awaiting approval: pause-faucet on dytallix$/, since);
     await k.fake.waitFor(() => k.fake.reactors(request.id as string, '❌').includes(k.fake.options.botUserId));
     await until(async () => (await k.rt.core.kt.chat.findByPlatformId('discord', IDS.ops, request.id as string)) !== null);
+    await until(async () => (await k.rt.core.kt.audit.recent(5, { kind: 'command' })).length > 0);
     before = await stateCounts(k.rt.core.kt.db);
   });
   afterAll(async () => {

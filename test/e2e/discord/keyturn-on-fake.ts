@@ -47,23 +47,23 @@ export const embedsOf = (c: RestCall): Json[] => ((c.body as Json | null)?.embed
 export const embedText = (e: Json): string =>
   [e.title, e.description, ...((e.fields as Json[] | undefined) ?? []).flatMap((f) => [f.name, f.value]), e.footer?.text].filter(Boolean).join('\n');
 
+/** The guild's channels and members for the demo config: spread them into a fake with more. */
+export const DEMO_CHANNELS = [
+  { id: IDS.ops, name: 'ops' },
+  { id: IDS.alerts, name: 'alerts' },
+  { id: IDS.incidents, name: 'incidents' },
+  { id: IDS.approvals, name: 'approvals' },
+];
+export const DEMO_USERS = [
+  { id: IDS.alice, username: 'alice' },
+  { id: IDS.bob, username: 'bob' },
+  { id: IDS.carol, username: 'carol' },
+  { id: IDS.dave, username: 'dave' },
+  { id: IDS.mallory, username: 'mallory' },
+];
+
 export async function startKeyturnOnFake(opts: { fake?: FakeDiscord; env?: Record<string, string> } = {}): Promise<KeyturnOnFake> {
-  const fake = opts.fake ?? (await startFakeDiscord({
-    token: TOKEN,
-    channels: [
-      { id: IDS.ops, name: 'ops' },
-      { id: IDS.alerts, name: 'alerts' },
-      { id: IDS.incidents, name: 'incidents' },
-      { id: IDS.approvals, name: 'approvals' },
-    ],
-    users: [
-      { id: IDS.alice, username: 'alice' },
-      { id: IDS.bob, username: 'bob' },
-      { id: IDS.carol, username: 'carol' },
-      { id: IDS.dave, username: 'dave' },
-      { id: IDS.mallory, username: 'mallory' },
-    ],
-  }));
+  const fake = opts.fake ?? (await startFakeDiscord({ token: TOKEN, channels: DEMO_CHANNELS, users: DEMO_USERS }));
   const logs: string[] = [];
   const log = createLogger({ level: 'info', destination: new Writable({ write: (c, _e, cb) => (logs.push(String(c)), cb()) }) as never });
   const rt = await startRuntime({
