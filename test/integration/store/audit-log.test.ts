@@ -1,21 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PgliteDb } from '../../../src/store/pglite-db.js';
-import { PostgresDb } from '../../../src/store/postgres-db.js';
 import { migrate } from '../../../src/store/migrate.js';
 import { AuditLog } from '../../../src/store/audit-log.js';
 import type { Db } from '../../../src/store/db.js';
-import { need } from '../../support/need.js';
-import { freshDatabase } from '../../support/pg.js';
+import { storeBackends } from '../../support/backends.js';
 
-const pg = need('postgres');
-
-const backends: Array<[string, () => Promise<Db>]> = [
-  ['PGlite', () => PgliteDb.open(null)],
-  ['Postgres', async () => new PostgresDb(await freshDatabase(pg!.url))],
-];
-
-describe.each(backends)('audit log on %s', (name, open) => {
-  const skip = name === 'Postgres' && !pg;
+describe.each(storeBackends())('audit log on %s', (_name, { skip, open }) => {
   let db: Db;
   let audit: AuditLog;
   beforeAll(async () => {
@@ -58,7 +47,7 @@ describe.each(backends)('audit log on %s', (name, open) => {
   });
 
   it.skipIf(skip)('when many appends race, then they still form one chain', async () => {
-    const db2 = name === 'Postgres' ? new PostgresDb(await freshDatabase(pg!.url)) : await PgliteDb.open(null);
+    const db2 = await open();
     await migrate(db2);
     const a = new AuditLog(db2);
     await Promise.all(Array.from({ length: 40 }, (_, i) => a.append({ actor: `p${i}`, platform: 'slack', kind: 'approval.vote', subject: 'r-1', outcome: 'approve' })));

@@ -2,23 +2,12 @@
 // acknowledged, an unfinished one is waited for, and one left by a replica
 // that died (older than staleMs) is taken over.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PgliteDb } from '../../../src/store/pglite-db.js';
-import { PostgresDb } from '../../../src/store/postgres-db.js';
 import { migrate } from '../../../src/store/migrate.js';
 import { EventClaims } from '../../../src/store/event-claims.js';
 import type { Db } from '../../../src/store/db.js';
-import { need } from '../../support/need.js';
-import { freshDatabase } from '../../support/pg.js';
+import { storeBackends } from '../../support/backends.js';
 
-const pg = need('postgres');
-
-const backends: Array<[string, () => Promise<Db>]> = [
-  ['PGlite', () => PgliteDb.open(null)],
-  ['Postgres', async () => new PostgresDb(await freshDatabase(pg!.url))],
-];
-
-describe.each(backends)('event claims on %s', (name, open) => {
-  const skip = name === 'Postgres' && !pg;
+describe.each(storeBackends())('event claims on %s', (_name, { skip, open }) => {
   let db: Db;
   let claims: EventClaims;
   beforeAll(async () => {

@@ -4,23 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { PgliteDb } from '../../../src/store/pglite-db.js';
-import { PostgresDb } from '../../../src/store/postgres-db.js';
 import { migrate } from '../../../src/store/migrate.js';
 import { migrations } from '../../../src/store/migrations/index.js';
 import { Chat } from '../../../src/core/chat.js';
 import type { Db } from '../../../src/store/db.js';
-import { need } from '../../support/need.js';
-import { freshDatabase } from '../../support/pg.js';
+import { storeBackends } from '../../support/backends.js';
 
-const pg = need('postgres');
-
-const backends: Array<[string, () => Promise<Db>]> = [
-  ['PGlite', () => PgliteDb.open(null)],
-  ['Postgres', async () => new PostgresDb(await freshDatabase(pg!.url))],
-];
-
-describe.each(backends)('store on %s', (name, open) => {
-  const skip = name === 'Postgres' && !pg;
+describe.each(storeBackends())('store on %s', (_name, { skip, open }) => {
   let db: Db;
   beforeAll(async () => {
     if (skip) return;
