@@ -139,7 +139,8 @@ export async function startDockerFleet(o: DockerFleetOptions): Promise<DockerFle
       Cmd: ['sh', '-c', ENTRYPOINT],
       Env: env,
       Labels: { [FLEET_LABEL]: s.fleetNode?.system ?? s.name.replace(/-\d+$/, '') },
-      Healthcheck: { Test: ['CMD', 'test', '-f', '/tmp/healthy'], Interval: intervalNs, Timeout: 2_000_000_000, Retries: 1, StartPeriod: 0 },
+      // Three failures in a row, as real healthchecks use: one slow exec on a busy host is not "unhealthy".
+      Healthcheck: { Test: ['CMD', 'test', '-f', '/tmp/healthy'], Interval: intervalNs, Timeout: 5_000_000_000, Retries: 3, StartPeriod: 0 },
       // tmpfs (/dev/shm) sized to the memory limit: filling it is how memory pressure is simulated.
       HostConfig: { NetworkMode: network, Memory: mem, MemorySwap: mem, ShmSize: mem },
     });
