@@ -21,6 +21,11 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(h / 24)}d ${h % 24}h`;
 }
 
+/** A timeout in a message: "800 ms" / "10 s" (a sub-second deadline must not read as "0 s"). */
+export function formatDeadline(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`;
+}
+
 /** zod type for durations in config: accepts "15m" style strings or milliseconds, yields milliseconds. */
 export const duration = z
   .union([z.string(), z.number()])

@@ -5,6 +5,7 @@
  * it is known. No NonceManager: it bumps its counter before estimateGas, so
  * one reverting call would leave a nonce gap; nonces are read per send.
  */
+import { formatDeadline } from '../config/duration.js';
 import { readFile, stat } from 'node:fs/promises';
 import { FetchRequest, FunctionFragment, Interface, JsonRpcProvider, Network, Wallet, isError } from 'ethers';
 import type { ChainConnection } from '../config/connections-schema.js';
@@ -32,8 +33,6 @@ export function contractLabel(conn: ChainConnection, ref: string): string {
   return Object.entries(conn.contracts).find(([, a]) => a.toLowerCase() === ref.toLowerCase())?.[0] ?? ref;
 }
 
-/** "800 ms" / "10 s". */
-const deadlineText = (ms: number) => (ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`);
 
 /**
  * The node did not answer, or answered with something that is not JSON:
@@ -44,7 +43,7 @@ const deadlineText = (ms: number) => (ms < 1000 ? `${ms} ms` : `${Math.round(ms 
  */
 export function transportProblem(conn: ChainConnection, err: unknown, timeoutMs = conn.timeout): string | null {
   const at = `RPC ${maskSecrets(conn.rpcUrl)}`;
-  if (isError(err, 'TIMEOUT')) return `${at} did not answer within ${deadlineText(timeoutMs)}`;
+  if (isError(err, 'TIMEOUT')) return `${at} did not answer within ${formatDeadline(timeoutMs)}`;
   if (isError(err, 'UNSUPPORTED_OPERATION') && err.operation === 'bodyJson') return `${at} answered with something that is not JSON`;
   return null;
 }

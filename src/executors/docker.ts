@@ -3,6 +3,7 @@
  * health, stats, logs, lifecycle operations and exec. No docker CLI, no
  * shell: exec runs an argv list.
  */
+import { formatDeadline } from '../config/duration.js';
 import Docker from 'dockerode';
 import type { Readable, Writable } from 'node:stream';
 import type { DockerConnection } from '../config/connections-schema.js';
@@ -35,8 +36,6 @@ export function checkedName(name: string): string {
   return n;
 }
 
-/** "800 ms" / "30 s": a sub-second deadline must not read as "0 s". */
-const deadlineText = (ms: number) => (ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`);
 
 /** Failures of the connection itself (no socket, refused, dropped): the Engine is not there, as opposed to an answer from it. */
 const CONNECTION_CODES = new Set(['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EACCES', 'EHOSTUNREACH', 'ENETUNREACH']);
@@ -78,7 +77,7 @@ async function within<T>(docker: Docker, ms: number, what: string, fn: (abortSig
     }
   } catch (err) {
     const e = err as Error;
-    if (e.name === 'AbortError' || e.name === 'TimeoutError') throw new EngineUnavailable(`${what}: the Docker Engine did not answer within ${deadlineText(ms)}`);
+    if (e.name === 'AbortError' || e.name === 'TimeoutError') throw new EngineUnavailable(`${what}: the Docker Engine did not answer within ${formatDeadline(ms)}`);
     const failure = connectionFailure(err);
     if (failure) throw new EngineUnavailable(`${what}: the Docker Engine at ${engineAddress(docker)} is unreachable (${failure})`);
     throw err;
