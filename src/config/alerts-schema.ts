@@ -10,11 +10,10 @@ import { validate as validCron } from 'node-cron';
 /** A label matcher: one value or any of several. */
 const matchValue = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
 
-export const alertRoute = z.object({
+export const alertRoute = z.strictObject({
   name: z.string().optional(),
   match: z
-    .object({ alertname: matchValue.optional(), severity: matchValue.optional(), system: matchValue.optional() })
-    .strict()
+    .strictObject({ alertname: matchValue.optional(), severity: matchValue.optional(), system: matchValue.optional() })
     .default({}),
   /** A named channel from `channels`; absent means log only (stored, not posted). */
   channel: z.string().min(1).optional(),
@@ -25,11 +24,11 @@ export const alertRoute = z.object({
 });
 export type AlertRoute = z.infer<typeof alertRoute>;
 
-export const alertsSection = z.object({
+export const alertsSection = z.strictObject({
   /** Bearer token for POST /alerts/*; KEYTURN_ALERT_TOKEN wins when set. */
   token: z.string().optional(),
   routes: z.array(alertRoute).default([]),
-  pagerduty: z.object({ routingKey: z.string().default('') }).default({ routingKey: '' }),
+  pagerduty: z.strictObject({ routingKey: z.string().default('') }).default({ routingKey: '' }),
   /** A reaction with this emoji on an alert's root message acknowledges it (and its PagerDuty incident). */
   ackReaction: z.string().default('👀'),
   /** Largest webhook body accepted (bytes). */

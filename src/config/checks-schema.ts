@@ -4,7 +4,7 @@ import { duration } from './duration.js';
 import { checkBase as base, comparison } from './check-base.js';
 import { executorChecks } from './executor-checks-schema.js';
 
-export const metricThreshold = z.object({
+export const metricThreshold = z.strictObject({
   metric: z.string().min(1),
   labels: z.record(z.string(), z.string()).optional(),
   /** How several matching series combine into one value. */
@@ -18,7 +18,7 @@ export const metricThreshold = z.object({
 });
 export type MetricThreshold = z.infer<typeof metricThreshold>;
 
-export const metricsCheck = z.object({
+export const metricsCheck = z.strictObject({
   ...base,
   kind: z.literal('metrics'),
   /** Node names of this system whose `metrics` URL is scraped; default all nodes with one. */
@@ -27,7 +27,7 @@ export const metricsCheck = z.object({
   thresholds: z.array(metricThreshold).min(1),
 });
 
-export const tlsCheck = z.object({
+export const tlsCheck = z.strictObject({
   ...base,
   kind: z.literal('tls'),
   endpoints: z.array(z.string().regex(/^[^:\s]+:\d+$/, 'expected host:port')).min(1),
@@ -37,7 +37,7 @@ export const tlsCheck = z.object({
   insecure: z.boolean().default(true),
 });
 
-export const httpCheck = z.object({
+export const httpCheck = z.strictObject({
   ...base,
   kind: z.literal('http'),
   /** An http(s) URL; with `perNode`, may use {{node.url}} / {{node.name}} and runs once per node. */
@@ -49,7 +49,7 @@ export const httpCheck = z.object({
   /** JSON fields to show and judge: `field` is a dotted path into the response body. */
   fields: z
     .array(
-      z.object({
+      z.strictObject({
         field: z.string(),
         label: z.string().optional(),
         op: comparison.optional(),

@@ -11,7 +11,7 @@ import { registerSecret } from '../core/secrets.js';
 const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
 
 export const dockerConnection = z
-  .object({
+  .strictObject({
     /** Unix socket of the Docker Engine, e.g. /var/run/docker.sock. */
     socket: z.string().startsWith('/', 'expected an absolute socket path').optional(),
     /** DOCKER_HOST style address: unix:///path or tcp://host:port (plain HTTP). */
@@ -35,7 +35,7 @@ export const postgresUrl = z
     return u;
   });
 
-export const etcdConnection = z.object({
+export const etcdConnection = z.strictObject({
   /** Client URLs of the v3 HTTP/JSON gateway; tried in order until one answers. */
   endpoints: z.array(httpUrl).min(1),
   timeout: duration.default(5_000),
@@ -52,7 +52,7 @@ const secret = (v: string) => {
 };
 
 export const chainSigner = z
-  .object({
+  .strictObject({
     /** Hex private key; always as ${env:NAME}. Never shown, logged or audited. */
     privateKey: z.string().regex(/^(0x)?[0-9a-fA-F]{64}$/, 'expected a 32-byte hex private key (give it as ${env:NAME})').transform(secret).optional(),
     /** Path of an encrypted JSON keystore (geth / ethers format). */
@@ -66,7 +66,7 @@ export const chainSigner = z
   });
 export type ChainSigner = z.infer<typeof chainSigner>;
 
-export const chainConnection = z.object({
+export const chainConnection = z.strictObject({
   rpcUrl: httpUrl,
   /** Expected chain id; when set, the provider does not ask the node and refuses a node on another chain. */
   chainId: z.number().int().positive().optional(),

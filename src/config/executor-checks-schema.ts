@@ -15,7 +15,7 @@ const scalar = z.union([z.number(), z.boolean(), z.string()]);
 /** SQL and statements come from config only: placeholders would let chat text into them, so they are refused. */
 export const configSql = z.string().min(1).refine((s) => !s.includes('{{'), 'SQL must not contain {{placeholders}}: pass values as params ($1, $2...)');
 
-export const containerCheck = z.object({
+export const containerCheck = z.strictObject({
   ...base,
   kind: z.literal('container'),
   containers,
@@ -23,8 +23,8 @@ export const containerCheck = z.object({
   maxRestarts: z.number().int().min(0).optional(),
 });
 
-const percentLimits = z.object({ warn: z.number().min(0).optional(), critical: z.number().min(0).optional() });
-export const containerStatsCheck = z.object({
+const percentLimits = z.strictObject({ warn: z.number().min(0).optional(), critical: z.number().min(0).optional() });
+export const containerStatsCheck = z.strictObject({
   ...base,
   kind: z.literal('container-stats'),
   containers,
@@ -32,7 +32,7 @@ export const containerStatsCheck = z.object({
   memory: percentLimits.default({ warn: 80, critical: 90 }),
 });
 
-export const logPattern = z.object({
+export const logPattern = z.strictObject({
   name: z.string().min(1),
   /** Case-insensitive regular expression matched against each line. */
   regex: z.string().min(1).refine((r) => {
@@ -56,7 +56,7 @@ export const DEFAULT_LOG_PATTERNS: LogPattern[] = [
   { name: 'certificates', regex: 'certificate', warn: 1 },
 ];
 
-export const logsCheck = z.object({
+export const logsCheck = z.strictObject({
   ...base,
   kind: z.literal('logs'),
   containers,
@@ -68,7 +68,7 @@ export const logsCheck = z.object({
   maxLines: z.number().int().positive().max(100_000).default(10_000),
 });
 
-export const sqlThreshold = z.object({
+export const sqlThreshold = z.strictObject({
   column: z.string().min(1),
   /** Row index to judge; default every row (the worst counts). */
   row: z.number().int().min(0).optional(),
@@ -79,7 +79,7 @@ export const sqlThreshold = z.object({
 });
 export type SqlThreshold = z.infer<typeof sqlThreshold>;
 
-export const sqlCheck = z.object({
+export const sqlCheck = z.strictObject({
   ...base,
   kind: z.literal('sql'),
   database: dbName,
@@ -95,7 +95,7 @@ export const sqlCheck = z.object({
   empty: z.enum(['ok', 'warn', 'critical']).default('ok'),
 });
 
-export const pgConnectionsCheck = z.object({
+export const pgConnectionsCheck = z.strictObject({
   ...base,
   kind: z.literal('pg-connections'),
   database: dbName,
@@ -104,7 +104,7 @@ export const pgConnectionsCheck = z.object({
   critical: z.number().min(0).max(100).default(95),
 });
 
-export const etcdKeyCheck = z.object({
+export const etcdKeyCheck = z.strictObject({
   ...base,
   kind: z.literal('etcd-key'),
   /** A key, or a prefix with `prefix: true`. `{{node.name}}` in it checks the key once per node. */
@@ -117,7 +117,7 @@ export const etcdKeyCheck = z.object({
   maxRows: z.number().int().positive().max(200).default(20),
 });
 
-export const etcdHealthCheck = z.object({
+export const etcdHealthCheck = z.strictObject({
   ...base,
   kind: z.literal('etcd-health'),
   /** Expected member count; fewer warns. */
@@ -133,7 +133,7 @@ export const abiFragment = z.string().refine((s) => {
   }
 }, 'expected a human-readable ABI function fragment like "function paused() view returns (bool)"');
 
-export const chainCall = z.object({
+export const chainCall = z.strictObject({
   /** A name from the system's chain.contracts, or an address. */
   contract: z.union([evmAddress, contractName]),
   fn: abiFragment,
@@ -153,26 +153,26 @@ const readBase = {
 };
 export const chainRead = z.discriminatedUnion('type', [
   /** paused() == false */
-  z.object({ ...readBase, type: z.literal('equals'), call: chainCall, equals: scalar, status: level.default('critical') }),
+  z.strictObject({ ...readBase, type: z.literal('equals'), call: chainCall, equals: scalar, status: level.default('critical') }),
   /** totalSupply() <= supplyCap(): the relation must hold. Both scaled to 18 decimals before comparing. */
-  z.object({ ...readBase, type: z.literal('compare'), call: scaledCall, op: comparison, than: scaledCall, status: level.default('critical') }),
+  z.strictObject({ ...readBase, type: z.literal('compare'), call: scaledCall, op: comparison, than: scaledCall, status: level.default('critical') }),
   /** A number with thresholds, e.g. convertToAssets(1e18) with decimals 18 < 0.99. */
-  z.object({ ...readBase, type: z.literal('value'), call: scaledCall, op: comparison.default('>'), warn: z.number().optional(), critical: z.number().optional(), unit: z.string().optional() }),
+  z.strictObject({ ...readBase, type: z.literal('value'), call: scaledCall, op: comparison.default('>'), warn: z.number().optional(), critical: z.number().optional(), unit: z.string().optional() }),
   /** numerator / denominator, each scaled by its decimals; in percent by default; bands from mild to severe. */
-  z.object({
+  z.strictObject({
     ...readBase,
     type: z.literal('ratio'),
     numerator: scaledCall,
     denominator: scaledCall,
     percent: z.boolean().default(true),
-    bands: z.array(z.object({ below: z.number().optional(), above: z.number().optional(), status: level, label: z.string().optional() })).default([]),
+    bands: z.array(z.strictObject({ below: z.number().optional(), above: z.number().optional(), status: level, label: z.string().optional() })).default([]),
   }),
   /** A unix timestamp (seconds) compared with the latest block's time, e.g. an oracle's updatedAt. */
-  z.object({ ...readBase, type: z.literal('age'), call: chainCall, warn: duration.optional(), critical: duration.optional() }),
+  z.strictObject({ ...readBase, type: z.literal('age'), call: chainCall, warn: duration.optional(), critical: duration.optional() }),
 ]);
 export type ChainRead = z.infer<typeof chainRead>;
 
-export const chainCallCheck = z.object({
+export const chainCallCheck = z.strictObject({
   ...base,
   kind: z.literal('chain-call'),
   reads: z.array(chainRead).min(1),

@@ -13,7 +13,7 @@ const envMap = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a
 export const DOCKER_OPS = ['restart', 'stop', 'start', 'pause', 'unpause', 'exec'] as const;
 
 export const dockerStep = z
-  .object({
+  .strictObject({
     ...stepBase,
     kind: z.literal('docker'),
     op: z.enum(DOCKER_OPS),
@@ -36,7 +36,7 @@ export const dockerStep = z
     if (s.healthyWithin !== undefined && s.op !== 'restart' && s.op !== 'start') ctx.addIssue({ code: 'custom', path: ['healthyWithin'], message: `healthyWithin only applies to op restart or start, not ${s.op}` });
   });
 
-export const sqlStep = z.object({
+export const sqlStep = z.strictObject({
   ...stepBase,
   kind: z.literal('sql'),
   database: name,
@@ -48,7 +48,7 @@ export const sqlStep = z.object({
 });
 
 export const etcdStep = z
-  .object({
+  .strictObject({
     ...stepBase,
     kind: z.literal('etcd'),
     op: z.enum(['put', 'delete']),
@@ -67,7 +67,7 @@ export const etcdStep = z
     if (s.op === 'put' && s.prefix) ctx.addIssue({ code: 'custom', path: ['prefix'], message: 'prefix only applies to delete' });
   });
 
-export const chainTxStep = z.object({
+export const chainTxStep = z.strictObject({
   ...stepBase,
   kind: z.literal('chain-tx'),
   /** The function to call on every contract, e.g. "function pause()". */
@@ -76,7 +76,7 @@ export const chainTxStep = z.object({
   /** Sent in this order, one transaction each, stopping at the first failure. */
   contracts: z.array(z.union([evmAddress, contractName])).min(1),
   /** Read back after each transaction, e.g. paused() must equal true; `equals` may be a placeholder ({{params.address}}). */
-  readBack: z.object({ fn: abiFragment, equals: z.union([z.boolean(), z.string(), z.number()]) }).optional(),
+  readBack: z.strictObject({ fn: abiFragment, equals: z.union([z.boolean(), z.string(), z.number()]) }).optional(),
 });
 
 const backupBase = {
@@ -91,7 +91,7 @@ const backupBase = {
 };
 
 export const pgDumpStep = z
-  .object({
+  .strictObject({
     ...backupBase,
     kind: z.literal('pg-dump'),
     /** URL mode: a name from the system's `databases`; Keyturn reads it over the wire (logical JSON dump). */
@@ -106,7 +106,7 @@ export const pgDumpStep = z
   })
   .superRefine(sourceRule);
 
-export const etcdSnapshotStep = z.object({
+export const etcdSnapshotStep = z.strictObject({
   ...backupBase,
   kind: z.literal('etcd-snapshot'),
   /** snapshot: the bbolt database from /v3/maintenance/snapshot (etcdctl snapshot restore can use it); keys: every key under `prefix` as JSON. */
@@ -114,7 +114,7 @@ export const etcdSnapshotStep = z.object({
   prefix: z.string().default(''),
 });
 
-export const archiveStep = z.object({
+export const archiveStep = z.strictObject({
   ...backupBase,
   kind: z.literal('archive'),
   container: containerRef,
@@ -122,7 +122,7 @@ export const archiveStep = z.object({
 });
 
 /** Puts an `archive` backup back where it was taken from (works on a stopped container): the runbooks' `tar -xzf backup -C /`. */
-export const archiveRestoreStep = z.object({
+export const archiveRestoreStep = z.strictObject({
   ...stepBase,
   kind: z.literal('archive-restore'),
   /** A backup id as listed by /backups (usually {{params.backup}}), or latest:<label>; it must be an archive backup. */
@@ -134,7 +134,7 @@ export const archiveRestoreStep = z.object({
 });
 
 export const pgRestoreStep = z
-  .object({
+  .strictObject({
     ...stepBase,
     kind: z.literal('pg-restore'),
     /** A backup id as listed by /backups (usually {{params.backup}}), or latest:<label>. */

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { duration } from './duration.js';
 
-const severity = z.object({
+const severity = z.strictObject({
   description: z.string(),
   /** How fast someone must respond: shown in the summary. */
   response: z.string(),
@@ -26,19 +26,19 @@ const DEFAULT_SEVERITIES = {
   sev4: { description: 'Low impact', response: '4 hours', page: false, review: false },
 };
 
-export const incidentsSection = z.object({
+export const incidentsSection = z.strictObject({
   /** Named channel (from `channels`) where incidents are announced and threaded. */
   channel: z.string().default('incidents'),
   /** Slack: open a channel inc-YYYYMMDD-<slug> per incident instead of a thread. */
   createChannels: z.boolean().default(false),
-  severities: z.object({ sev1: severity, sev2: severity, sev3: severity, sev4: severity }).default(DEFAULT_SEVERITIES as never),
+  severities: z.strictObject({ sev1: severity, sev2: severity, sev3: severity, sev4: severity }).default(DEFAULT_SEVERITIES as never),
   /** Health snapshot of the affected systems posted this often while open. */
   statusInterval: duration.default(15 * 60_000),
   /** SEV1/SEV2 with no human update for this long is escalated. */
   escalateAfter: duration.default(15 * 60_000),
   /** Escalation levels, in order (FinDAG's matrix L1..L4 by default). */
   escalation: z
-    .array(z.object({ level: z.string(), contact: z.string(), response: z.string() }))
+    .array(z.strictObject({ level: z.string(), contact: z.string(), response: z.string() }))
     .default([
       { level: 'L1', contact: 'On-call engineer', response: '15 minutes' },
       { level: 'L2', contact: 'Senior engineer', response: '30 minutes' },

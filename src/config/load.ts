@@ -7,9 +7,12 @@ import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { dirname, resolve, relative, basename, join } from 'node:path';
 import { SYSTEMS_DIR } from '../paths.js';
-import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import { LineCounter, parseDocument, isNode, isMap, isScalar, type Document } from 'yaml';
+import type { z } from 'zod';
 import { config as configSchema, type Config } from './schema.js';
+import { alertsSection } from './alerts-schema.js';
 import { resolveEnvRefs, type EnvRefError } from './env-refs.js';
+import { closest } from '../core/suggest.js';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -34,6 +37,9 @@ interface ParsedFile {
 }
 
 const MERGED_RECORDS = ['systems', 'policies', 'channels'] as const;
+/** What an included file may hold: the merged records, roles, and alert routes. Anything else would be silently ignored. */
+const INCLUDE_KEYS = [...MERGED_RECORDS, 'roles', 'alerts'];
+const INCLUDE_ALERT_KEYS = ['routes'];
 
 export const BUNDLED_DEMO_CONFIG = join(SYSTEMS_DIR, 'demo.yml');
 
@@ -48,7 +54,7 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): 
   const problems: string[] = [];
   const main = parseFile(resolve(path), problems);
   if (!main) throw new ConfigError(problems);
-  const owners = new Map<string, ParsedFile>(); // "systems.x" -> file that defined it
+  const owners = new Map<string, ParsedFile & { offset?: number }>(); // "systems.x" -> file that defined it
   const merged: Record<string, unknown> = { ...main.raw };
   for (const key of MERGED_RECORDS) for (const k of Object.keys(asRecord(main.raw[key]))) owners.set(`${key}.${k}`, main);
   const files = [main.file];
@@ -62,6 +68,7 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): 
       const inc = parseFile(p, problems);
       if (!inc) continue;
       files.push(inc.file);
+      refuseIgnoredKeys(inc, problems);
       for (const key of MERGED_RECORDS) {
         const target = { ...asRecord(merged[key]) };
         for (const [k, v] of Object.entries(asRecord(inc.raw[key]))) {
@@ -82,6 +89,8 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): 
       const incRoutes = asArray(asRecord(inc.raw.alerts).routes);
       if (incRoutes?.length) {
         const alerts = asRecord(merged.alerts);
+        const before = asArray(alerts.routes)?.length ?? 0;
+        incRoutes.forEach((_, j) => owners.set(`alerts.routes.${before + j}`, { ...inc, offset: before }));
         merged.alerts = { ...alerts, routes: [...(asArray(alerts.routes) ?? []), ...incRoutes] };
       }
       if (Array.isArray(inc.raw.roles)) merged.roles = [...new Set([...(asArray(merged.roles) ?? []), ...inc.raw.roles])];
@@ -92,10 +101,16 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): 
   const resolved = resolveEnvRefs(merged, env, envErrors);
   for (const e of envErrors) problems.push(`${locate(main, owners, e.path)} ${formatPath(e.path)}: ${e.message}`);
 
-  const result = configSchema.safeParse(resolved);
+  const result = configSchema.safeParse(resolved, { error: unknownKeyMessages });
   if (!result.success) {
     for (const issue of result.error.issues) {
       const p = issue.path as (string | number)[];
+      if (issue.code === 'unrecognized_keys') {
+        // One problem per key, at the key's own line: the message holds one line per key (unknownKeyMessages).
+        const lines = issue.message.split('\n');
+        issue.keys.forEach((k, i) => problems.push(`${locate(main, owners, [...p, k])} ${formatPath([...p, k])}: ${lines[i] ?? `unknown key "${k}"`}`));
+        continue;
+      }
       problems.push(`${locate(main, owners, p)} ${formatPath(p) || '(top level)'}: ${issue.message}`);
     }
   }
@@ -126,13 +141,62 @@ function parseFile(file: string, problems: string[]): ParsedFile | null {
   return { file, display, doc, lines, raw };
 }
 
-/** Picks the file that owns a path (included packs own their systems) and finds the line. */
-function locate(main: ParsedFile, owners: Map<string, ParsedFile>, path: (string | number)[]): string {
-  const owner = path.length >= 2 ? owners.get(`${path[0]}.${path[1]}`) : undefined;
+/**
+ * zod's message for a key no schema object knows: one line per key, each with
+ * the closest known key of that object ("did you mean"). A typo such as
+ * `polcy: dangerous` must stop the load, not silently drop the approval rule.
+ */
+function unknownKeyMessages(iss: z.core.$ZodRawIssue): string | undefined {
+  if (iss.code !== 'unrecognized_keys') return undefined;
+  const shape = (iss.inst as { _zod?: { def?: { shape?: Record<string, unknown> } } } | undefined)?._zod?.def?.shape;
+  const known = Object.keys(shape ?? {});
+  return (iss.keys as string[]).map((k) => unknownKey(k, known)).join('\n');
+}
+
+function unknownKey(key: string, known: string[]): string {
+  const guess = closest(key, known);
+  if (guess) return `unknown key "${key}" (did you mean "${guess}"?)`;
+  return `unknown key "${key}"${known.length ? ` (known keys: ${known.join(', ')})` : ''}`;
+}
+
+/** An included file's top-level keys other than the merged ones would be ignored without a word: refuse them. */
+function refuseIgnoredKeys(inc: ParsedFile, problems: string[]): void {
+  for (const k of Object.keys(inc.raw)) {
+    if (INCLUDE_KEYS.includes(k)) continue;
+    const known = Object.keys(configSchema.shape);
+    const msg = known.includes(k)
+      ? `"${k}" is only read from the main file, not from an included one (an include may hold: ${INCLUDE_KEYS.join(', ')})`
+      : unknownKey(k, INCLUDE_KEYS);
+    problems.push(`${where(inc, [k])} ${k}: ${msg}`);
+  }
+  for (const k of Object.keys(asRecord(inc.raw.alerts))) {
+    if (INCLUDE_ALERT_KEYS.includes(k)) continue;
+    const known = Object.keys(alertsSection.shape);
+    const msg = known.includes(k)
+      ? `"alerts.${k}" is only read from the main file; an included file may only add alert routes`
+      : unknownKey(k, known);
+    problems.push(`${where(inc, ['alerts', k])} alerts.${k}: ${msg}`);
+  }
+}
+
+/** Picks the file that owns a path (included packs own their systems and alert routes) and finds the line. */
+function locate(main: ParsedFile, owners: Map<string, ParsedFile & { offset?: number }>, path: (string | number)[]): string {
+  const owner = path.length >= 2 ? (owners.get(`${path[0]}.${path[1]}`) ?? (path.length >= 3 ? owners.get(`${path[0]}.${path[1]}.${path[2]}`) : undefined)) : undefined;
+  // A pack's alert route is numbered after the main file's in the merged list, from 0 in its own file.
+  if (owner?.offset !== undefined && typeof path[2] === 'number') return where(owner, [path[0]!, path[1]!, path[2] - owner.offset, ...path.slice(3)]);
   return where(owner ?? main, path);
 }
 
 function where(f: ParsedFile, path: (string | number)[]): string {
+  // An unknown key is reported at the key itself (its value may start on a later line).
+  const last = path.at(-1);
+  if (typeof last === 'string') {
+    const parent = f.doc.getIn(path.slice(0, -1), true);
+    if (isMap(parent)) {
+      const pair = parent.items.find((it) => isScalar(it.key) && it.key.value === last);
+      if (pair && isNode(pair.key) && pair.key.range) return `${f.display}:${f.lines.linePos(pair.key.range[0]).line}`;
+    }
+  }
   // Walk up until a node exists: a missing key is reported at its parent.
   for (let n = path.length; n >= 0; n--) {
     const node = f.doc.getIn(path.slice(0, n), true);

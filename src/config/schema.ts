@@ -11,14 +11,14 @@ import { incidentsSection, INCIDENTS_DEFAULT } from './incidents-schema.js';
 const name = z.string().regex(/^[a-z0-9][a-z0-9-_.]*$/, 'expected a lower-case name (letters, digits, - _ .)');
 const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
 
-export const person = z.object({
+export const person = z.strictObject({
   name: name.describe('How Keyturn names this person in messages, votes and the audit log.'),
   slack: z.string().regex(/^[UW][A-Z0-9]+$/, 'expected a Slack user id like U012ABCDEF').optional().describe('Slack member id (profile > Copy member ID).'),
   discord: z.string().regex(/^\d{5,25}$/, 'expected a Discord user id (digits)').optional().describe('Discord user id (Developer Mode > Copy User ID).'),
   roles: z.array(name).default([]).describe('Roles from `roles`; they decide which commands and approvals this person may give.'),
 });
 
-export const policy = z.object({
+export const policy = z.strictObject({
   approvals: z.number().int().min(0).max(10).default(2).describe('Distinct approving people needed (the requester never counts).'),
   approvers: z.array(name).default(['approver']).describe('Roles whose members may approve or reject.'),
   requesters: z.array(name).default([]).describe("Roles that may request the action; empty means anyone with the command's roles."),
@@ -27,9 +27,9 @@ export const policy = z.object({
 });
 export type Policy = z.infer<typeof policy>;
 
-const channelRef = z.object({ slack: z.string().optional().describe('Slack channel id (C...).'), discord: z.string().optional().describe('Discord channel id.') });
+const channelRef = z.strictObject({ slack: z.string().optional().describe('Slack channel id (C...).'), discord: z.string().optional().describe('Discord channel id.') });
 
-export const node = z.object({
+export const node = z.strictObject({
   name: name.describe('Node name, as typed in commands (/unban mpc-wallet mpc-node-2).'),
   url: httpUrl.optional().describe("Base URL of the node's API; checks and steps use it as {{node.url}}."),
   health: httpUrl.optional().describe('Health endpoint polled by /health (the fan-out with the quorum rule).'),
@@ -38,14 +38,14 @@ export const node = z.object({
   labels: z.record(z.string(), z.string()).default({}).describe('Free-form labels shown in /health (e.g. role, region).'),
 });
 
-export const quorum = z.object({
+export const quorum = z.strictObject({
   green: z.number().int().positive().optional().describe('Healthy nodes needed for green; default all nodes.'),
   yellow: z.number().int().positive().optional().describe('Healthy nodes needed for yellow; fewer is red. Default a majority.'),
   redText: z.string().default('quorum lost').describe('What red means for this system, e.g. "cluster cannot sign".'),
   yellowText: z.string().default('degraded').describe('What yellow means, e.g. "one more failure stops signing".'),
 });
 
-export const actionParam = z.object({
+export const actionParam = z.strictObject({
   name: name.describe('Parameter name: `name=value` in /run, {{params.name}} in steps.'),
   description: z.string().default('').describe('Shown in usage and autocompletion.'),
   type: z.enum(['string', 'number', 'integer', 'boolean', 'node']).default('string').describe('`node` accepts a node name of the system.'),
@@ -57,7 +57,7 @@ export const actionParam = z.object({
 });
 export type ActionParam = z.infer<typeof actionParam>;
 
-export const action = z.object({
+export const action = z.strictObject({
   description: z.string().default('').describe('Shown to requesters and approvers.'),
   params: z.array(actionParam).default([]).describe('Parameters the action takes.'),
   policy: z.union([name, policy]).optional().describe('A policy name from `policies`, or an inline policy. Absent: runs at once for permitted people.'),
@@ -68,7 +68,7 @@ export const action = z.object({
 });
 export type ActionDefinition = z.infer<typeof action>;
 
-export const schedule = z.object({
+export const schedule = z.strictObject({
   name: name.describe('Schedule name, unique in the system.'),
   cron: z.string().min(1).describe('Cron expression (node-cron, optional seconds field), e.g. "*/5 * * * *".'),
   run: z.array(z.string()).min(1).describe('What to run: `health`, a check name, or `action:<name>`.'),
@@ -79,7 +79,7 @@ export const schedule = z.object({
   summary: z.enum(['always', 'on-change', 'never']).default('always'),
 });
 
-export const system = z.object({
+export const system = z.strictObject({
   description: z.string().default('').describe('One line shown in /help and autocompletion.'),
   runbook: z.string().optional().describe('Where the operator runbook lives (path or URL), shown in messages.'),
   nodes: z.array(node).default([]).describe('The machines or services /health fans out to.'),
@@ -95,10 +95,10 @@ export const system = z.object({
 });
 export type SystemConfig = z.infer<typeof system>;
 
-export const settings = z.object({
+export const settings = z.strictObject({
   commandPrefix: z.string().regex(/^[a-z0-9-]*$/).default('').describe('Prefix for slash command names where another app owns /health, e.g. "kt-" gives /kt-health.'),
   reactions: z
-    .object({ approve: z.string().default('✅').describe('Reaction that approves a request.'), reject: z.string().default('❌').describe('Reaction that rejects a request.') })
+    .strictObject({ approve: z.string().default('✅').describe('Reaction that approves a request.'), reject: z.string().default('❌').describe('Reaction that rejects a request.') })
     .default({ approve: '✅', reject: '❌' })
     .describe('The vote reactions on approval requests.'),
   allowUnknownReadOnly: z.boolean().default(true).describe('People not in `people` may run read-only commands. Never dangerous ones.'),
@@ -108,7 +108,7 @@ export const settings = z.object({
 });
 
 export const config = z
-  .object({
+  .strictObject({
     include: z.array(z.string()).default([]).describe('More files merged in (system packs), relative to this file; globs allowed: `[systems/*.yml]`.'),
     settings: settings.default(settings.parse({})).describe('Command prefix, vote reactions, who may run what where, rate limit.'),
     roles: z.array(name).default(['admin', 'oncall', 'approver', 'viewer']).describe('Role names used by people, policies and actions.'),

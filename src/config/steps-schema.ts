@@ -4,7 +4,7 @@ import { duration } from './duration.js';
 import { stepBase } from './check-base.js';
 import { executorSteps } from './executor-steps-schema.js';
 
-export const httpStep = z.object({
+export const httpStep = z.strictObject({
   ...stepBase,
   kind: z.literal('http'),
   method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('POST'),
@@ -13,7 +13,7 @@ export const httpStep = z.object({
   body: z.unknown().optional(),
   timeout: duration.default(10_000),
   expect: z
-    .object({
+    .strictObject({
       status: z.union([z.number().int(), z.array(z.number().int())]).optional(),
       /** Dotted path into the JSON response and the value it must equal. */
       field: z.string().optional(),
@@ -22,9 +22,9 @@ export const httpStep = z.object({
     .default({}),
 });
 
-export const waitStep = z.object({ ...stepBase, kind: z.literal('wait'), duration });
+export const waitStep = z.strictObject({ ...stepBase, kind: z.literal('wait'), duration });
 
-export const verifyStep = z.object({
+export const verifyStep = z.strictObject({
   ...stepBase,
   kind: z.literal('verify'),
   /** `health` (the system's node fan-out) or a check name of this system. */
@@ -37,7 +37,7 @@ export const verifyStep = z.object({
   node: z.string().min(1).optional(),
 }).refine((s) => s.node === undefined || s.check === 'health', { path: ['node'], message: 'node only applies to check health (one node of the fan-out)' });
 
-export const confirmCheckStep = z.object({
+export const confirmCheckStep = z.strictObject({
   ...stepBase,
   kind: z.literal('confirm-check'),
   check: z.string().min(1),
@@ -46,7 +46,7 @@ export const confirmCheckStep = z.object({
 });
 
 /** Posts a message to a named channel: the runbook's "@channel EMERGENCY PAUSE ACTIVATED — reason". */
-export const announceStep = z.object({
+export const announceStep = z.strictObject({
   ...stepBase,
   kind: z.literal('announce'),
   channel: z.string().min(1).describe('A named channel from `channels`; posted on every running platform.'),
