@@ -13,7 +13,8 @@ const SAFE_STRING = /^[A-Za-z0-9._:@/+-]{1,200}$/;
 
 export function parseActionParams(action: ActionDefinition, actionName: string, sys: SystemConfig, tokens: string[]): Record<string, unknown> {
   const declared = action.params;
-  const raw: Record<string, string> = {};
+  // No prototype: a value typed as `constructor=x` or a param named like an Object method must not find inherited keys.
+  const raw: Record<string, string> = Object.create(null);
   const positional: string[] = [];
   for (const t of tokens) {
     const eq = t.indexOf('=');
@@ -22,7 +23,7 @@ export function parseActionParams(action: ActionDefinition, actionName: string, 
     else if (key && /^[a-z][a-z0-9_-]*$/.test(key)) throw new UserError(`${actionName} has no parameter "${key}". Parameters: ${declared.map((p) => p.name).join(', ') || 'none'}.`, 'params.unknown');
     else positional.push(t);
   }
-  const free = declared.filter((p) => !(p.name in raw));
+  const free = declared.filter((p) => !Object.hasOwn(raw, p.name));
   if (positional.length > free.length) throw new UserError(`Too many values for ${actionName}: "${positional.slice(free.length).join(' ')}". Parameters: ${declared.map((p) => p.name).join(', ') || 'none'}.`, 'params.extra');
   positional.forEach((v, i) => (raw[free[i]!.name] = v));
 
@@ -46,10 +47,10 @@ function coerce(p: ActionDefinition['params'][number], v: string, sys: SystemCon
   switch (p.type) {
     case 'integer':
       if (!/^-?\d{1,15}$/.test(v)) throw bad('expected a whole number');
-      return Number(v);
+      return inRange(p, Number(v), bad);
     case 'number':
       if (!/^-?\d{1,15}(\.\d{1,18})?$/.test(v)) throw bad('expected a number');
-      return Number(v);
+      return inRange(p, Number(v), bad);
     case 'boolean':
       if (!/^(true|false|yes|no)$/i.test(v)) throw bad('expected true or false');
       return /^(true|yes)$/i.test(v);
@@ -62,6 +63,28 @@ function coerce(p: ActionDefinition['params'][number], v: string, sys: SystemCon
       if (p.choices && !p.choices.includes(v)) throw bad(`expected one of ${p.choices.join(', ')}`);
       if (p.pattern && !new RegExp(`^(?:${p.pattern})$`).test(v)) throw bad(`must match ${p.pattern}`);
       if (!p.pattern && !p.choices && !SAFE_STRING.test(v)) throw bad('only letters, digits and . _ : @ / + - are allowed');
+      if (v.split('/').some((seg) => seg === '.' || seg === '..') && !p.choices?.includes(v) && !patternSpells(p.pattern, 'dot'))
+        throw bad('"." and ".." path segments are not accepted (they would climb out of a URL path or key)');
+      if (v.startsWith('-') && !p.choices?.includes(v) && !patternSpells(p.pattern, 'dash')) throw bad('a value may not start with "-" (it would read as an option)');
       return v;
   }
+}
+
+function inRange(p: ActionDefinition['params'][number], n: number, bad: (why: string) => Error): number {
+  if (p.min !== undefined && n < p.min) throw bad(`must be at least ${p.min}`);
+  if (p.max !== undefined && n > p.max) throw bad(`must be at most ${p.max}`);
+  return n;
+}
+
+/**
+ * Whether a param's pattern explicitly allows a dot segment or a leading dash,
+ * rather than merely admitting one through a character class such as
+ * `[A-Za-z0-9._-]+`: a leading dash counts when the pattern itself begins with
+ * `-` (`-?[0-9]+`); a dot segment when the pattern writes an escaped dot (`\.`)
+ * outside any character class. Character classes are removed before looking.
+ */
+function patternSpells(pattern: string | undefined, what: 'dot' | 'dash'): boolean {
+  if (!pattern) return false;
+  const outside = pattern.replace(/\[(?:\\.|[^\]\\])*\]/g, '');
+  return what === 'dash' ? /^\^?(?:\((?:\?:)?)*\\?-/.test(outside) : /\\\./.test(outside);
 }

@@ -6,6 +6,10 @@
  */
 import { z } from 'zod';
 import { validate as validCron } from 'node-cron';
+import { registerSecret } from '../core/secrets.js';
+
+/** A PagerDuty routing key is a credential however it was given (even `${env:NAME:-}`): masked everywhere. */
+const asSecret = (v: string) => (registerSecret(v), v);
 
 /** A label matcher: one value or any of several. */
 const matchValue = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
@@ -20,7 +24,7 @@ export const alertRoute = z.strictObject({
   /** Page PagerDuty (Events API v2) while the group fires. */
   page: z.boolean().default(false),
   /** PagerDuty routing (integration) key for this route; default `alerts.pagerduty.routingKey`. Empty: no paging. */
-  routingKey: z.string().optional(),
+  routingKey: z.string().transform(asSecret).optional(),
 });
 export type AlertRoute = z.infer<typeof alertRoute>;
 
@@ -28,7 +32,7 @@ export const alertsSection = z.strictObject({
   /** Bearer token for POST /alerts/*; KEYTURN_ALERT_TOKEN wins when set. */
   token: z.string().optional(),
   routes: z.array(alertRoute).default([]),
-  pagerduty: z.strictObject({ routingKey: z.string().default('') }).default({ routingKey: '' }),
+  pagerduty: z.strictObject({ routingKey: z.string().transform(asSecret).default('') }).default({ routingKey: '' }),
   /** A reaction with this emoji on an alert's root message acknowledges it (and its PagerDuty incident). */
   ackReaction: z.string().default('👀'),
   /** Largest webhook body accepted (bytes). */

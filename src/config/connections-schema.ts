@@ -66,8 +66,20 @@ export const chainSigner = z
   });
 export type ChainSigner = z.infer<typeof chainSigner>;
 
+/**
+ * An RPC provider's key usually sits in the URL's path or query (`/v2/<key>`, `/v3/<key>`, `?apikey=`),
+ * even when the URL itself was given as public configuration: that part is registered as a secret.
+ */
+const rpcUrl = httpUrl.transform((u) => {
+  const url = new URL(u);
+  const tail = `${url.pathname.replace(/^\/+|\/+$/g, '')}${url.search}`;
+  for (const part of [tail, ...tail.split(/[/?&=]/)]) if (part.length >= 16) registerSecret(part);
+  registerSecret(decodeURIComponent(url.password));
+  return u;
+});
+
 export const chainConnection = z.strictObject({
-  rpcUrl: httpUrl,
+  rpcUrl: rpcUrl.describe('JSON-RPC endpoint; a key in its path or query is masked like a secret.'),
   /** Expected chain id; when set, the provider does not ask the node and refuses a node on another chain. */
   chainId: z.number().int().positive().optional(),
   /** Contract addresses by name; checks and steps use the names. */

@@ -1,11 +1,25 @@
 /**
- * `${env:NAME}` and `${env:NAME:-default}` references in config strings.
- * Every value resolved from the environment is registered as a secret so the
- * rest of the bot can mask it wherever text leaves the process.
+ * Environment references in config strings:
+ *
+ * - `${env:NAME}`            a secret: required, and its value is registered for
+ *                            masking wherever text leaves the process (chat, audit, logs).
+ * - `${env:NAME:-default}`   configuration, not a secret (a URL, a port, a contract
+ *                            address): a value with a default written in clear in
+ *                            the file cannot be a credential. Not masked.
+ * - `${public:NAME}`         configuration that has no sensible default (the demo
+ *                            fleet's URL, a channel id): required, not masked.
+ *                            `${public:NAME:-default}` is the same as the env form.
+ *
+ * Every value is secret unless the config marks it public like this; there is
+ * no guessing from what a value looks like. Credentials inside public values
+ * (a URL's password, an RPC URL's key path) are registered by the fields that
+ * hold them (connections-schema.ts), and URLs in chat are cut to their origin
+ * unless public (src/core/url-display.ts).
  */
 import { registerSecret } from '../core/secrets.js';
+import { registerPublicUrl } from '../core/url-display.js';
 
-const REF = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+const REF = /\$\{(env|public):([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
 export interface EnvRefError {
   path: (string | number)[];
@@ -29,31 +43,21 @@ export function resolveEnvRefs(
 }
 
 function resolveString(s: string, env: NodeJS.ProcessEnv, errors: EnvRefError[], path: (string | number)[]): string {
-  return s.replace(REF, (_whole, name: string, fallback: string | undefined) => {
+  let secret = false;
+  const out = s.replace(REF, (_whole, kind: 'env' | 'public', name: string, fallback: string | undefined) => {
     const v = env[name];
     if (v !== undefined && v !== '') {
-      // Only values that look like credentials are masked; URLs and ports from env are not secrets.
-      if (!isPlainLocator(v)) registerSecret(v);
+      if (kind === 'env' && fallback === undefined) {
+        registerSecret(v);
+        secret = true;
+      }
       return v;
     }
     if (fallback !== undefined) return fallback;
-    errors.push({ path, message: `environment variable ${name} is not set (referenced as \${env:${name}})` });
+    errors.push({ path, message: `environment variable ${name} is not set (referenced as \${${kind}:${name}})` });
     return '';
   });
-}
-
-/** URLs without credentials, host:port pairs and plain numbers are configuration, not secrets. */
-function isPlainLocator(v: string): boolean {
-  if (/^\d+$/.test(v)) return true;
-  // A contract address is public (a private key is 32 bytes, not 20): masking it would hide which contract a step calls.
-  if (/^0x[0-9a-fA-F]{40}$/.test(v)) return true;
-  // A Slack channel id (C… / G…): masked, it would be replaced in the outbox payload and the message would go nowhere.
-  if (/^[CG][A-Z0-9]{8,12}$/.test(v)) return true;
-  if (/^[a-z0-9.-]+:\d+$/i.test(v)) return true;
-  try {
-    const u = new URL(v);
-    return !u.password && !u.username && !/token|key|secret|sig/i.test(u.search);
-  } catch {
-    return false;
-  }
+  // A URL written in the file, or built only from public references, is public: shown in full in chat.
+  if (!secret && /^https?:\/\//i.test(out)) registerPublicUrl(out);
+  return out;
 }

@@ -8,6 +8,13 @@ import { crossCheckExecutors } from './executors-crosscheck.js';
 import { alertsSection, crossCheckAlerts, ALERTS_DEFAULT } from './alerts-schema.js';
 import { incidentsSection, INCIDENTS_DEFAULT } from './incidents-schema.js';
 
+/**
+ * A record looked up by names people type in chat (/run <system> <action>,
+ * channels, policies): without a prototype, `constructor` or `__proto__`
+ * finds nothing, whatever the lookup (`in`, `[name]`) a caller uses.
+ */
+export const ownKeys = <T extends object>(r: T): T => Object.assign(Object.create(null) as T, r);
+
 const name = z.string().regex(/^[a-z0-9][a-z0-9-_.]*$/, 'expected a lower-case name (letters, digits, - _ .)');
 const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
 
@@ -54,6 +61,16 @@ export const actionParam = z.strictObject({
   pattern: z.string().optional().describe('Regular expression a string value must match.'),
   choices: z.array(z.string()).optional().describe('The only values accepted.'),
   secret: z.boolean().default(false).describe('A credential (e.g. a new signing key): masked (•••) in every message, audit row and log line, never echoed in errors.'),
+  min: z.number().optional().describe('number / integer: the smallest value accepted (inclusive).'),
+  max: z.number().optional().describe('number / integer: the largest value accepted (inclusive).'),
+}).superRefine((p, ctx) => {
+  const numeric = p.type === 'number' || p.type === 'integer';
+  for (const k of ['min', 'max'] as const) {
+    if (p[k] !== undefined && !numeric) ctx.addIssue({ code: 'custom', path: [k], message: `${k} only applies to number and integer params, not ${p.type}` });
+  }
+  if (p.min !== undefined && p.max !== undefined && p.min > p.max) ctx.addIssue({ code: 'custom', path: ['max'], message: `max ${p.max} is below min ${p.min}` });
+  if (numeric && typeof p.default === 'number' && ((p.min !== undefined && p.default < p.min) || (p.max !== undefined && p.default > p.max)))
+    ctx.addIssue({ code: 'custom', path: ['default'], message: `default ${p.default} is outside ${p.min ?? '-∞'}..${p.max ?? '∞'}` });
 });
 export type ActionParam = z.infer<typeof actionParam>;
 
@@ -86,7 +103,7 @@ export const system = z.strictObject({
   quorum: quorum.default({ redText: 'quorum lost', yellowText: 'degraded' }).describe('How many healthy nodes make green, yellow and red.'),
   healthTimeout: duration.default(3000).describe('Per-node timeout of the health fan-out.'),
   checks: z.array(checkDefinition).default([]).describe('Read-only probes with thresholds (/check, schedules, verify steps).'),
-  actions: z.record(name, action).default({}).describe('Runbook actions (/run, /pause, /backup...), each a list of steps.'),
+  actions: z.record(name, action).overwrite(ownKeys).default(() => ownKeys({})).describe('Runbook actions (/run, /pause, /backup...), each a list of steps.'),
   schedules: z.array(schedule).default([]).describe('Cron jobs, run once across replicas.'),
   channel: z.string().optional().describe("Named channel for this system's alerts and schedules; default `alerts`."),
   /** Executor connections (docker, databases, etcd, chain): src/config/connections-schema.ts. */
@@ -101,7 +118,7 @@ export const settings = z.strictObject({
     .strictObject({ approve: z.string().default('✅').describe('Reaction that approves a request.'), reject: z.string().default('❌').describe('Reaction that rejects a request.') })
     .default({ approve: '✅', reject: '❌' })
     .describe('The vote reactions on approval requests.'),
-  allowUnknownReadOnly: z.boolean().default(true).describe('People not in `people` may run read-only commands. Never dangerous ones.'),
+  allowUnknownReadOnly: z.boolean().default(false).describe('People not in `people` may run read-only commands (/health, /check...). Off by default: a workspace member nobody mapped sees nothing. Never dangerous ones.'),
   commandChannels: z.array(z.string()).default([]).describe('Channels (platform ids) where commands are accepted; empty means everywhere.'),
   rateLimitPerMinute: z.number().int().positive().default(30).describe('Commands per person per minute.'),
   adminRoles: z.array(name).default(['admin']).describe('Roles that pass every role check and may cancel anyone\'s request.'),
@@ -113,9 +130,9 @@ export const config = z
     settings: settings.default(settings.parse({})).describe('Command prefix, vote reactions, who may run what where, rate limit.'),
     roles: z.array(name).default(['admin', 'oncall', 'approver', 'viewer']).describe('Role names used by people, policies and actions.'),
     people: z.array(person).default([]).describe('One entry per human. Votes and permissions count people, not accounts.'),
-    channels: z.record(name, channelRef).default({}).describe('Named channels (`alerts`, `incidents`...) with their Slack and Discord ids.'),
-    policies: z.record(name, policy).default({}).describe('Approval rules that actions refer to by name.'),
-    systems: z.record(name, system).default({}).describe('The systems Keyturn operates: nodes, checks, actions, schedules.'),
+    channels: z.record(name, channelRef).overwrite(ownKeys).default(() => ownKeys({})).describe('Named channels (`alerts`, `incidents`...) with their Slack and Discord ids.'),
+    policies: z.record(name, policy).overwrite(ownKeys).default(() => ownKeys({})).describe('Approval rules that actions refer to by name.'),
+    systems: z.record(name, system).overwrite(ownKeys).default(() => ownKeys({})).describe('The systems Keyturn operates: nodes, checks, actions, schedules.'),
     /** src/config/alerts-schema.ts */
     alerts: alertsSection.default(ALERTS_DEFAULT).describe('Alert webhooks (POST /alerts/*), routing to channels, and paging.'),
     /** src/config/incidents-schema.ts */

@@ -120,7 +120,7 @@ export function parseArgs(text: string, argsShape: Shape, flagsShape: Shape, usa
         const known = [...flagInfo.keys()].map((k) => `--${k}`).join(', ');
         throw new UserError(`Unknown flag --${name}. ${known ? `Valid flags: ${known}.` : 'This command takes no flags.'}\nUsage: ${usage}`, 'args.unknown-flag');
       }
-      if (name in flagValues) throw new UserError(`Flag --${name} given twice.\nUsage: ${usage}`, 'args.duplicate-flag');
+      if (Object.hasOwn(flagValues, name)) throw new UserError(`Flag --${name} given twice.\nUsage: ${usage}`, 'args.duplicate-flag');
       if (info.type === 'boolean') {
         flagValues[name] = eq < 0 ? true : !/^(false|no|0)$/i.test(t.value.slice(eq + 1));
         continue;

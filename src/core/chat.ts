@@ -9,6 +9,7 @@ import { EventEmitter } from 'node:events';
 import type { Db } from '../store/db.js';
 import type { Message } from './message.js';
 import { maskDeep } from './secrets.js';
+import { displayUrlsDeep } from './url-display.js';
 
 export type Platform = 'console' | 'slack' | 'discord';
 export interface ChannelTarget {
@@ -47,7 +48,7 @@ export class Chat extends EventEmitter {
       await tx.query(`INSERT INTO outbox (platform, op, message_key, payload) VALUES ($1,'post',$2,$3)`, [
         target.platform,
         key,
-        JSON.stringify(maskDeep<OutboxPayload>({ channel: target.channel, threadKey, message })),
+        JSON.stringify(maskDeep<OutboxPayload>({ channel: target.channel, threadKey, message: displayUrlsDeep(message) })),
       ]);
     });
     this.emit('enqueued', target.platform);
@@ -68,7 +69,7 @@ export class Chat extends EventEmitter {
     await this.db.query(`INSERT INTO outbox (platform, op, message_key, payload) VALUES ($1,'update',$2,$3)`, [
       ref.platform,
       key,
-      JSON.stringify(maskDeep<OutboxPayload>({ channel: ref.channel, threadKey: ref.threadKey, message })),
+      JSON.stringify(maskDeep<OutboxPayload>({ channel: ref.channel, threadKey: ref.threadKey, message: displayUrlsDeep(message) })),
     ]);
     this.emit('enqueued', ref.platform);
   }

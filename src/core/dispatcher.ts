@@ -11,7 +11,8 @@ import type { Message } from './message.js';
 import type { Platform } from './chat.js';
 import { isUserError, UserError } from './errors.js';
 import { allowedChannel, firstDenial, hasRoles, knownPersonForChanges, rateLimiter, type Precondition } from './preconditions.js';
-import { maskSecrets } from './secrets.js';
+import { maskDeep, maskSecrets } from './secrets.js';
+import { displayUrlsDeep } from './url-display.js';
 
 export interface Invocation {
   platform: Platform;
@@ -60,6 +61,9 @@ export class Dispatcher {
     const { kt } = this;
     const person = kt.people.byAccount(inv.platform, inv.account);
     const actor = person?.name ?? `${inv.platform}:${inv.account}`;
+    // Replies only the caller sees go straight to the platform, not through the outbox: mask them here the same way.
+    const respond = inv.respondEphemeral;
+    inv = { ...inv, respondEphemeral: (m) => respond(maskDeep(displayUrlsDeep(m))) };
     const def = kt.registry.get(inv.command);
     const commandLine = maskSecrets(`${kt.registry.slash(def?.name ?? inv.command.replace(/^\//, ''))} ${inv.text}`.trim());
     const log = kt.log.child({ invocationId, command: def?.name ?? inv.command, platform: inv.platform, person: actor });
@@ -119,7 +123,8 @@ export class Dispatcher {
   private pickSubcommand(def: CommandDef, text: string): { sub: SubcommandDef; text: string; usage: string } {
     const subs = def.subcommands ?? {};
     const [first = '', ...rest] = text.trim().split(/\s+/);
-    if (first in subs) return { sub: subs[first]!, text: text.trim().slice(first.length).trim(), usage: this.kt.registry.usage(def, first) };
+    // Own keys only: `/audit constructor` must not pick Object.prototype.constructor (which has no roles to check).
+    if (Object.hasOwn(subs, first)) return { sub: subs[first]!, text: text.trim().slice(first.length).trim(), usage: this.kt.registry.usage(def, first) };
     if (def.run) return { sub: def as SubcommandDef, text, usage: this.kt.registry.usage(def) };
     const names = Object.keys(subs);
     throw new UserError(first ? `unknown subcommand "${first}"${rest.length >= 0 ? `; choose one of: ${names.join(', ')}` : ''}` : `choose one of: ${names.join(', ')}`);

@@ -5,6 +5,7 @@
  * it is known. No NonceManager: it bumps its counter before estimateGas, so
  * one reverting call would leave a nonce gap; nonces are read per send.
  */
+import { displayUrl } from '../core/url-display.js';
 import { formatDeadline } from '../config/duration.js';
 import { readFile, stat } from 'node:fs/promises';
 import { FetchRequest, FunctionFragment, Interface, JsonRpcProvider, Network, Wallet, isError } from 'ethers';
@@ -42,7 +43,7 @@ export function contractLabel(conn: ChainConnection, ref: string): string {
  * ABI mismatch), which callers word themselves.
  */
 export function transportProblem(conn: ChainConnection, err: unknown, timeoutMs = conn.timeout): string | null {
-  const at = `RPC ${maskSecrets(conn.rpcUrl)}`;
+  const at = `RPC ${maskSecrets(displayUrl(conn.rpcUrl))}`;
   if (isError(err, 'TIMEOUT')) return `${at} did not answer within ${formatDeadline(timeoutMs)}`;
   if (isError(err, 'UNSUPPORTED_OPERATION') && err.operation === 'bodyJson') return `${at} answered with something that is not JSON`;
   return null;
@@ -52,7 +53,7 @@ export function transportProblem(conn: ChainConnection, err: unknown, timeoutMs 
 export function rpcProblem(conn: ChainConnection, err: unknown, timeoutMs = conn.timeout): string {
   const transport = transportProblem(conn, err, timeoutMs);
   if (transport) return transport;
-  const at = `RPC ${maskSecrets(conn.rpcUrl)}`;
+  const at = `RPC ${maskSecrets(displayUrl(conn.rpcUrl))}`;
   // shortMessage nests the inner error's dump after " (": the first clause names the field.
   if (isError(err, 'BAD_DATA')) return `${at} sent an answer that is not valid JSON-RPC (${maskSecrets(err.shortMessage.split(' (')[0]!)})`;
   const e = err as { shortMessage?: string; message?: string };

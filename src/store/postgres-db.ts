@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Db, Queryable, QueryResult } from './db.js';
+import { registerSecret } from '../core/secrets.js';
 
 // int8 (bigserial ids, counts) as JS numbers: ids here stay far below 2^53.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -9,6 +10,7 @@ export class PostgresDb implements Db {
   private readonly pool: pg.Pool;
 
   constructor(url: string, max = 10) {
+    registerUrlPassword(url);
     this.pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5000 });
     // An idle client that loses its server must not crash the process; the next query reports it.
     this.pool.on('error', () => {});
@@ -46,5 +48,21 @@ export class PostgresDb implements Db {
 
   async close(): Promise<void> {
     await this.pool.end();
+  }
+}
+
+/**
+ * The password in DATABASE_URL (or any Postgres URL the store opens) is a secret: registered
+ * for masking before the pool can put it in an error message, a log line or a reply.
+ */
+function registerUrlPassword(url: string): void {
+  try {
+    const u = new URL(url);
+    registerSecret(u.password);
+    registerSecret(decodeURIComponent(u.password));
+  } catch {
+    // Not a URL (a bare conninfo string): pg parses it itself; a password=... in it is registered here.
+    const m = /password=('(?:[^'\\]|\\.)*'|\S+)/.exec(url);
+    if (m) registerSecret(m[1]!.replace(/^'|'$/g, ''));
   }
 }

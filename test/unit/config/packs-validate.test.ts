@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
  * valid as shipped, and say which secrets they need.
  */
 const packs = readdirSync('systems').filter((f) => f.endsWith('.yml')).map((f) => `systems/${f}`);
-const required = [...new Set(packs.flatMap((p) => [...readFileSync(p, 'utf8').matchAll(/\$\{env:([A-Z0-9_]+)\}/g)].map((m) => m[1]!)))];
+const required = [...new Set(packs.flatMap((p) => [...readFileSync(p, 'utf8').matchAll(/\$\{(?:env|public):([A-Z0-9_]+)\}/g)].map((m) => m[1]!)))];
 const dummy = (name: string) => (/URL$/.test(name) ? 'http://127.0.0.1:9' : `dummy-${name.toLowerCase()}-value`);
 
 describe('shipped system packs', () => {

@@ -43,7 +43,7 @@ function envReads(): Map<string, string[]> {
   const add = (name: string, where: string) => void found.set(name, [...(found.get(name) ?? []), where]);
   for (const f of SOURCE_DIRS.flatMap((d) => files(d, /\.ts$/))) for (const n of tsReads(readFileSync(join(ROOT, f), 'utf8'))) add(n, f);
   for (const f of SOURCE_DIRS.flatMap((d) => files(d, /\.ya?ml$/))) {
-    for (const m of readFileSync(join(ROOT, f), 'utf8').matchAll(/\$\{env:([A-Za-z_][A-Za-z0-9_]*)/g)) add(m[1]!, f);
+    for (const m of readFileSync(join(ROOT, f), 'utf8').matchAll(/\$\{(?:env|public):([A-Za-z_][A-Za-z0-9_]*)/g)) add(m[1]!, f);
   }
   return found;
 }
