@@ -1,19 +1,41 @@
-// Values resolved from ${env:...} become masked secrets, except plain locators
-// that must reach their destination intact: a contract address named in a
-// step, a Slack channel id inside an outbox payload.
+// Every ${env:NAME} value is a secret (issue 16, finding 4): masked wherever
+// text leaves the process, whatever it looks like. Configuration that must
+// reach its destination intact (a contract address named in a step, a Slack
+// channel id in an outbox payload, a URL) is marked public: ${env:NAME:-default}
+// (a value with a default in clear in the file is not a credential) or
+// ${public:NAME} when there is no sensible default.
 import { describe, expect, it } from 'vitest';
 import { resolveEnvRefs } from '../../../src/config/env-refs.js';
 import { maskSecrets } from '../../../src/core/secrets.js';
+import { displayUrls } from '../../../src/core/url-display.js';
 
 describe('env refs', () => {
-  it('when an address, a Slack channel id and a private key come from env, then only the key is masked', () => {
+  it('when values come from ${env:NAME}, then each is masked, a URL and a channel id too', () => {
     const env = {
-      BLE_BRIDGE: '0x2279B7A0a67DB372996a5FaB50D91eAA73d2eBe6',
-      TEAM_CHANNEL: 'C0MUSDTEAM',
-      SIGNER_KEY: '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d',
+      KT_ER_RPC: 'http://10.1.2.3:8545/v2/Zx9kQp',
+      KT_ER_CHANNEL: 'C0SECRETCH',
+      KT_ER_SIGNER: '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d',
     };
-    const out = resolveEnvRefs({ a: '${env:BLE_BRIDGE}', c: '${env:TEAM_CHANNEL}', k: '${env:SIGNER_KEY}' }, env, []) as Record<string, string>;
-    expect(out).toEqual({ a: env.BLE_BRIDGE, c: env.TEAM_CHANNEL, k: env.SIGNER_KEY });
-    expect(maskSecrets(`to ${env.BLE_BRIDGE} in ${env.TEAM_CHANNEL} signed by ${env.SIGNER_KEY}`)).toBe(`to ${env.BLE_BRIDGE} in ${env.TEAM_CHANNEL} signed by •••`);
+    const out = resolveEnvRefs({ r: '${env:KT_ER_RPC}', c: '${env:KT_ER_CHANNEL}', k: '${env:KT_ER_SIGNER}' }, env, []) as Record<string, string>;
+    expect(out).toEqual({ r: env.KT_ER_RPC, c: env.KT_ER_CHANNEL, k: env.KT_ER_SIGNER });
+    expect(maskSecrets(`rpc ${env.KT_ER_RPC} in ${env.KT_ER_CHANNEL} signed by ${env.KT_ER_SIGNER}`)).toBe('rpc ••• in ••• signed by •••');
+  });
+
+  it('when values are marked public (${env:NAME:-default}, ${public:NAME}), then they are not masked and their URLs show in full', () => {
+    const env = {
+      KT_ER_BRIDGE: '0x2279B7A0a67DB372996a5FaB50D91eAA73d2eBe6',
+      KT_ER_TEAM: 'C0MUSDTEAM',
+      KT_ER_API: 'http://api.internal:8787',
+    };
+    const out = resolveEnvRefs({ a: '${env:KT_ER_BRIDGE:-0x0}', c: '${public:KT_ER_TEAM}', u: '${public:KT_ER_API}/api/admin/pause' }, env, []) as Record<string, string>;
+    expect(out).toEqual({ a: env.KT_ER_BRIDGE, c: env.KT_ER_TEAM, u: 'http://api.internal:8787/api/admin/pause' });
+    const text = `to ${env.KT_ER_BRIDGE} in ${env.KT_ER_TEAM} via ${out.u}`;
+    expect(displayUrls(maskSecrets(text))).toBe(text);
+  });
+
+  it('when a ${public:NAME} is not set, then it is an error naming the variable', () => {
+    const errors: Array<{ path: (string | number)[]; message: string }> = [];
+    resolveEnvRefs({ u: '${public:KT_ER_UNSET}' }, {}, errors);
+    expect(errors).toEqual([{ path: ['u'], message: 'environment variable KT_ER_UNSET is not set (referenced as ${public:KT_ER_UNSET})' }]);
   });
 });
