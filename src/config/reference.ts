@@ -80,7 +80,15 @@ bundled demo) plus the files it \`include\`s. \`keyturn validate <file>\` checks
 - \`<name>\` is a key you choose: lower-case letters, digits, \`-\`, \`_\`, \`.\`.
 - \`[]\` after a key means a list of items with the keys below it.
 - Durations are \`500ms\`, \`30s\`, \`15m\`, \`1h\`, \`7d\`, or a number of milliseconds.
-- Secrets are never written in the file: \`\${env:NAME}\` (or \`\${env:NAME:-default}\` for non-secrets).
+- Secrets are never written in the file: \`\${env:NAME}\` reads one from the environment and masks it (\`•••\`)
+  in every message, audit row and log line. Every \`\${env:NAME}\` is a secret, whatever it looks like.
+- Configuration from the environment is marked public: \`\${env:NAME:-default}\` (a value with a default in
+  clear in the file is not a credential) or \`\${public:NAME}\` when there is no sensible default (a URL, a
+  channel id). Public values are not masked.
+- URLs in chat are shown as \`scheme://host[:port]\` unless they are public (written in the file or built from
+  public references); a key in an RPC URL's path or query is masked even then.
+- Every mapping refuses keys it does not know (\`polcy:\` is an error naming the file, line and key, not a
+  silently dropped approval rule).
 `;
 
 interface Walk {
