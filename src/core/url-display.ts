@@ -46,7 +46,7 @@ export function displayUrl(url: string): string {
   return isPublic(url) ? url : urlOrigin(url);
 }
 
-const URL_IN_TEXT = /\bhttps?:\/\/[^\s"'<>`]+/gi;
+const URL_IN_TEXT = /\bhttps?:\/\/[^\s"'<>`|]+/gi;
 
 /** Every URL in a text as chat may show it. Run after maskSecrets (a masked URL is already •••). */
 export function displayUrls(text: string): string {
