@@ -26,8 +26,15 @@ describe('who may do what', () => {
     expect(await t.core.kt.approvals.store.list(['pending'])).toEqual([]);
   });
 
-  it('when an unknown account runs a read-only command, then it is allowed by default', async () => {
+  it('when an unknown account runs a read-only command, then it is refused by default (issue 16: allowUnknownReadOnly is off)', async () => {
+    expect((await t.run('mallory', '/approvals')).outcome).toBe('denied');
+  });
+
+  it('when the config allows unknown accounts read-only commands, then they may run them, never a dangerous one', async () => {
+    await t.close();
+    t = await testCore({ config: { ...approvalConfig(target.url), settings: { allowUnknownReadOnly: true } } });
     expect((await t.run('mallory', '/approvals')).outcome).toBe('ok');
+    expect((await t.run('mallory', '/pause target')).outcome).toBe('denied');
   });
 
   it('when a viewer requests, an unknown account votes, or a viewer cancels, then each is refused', async () => {
