@@ -47,7 +47,8 @@ export class Chat extends EventEmitter {
       await tx.query(`INSERT INTO outbox (platform, op, message_key, payload) VALUES ($1,'post',$2,$3)`, [
         target.platform,
         key,
-        JSON.stringify(maskDeep<OutboxPayload>({ channel: target.channel, threadKey, message })),
+        // Only the content is masked: the channel and thread are where it goes, never a secret.
+        JSON.stringify({ channel: target.channel, threadKey, message: maskDeep(message) } satisfies OutboxPayload),
       ]);
     });
     this.emit('enqueued', target.platform);
@@ -68,7 +69,7 @@ export class Chat extends EventEmitter {
     await this.db.query(`INSERT INTO outbox (platform, op, message_key, payload) VALUES ($1,'update',$2,$3)`, [
       ref.platform,
       key,
-      JSON.stringify(maskDeep<OutboxPayload>({ channel: ref.channel, threadKey: ref.threadKey, message })),
+      JSON.stringify({ channel: ref.channel, threadKey: ref.threadKey, message: maskDeep(message) } satisfies OutboxPayload),
     ]);
     this.emit('enqueued', ref.platform);
   }
