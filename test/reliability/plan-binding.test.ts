@@ -228,7 +228,7 @@ describe.skipIf(!postgres || !anvil || !docker)('an approval binds a plan (issue
     const same = reqs.find((x) => x.action === 'unchanged')!;
     await until('the unchanged step to be called', () => s.a.hits('/same').length > 0, 30_000);
     expect(s.a.hits('/same').filter((h) => h.body.includes(same.id))).toHaveLength(1);
-    expect(thread(r, same.ts).some((t) => t.includes('Succeeded'))).toBe(true);
+    await until('the unchanged request thread to say it succeeded', () => thread(r, same.ts).some((t) => t.includes('Succeeded')), 30_000);
   }
 
   it('when the config changes and the only process restarts before the votes, then changed requests run nothing and say what changed; the unchanged one runs once', async () => {
