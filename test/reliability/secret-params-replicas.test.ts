@@ -125,7 +125,7 @@ describe.skipIf(!postgres)('secret parameters across processes (issue 16, findin
     }
     await until('the request to fail (the target refuses)', async () => (await db.query<{ state: string }>(`SELECT state FROM approval_requests WHERE id = $1`, [requestId])).rows[0]?.state === 'failed', 60_000);
     // B read the key back from the store: the target got the real one.
-    expect(target.received.map((r) => r.authorization)).toEqual([`Bearer ${NEW_KEY}`]);
+    expect(target.received.filter((r) => r.path === '/rotate').map((r) => r.authorization)).toEqual([`Bearer ${NEW_KEY}`]);
     const failed = await fake.waitFor((c) => c.method === 'chat.postMessage' && c.body.thread_ts === row.platform_id && /Failed:/.test(JSON.stringify(c.body)), { timeoutMs: 30_000 });
     expect(JSON.stringify(failed[0]!.body)).toMatch(/HTTP 401.*Bearer •••/);
     // Ended: the sealed value is wiped.
