@@ -38,7 +38,7 @@ export function hasSecretParams(config: Config): boolean {
  * an error when any action has secret parameters, else null (no key needed).
  */
 export function loadSecretKey(env: NodeJS.ProcessEnv, store: { kind: 'pglite' | 'postgres'; dataDir?: string | null }, config: Config): Buffer | null {
-  const given = env[SECRET_KEY_ENV];
+  const given = env.KEYTURN_SECRET_KEY;
   if (given) return parseSecretKey(given);
   if (store.kind === 'pglite') {
     if (!store.dataDir) return randomBytes(32);
