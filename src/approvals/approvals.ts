@@ -161,6 +161,7 @@ export class Approvals {
       return ignore(`${who}'s ${verb} does not count: request ${r.id} expired at ${r.expiresAt.toISOString().slice(11, 16)} UTC.`, 'expired');
     }
     if (r.state !== 'pending') return ignore(`${who}'s ${verb} does not count: request ${r.id} is already ${r.state}.`, 'decided');
+    if (!r.planHash) return ignore(`${who}'s ${verb} does not count: ${r.id} was made before approvals were bound to a plan, so it can never run. Request ${r.action} on ${r.system} again.`, 'unbound');
     if (!person) return ignore(`${who}'s ${verb} does not count: this account is not mapped to a person in Keyturn's config.`, 'unknown-person');
     if (person.name === r.requester) return ignore(`${who}'s ${verb} does not count: the requester cannot approve their own request (two-person rule).`, 'requester');
     if (!kt.people.hasAnyRole(person, r.approverRoles)) return ignore(`${who}'s ${verb} does not count: not an approver (needs role ${r.approverRoles.join(' or ')}).`, 'not-approver');
