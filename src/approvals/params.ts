@@ -11,6 +11,28 @@ import type { Keyturn } from '../core/keyturn.js';
 
 const SAFE_STRING = /^[A-Za-z0-9._:@/+-]{1,200}$/;
 
+/** The raw values typed for secret parameters (by name or position), valid or not: the command hides them from its own audit row. */
+export function secretValuesTyped(action: ActionDefinition, tokens: string[]): string[] {
+  const declared = action.params;
+  const named = new Set<string>();
+  const positional: string[] = [];
+  const out: string[] = [];
+  for (const t of tokens) {
+    const eq = t.indexOf('=');
+    const key = eq > 0 ? t.slice(0, eq) : null;
+    const p = key ? declared.find((d) => d.name === key) : undefined;
+    if (p) {
+      named.add(p.name);
+      if (p.secret) out.push(t.slice(eq + 1));
+    } else positional.push(t);
+  }
+  const free = declared.filter((p) => !named.has(p.name));
+  positional.forEach((v, i) => {
+    if (free[i]?.secret) out.push(v);
+  });
+  return out.filter((v) => v.length > 0);
+}
+
 export function parseActionParams(action: ActionDefinition, actionName: string, sys: SystemConfig, tokens: string[]): Record<string, unknown> {
   const declared = action.params;
   const raw: Record<string, string> = {};

@@ -61,10 +61,14 @@ export class Dispatcher {
     const person = kt.people.byAccount(inv.platform, inv.account);
     const actor = person?.name ?? `${inv.platform}:${inv.account}`;
     const def = kt.registry.get(inv.command);
-    const commandLine = maskSecrets(`${kt.registry.slash(def?.name ?? inv.command.replace(/^\//, ''))} ${inv.text}`.trim());
+    const typed = `${kt.registry.slash(def?.name ?? inv.command.replace(/^\//, ''))} ${inv.text}`.trim();
+    // Values the command marked as secret (ctx.redact), hidden in this command's own rows and footers only.
+    const redactions: string[] = [];
+    const shownLine = () => maskSecrets(redactions.reduce((line, v) => line.split(v).join('•••'), typed));
+    const commandLine = shownLine();
     const log = kt.log.child({ invocationId, command: def?.name ?? inv.command, platform: inv.platform, person: actor });
     const audit = (outcome: string, detail: Record<string, unknown> = {}) =>
-      kt.audit.append({ actor, platform: inv.platform, kind: 'command', subject: commandLine, outcome, detail: { invocationId, channel: inv.channel, ...detail } });
+      kt.audit.append({ actor, platform: inv.platform, kind: 'command', subject: shownLine(), outcome, detail: { invocationId, channel: inv.channel, ...detail } });
 
     if (!def) {
       const guess = kt.registry.suggest(inv.command);
@@ -91,7 +95,10 @@ export class Dispatcher {
       return { outcome: 'denied', invocationId, posted: [] };
     }
 
-    const ctx: CommandContext = { invocationId, commandLine, platform: inv.platform, channel: { platform: inv.platform, channel: inv.channel }, account: inv.account, person, actor, kt, log };
+    const ctx: CommandContext = {
+      invocationId, commandLine, platform: inv.platform, channel: { platform: inv.platform, channel: inv.channel }, account: inv.account, person, actor, kt, log,
+      redact: (v) => void (v && redactions.push(v)),
+    };
     try {
       const parsed = parseArgs(text, sub.args ?? {}, sub.flags ?? {}, usage);
       const reply = await sub.run(ctx, { ...parsed.args, ...parsed.flags } as never);
@@ -99,7 +106,7 @@ export class Dispatcher {
       const posted: string[] = [];
       for (const m of messages) {
         if (m.ephemeral) await inv.respondEphemeral(m);
-        else posted.push(await kt.chat.post(ctx.channel, { ...m, footer: `${m.footer ? m.footer + ' · ' : ''}${actor} · ${commandLine}` }));
+        else posted.push(await kt.chat.post(ctx.channel, { ...m, footer: `${m.footer ? m.footer + ' · ' : ''}${actor} · ${shownLine()}` }));
       }
       await audit('ok');
       return { outcome: 'ok', invocationId, posted };
