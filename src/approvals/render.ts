@@ -71,7 +71,7 @@ export function renderRequest({ request: r, votes, approvers, reactions, progres
     status: STATE_STATUS[r.state],
     text: `Will run${r.planHash ? ` (plan ${r.planHash.slice(0, 8)})` : ''}:\n${plan}`,
     fields,
-    footer: `request ${r.id}${r.planHash ? ` · plan ${r.planHash.slice(0, 8)}` : ''}`,
+    footer: `request ${r.id}`,
     reactions: r.state === 'pending' ? reactions : undefined,
   };
 }

@@ -47,7 +47,7 @@ describe('the plan is checked again before each step', () => {
   it('when the config changes while step 1 runs, then step 2 does not run, finally still runs, and the result says what changed', async () => {
     await t.run('alice', '/run target two');
     const req = t.chat.posts.find((p) => /Awaiting approval: two/.test(p.message.title))!;
-    expect(req.message.footer).toMatch(/plan [0-9a-f]{8}/);
+    expect(req.message.text).toMatch(/^Will run \(plan [0-9a-f]{8}\):/);
     // Step 1 is held until the config has changed under it.
     a.delayPath('/first', 1_500);
     await t.react('bob', req.id, '✅');
