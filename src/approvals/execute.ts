@@ -63,7 +63,7 @@ export async function executeClaimed(d: ExecuteDeps, r: ApprovalRequest): Promis
 
   const votes = (await store.votes(r.id)).filter((v) => v.vote === 'approve' && v.planHash === r.planHash);
   await kt.audit.append({ actor: 'keyturn', platform: 'keyturn', kind: 'approval.decision', subject: r.id, outcome: 'approved', detail: { approvers: votes.map((v) => v.person), replica: d.replica, planHash: r.planHash } });
-  await d.note(r, `Approved by ${votes.map((v) => v.person).join(' and ')}. Executing ${r.action}. Plan ${shortHash(r.planHash!)} matches this replica's config.`);
+  await d.note(r, `Approved by ${votes.map((v) => v.person).join(' and ')}. Executing ${r.action}.`);
   const beat = setInterval(() => void store.heartbeat(r.id, kt.clock.now()).catch(() => {}), HEARTBEAT_MS);
   beat.unref();
   const approved = r.boundPlan!;
