@@ -24,6 +24,7 @@ import { IncidentWatcher } from './incidents/watcher.js';
 import { Alerts } from './alerts/alerts.js';
 import { Reactions } from './core/reactions.js';
 import { Scheduler } from './scheduler/scheduler.js';
+import { loadSecretKey } from './approvals/sealed-params.js';
 
 export interface CoreOptions {
   config: Config;
@@ -52,6 +53,14 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const db = opts.db ?? (await openDb(env));
   const clock = opts.clock ?? systemClock;
   const config = opts.config;
+  // Before anything else is built: without it, a request with a secret parameter could not be stored.
+  let secretKey: Buffer | null;
+  try {
+    secretKey = loadSecretKey(env, { kind: db.kind, dataDir: (db as { dataDir?: string | null }).dataDir ?? null }, config);
+  } catch (err) {
+    if (!opts.db) await db.close().catch(() => {});
+    throw err;
+  }
   const registry = opts.registry ?? (await CommandRegistry.load(undefined, config.settings.commandPrefix));
   // Services reference each other through `kt`; it is complete before anything runs.
   const kt = {} as Keyturn;
@@ -69,7 +78,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     people: new People(() => kt.config),
     channels: new Channels(() => kt.config),
   });
-  kt.approvals = new Approvals(() => kt, { staleExecutionMs: opts.staleExecutionMs });
+  kt.approvals = new Approvals(() => kt, { staleExecutionMs: opts.staleExecutionMs, secretKey });
   kt.incidents = new Incidents(() => kt, { postmortemDir: opts.postmortemDir ?? postmortemDirFor(env) });
   const incidentWatcher = new IncidentWatcher(() => kt);
   kt.alerts = new Alerts(() => kt, env);

@@ -14,6 +14,10 @@ import type { Person } from '../config/index.js';
 import { UserError } from '../core/errors.js';
 import { unknownName } from '../core/suggest.js';
 import { planAction, runAction, type StepProgress } from '../runbooks/engine.js';
+import { planHash, resolvePlan } from './binding.js';
+import { executeClaimed, paramsOf } from './execute.js';
+import { registerParamSecrets, seal, splitParams } from './sealed-params.js';
+import { refuseStructuralSecrets } from './params.js';
 import { RequestStore } from './request-store.js';
 import { renderRequest, paramText, shownParams } from './render.js';
 import { canonicalEmoji } from './emoji.js';
@@ -51,8 +55,6 @@ export type VoteOutcome =
   | { counted: true; state: RequestState; approvals: number }
   | { counted: false; reason: string };
 
-const HEARTBEAT_MS = 5_000;
-
 export class Approvals {
   readonly store: RequestStore;
   readonly replica = `${hostname()}/${process.pid}/${randomBytes(3).toString('hex')}`;
@@ -61,9 +63,13 @@ export class Approvals {
 
   constructor(
     private readonly kt: () => Keyturn,
-    private readonly opts: { staleExecutionMs?: number } = {},
+    private readonly opts: { staleExecutionMs?: number; secretKey?: Buffer | null } = {},
   ) {
     this.store = new RequestStore(kt().db);
+  }
+
+  private get secretKey(): Buffer | null {
+    return this.opts.secretKey ?? null;
   }
 
   policyFor(systemName: string, actionName: string): Policy | null {
@@ -85,31 +91,39 @@ export class Approvals {
     if (policy && policy.requesters.length && !kt.people.hasAnyRole(who.person, policy.requesters)) {
       throw new UserError(`Only ${policy.requesters.join(', ')} may request ${actionName} on ${systemName}; you have ${who.person.roles.join(', ') || 'no roles'}.`, 'denied.requester');
     }
+    // Only now, validated and permitted, do secret values become masks: before, anyone could register any string.
+    const { shown, secret } = splitParams(action, params);
+    refuseStructuralSecrets(kt, who, actionName, secret);
+    registerParamSecrets(secret);
     const id = `r-${randomBytes(3).toString('hex')}`;
     const target = { systemName, actionName, params, requestId: policy ? id : null, actor: who.person.name, reason: reason ?? null };
     const plan = await planAction(kt, target);
     const now = kt.clock.now();
 
     if (!policy) {
-      const key = await kt.chat.post(who, { title: `Running ${actionName} on ${systemName}${paramText(params) ? ` (${paramText(params)})` : ''}`, status: 'pending', text: plan.map((p) => `${p.index + 1}. ${p.name}: \`${p.summary}\``).join('\n'), footer: `by ${who.person.name}` });
-      await kt.audit.append({ actor: who.person.name, platform: who.platform, kind: 'action.run', subject: `${systemName}/${actionName}`, outcome: 'started', detail: { params, plan } });
+      const key = await kt.chat.post(who, { title: `Running ${actionName} on ${systemName}${paramText(shown) ? ` (${paramText(shown)})` : ''}`, status: 'pending', text: plan.map((p) => `${p.index + 1}. ${p.name}: \`${p.summary}\``).join('\n'), footer: `by ${who.person.name}` });
+      await kt.audit.append({ actor: who.person.name, platform: who.platform, kind: 'action.run', subject: `${systemName}/${actionName}`, outcome: 'started', detail: { params: shown, plan } });
       const result = await runAction(kt, target, (p) => this.postProgress(key, p));
       await kt.chat.update(key, { title: `${result.ok ? 'Succeeded' : 'Failed'}: ${actionName} on ${systemName}`, status: result.ok ? 'ok' : 'critical', text: result.summary, footer: `by ${who.person.name}` });
       await kt.audit.append({ actor: who.person.name, platform: who.platform, kind: 'action.run', subject: `${systemName}/${actionName}`, outcome: result.ok ? 'succeeded' : 'failed', detail: { summary: result.summary } });
       return { messageKey: key, result };
     }
 
+    // What the approvers bind themselves to: every target, the policy and who may approve, hashed.
+    const bound = resolvePlan(kt.config, { system: systemName, action: actionName, requester: who.person.name, params: shown, requestId: id, reason: reason ?? null }, this.secretKey);
+    const hash = planHash(bound);
     const request: ApprovalRequest = {
-      id, system: systemName, action: actionName, params, requester: who.person.name, platform: who.platform, channel: who.channel,
+      id, system: systemName, action: actionName, params: shown, requester: who.person.name, platform: who.platform, channel: who.channel,
       reason: reason ?? null, state: 'pending', approvalsNeeded: policy.approvals, approverRoles: policy.approvers, plan, messageKey: null,
+      planHash: hash, boundPlan: bound, sealedParams: secret ? seal(this.secretKey, id, secret) : null,
       createdAt: now, expiresAt: new Date(now.getTime() + policy.expiry), decidedAt: null, executedBy: null, finishedAt: null, result: null,
     };
     await this.store.insert(request);
-    await kt.audit.append({ actor: who.person.name, platform: who.platform, kind: 'approval.requested', subject: `${id} ${systemName}/${actionName}`, outcome: 'pending', detail: { params, plan, approvalsNeeded: policy.approvals, approvers: policy.approvers, reason: reason ?? null } });
-    const shown = await this.render(request);
-    const messageKey = await kt.chat.post(who, shown);
+    await kt.audit.append({ actor: who.person.name, platform: who.platform, kind: 'approval.requested', subject: `${id} ${systemName}/${actionName}`, outcome: 'pending', detail: { params: shown, plan, planHash: hash, boundPlan: bound, approvalsNeeded: policy.approvals, approvers: policy.approvers, reason: reason ?? null } });
+    const shownMessage = await this.render(request);
+    const messageKey = await kt.chat.post(who, shownMessage);
     await this.store.attachMessage(id, messageKey, true);
-    await mirrorRequest(kt, id, who.platform, shown);
+    await mirrorRequest(kt, id, who.platform, shownMessage);
     // Zero approvals needed (a policy used only to restrict requesters): proceed at once.
     if (policy.approvals === 0) await this.tryExecute(id);
     return { request: { ...request, messageKey }, messageKey };
@@ -147,6 +161,7 @@ export class Approvals {
       return ignore(`${who}'s ${verb} does not count: request ${r.id} expired at ${r.expiresAt.toISOString().slice(11, 16)} UTC.`, 'expired');
     }
     if (r.state !== 'pending') return ignore(`${who}'s ${verb} does not count: request ${r.id} is already ${r.state}.`, 'decided');
+    if (!r.planHash) return ignore(`${who}'s ${verb} does not count: ${r.id} was made before approvals were bound to a plan, so it can never run. Request ${r.action} on ${r.system} again.`, 'unbound');
     if (!person) return ignore(`${who}'s ${verb} does not count: this account is not mapped to a person in Keyturn's config.`, 'unknown-person');
     if (person.name === r.requester) return ignore(`${who}'s ${verb} does not count: the requester cannot approve their own request (two-person rule).`, 'requester');
     if (!kt.people.hasAnyRole(person, r.approverRoles)) return ignore(`${who}'s ${verb} does not count: not an approver (needs role ${r.approverRoles.join(' or ')}).`, 'not-approver');
@@ -159,9 +174,9 @@ export class Approvals {
       return { counted: true, state: 'pending', approvals: (await this.store.votes(r.id)).filter((v) => v.vote === 'approve').length };
     }
 
-    const put = await this.store.putVote(r.id, { person: person.name, vote, platform: voter.platform, account: voter.account, at: now });
+    const put = await this.store.putVote(r.id, { person: person.name, vote, platform: voter.platform, account: voter.account, at: now, planHash: r.planHash });
     if (put === 'same') return ignore(`${who} already voted on ${r.id}: one vote per person, whichever account it comes from.`, 'duplicate');
-    await kt.audit.append({ actor: who, platform: voter.platform, kind: 'approval.vote', subject: r.id, outcome: vote, detail: { account: voter.account, changed: put === 'changed' } });
+    await kt.audit.append({ actor: who, platform: voter.platform, kind: 'approval.vote', subject: r.id, outcome: vote, detail: { account: voter.account, changed: put === 'changed', planHash: r.planHash } });
 
     if (vote === 'reject') {
       const rejected = await this.store.transition(r.id, ['pending'], 'rejected', now);
@@ -173,7 +188,7 @@ export class Approvals {
       return { counted: true, state: rejected ? 'rejected' : (await this.store.get(r.id))!.state, approvals: 0 };
     }
     const votes = await this.store.votes(r.id);
-    const approvals = votes.filter((v) => v.vote === 'approve').length;
+    const approvals = votes.filter((v) => v.vote === 'approve' && v.planHash === r.planHash).length;
     const executed = await this.tryExecute(r.id, opts);
     if (!executed) await this.refresh(r.id);
     return { counted: true, state: executed ? executed : 'pending', approvals };
@@ -195,30 +210,17 @@ export class Approvals {
     return 'executing';
   }
 
-  private async execute(r: ApprovalRequest): Promise<RequestState> {
-    const kt = this.kt();
-    const votes = await this.store.votes(r.id);
-    await kt.audit.append({ actor: 'keyturn', platform: 'keyturn', kind: 'approval.decision', subject: r.id, outcome: 'approved', detail: { approvers: votes.filter((v) => v.vote === 'approve').map((v) => v.person), replica: this.replica } });
-    await this.note(r, `Approved by ${votes.filter((v) => v.vote === 'approve').map((v) => v.person).join(' and ')}. Executing ${r.action}.`);
-    const beat = setInterval(() => void this.store.heartbeat(r.id, kt.clock.now()).catch(() => {}), HEARTBEAT_MS);
-    beat.unref();
-    let result: ExecutionResult;
+  private execute(r: ApprovalRequest): Promise<RequestState> {
+    return executeClaimed({ kt: this.kt(), store: this.store, replica: this.replica, secretKey: this.secretKey, refresh: (id, p) => this.refresh(id, p), note: (x, t) => this.note(x, t) }, r);
+  }
+
+  /** Masks this request's secret parameters in this process (another replica may have taken them); a value that cannot be read masks nothing. */
+  private rebuildMasks(r: ApprovalRequest): void {
     try {
-      result = await runAction(kt, { systemName: r.system, actionName: r.action, params: r.params, requestId: r.id, actor: r.requester, reason: r.reason }, async (p) => {
-        await this.refresh(r.id, progressText(p));
-        if (p.report) await this.note(r, `${p.report.ok ? '✅' : '❌'} ${p.phase === 'finally' ? 'finally ' : ''}step ${p.index + 1}/${p.total} ${p.name}: ${p.report.summary}`);
-      });
+      paramsOf(r, this.secretKey);
     } catch (err) {
-      result = { ok: false, summary: `engine error: ${(err as Error).message}`, steps: [] };
-    } finally {
-      clearInterval(beat);
+      this.kt().log.warn({ request: r.id, err: (err as Error).message }, 'secret parameters could not be read back');
     }
-    const state: RequestState = result.ok ? 'succeeded' : 'failed';
-    await this.store.transition(r.id, ['executing'], state, kt.clock.now(), result);
-    await kt.audit.append({ actor: r.requester, platform: 'keyturn', kind: 'approval.result', subject: `${r.id} ${r.system}/${r.action}`, outcome: state, detail: { summary: result.summary } });
-    await this.refresh(r.id);
-    await this.note(r, `${result.ok ? 'Succeeded' : 'Failed'}: ${result.summary}`);
-    return state;
   }
 
   async cancel(id: string, who: Person): Promise<ApprovalRequest> {
@@ -241,7 +243,10 @@ export class Approvals {
    */
   async sweep(): Promise<void> {
     const kt = this.kt();
-    for (const r of await this.store.expireDue(kt.clock.now())) await this.announceExpired(r);
+    for (const r of await this.store.expireDue(kt.clock.now())) {
+      this.rebuildMasks(r);
+      await this.announceExpired(r);
+    }
     for (const id of await this.store.approvedUnclaimed(kt.clock.now())) {
       if ((await this.tryExecute(id, { detach: true })) !== null) kt.log.warn({ request: id }, 'approved request was never started (its replica stopped after the last vote): starting it now');
     }
@@ -252,6 +257,7 @@ export class Approvals {
       const silent = !r.heartbeatAt || kt.clock.now().getTime() - r.heartbeatAt.getTime() > stale;
       const mine = r.executedBy === this.replica;
       if (mine || !(deadLocal || silent)) continue;
+      this.rebuildMasks(r);
       const moved = await this.store.transition(r.id, ['executing'], 'interrupted', kt.clock.now(), { ok: false, summary: `interrupted: replica ${r.executedBy} stopped while executing; not re-run automatically. Check the system and re-request if needed.`, steps: [] });
       if (!moved) continue;
       await kt.audit.append({ actor: 'keyturn', platform: 'keyturn', kind: 'approval.result', subject: `${r.id} ${r.system}/${r.action}`, outcome: 'interrupted', detail: { replica: r.executedBy } });
@@ -303,11 +309,6 @@ export class Approvals {
   private async postProgress(key: string, p: StepProgress): Promise<void> {
     if (p.report) await this.kt().chat.reply(key, { title: `${p.report.ok ? '✅' : '❌'} ${p.phase === 'finally' ? 'finally ' : ''}step ${p.index + 1}/${p.total} ${p.name}: ${p.report.summary}` });
   }
-}
-
-function progressText(p: StepProgress): string {
-  const where = `${p.phase === 'finally' ? 'finally ' : ''}step ${p.index + 1}/${p.total}: ${p.name}`;
-  return p.report ? `${where} ${p.report.ok ? 'done' : 'FAILED'}` : `${where}…`;
 }
 
 function alive(pid: number): boolean {

@@ -7,9 +7,31 @@
 import type { ActionDefinition, SystemConfig } from '../config/index.js';
 import { UserError } from '../core/errors.js';
 import { unknownName } from '../core/suggest.js';
-import { registerSecret } from '../core/secrets.js';
+import type { Keyturn } from '../core/keyturn.js';
 
 const SAFE_STRING = /^[A-Za-z0-9._:@/+-]{1,200}$/;
+
+/** The raw values typed for secret parameters (by name or position), valid or not: the command hides them from its own audit row. */
+export function secretValuesTyped(action: ActionDefinition, tokens: string[]): string[] {
+  const declared = action.params;
+  const named = new Set<string>();
+  const positional: string[] = [];
+  const out: string[] = [];
+  for (const t of tokens) {
+    const eq = t.indexOf('=');
+    const key = eq > 0 ? t.slice(0, eq) : null;
+    const p = key ? declared.find((d) => d.name === key) : undefined;
+    if (p) {
+      named.add(p.name);
+      if (p.secret) out.push(t.slice(eq + 1));
+    } else positional.push(t);
+  }
+  const free = declared.filter((p) => !named.has(p.name));
+  positional.forEach((v, i) => {
+    if (free[i]?.secret) out.push(v);
+  });
+  return out.filter((v) => v.length > 0);
+}
 
 export function parseActionParams(action: ActionDefinition, actionName: string, sys: SystemConfig, tokens: string[]): Record<string, unknown> {
   const declared = action.params;
@@ -41,8 +63,8 @@ export function parseActionParams(action: ActionDefinition, actionName: string, 
 }
 
 function coerce(p: ActionDefinition['params'][number], v: string, sys: SystemConfig): unknown {
-  // Registered before any check, so even a mistyped key is masked wherever the command line shows up.
-  if (p.secret) registerSecret(v);
+  // Not registered for masking here: a value becomes a mask only once it is valid and the caller may request the action
+  // (requestAction). Registering first let anyone mapped mask any string, a channel id or an action name included.
   const bad = (why: string) => new UserError(`Parameter ${p.name}: ${why}${p.secret ? ' (value not shown: it is secret)' : ` (got "${v.slice(0, 80)}")`}.`, 'params.invalid');
   switch (p.type) {
     case 'integer':
@@ -87,4 +109,24 @@ function patternSpells(pattern: string | undefined, what: 'dot' | 'dash'): boole
   if (!pattern) return false;
   const outside = pattern.replace(/\[(?:\\.|[^\]\\])*\]/g, '');
   return what === 'dash' ? /^\^?(?:\((?:\?:)?)*\\?-/.test(outside) : /\\\./.test(outside);
+}
+
+/**
+ * A secret value that is one of Keyturn's own names (a channel id, system,
+ * action, person or account, the channel the request comes from) would be
+ * masked in every message and audit row that names it: refused.
+ */
+export function refuseStructuralSecrets(kt: Keyturn, who: { channel: string }, actionName: string, secret: Record<string, unknown> | null): void {
+  if (!secret) return;
+  const names = new Set<string>([who.channel]);
+  for (const c of Object.values(kt.config.channels)) for (const id of Object.values(c ?? {})) if (typeof id === 'string') names.add(id);
+  for (const [sn, sys] of Object.entries(kt.config.systems)) {
+    names.add(sn);
+    for (const an of Object.keys(sys.actions)) names.add(an);
+    for (const n of sys.nodes) names.add(n.name);
+  }
+  for (const p of kt.config.people) for (const x of [p.name, p.slack, p.discord]) if (x) names.add(x);
+  for (const [k, v] of Object.entries(secret)) {
+    if (names.has(String(v))) throw new UserError(`Parameter ${k} of ${actionName}: a secret cannot be one of Keyturn's own names (a channel, system, action, node or person) (value not shown: it is secret).`, 'params.invalid');
+  }
 }

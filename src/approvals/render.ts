@@ -2,6 +2,7 @@
 import { formatDuration, type Config } from '../config/index.js';
 import type { Message, Status } from '../core/message.js';
 import type { ApprovalRequest, Vote } from './types.js';
+import type { BoundPlan } from './binding.js';
 
 const STATE_STATUS: Record<ApprovalRequest['state'], Status> = {
   pending: 'pending',
@@ -12,6 +13,7 @@ const STATE_STATUS: Record<ApprovalRequest['state'], Status> = {
   expired: 'unknown',
   cancelled: 'unknown',
   interrupted: 'critical',
+  invalidated: 'critical',
 };
 
 const STATE_TEXT: Record<ApprovalRequest['state'], string> = {
@@ -23,6 +25,7 @@ const STATE_TEXT: Record<ApprovalRequest['state'], string> = {
   expired: 'Expired',
   cancelled: 'Cancelled',
   interrupted: 'Interrupted (not re-run)',
+  invalidated: 'Not run: config changed since the request',
 };
 
 export interface RenderInput {
@@ -53,6 +56,7 @@ export function renderRequest({ request: r, votes, approvers, reactions, progres
     { label: 'Requested by', value: r.requester, short: true },
     { label: 'Approvals', value: `${approvals.length}/${r.approvalsNeeded}${approvals.length ? ` (${approvals.map((v) => v.person).join(', ')})` : ''}`, short: true },
     { label: 'Who may approve', value: `${r.approverRoles.join(', ')}${approvers.length ? `: ${approvers.join(', ')}` : ''} (not ${r.requester})`, short: false },
+    ...(r.boundPlan ? [{ label: 'Touches', value: touches(r.boundPlan), short: false }] : []),
   ];
   if (rejects.length) fields.push({ label: 'Rejected by', value: rejects.map((v) => v.person).join(', '), short: true });
   if (r.reason) fields.push({ label: 'Reason', value: r.reason, short: false });
@@ -65,9 +69,32 @@ export function renderRequest({ request: r, votes, approvers, reactions, progres
   return {
     title: `${STATE_TEXT[r.state]}: ${r.action} on ${r.system}${paramText(r.params) ? ` (${paramText(r.params)})` : ''}`,
     status: STATE_STATUS[r.state],
-    text: `Will run:\n${plan}`,
+    text: `Will run${r.planHash ? ` (plan ${r.planHash.slice(0, 8)})` : ''}:\n${plan}`,
     fields,
     footer: `request ${r.id}`,
     reactions: r.state === 'pending' ? reactions : undefined,
   };
+}
+
+/** One line per step of the bound plan: what the approval is for, target by target. */
+function touches(p: BoundPlan): string {
+  return p.steps
+    .map((s) => {
+      const f = s.step;
+      const v = s.via;
+      const what = [
+        typeof f.method === 'string' ? f.method : null,
+        typeof f.op === 'string' ? f.op : null,
+        typeof f.url === 'string' ? f.url : null,
+        typeof f.container === 'string' ? `container ${f.container}` : null,
+        typeof f.database === 'string' ? `database ${f.database}` : null,
+        typeof f.key === 'string' ? `etcd key ${f.key}` : null,
+        typeof f.fn === 'string' ? f.fn : null,
+        Array.isArray(v.contracts) ? `on ${(v.contracts as string[]).join(', ')}${v.chainId ? ` (chain ${String(v.chainId)})` : ''}` : null,
+        typeof f.channel === 'string' ? `channel ${f.channel}` : null,
+        typeof f.check === 'string' ? `check ${f.check}` : null,
+      ].filter(Boolean);
+      return `${s.phase === 'finally' ? 'finally ' : ''}${s.index + 1}. ${s.kind}${what.length ? ` ${what.join(' ')}` : ''}`;
+    })
+    .join('\n');
 }

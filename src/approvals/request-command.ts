@@ -10,7 +10,7 @@ import { arg } from '../core/args.js';
 import { UserError } from '../core/errors.js';
 import { unknownName } from '../core/suggest.js';
 import { tokenize } from '../core/tokenize.js';
-import { parseActionParams } from './params.js';
+import { parseActionParams, secretValuesTyped } from './params.js';
 
 /** The caller as a requester and the system's action, or a UserError saying which is missing. */
 export function resolveAction(ctx: CommandContext, system: string, actionName: string) {
@@ -23,7 +23,9 @@ export function resolveAction(ctx: CommandContext, system: string, actionName: s
 
 export async function requestFromChat(ctx: CommandContext, system: string, actionName: string, paramText: string, reason?: string): Promise<Reply> {
   const { requester, sys, action } = resolveAction(ctx, system, actionName);
-  const params = parseActionParams(action, actionName, sys, tokenize(paramText).map((t) => t.value));
+  const tokens = tokenize(paramText).map((t) => t.value);
+  for (const v of secretValuesTyped(action, tokens)) ctx.redact?.(v);
+  const params = parseActionParams(action, actionName, sys, tokens);
   await ctx.kt.approvals.requestAction(requester, system, actionName, params, reason);
 }
 

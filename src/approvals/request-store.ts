@@ -3,7 +3,11 @@
  * whoever's UPDATE matches the row wins, everyone else gets zero rows.
  */
 import type { Db, Queryable } from '../store/db.js';
-import type { ApprovalRequest, ExecutionResult, RequestState, Vote } from './types.js';
+import { FINAL_STATES, type ApprovalRequest, type ExecutionResult, type RequestState, type Vote } from './types.js';
+
+/** Votes that count: approvals given on the request's own plan hash. */
+const COUNTED_APPROVALS = `(SELECT count(*) FROM approval_votes v WHERE v.request_id = r.id AND v.vote = 'approve' AND v.plan_hash = r.plan_hash)`;
+const FINAL = FINAL_STATES.map((s) => `'${s}'`).join(',');
 
 interface Row {
   id: string;
@@ -18,6 +22,9 @@ interface Row {
   approvals_needed: number;
   approver_roles: unknown;
   plan: unknown;
+  plan_hash: string | null;
+  bound_plan: unknown;
+  sealed_params: string | null;
   message_key: string | null;
   created_at: string | Date;
   expires_at: string | Date;
@@ -44,6 +51,9 @@ function toRequest(r: Row): ApprovalRequest {
     approvalsNeeded: Number(r.approvals_needed),
     approverRoles: json(r.approver_roles),
     plan: json(r.plan),
+    planHash: r.plan_hash ?? null,
+    boundPlan: r.bound_plan === null || r.bound_plan === undefined ? null : json(r.bound_plan),
+    sealedParams: r.sealed_params ?? null,
     messageKey: r.message_key,
     createdAt: new Date(r.created_at),
     expiresAt: new Date(r.expires_at),
@@ -59,9 +69,9 @@ export class RequestStore {
 
   async insert(r: ApprovalRequest): Promise<void> {
     await this.db.query(
-      `INSERT INTO approval_requests (id, system, action, params, requester, platform, channel, reason, state, approvals_needed, approver_roles, plan, created_at, expires_at)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)`,
-      [r.id, r.system, r.action, JSON.stringify(r.params), r.requester, r.platform, r.channel, r.reason, r.state, r.approvalsNeeded, JSON.stringify(r.approverRoles), JSON.stringify(r.plan), r.createdAt.toISOString(), r.expiresAt.toISOString()],
+      `INSERT INTO approval_requests (id, system, action, params, requester, platform, channel, reason, state, approvals_needed, approver_roles, plan, created_at, expires_at, plan_hash, bound_plan, sealed_params)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)`,
+      [r.id, r.system, r.action, JSON.stringify(r.params), r.requester, r.platform, r.channel, r.reason, r.state, r.approvalsNeeded, JSON.stringify(r.approverRoles), JSON.stringify(r.plan), r.createdAt.toISOString(), r.expiresAt.toISOString(), r.planHash, r.boundPlan ? JSON.stringify(r.boundPlan) : null, r.sealedParams],
     );
   }
 
@@ -91,22 +101,22 @@ export class RequestStore {
   }
 
   async votes(id: string): Promise<Vote[]> {
-    const r = await this.db.query<{ person: string; vote: 'approve' | 'reject'; platform: string; account: string; at: string | Date }>(
-      `SELECT person, vote, platform, account, at FROM approval_votes WHERE request_id = $1 ORDER BY at, person`,
+    const r = await this.db.query<{ person: string; vote: 'approve' | 'reject'; platform: string; account: string; at: string | Date; plan_hash: string | null }>(
+      `SELECT person, vote, platform, account, at, plan_hash FROM approval_votes WHERE request_id = $1 ORDER BY at, person`,
       [id],
     );
-    return r.rows.map((v) => ({ ...v, at: new Date(v.at) }));
+    return r.rows.map(({ plan_hash, ...v }) => ({ ...v, planHash: plan_hash, at: new Date(v.at) }));
   }
 
   /** Records a vote once per person; returns false if this person already had the same vote. */
   async putVote(id: string, v: Vote): Promise<'new' | 'changed' | 'same'> {
     const r = await this.db.query<{ inserted: boolean; prev: string | null }>(
       `WITH prev AS (SELECT vote FROM approval_votes WHERE request_id = $1 AND person = $2)
-       INSERT INTO approval_votes (request_id, person, vote, platform, account, at) VALUES ($1,$2,$3,$4,$5,$6)
-       ON CONFLICT (request_id, person) DO UPDATE SET vote = EXCLUDED.vote, platform = EXCLUDED.platform, account = EXCLUDED.account, at = EXCLUDED.at
-       WHERE approval_votes.vote <> EXCLUDED.vote
+       INSERT INTO approval_votes (request_id, person, vote, platform, account, at, plan_hash) VALUES ($1,$2,$3,$4,$5,$6,$7)
+       ON CONFLICT (request_id, person) DO UPDATE SET vote = EXCLUDED.vote, platform = EXCLUDED.platform, account = EXCLUDED.account, at = EXCLUDED.at, plan_hash = EXCLUDED.plan_hash
+       WHERE approval_votes.vote <> EXCLUDED.vote OR approval_votes.plan_hash IS DISTINCT FROM EXCLUDED.plan_hash
        RETURNING (SELECT vote FROM prev) AS prev`,
-      [id, v.person, v.vote, v.platform, v.account, v.at.toISOString()],
+      [id, v.person, v.vote, v.platform, v.account, v.at.toISOString(), v.planHash ?? null],
     );
     if (r.rowCount === 0) return 'same';
     return r.rows[0]!.prev ? 'changed' : 'new';
@@ -121,9 +131,9 @@ export class RequestStore {
   /** pending -> executing, only if still pending, not expired, and enough approvals are stored. The one gate against double execution. */
   async claimForExecution(id: string, replica: string, now: Date): Promise<ApprovalRequest | null> {
     const r = await this.db.query<Row>(
-      `UPDATE approval_requests SET state = 'executing', decided_at = $3, executed_by = $2, heartbeat_at = $3
+      `UPDATE approval_requests r SET state = 'executing', decided_at = $3, executed_by = $2, heartbeat_at = $3
        WHERE id = $1 AND state = 'pending' AND expires_at > $3
-         AND (SELECT count(*) FROM approval_votes v WHERE v.request_id = $1 AND v.vote = 'approve') >= approvals_needed
+         AND ${COUNTED_APPROVALS} >= approvals_needed
        RETURNING *`,
       [id, replica, now.toISOString()],
     );
@@ -135,8 +145,9 @@ export class RequestStore {
     const r = await this.db.query<Row>(
       `UPDATE approval_requests SET state = $3,
          decided_at = CASE WHEN decided_at IS NULL THEN $4::timestamptz ELSE decided_at END,
-         finished_at = CASE WHEN $3 IN ('succeeded','failed','rejected','expired','cancelled','interrupted') THEN $4::timestamptz ELSE finished_at END,
-         result = COALESCE($5::jsonb, result)
+         finished_at = CASE WHEN $3 IN (${FINAL}) THEN $4::timestamptz ELSE finished_at END,
+         result = COALESCE($5::jsonb, result),
+         sealed_params = CASE WHEN $3 IN (${FINAL}) THEN NULL ELSE sealed_params END
        WHERE id = $1 AND state = ANY($2) RETURNING *`,
       [id, from, to, now.toISOString(), result ? JSON.stringify(result) : null],
     );
@@ -148,18 +159,21 @@ export class RequestStore {
   }
 
   async expireDue(now: Date): Promise<ApprovalRequest[]> {
-    const r = await this.db.query<Row>(
-      `UPDATE approval_requests SET state = 'expired', finished_at = $1 WHERE state = 'pending' AND expires_at <= $1 RETURNING *`,
+    // Returns the sealed parameters as they were (the row's are wiped): the sweeper masks them before it posts.
+    const r = await this.db.query<Row & { was_sealed: string | null }>(
+      `WITH due AS (SELECT id, sealed_params FROM approval_requests WHERE state = 'pending' AND expires_at <= $1 FOR UPDATE)
+       UPDATE approval_requests a SET state = 'expired', finished_at = $1, sealed_params = NULL FROM due
+       WHERE a.id = due.id AND a.state = 'pending' RETURNING a.*, due.sealed_params AS was_sealed`,
       [now.toISOString()],
     );
-    return r.rows.map(toRequest);
+    return r.rows.map((x) => ({ ...toRequest(x), sealedParams: x.was_sealed }));
   }
 
   /** Pending, unexpired requests that already have enough approvals: nobody claimed them. */
   async approvedUnclaimed(now: Date): Promise<string[]> {
     const r = await this.db.query<{ id: string }>(
       `SELECT id FROM approval_requests r WHERE state = 'pending' AND expires_at > $1 AND message_key IS NOT NULL
-         AND (SELECT count(*) FROM approval_votes v WHERE v.request_id = r.id AND v.vote = 'approve') >= approvals_needed`,
+         AND ${COUNTED_APPROVALS} >= approvals_needed`,
       [now.toISOString()],
     );
     return r.rows.map((x) => x.id);

@@ -1,6 +1,9 @@
-export type RequestState = 'pending' | 'executing' | 'succeeded' | 'failed' | 'rejected' | 'expired' | 'cancelled' | 'interrupted';
+import type { BoundPlan } from './binding.js';
 
-export const FINAL_STATES: RequestState[] = ['succeeded', 'failed', 'rejected', 'expired', 'cancelled', 'interrupted'];
+/** `invalidated`: the config changed between request and execution, so what was approved is not what would run; nothing ran. */
+export type RequestState = 'pending' | 'executing' | 'succeeded' | 'failed' | 'rejected' | 'expired' | 'cancelled' | 'interrupted' | 'invalidated';
+
+export const FINAL_STATES: RequestState[] = ['succeeded', 'failed', 'rejected', 'expired', 'cancelled', 'interrupted', 'invalidated'];
 
 /** One line of what will run, from the step's dry run (secrets masked). */
 export interface PlanStep {
@@ -40,6 +43,11 @@ export interface ApprovalRequest {
   approvalsNeeded: number;
   approverRoles: string[];
   plan: PlanStep[];
+  /** sha256 of the canonical bound plan (binding.ts); null on requests made before plans were bound (they never run). */
+  planHash: string | null;
+  boundPlan: BoundPlan | null;
+  /** Secret parameter values, AES-256-GCM (sealed-params.ts); null when there are none or the request has ended. */
+  sealedParams: string | null;
   messageKey: string | null;
   createdAt: Date;
   expiresAt: Date;
@@ -50,6 +58,8 @@ export interface ApprovalRequest {
 }
 
 export interface Vote {
+  /** The plan hash the vote was given on. */
+  planHash?: string | null;
   person: string;
   vote: 'approve' | 'reject';
   platform: string;

@@ -60,7 +60,7 @@ export const actionParam = z.strictObject({
   default: z.union([z.string(), z.number(), z.boolean()]).optional().describe('Value when not given.'),
   pattern: z.string().optional().describe('Regular expression a string value must match.'),
   choices: z.array(z.string()).optional().describe('The only values accepted.'),
-  secret: z.boolean().default(false).describe('A credential (e.g. a new signing key): masked (•••) in every message, audit row and log line, never echoed in errors.'),
+  secret: z.boolean().default(false).describe('A credential (e.g. a new signing key): stored only encrypted (KEYTURN_SECRET_KEY) and wiped when the request ends; masked (•••) in every message, audit row and log line, never echoed in errors.'),
   min: z.number().optional().describe('number / integer: the smallest value accepted (inclusive).'),
   max: z.number().optional().describe('number / integer: the largest value accepted (inclusive).'),
 }).superRefine((p, ctx) => {

@@ -48,7 +48,8 @@ export class Chat extends EventEmitter {
       await tx.query(`INSERT INTO outbox (platform, op, message_key, payload) VALUES ($1,'post',$2,$3)`, [
         target.platform,
         key,
-        JSON.stringify(maskDeep<OutboxPayload>({ channel: target.channel, threadKey, message: displayUrlsDeep(message) })),
+        // Only the content is masked: the channel and thread are where it goes, never a secret.
+        JSON.stringify({ channel: target.channel, threadKey, message: maskDeep(displayUrlsDeep(message)) } satisfies OutboxPayload),
       ]);
     });
     this.emit('enqueued', target.platform);
@@ -69,7 +70,7 @@ export class Chat extends EventEmitter {
     await this.db.query(`INSERT INTO outbox (platform, op, message_key, payload) VALUES ($1,'update',$2,$3)`, [
       ref.platform,
       key,
-      JSON.stringify(maskDeep<OutboxPayload>({ channel: ref.channel, threadKey: ref.threadKey, message: displayUrlsDeep(message) })),
+      JSON.stringify({ channel: ref.channel, threadKey: ref.threadKey, message: maskDeep(displayUrlsDeep(message)) } satisfies OutboxPayload),
     ]);
     this.emit('enqueued', ref.platform);
   }

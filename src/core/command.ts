@@ -25,6 +25,12 @@ export interface CommandContext {
   actor: string;
   kt: Keyturn;
   log: Logger;
+  /**
+   * Hides a value typed in this command (a secret parameter, valid or not) from this command's
+   * own audit row and footers. It masks nothing else: unlike a registered secret, a value
+   * redacted here cannot change what any other message or row says.
+   */
+  redact?(value: string): void;
 }
 
 export type Reply = Message | Message[] | void;

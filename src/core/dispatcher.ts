@@ -65,10 +65,14 @@ export class Dispatcher {
     const respond = inv.respondEphemeral;
     inv = { ...inv, respondEphemeral: (m) => respond(maskDeep(displayUrlsDeep(m))) };
     const def = kt.registry.get(inv.command);
-    const commandLine = maskSecrets(`${kt.registry.slash(def?.name ?? inv.command.replace(/^\//, ''))} ${inv.text}`.trim());
+    const typed = `${kt.registry.slash(def?.name ?? inv.command.replace(/^\//, ''))} ${inv.text}`.trim();
+    // Values the command marked as secret (ctx.redact), hidden in this command's own rows and footers only.
+    const redactions: string[] = [];
+    const shownLine = () => maskSecrets(redactions.reduce((line, v) => line.split(v).join('•••'), typed));
+    const commandLine = shownLine();
     const log = kt.log.child({ invocationId, command: def?.name ?? inv.command, platform: inv.platform, person: actor });
     const audit = (outcome: string, detail: Record<string, unknown> = {}) =>
-      kt.audit.append({ actor, platform: inv.platform, kind: 'command', subject: commandLine, outcome, detail: { invocationId, channel: inv.channel, ...detail } });
+      kt.audit.append({ actor, platform: inv.platform, kind: 'command', subject: shownLine(), outcome, detail: { invocationId, channel: inv.channel, ...detail } });
 
     if (!def) {
       const guess = kt.registry.suggest(inv.command);
@@ -95,7 +99,10 @@ export class Dispatcher {
       return { outcome: 'denied', invocationId, posted: [] };
     }
 
-    const ctx: CommandContext = { invocationId, commandLine, platform: inv.platform, channel: { platform: inv.platform, channel: inv.channel }, account: inv.account, person, actor, kt, log };
+    const ctx: CommandContext = {
+      invocationId, commandLine, platform: inv.platform, channel: { platform: inv.platform, channel: inv.channel }, account: inv.account, person, actor, kt, log,
+      redact: (v) => void (v && redactions.push(v)),
+    };
     try {
       const parsed = parseArgs(text, sub.args ?? {}, sub.flags ?? {}, usage);
       const reply = await sub.run(ctx, { ...parsed.args, ...parsed.flags } as never);
@@ -103,7 +110,7 @@ export class Dispatcher {
       const posted: string[] = [];
       for (const m of messages) {
         if (m.ephemeral) await inv.respondEphemeral(m);
-        else posted.push(await kt.chat.post(ctx.channel, { ...m, footer: `${m.footer ? m.footer + ' · ' : ''}${actor} · ${commandLine}` }));
+        else posted.push(await kt.chat.post(ctx.channel, { ...m, footer: `${m.footer ? m.footer + ' · ' : ''}${actor} · ${shownLine()}` }));
       }
       await audit('ok');
       return { outcome: 'ok', invocationId, posted };

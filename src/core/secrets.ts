@@ -4,6 +4,15 @@
  * outgoing chat message, audit row and log line so none of them can leak.
  */
 const secrets = new Set<string>();
+/**
+ * Secrets that come from the configuration and the environment (every
+ * replica with the same config knows the same set), as opposed to secret
+ * action parameters, which one request brought. A bound plan masks only
+ * these, so two replicas resolve the same plan to the same text.
+ */
+const configSecrets = new Set<string>();
+let configPattern: RegExp | null = null;
+const formOwner = new Map<string, string>();
 /** Every form a secret is matched in (see `formsOf`). */
 const forms = new Set<string>();
 let pattern: RegExp | null = null;
@@ -23,13 +32,31 @@ function formsOf(value: string): string[] {
   return [value, once, twice, encodeURIComponent(value)];
 }
 
-export function registerSecret(value: string | undefined | null): void {
-  if (!value || value.length < MIN_SECRET_LENGTH || secrets.has(value)) return;
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const alternation = (all: Iterable<string>) => new RegExp([...all].sort((a, b) => b.length - a.length).map(escapeRe).join('|'), 'g');
+
+/**
+ * `origin: 'param'` for a secret action parameter (registered only once it
+ * passed validation and the caller's permission check); everything else is
+ * configuration (env references, tokens, DSN passwords, signer keys).
+ */
+export function registerSecret(value: string | undefined | null, origin: 'config' | 'param' = 'config'): void {
+  if (!value || value.length < MIN_SECRET_LENGTH) return;
+  if (origin === 'config' && !configSecrets.has(value)) {
+    configSecrets.add(value);
+    for (const f of formsOf(value)) if (!formOwner.has(f)) formOwner.set(f, value);
+    configPattern = alternation(formOwner.keys());
+  }
+  if (secrets.has(value)) return;
   secrets.add(value);
   for (const f of formsOf(value)) forms.add(f);
-  const sorted = [...forms].sort((a, b) => b.length - a.length);
-  longestForm = sorted[0]!.length;
-  pattern = new RegExp(sorted.map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
+  pattern = alternation(forms);
+  longestForm = Math.max(longestForm, ...formsOf(value).map((f) => f.length));
+}
+
+/** Replaces every configuration secret in `text` by `replace(secret)`: parameter secrets are left alone (see configSecrets). */
+export function replaceConfigSecrets(text: string, replace: (secret: string) => string): string {
+  return configPattern ? text.replace(configPattern, (form) => replace(formOwner.get(form) ?? form)) : text;
 }
 
 export function maskSecrets(text: string): string {

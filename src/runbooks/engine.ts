@@ -77,16 +77,35 @@ export async function planAction(kt: Keyturn, t: ActionTarget): Promise<PlanStep
   return plan;
 }
 
-export async function runAction(kt: Keyturn, t: ActionTarget, onProgress: (p: StepProgress) => Promise<void> = async () => {}): Promise<ExecutionResult> {
+/**
+ * Asked before each step: a reason not to run it (the approved plan no longer matches the config), or null.
+ * A step refused this way fails without running; the steps after it do not run either.
+ */
+export type StepGuard = (phase: 'steps' | 'finally', index: number) => Promise<string | null>;
+
+export async function runAction(kt: Keyturn, t: ActionTarget, onProgress: (p: StepProgress) => Promise<void> = async () => {}, guard?: StepGuard): Promise<ExecutionResult> {
   const { sys, action } = actionOf(kt, t.systemName, t.actionName);
   const ctx = context(kt, sys, t);
   const reports: StepReport[] = [];
   let failure: StepReport | null = null;
+  let refused = false;
 
   const runPhase = async (phase: 'steps' | 'finally', steps: StepDefinition[]) => {
     for (const [i, s] of steps.entries()) {
       if (phase === 'steps' && failure) break;
       const name = stepName(s, i);
+      const stop = guard ? await guard(phase, i) : null;
+      if (stop) {
+        refused = true;
+        const report: StepReport = { phase, index: i, name, ok: false, summary: maskSecrets(`not run: ${stop}`), ms: 0 };
+        await audit(kt, t, report);
+        reports.push(report);
+        await onProgress({ phase, index: i, total: steps.length, name, report });
+        if (!failure) failure = report;
+        // A finally step that still matches its approval runs (resume writes); the changed one does not.
+        if (phase === 'steps') break;
+        continue;
+      }
       // `finally` steps may act on an earlier failure (an announce with when: failed).
       ctx.failure = failure ? `${(failure as StepReport).name}: ${(failure as StepReport).summary}` : null;
       await onProgress({ phase, index: i, total: steps.length, name });
@@ -112,7 +131,7 @@ export async function runAction(kt: Keyturn, t: ActionTarget, onProgress: (p: St
     failure = null;
     const named = attempts > 1 ? action.steps.map((s, i) => ({ ...s, name: `${stepName(s, i)} (attempt ${attempt}/${attempts})` })) : action.steps;
     await runPhase('steps', named as StepDefinition[]);
-    if (!failure) break;
+    if (!failure || refused) break;
   }
   await runPhase('finally', action.finally);
   const f = failure as StepReport | null;

@@ -41,7 +41,8 @@ export class AuditLog {
 
   async append(entry: AuditEntry): Promise<AuditRow> {
     const detail = maskDeep(entry.detail ?? {});
-    const e = { ...entry, subject: maskSecrets(entry.subject), outcome: maskSecrets(entry.outcome), detail };
+    // The outcome (and kind, actor, platform) is structure, never masked; the subject and detail are content (a command line).
+    const e = { ...entry, subject: maskSecrets(entry.subject), detail };
     const row = await this.db.transaction(async (tx): Promise<AuditRow> => {
       await tx.query('SELECT pg_advisory_xact_lock(7420002)');
       const last = await tx.query<{ hash: string }>('SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1');

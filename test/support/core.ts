@@ -16,6 +16,9 @@ import { createLogger } from '../../src/core/logger.js';
 import type { Clock } from '../../src/core/keyturn.js';
 import type { Db } from '../../src/store/db.js';
 
+/** KEYTURN_SECRET_KEY for test cores that set none. */
+export const TEST_SECRET_KEY = '5e'.repeat(32);
+
 export interface Delivered {
   id: string;
   channel: string;
@@ -84,7 +87,9 @@ export async function testCore(opts: {
   const envErrors: EnvRefError[] = [];
   const config: Config = opts.loaded ?? configSchema.parse(resolveEnvRefs(opts.config ?? {}, process.env, envErrors));
   if (envErrors.length) throw new Error(envErrors.map((e) => e.message).join('; '));
-  const core = await createCore({ config, db, log, env: opts.env, clock: opts.clock, staleExecutionMs: opts.staleExecutionMs });
+  // A core on Postgres with a pack that takes secret parameters needs the key (production refuses to start without it).
+  const env = opts.env ?? process.env;
+  const core = await createCore({ config, db, log, env: env.KEYTURN_SECRET_KEY ? env : { ...env, KEYTURN_SECRET_KEY: TEST_SECRET_KEY }, clock: opts.clock, staleExecutionMs: opts.staleExecutionMs });
   core.kt.channels.activate('console');
   const chat = new RecordingDeliverer();
   const drain = new OutboxDrain(db, core.kt.chat, chat, log, 60_000);

@@ -1,0 +1,138 @@
+/**
+ * Running a claimed request: its secret parameters are read back from the
+ * store (and masked in this process), the plan it was approved on is
+ * resolved again against this replica's config, and only an identical plan
+ * runs. Before each step the step is resolved once more; a step that no
+ * longer matches what was approved is not run.
+ */
+import type { Keyturn } from '../core/keyturn.js';
+import { runAction, type StepProgress } from '../runbooks/engine.js';
+import { boundStep, canonicalJson, diffPlans, planHash, resolvePlan, shortHash, type BoundPlan } from './binding.js';
+import { registerParamSecrets, unseal } from './sealed-params.js';
+import type { RequestStore } from './request-store.js';
+import type { ApprovalRequest, ExecutionResult, RequestState } from './types.js';
+
+const HEARTBEAT_MS = 5_000;
+/** At most this many changes are listed in the thread (all of them go to the audit row). */
+const SHOWN_CHANGES = 12;
+
+export interface ExecuteDeps {
+  kt: Keyturn;
+  store: RequestStore;
+  replica: string;
+  secretKey: Buffer | null;
+  refresh(id: string, progress?: string): Promise<void>;
+  note(r: ApprovalRequest, text: string): Promise<void>;
+}
+
+export type PlanCheck = { same: true; plan: BoundPlan } | { same: false; changes: string[]; hash: string | null };
+
+/** Resolves the request's plan against the current config and compares it with the approved one. */
+export function checkPlan(kt: Keyturn, r: ApprovalRequest, secretKey: Buffer | null): PlanCheck {
+  if (!r.planHash || !r.boundPlan) return { same: false, changes: ['this request was made before approvals were bound to a plan'], hash: null };
+  let now: BoundPlan;
+  try {
+    now = resolvePlan(kt.config, { system: r.system, action: r.action, requester: r.requester, params: r.params, requestId: r.id, reason: r.reason }, secretKey);
+  } catch (err) {
+    return { same: false, changes: [(err as Error).message], hash: null };
+  }
+  const hash = planHash(now);
+  if (hash === r.planHash) return { same: true, plan: now };
+  const changes = diffPlans(r.boundPlan, now);
+  return { same: false, changes: changes.length ? changes : [`plan ${shortHash(r.planHash)} → ${shortHash(hash)}`], hash };
+}
+
+/** The request's parameters with the secret ones read back (and registered for masking here); throws if they cannot be read. */
+export function paramsOf(r: ApprovalRequest, secretKey: Buffer | null): Record<string, unknown> {
+  if (!r.sealedParams) return r.params;
+  const secret = unseal(secretKey, r.id, r.sealedParams);
+  registerParamSecrets(secret);
+  return { ...r.params, ...secret };
+}
+
+export async function executeClaimed(d: ExecuteDeps, r: ApprovalRequest): Promise<RequestState> {
+  const { kt, store } = d;
+  let params: Record<string, unknown>;
+  try {
+    params = paramsOf(r, d.secretKey);
+  } catch (err) {
+    return finish(d, r, 'failed', { ok: false, summary: `not run: ${(err as Error).message}`, steps: [] });
+  }
+  const check = checkPlan(kt, r, d.secretKey);
+  if (!check.same) return invalidate(d, r, check.changes, check.hash);
+
+  const votes = (await store.votes(r.id)).filter((v) => v.vote === 'approve' && v.planHash === r.planHash);
+  await kt.audit.append({ actor: 'keyturn', platform: 'keyturn', kind: 'approval.decision', subject: r.id, outcome: 'approved', detail: { approvers: votes.map((v) => v.person), replica: d.replica, planHash: r.planHash } });
+  await d.note(r, `Approved by ${votes.map((v) => v.person).join(' and ')}. Executing ${r.action}.`);
+  const beat = setInterval(() => void store.heartbeat(r.id, kt.clock.now()).catch(() => {}), HEARTBEAT_MS);
+  beat.unref();
+  const approved = r.boundPlan!;
+  // Before each step: that step, resolved again here, must be the one approved.
+  const guard = async (phase: 'steps' | 'finally', index: number): Promise<string | null> => {
+    const was = boundStep(approved, phase, index);
+    let now: BoundPlan;
+    try {
+      now = resolvePlan(kt.config, { system: r.system, action: r.action, requester: r.requester, params: r.params, requestId: r.id, reason: r.reason }, d.secretKey);
+    } catch (err) {
+      return (err as Error).message;
+    }
+    const is = boundStep(now, phase, index);
+    if (was && is && canonicalJson(was) === canonicalJson(is)) return null;
+    const changes = diffPlans({ ...approved, steps: was ? [was] : [] }, { ...approved, steps: is ? [is] : [] });
+    return `this step changed since it was approved: ${changes.slice(0, 3).join('; ') || 'it is no longer in the action'}`;
+  };
+  let result: ExecutionResult;
+  try {
+    result = await runAction(
+      kt,
+      { systemName: r.system, actionName: r.action, params, requestId: r.id, actor: r.requester, reason: r.reason },
+      async (p) => {
+        await d.refresh(r.id, progressText(p));
+        if (p.report) await d.note(r, `${p.report.ok ? '✅' : '❌'} ${p.phase === 'finally' ? 'finally ' : ''}step ${p.index + 1}/${p.total} ${p.name}: ${p.report.summary}`);
+      },
+      guard,
+    );
+  } catch (err) {
+    result = { ok: false, summary: `engine error: ${(err as Error).message}`, steps: [] };
+  } finally {
+    clearInterval(beat);
+  }
+  return finish(d, r, result.ok ? 'succeeded' : 'failed', result);
+}
+
+async function finish(d: ExecuteDeps, r: ApprovalRequest, state: RequestState, result: ExecutionResult): Promise<RequestState> {
+  const { kt } = d;
+  await d.store.transition(r.id, ['executing'], state, kt.clock.now(), result);
+  await kt.audit.append({ actor: r.requester, platform: 'keyturn', kind: 'approval.result', subject: `${r.id} ${r.system}/${r.action}`, outcome: state, detail: { summary: result.summary } });
+  await d.refresh(r.id);
+  await d.note(r, `${result.ok ? 'Succeeded' : 'Failed'}: ${result.summary}`);
+  return state;
+}
+
+/** Nothing runs: the thread says what changed, the audit keeps every change, and a new request is needed. */
+async function invalidate(d: ExecuteDeps, r: ApprovalRequest, changes: string[], hash: string | null): Promise<RequestState> {
+  const { kt } = d;
+  const summary = `not run: the config changed since the request, so what was approved is not what would run (${changes.length} change${changes.length === 1 ? '' : 's'})`;
+  await d.store.transition(r.id, ['executing'], 'invalidated', kt.clock.now(), { ok: false, summary, steps: [] });
+  await kt.audit.append({
+    actor: 'keyturn',
+    platform: 'keyturn',
+    kind: 'approval.result',
+    subject: `${r.id} ${r.system}/${r.action}`,
+    outcome: 'invalidated',
+    detail: { approvedPlan: r.planHash, currentPlan: hash, changes, replica: d.replica },
+  });
+  await d.refresh(r.id);
+  const shown = changes.slice(0, SHOWN_CHANGES).map((c) => `• ${c}`);
+  if (changes.length > SHOWN_CHANGES) shown.push(`• … and ${changes.length - SHOWN_CHANGES} more (/audit ${r.id})`);
+  await d.note(
+    r,
+    `⚠️ Not run: the configuration changed after ${r.id} was requested, so what was approved${r.planHash ? ` (plan ${shortHash(r.planHash)})` : ''} is not what would run. Nothing was executed.\nChanged since the request:\n${shown.join('\n')}\nRequest ${r.action} on ${r.system} again to approve the current plan.`,
+  );
+  return 'invalidated';
+}
+
+function progressText(p: StepProgress): string {
+  const where = `${p.phase === 'finally' ? 'finally ' : ''}step ${p.index + 1}/${p.total}: ${p.name}`;
+  return p.report ? `${where} ${p.report.ok ? 'done' : 'FAILED'}` : `${where}…`;
+}
