@@ -19,6 +19,8 @@ export class PgliteDb implements Db {
   private constructor(
     private readonly pg: PGlite,
     private readonly lockFile: string | null,
+    /** The data directory (null in memory): keys the embedded store generates live next to it. */
+    readonly dir: string | null = null,
   ) {}
 
   /** `dir` null means in memory (tests). */
@@ -28,7 +30,7 @@ export class PgliteDb implements Db {
     const lockFile = join(dir, 'keyturn.lock');
     takeLock(lockFile, dir);
     try {
-      return new PgliteDb(await PGlite.create(join(dir, 'pgdata'), PGLITE_OPTIONS), lockFile);
+      return new PgliteDb(await PGlite.create(join(dir, 'pgdata'), PGLITE_OPTIONS), lockFile, dir);
     } catch (err) {
       rmSync(lockFile, { force: true });
       throw err;
