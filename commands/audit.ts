@@ -18,7 +18,7 @@ export default defineCommand({
   },
   subcommands: {
     verify: defineSubcommand({
-      description: 'Check the HMAC chain and the latest anchor: names the first altered or missing row, reports truncation',
+      description: 'Check the HMAC chain against the latest anchor: names an altered row, reports truncation',
       roles: ['admin', 'oncall', 'approver'],
       async run(ctx) {
         const r = await ctx.kt.audit.verify();
