@@ -87,6 +87,14 @@ const backupBase = {
   keep: z.number().int().positive().max(1000).default(7),
   /** Also delete backups with this label older than this (e.g. 30d: the runbook's `find -mtime +30 -delete`); the newest is always kept. */
   maxAge: duration.optional(),
+  /**
+   * Age tier: besides the newest `keep`, the first backup of each of the N days before today (UTC) is kept,
+   * so a burst of new backups cannot evict the good ones of earlier days (issue 16). 0 turns it off.
+   */
+  keepDaily: z.number().int().min(0).max(366).default(7),
+  /** Cooldown: at most `cooldownBurst` backups of this label per `cooldown`; more are refused (a burst of /backup is not a backup policy). */
+  cooldown: duration.default(10 * 60_000),
+  cooldownBurst: z.number().int().positive().max(100).default(3),
   timeout: duration.default(30 * 60_000),
 };
 
