@@ -84,7 +84,9 @@ export async function testCore(opts: {
   const envErrors: EnvRefError[] = [];
   const config: Config = opts.loaded ?? configSchema.parse(resolveEnvRefs(opts.config ?? {}, process.env, envErrors));
   if (envErrors.length) throw new Error(envErrors.map((e) => e.message).join('; '));
-  const core = await createCore({ config, db, log, env: opts.env, clock: opts.clock, staleExecutionMs: opts.staleExecutionMs });
+  // The test run's one audit key (vitest.config.ts) unless the test sets its own: Postgres refuses to start without one.
+  const env = opts.env ? { KEYTURN_AUDIT_KEY: process.env.KEYTURN_AUDIT_KEY, ...opts.env } : undefined;
+  const core = await createCore({ config, db, log, env, clock: opts.clock, staleExecutionMs: opts.staleExecutionMs });
   core.kt.channels.activate('console');
   const chat = new RecordingDeliverer();
   const drain = new OutboxDrain(db, core.kt.chat, chat, log, 60_000);
