@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // One audit HMAC key for every test process and the replicas they start (Postgres refuses to start without one).
+    env: { KEYTURN_AUDIT_KEY: process.env.KEYTURN_AUDIT_KEY ?? 'test-audit-key-0123456789abcdef0123456789abcdef' },
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,

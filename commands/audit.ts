@@ -18,13 +18,17 @@ export default defineCommand({
   },
   subcommands: {
     verify: defineSubcommand({
-      description: 'Check the hash chain: names the first altered or missing row',
+      description: 'Check the HMAC chain against the latest anchor: names an altered row, reports truncation',
       roles: ['admin', 'oncall', 'approver'],
       async run(ctx) {
         const r = await ctx.kt.audit.verify();
-        return r.ok
-          ? { title: `Audit log intact: ${r.rows} rows, hash chain verified`, status: 'ok' }
-          : { title: `Audit log BROKEN at row ${r.brokenAt}`, status: 'critical', text: `${r.reason}. ${r.rows - 1} rows before it verified.` };
+        if (r.ok) {
+          const anchored = r.anchor ? `matches the anchor of ${r.anchor.at.slice(0, 19).replace('T', ' ')} UTC (${r.anchor.rows} rows)` : 'no anchor written yet';
+          const legacy = r.legacyRows ? ` ${r.legacyRows} rows from before the keyed chain are pinned by its start row.` : '';
+          return { title: `Audit log intact: ${r.rows} rows, HMAC chain verified`, status: 'ok', text: `Chain ${anchored}.${legacy}` };
+        }
+        const what = r.problem === 'truncation' ? 'TRUNCATED' : r.problem === 'rewrite' ? `REWRITTEN at row ${r.brokenAt}` : r.problem === 'anchor' ? 'anchor file does not verify' : `BROKEN at row ${r.brokenAt}`;
+        return { title: `Audit log ${what}`, status: 'critical', text: `${r.reason}.${r.rows > 1 && r.problem !== 'truncation' ? ` ${r.rows - 1} rows before it verified.` : ''}` };
       },
     }),
   },

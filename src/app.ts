@@ -8,6 +8,9 @@ import type { Config } from './config/index.js';
 import type { Db } from './store/db.js';
 import { openDb } from './store/open.js';
 import { AuditLog } from './store/audit-log.js';
+import { resolveAuditKey } from './store/audit-key.js';
+import { anchorPathFor } from './store/audit-anchor.js';
+import { AuditAnchoring, anchorEveryMs } from './core/audit-anchoring.js';
 import { Chat } from './core/chat.js';
 import { CheckRunner } from './checks/runner.js';
 import { People } from './core/people.js';
@@ -44,6 +47,8 @@ export interface Core {
   dispatcher: Dispatcher;
   /** Periodic incident duties; started by the runtime, ticked directly by tests. */
   incidentWatcher: IncidentWatcher;
+  /** Periodic audit anchors outside the store; started by the runtime. */
+  auditAnchoring: AuditAnchoring;
   close(): Promise<void>;
 }
 
@@ -51,6 +56,16 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const env = opts.env ?? process.env;
   const log = opts.log ?? createLogger();
   const db = opts.db ?? (await openDb(env));
+  // Before anything else: with Postgres and no KEYTURN_AUDIT_KEY this is the start-up error.
+  let auditKey: string;
+  let anchorEvery: number;
+  try {
+    auditKey = resolveAuditKey(db as Db & { dataDir?: string | null }, env);
+    anchorEvery = anchorEveryMs(env);
+  } catch (err) {
+    if (!opts.db) await db.close().catch(() => {});
+    throw err;
+  }
   const clock = opts.clock ?? systemClock;
   const config = opts.config;
   // Before anything else is built: without it, a request with a secret parameter could not be stored.
@@ -72,7 +87,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     log,
     clock,
     registry,
-    audit: new AuditLog(db, () => clock.now(), (row) => metrics.observeAudit(row)),
+    audit: new AuditLog(db, () => clock.now(), (row) => metrics.observeAudit(row), { key: auditKey, anchorFile: anchorPathFor(db as Db & { dataDir?: string | null }, env) }),
     chat: new Chat(db).on('delivery', (e: DeliveryEvent) => metrics.observeDelivery(e)),
     checks: new CheckRunner(() => kt.config),
     people: new People(() => kt.config),
@@ -94,12 +109,15 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   kt.reactions.register('alerts', (ev) => kt.alerts.onReaction(ev));
   kt.scheduler = new Scheduler(() => kt);
   const dispatcher = new Dispatcher(kt);
+  const auditAnchoring = new AuditAnchoring(() => kt, anchorEvery);
   return {
     kt,
     dispatcher,
     incidentWatcher,
+    auditAnchoring,
     async close() {
       await kt.scheduler.stop();
+      await auditAnchoring.stop();
       await kt.alerts.stop();
       await incidentWatcher.stop();
       await kt.approvals.stop();

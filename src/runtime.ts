@@ -102,6 +102,7 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   core.incidentWatcher.start();
   core.kt.alerts.start();
   core.kt.scheduler.start();
+  core.auditAnchoring.start();
   let stopped = false;
   components.push(schedulerComponent(core.kt, () => !stopped));
 

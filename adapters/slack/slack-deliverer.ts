@@ -55,6 +55,17 @@ export class SlackDeliverer implements Deliverer {
     return ts;
   }
 
+  /**
+   * The vote reactions, once the outbox has stored the post's ts: an approver clicking the bot's ✅
+   * the moment it appears must find a message Keyturn can map to its request (issue 16 finding 10).
+   */
+  async onPosted(p: { channel: string; platformId: string; message: Message }): Promise<void> {
+    if (!p.message.reactions) return;
+    for (const e of [p.message.reactions.approve, p.message.reactions.reject]) {
+      await this.bestEffort('reactions.add', () => this.client.reactions.add({ channel: p.channel, timestamp: p.platformId, name: slackEmojiName(e) }), 'already_reacted');
+    }
+  }
+
   async update(p: { channel: string; platformId: string; message: Message }): Promise<void> {
     const payload = toBlocks(p.message);
     try {
@@ -104,17 +115,11 @@ export class SlackDeliverer implements Deliverer {
   }
 
   /**
-   * What follows a post: the vote reactions (so approvers click instead of
-   * searching the emoji picker), the pin, the attached file. Best effort: the
-   * message is already posted, so failing here must not make the outbox post
-   * it again; a failure is logged with what is missing.
+   * What follows a post: the pin, the attached file (the vote reactions come in onPosted, after the
+   * ts is stored). Best effort: the message is already posted, so failing here must not make the
+   * outbox post it again; a failure is logged with what is missing.
    */
   private async afterPost(channel: string, ts: string, threadTs: string | null, m: Message): Promise<void> {
-    if (m.reactions) {
-      for (const e of [m.reactions.approve, m.reactions.reject]) {
-        await this.bestEffort('reactions.add', () => this.client.reactions.add({ channel, timestamp: ts, name: slackEmojiName(e) }), 'already_reacted');
-      }
-    }
     if (m.pin) await this.bestEffort('pins.add', () => this.client.pins.add({ channel, timestamp: ts }), 'already_pinned');
     const file = m.attachment;
     if (file) {

@@ -22,6 +22,7 @@ import { RequestStore } from './request-store.js';
 import { renderRequest, paramText, shownParams } from './render.js';
 import { canonicalEmoji } from './emoji.js';
 import { mirrorRequest } from './mirror.js';
+import { IgnoredVotes } from './ignored-votes.js';
 import type { ApprovalRequest, ExecutionResult, RequestState } from './types.js';
 
 export interface Requester {
@@ -60,6 +61,7 @@ export class Approvals {
   readonly replica = `${hostname()}/${process.pid}/${randomBytes(3).toString('hex')}`;
   private sweeper: NodeJS.Timeout | null = null;
   private inflight = new Set<Promise<unknown>>();
+  private readonly ignored = new IgnoredVotes(() => this.kt());
 
   constructor(
     private readonly kt: () => Keyturn,
@@ -140,7 +142,7 @@ export class Approvals {
     const vote = e === canonicalEmoji(kt.config.settings.reactions.approve) ? 'approve' : e === canonicalEmoji(kt.config.settings.reactions.reject) ? 'reject' : null;
     if (!vote) return null;
     const outcome = await this.vote(request.id, { platform: ev.platform, account: ev.account }, vote, ev.added, { detach: ev.detach });
-    if (!outcome.counted) await kt.chat.reply(msg.key, { title: outcome.reason, status: 'info' });
+    if (!outcome.counted && (await this.ignored.mayReply(request.id, ev))) await kt.chat.reply(msg.key, { title: outcome.reason, status: 'info' });
     return outcome;
   }
 
@@ -151,7 +153,7 @@ export class Approvals {
     const who = person?.name ?? `${voter.platform}:${voter.account}`;
     const r = await this.store.get(requestId);
     const ignore = async (reason: string, code: string): Promise<VoteOutcome> => {
-      await kt.audit.append({ actor: who, platform: voter.platform, kind: 'approval.vote', subject: requestId, outcome: `ignored:${code}`, detail: { vote, added } });
+      await this.ignored.record({ requestId, platform: voter.platform, account: voter.account, who, vote, added, code });
       return { counted: false, reason };
     };
     if (!r) return ignore(`No request ${requestId}.`, 'unknown');

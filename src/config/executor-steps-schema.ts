@@ -87,6 +87,14 @@ const backupBase = {
   keep: z.number().int().positive().max(1000).default(7),
   /** Also delete backups with this label older than this (e.g. 30d: the runbook's `find -mtime +30 -delete`); the newest is always kept. */
   maxAge: duration.optional(),
+  /**
+   * Age tier: besides the newest `keep`, the first backup of each of the N days before today (UTC) is kept,
+   * so a burst of new backups cannot evict the good ones of earlier days (issue 16). 0 turns it off.
+   */
+  keepDaily: z.number().int().min(0).max(366).default(7).describe('Also keep the first backup of each of this many days before today (UTC), so a burst cannot evict earlier good backups; 0 turns it off.'),
+  /** Cooldown: at most `cooldownBurst` backups of this label per `cooldown`; more are refused (a burst of /backup is not a backup policy). */
+  cooldown: duration.default(10 * 60_000).describe('Window of the backup cooldown: at most `cooldownBurst` backups of this label within it; more are refused.'),
+  cooldownBurst: z.number().int().positive().max(100).default(3).describe('Backups of this label allowed per `cooldown` window.'),
   timeout: duration.default(30 * 60_000),
 };
 

@@ -41,8 +41,13 @@ async function backup(ctx: StepContext, b: Omit<NewBackup, 'system' | 'requestId
   };
 }
 
-const where = (ctx: StepContext, keep: number, maxAge?: number) =>
-  `→ ${systemDir(ctx.systemName)}/ (keeping the newest ${keep}${maxAge !== undefined ? `, none older than ${formatDuration(maxAge)}` : ''})`;
+const where = (ctx: StepContext, keep: number, maxAge?: number, keepDaily = 0) =>
+  `→ ${systemDir(ctx.systemName)}/ (keeping the newest ${keep}${keepDaily ? ` and one a day for ${keepDaily} days` : ''}${maxAge !== undefined ? `, none older than ${formatDuration(maxAge)}` : ''})`;
+
+/** The step's retention tiers and cooldown, as createBackup takes them. */
+function retention(step: { keep: number; maxAge?: number; keepDaily: number; cooldown: number; cooldownBurst: number }) {
+  return { keep: step.keep, maxAgeMs: step.maxAge, keepDaily: step.keepDaily, cooldownMs: step.cooldown, cooldownBurst: step.cooldownBurst };
+}
 
 function pgDumpSource(step: PgDumpStep, ctx: StepContext) {
   if (step.database) {
@@ -58,14 +63,14 @@ export const pgDumpStepExecutor: StepExecutor<PgDumpStep> = {
   kind: 'pg-dump',
   async plan(step, ctx) {
     const s = pgDumpSource(step, ctx);
-    if (s.mode === 'url') return `logical dump of ${s.source}: ${(await userTables(s.url, 10_000)).length} tables, one consistent snapshot ${where(ctx, step.keep, step.maxAge)}`;
+    if (s.mode === 'url') return `logical dump of ${s.source}: ${(await userTables(s.url, 10_000)).length} tables, one consistent snapshot ${where(ctx, step.keep, step.maxAge, step.keepDaily)}`;
     const st = await containerState(dockerClient(ctx.sys.docker), s.container);
     if (st.state !== 'running') throw new Error(`container ${s.container} is ${describeState(st)}: pg_dump needs it running`);
-    return `${step.binary} --format=custom --dbname ${maskSecrets(s.dbname)} in container ${s.container} ${where(ctx, step.keep, step.maxAge)}`;
+    return `${step.binary} --format=custom --dbname ${maskSecrets(s.dbname)} in container ${s.container} ${where(ctx, step.keep, step.maxAge, step.keepDaily)}`;
   },
   async run(step, ctx) {
     const s = pgDumpSource(step, ctx);
-    const common = { kind: 'pg-dump' as const, label: s.label, source: s.source, keep: step.keep, maxAgeMs: step.maxAge };
+    const common = { kind: 'pg-dump' as const, label: s.label, source: s.source, ...retention(step) };
     if (s.mode === 'url') return backup(ctx, { ...common, format: 'pg-logical', produce: (w) => dumpLogical(s.url, w, step.timeout) });
     return backup(ctx, {
       ...common,
@@ -88,17 +93,17 @@ export const etcdSnapshotStepExecutor: StepExecutor<EtcdSnapshotStep> = {
     const etcd = EtcdClient.of(ctx.sys.etcd);
     if (step.format === 'keys') {
       const { count, revision } = await etcd.get(step.prefix, true, 1);
-      return `JSON dump of ${count} etcd keys under "${step.prefix || '(all)'}" at revision ${revision} ${where(ctx, step.keep, step.maxAge)}`;
+      return `JSON dump of ${count} etcd keys under "${step.prefix || '(all)'}" at revision ${revision} ${where(ctx, step.keep, step.maxAge, step.keepDaily)}`;
     }
     const st = await etcd.status();
-    return `snapshot of etcd ${st.endpoint} (version ${st.version}, database ${humanBytes(st.dbSize)}, revision ${st.revision}) ${where(ctx, step.keep, step.maxAge)}`;
+    return `snapshot of etcd ${st.endpoint} (version ${st.version}, database ${humanBytes(st.dbSize)}, revision ${st.revision}) ${where(ctx, step.keep, step.maxAge, step.keepDaily)}`;
   },
   async run(step, ctx) {
     const etcd = EtcdClient.of(ctx.sys.etcd);
     const label = step.label ?? (step.format === 'keys' ? 'etcd-keys' : 'etcd');
     if (step.format === 'keys') {
       return backup(ctx, {
-        kind: 'etcd-snapshot', format: 'etcd-keys', label, keep: step.keep, maxAgeMs: step.maxAge, source: `etcd keys under "${step.prefix}" (${etcd.endpoints.join(', ')})`,
+        kind: 'etcd-snapshot', format: 'etcd-keys', label, ...retention(step), source: `etcd keys under "${step.prefix}" (${etcd.endpoints.join(', ')})`,
         async produce(w) {
           const r = await etcd.get(step.prefix, true);
           await w.write(JSON.stringify({ format: ETCD_KEYS, revision: r.revision, count: r.kvs.length, kvs: r.kvs.map((k) => ({ key: k.key, value: k.value, modRevision: k.modRevision })) }));
@@ -107,7 +112,7 @@ export const etcdSnapshotStepExecutor: StepExecutor<EtcdSnapshotStep> = {
       });
     }
     return backup(ctx, {
-      kind: 'etcd-snapshot', format: 'etcd-snapshot', label, keep: step.keep, maxAgeMs: step.maxAge, source: `etcd snapshot (${etcd.endpoints.join(', ')})`,
+      kind: 'etcd-snapshot', format: 'etcd-snapshot', label, ...retention(step), source: `etcd snapshot (${etcd.endpoints.join(', ')})`,
       async produce(w) {
         const st = await etcd.status();
         const r = await etcd.snapshot((b) => w.write(b), step.timeout);
@@ -134,12 +139,12 @@ export const archiveStepExecutor: StepExecutor<ArchiveStep> = {
     } catch {
       throw new Error(`${step.path} does not exist in container ${s.container}`);
     }
-    return `tar of ${s.source} (${describeState(st)}) ${where(ctx, step.keep, step.maxAge)}`;
+    return `tar of ${s.source} (${describeState(st)}) ${where(ctx, step.keep, step.maxAge, step.keepDaily)}`;
   },
   async run(step, ctx) {
     const s = archiveSource(step, ctx);
     return backup(ctx, {
-      kind: 'archive', format: 'tar', label: s.label, keep: step.keep, maxAgeMs: step.maxAge, source: s.source,
+      kind: 'archive', format: 'tar', label: s.label, ...retention(step), source: s.source,
       async produce(w) {
         const tar = await getArchive(dockerClient(ctx.sys.docker), s.container, step.path, step.timeout);
         for await (const chunk of tar) await w.write(chunk as Buffer);

@@ -3,8 +3,11 @@
  * KEYTURN_BACKUP_DIR/<system>/ (default .keyturn/backups). A backup is
  * written to a temp name, checksummed while it is written, verified
  * readable (gunzip + a format-specific parse), and only then renamed into
- * place with its manifest; older backups of the same label beyond `keep`
- * are deleted. Files are created 0600: backups hold the data itself.
+ * place with its manifest. Retention is by tiers (issue 16): the newest
+ * `keep`, the first of each of the `keepDaily` days before today, never the
+ * newest; a cooldown refuses more than `cooldownBurst` backups of a label per
+ * `cooldownMs`, so a burst of /backup cannot evict good backups. Files are
+ * created 0600: backups hold the data itself.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -15,6 +18,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import { z } from 'zod';
 import { verifyFormat, type BackupFormat } from './backup-formats.js';
+import { formatDuration } from '../config/duration.js';
 
 export const manifestSchema = z.object({
   version: z.literal(1),
@@ -100,6 +104,11 @@ export interface NewBackup {
   keep: number;
   /** Backups of the label older than this (ms) are deleted too; the newest one never is. */
   maxAgeMs?: number;
+  /** Also kept: the first backup of each of this many days before today (UTC). Default 0. */
+  keepDaily?: number;
+  /** At most `cooldownBurst` (default 1) backups of the label within this many ms; more are refused before anything is written. */
+  cooldownMs?: number;
+  cooldownBurst?: number;
   now: Date;
   /** Writes the content; returns facts for the manifest (row counts...) and what the format cannot include. */
   produce(w: BackupWriter): Promise<{ contents?: Record<string, unknown>; notIncluded?: string[] }>;
@@ -107,6 +116,7 @@ export interface NewBackup {
 
 export async function createBackup(b: NewBackup): Promise<{ manifest: Manifest; pruned: string[] }> {
   const dir = systemDir(b.system);
+  if (b.cooldownMs) await checkCooldown(b.system, b.label, b.now, b.cooldownMs, b.cooldownBurst ?? 1);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const id = backupId(b.label, b.now);
   const file = `${id}.${EXT[b.format]}.gz`;
@@ -125,7 +135,7 @@ export async function createBackup(b: NewBackup): Promise<{ manifest: Manifest; 
     await rename(partial, join(dir, file));
     await writeFile(join(dir, `.${id}.manifest.json.partial`), JSON.stringify(manifest, null, 2), { mode: 0o600 });
     await rename(join(dir, `.${id}.manifest.json.partial`), join(dir, `${id}.manifest.json`));
-    return { manifest, pruned: await prune(b.system, b.label, b.keep, b.maxAgeMs, b.now) };
+    return { manifest, pruned: await prune(b.system, b.label, b.keep, b.maxAgeMs, b.now, b.keepDaily ?? 0) };
   } catch (err) {
     w.abort();
     await rm(partial, { force: true });
@@ -210,11 +220,39 @@ export async function findBackup(system: string, ref: string): Promise<Manifest>
   return m;
 }
 
-/** Deletes the oldest backups of a label beyond `keep`, and any older than `maxAgeMs` but the newest, archive first, then manifest. */
-export async function prune(system: string, label: string, keep: number, maxAgeMs?: number, now: Date = new Date()): Promise<string[]> {
+export class BackupCooldown extends Error {}
+
+/** Refuses a backup when `burst` backups of the label were taken within `ms` before `now`. */
+async function checkCooldown(system: string, label: string, now: Date, ms: number, burst: number): Promise<void> {
+  const since = new Date(now.getTime() - ms).toISOString();
+  const recent = (await listBackups(system)).backups.filter((b) => b.label === label && b.createdAt > since);
+  if (recent.length < burst) return;
+  const next = new Date(new Date(recent[burst - 1]!.createdAt).getTime() + ms);
+  throw new BackupCooldown(
+    `backup of ${system}/${label} refused: ${recent.length} taken in the last ${formatDuration(ms)} (at most ${burst}); the next is possible at ${next.toISOString().slice(11, 16)} UTC. ` +
+      'The cooldown keeps a burst of /backup from replacing good backups (step fields cooldown, cooldownBurst).',
+  );
+}
+
+/**
+ * Deletes backups of a label outside every tier: beyond the newest `keep` and not the first of
+ * one of the `keepDaily` days before `now`'s (UTC) day; and any older than `maxAgeMs`. The newest
+ * (every backup is verified before it gets a manifest, so the newest verified) is never deleted.
+ * Archive first, then manifest.
+ */
+export async function prune(system: string, label: string, keep: number, maxAgeMs?: number, now: Date = new Date(), keepDaily = 0): Promise<string[]> {
   const { backups } = await listBackups(system);
+  const mine = backups.filter((b) => b.label === label);
   const cutoff = maxAgeMs === undefined ? null : new Date(now.getTime() - maxAgeMs).toISOString();
-  const old = backups.filter((b) => b.label === label).filter((b, i) => i >= keep || (i > 0 && cutoff !== null && b.createdAt < cutoff));
+  const today = now.toISOString().slice(0, 10);
+  const firstDay = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - keepDaily)).toISOString().slice(0, 10);
+  const daily = new Map<string, string>(); // day -> id of its first backup (mine is newest first: the last seen wins)
+  for (const b of mine) {
+    const day = b.createdAt.slice(0, 10);
+    if (day < today && day >= firstDay) daily.set(day, b.id);
+  }
+  const dailyIds = new Set(daily.values());
+  const old = mine.filter((b, i) => i > 0 && ((i >= keep && !dailyIds.has(b.id)) || (cutoff !== null && b.createdAt < cutoff)));
   const dir = systemDir(system);
   for (const m of old) {
     await rm(join(dir, m.file), { force: true });

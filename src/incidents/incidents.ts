@@ -3,7 +3,7 @@
  * health snapshot), update / severity / assign / status, resolve (unpage,
  * post-mortem draft). Everything is in the store, so a restart loses nothing.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Keyturn } from '../core/keyturn.js';
 import type { Person } from '../config/index.js';
@@ -138,9 +138,11 @@ export class Incidents {
     const filename = `${inc.id}-postmortem.md`;
     let file: string | null = null;
     if (this.opts.postmortemDir) {
-      mkdirSync(this.opts.postmortemDir, { recursive: true });
+      mkdirSync(this.opts.postmortemDir, { recursive: true, mode: 0o700 });
       file = join(this.opts.postmortemDir, filename);
-      writeFileSync(file, markdown);
+      // 0600 like backups: a post-mortem quotes commands, hosts and people (issue 16). chmod too: `mode` only applies on create.
+      writeFileSync(file, markdown, { mode: 0o600 });
+      chmodSync(file, 0o600);
     }
     await this.post(inc, { title: `${heading}. Post-mortem draft for ${inc.id}`, status: 'info', text: markdown, attachment: { filename, content: markdown }, footer: inc.severity === 'sev1' || inc.severity === 'sev2' ? 'Review required within 48 h: /postmortem --complete when done' : undefined });
     return { markdown, file };

@@ -5,7 +5,12 @@ import { migrations as all, type Migration } from './migrations/index.js';
 export async function migrate(db: Db, migrations: Migration[] = all): Promise<number[]> {
   return db.transaction(async (tx) => {
     await tx.query(`SELECT pg_advisory_xact_lock(7420001)`);
-    await tx.query(`CREATE TABLE IF NOT EXISTS schema_migrations (version INT PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`);
+    // Checked before CREATE: Postgres refuses even CREATE ... IF NOT EXISTS to a role without CREATE on the
+    // schema, and the bot may run as such a role once the owner has migrated (docs/audit.md, INSERT-only audit rows).
+    const exists = await tx.query<{ t: string | null }>(`SELECT to_regclass('schema_migrations')::text AS t`);
+    if (!exists.rows[0]?.t) {
+      await tx.query(`CREATE TABLE IF NOT EXISTS schema_migrations (version INT PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`);
+    }
     const { rows } = await tx.query<{ version: number }>(`SELECT version FROM schema_migrations`);
     const done = new Set(rows.map((r) => Number(r.version)));
     const applied: number[] = [];

@@ -19,7 +19,7 @@ export class PgliteDb implements Db {
   private constructor(
     private readonly pg: PGlite,
     private readonly lockFile: string | null,
-    /** The data directory (null in memory): the embedded default keeps its generated secret-parameter key here. */
+    /** The data directory (null in memory): keys the embedded store generates (audit, secret parameters) live here. */
     readonly dataDir: string | null = null,
   ) {}
 

@@ -87,9 +87,11 @@ export async function testCore(opts: {
   const envErrors: EnvRefError[] = [];
   const config: Config = opts.loaded ?? configSchema.parse(resolveEnvRefs(opts.config ?? {}, process.env, envErrors));
   if (envErrors.length) throw new Error(envErrors.map((e) => e.message).join('; '));
-  // A core on Postgres with a pack that takes secret parameters needs the key (production refuses to start without it).
-  const env = opts.env ?? process.env;
-  const core = await createCore({ config, db, log, env: env.KEYTURN_SECRET_KEY ? env : { ...env, KEYTURN_SECRET_KEY: TEST_SECRET_KEY }, clock: opts.clock, staleExecutionMs: opts.staleExecutionMs });
+  // The test run's keys (vitest.config.ts sets the audit key) unless the test sets its own: Postgres refuses to start without
+  // an audit key, and without a secret-parameter key when a pack takes secret parameters.
+  const base = opts.env ? { KEYTURN_AUDIT_KEY: process.env.KEYTURN_AUDIT_KEY, ...opts.env } : process.env;
+  const env = base.KEYTURN_SECRET_KEY ? base : { ...base, KEYTURN_SECRET_KEY: TEST_SECRET_KEY };
+  const core = await createCore({ config, db, log, env, clock: opts.clock, staleExecutionMs: opts.staleExecutionMs });
   core.kt.channels.activate('console');
   const chat = new RecordingDeliverer();
   const drain = new OutboxDrain(db, core.kt.chat, chat, log, 60_000);

@@ -6,6 +6,7 @@ import incidents from './005-incidents.js';
 import oneLeaseTable from './006-one-lease-table.js';
 import eventClaims from './007-event-claims.js';
 import boundPlans from './008-bound-plans.js';
+import ignoredVotes from './010-ignored-votes.js';
 
 export interface Migration {
   version: number;
@@ -13,4 +14,4 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: Migration[] = [core, approvals, alerts, incidents, oneLeaseTable, eventClaims, boundPlans];
+export const migrations: Migration[] = [core, approvals, alerts, incidents, oneLeaseTable, eventClaims, boundPlans, ignoredVotes];

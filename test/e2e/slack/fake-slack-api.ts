@@ -83,6 +83,12 @@ export interface FakeSlackApi {
   callsTo(method: string, q?: CallQuery): RecordedCall[];
   waitFor(what: string | ((c: RecordedCall) => boolean), opts?: WaitOptions & CallQuery): Promise<RecordedCall[]>;
   fail(method: string, fault: Fault, times?: number): void;
+  /**
+   * Runs `fn` after the next applied call to `method` and before the fake answers it: the app is
+   * still waiting for the answer, so a test can act "while Slack shows the effect" (e.g. a user
+   * clicking the bot's reaction the moment it appears).
+   */
+  beforeAnswer(method: string, fn: (c: RecordedCall) => Promise<void>): void;
   faultRate(rate: number, faults: Fault[], seed: number, opts?: FaultRateOptions): void;
   /** Effective messages (updates applied) in post order. */
   messages(channel?: string): SlackMessage[];
@@ -140,6 +146,7 @@ export async function startFakeSlackApi(opts: FakeSlackApiOptions = {}): Promise
   );
   let seq = 0;
   let baseUrl = '';
+  const beforeAnswer = new Map<string, (c: RecordedCall) => Promise<void>>();
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -183,6 +190,11 @@ export async function startFakeSlackApi(opts: FakeSlackApiOptions = {}): Promise
       } else call.response = authError(req, body) ?? state.handle(method, body, (id) => `${baseUrl}/upload/v1/${id}`);
     }
     rec.push(call);
+    const hook = call.applied ? beforeAnswer.get(method) : undefined;
+    if (hook) {
+      beforeAnswer.delete(method);
+      await hook(call);
+    }
 
     if (fault && !('delayMs' in fault)) {
       if ('hang' in fault) return; // close() destroys the socket
@@ -226,6 +238,7 @@ export async function startFakeSlackApi(opts: FakeSlackApiOptions = {}): Promise
     callsTo: (method, q) => rec.items.filter(matcher(method, q)),
     waitFor: (what, o = {}) => rec.waitFor(matcher(what, o), typeof what === 'string' ? what : 'predicate', o),
     fail: (method, fault, times = 1) => plan.fail(method, fault, times),
+    beforeAnswer: (method, fn) => void beforeAnswer.set(method, fn),
     faultRate: (rate, fs, seed, o) => plan.faultRate(rate, fs, seed, o),
     messages: (channel) =>
       [...state.messagesById.values()].filter((m) => channel === undefined || m.channel === state.resolveId(channel)),
@@ -240,6 +253,7 @@ export async function startFakeSlackApi(opts: FakeSlackApiOptions = {}): Promise
       faults.length = 0;
       seq = 0;
       plan.clear();
+      beforeAnswer.clear();
       state = new SlackState(identity, opts.users);
     },
     close: () =>

@@ -101,7 +101,7 @@ export async function alertHarness(opts: {
   await migrate(db);
   const logs: string[] = [];
   const log = createLogger({ level: 'info', destination: new Writable({ write: (c, _e, cb) => (logs.push(String(c)), cb()) }) as never });
-  const env: NodeJS.ProcessEnv = { KEYTURN_ALERT_TOKEN: TOKEN, ...(opts.pd ? pdEnv(opts.pd) : {}), ...opts.env };
+  const env: NodeJS.ProcessEnv = { KEYTURN_AUDIT_KEY: process.env.KEYTURN_AUDIT_KEY, KEYTURN_ALERT_TOKEN: TOKEN, ...(opts.pd ? pdEnv(opts.pd) : {}), ...opts.env };
   const errors: EnvRefError[] = [];
   const config = configSchema.parse(resolveEnvRefs(opts.config, env, errors));
   if (errors.length) throw new Error(errors.map((e) => e.message).join('; '));

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { testCore, PEOPLE, type TestCore } from '../../support/core.js';
@@ -104,6 +104,8 @@ describe('incident lifecycle', () => {
     expect(pm.attachment!.filename).toBe('inc-20261123-faucet-drained-postmortem.md');
     const md = pm.attachment!.content;
     expect(readFileSync(join(pmDir, 'inc-20261123-faucet-drained-postmortem.md'), 'utf8')).toBe(md);
+    // Issue 16 finding 11b: readable by the bot's user only, like backups.
+    expect(statSync(join(pmDir, 'inc-20261123-faucet-drained-postmortem.md')).mode & 0o777).toBe(0o600);
     const order = [
       '| 03:00:00 | alice | declared SEV1: Faucet drained',
       '| 03:01:00 | alertmanager | MPCNodeDown mpc-node-3 (critical)',

@@ -99,6 +99,8 @@ export async function startReplicaRig(pgUrl: string, count: number, opts: { logL
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_API_URL: fake.apiUrl,
     DATABASE_URL: dbUrl,
+    // Every replica needs the one audit key (Postgres refuses to start without it).
+    KEYTURN_AUDIT_KEY: process.env.KEYTURN_AUDIT_KEY,
     KEYTURN_CONFIG: configPath,
     KEYTURN_DATA_DIR: dir,
     KEYTURN_CONSOLE: 'off',
