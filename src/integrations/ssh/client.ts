@@ -48,7 +48,16 @@ interface Conn {
   idleTimer?: NodeJS.Timeout;
 }
 
-const where = (h: { address: string; port: number }) => `${h.address}:${h.port}`;
+/** The address and port to dial: `address` may carry its own ":port". */
+export function endpoint(h: { address: string; port: number }): { address: string; port: number } {
+  const m = /^(.*):(\d{1,5})$/.exec(h.address);
+  if (m && (!m[1]!.includes(':') || m[1]!.startsWith('['))) return { address: m[1]!.replace(/^\[(.*)\]$/, '$1'), port: Number(m[2]) };
+  return { address: h.address.replace(/^\[(.*)\]$/, '$1'), port: h.port };
+}
+const where = (h: { address: string; port: number }) => {
+  const e = endpoint(h);
+  return `${e.address}:${e.port}`;
+};
 
 export class SshPool {
   private readonly hosts = new Map<string, { conns: Conn[]; waiters: Array<() => void> }>();
@@ -184,11 +193,12 @@ export class SshPool {
   private pinned(name: string): { keys: PinnedKey[]; revoked: PinnedKey[] } {
     const h = this.host(name);
     if (h.hostKey) return { keys: [parseKeyLine(h.hostKey, `ssh.hosts.${name}.hostKey`)], revoked: [] };
-    return knownHostsFor(this.conf.knownHosts!, h.address, h.port);
+    const e = endpoint(h);
+    return knownHostsFor(this.conf.knownHosts!, e.address, e.port);
   }
 
   private async connect(name: string, depth = 0): Promise<{ client: Client; jump?: Client }> {
-    const h = this.host(name);
+    const h = { ...this.host(name), ...endpoint(this.host(name)) };
     let jump: Client | undefined;
     let sock: ConnectConfig['sock'];
     if (h.jump) {

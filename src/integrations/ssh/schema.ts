@@ -26,8 +26,11 @@ const argvItem = z.string().refine((s) => !s.includes('\0'), 'an argument cannot
 
 export const sshHost = z
   .strictObject({
-    address: z.string().regex(/^[A-Za-z0-9.:_-]+$/, 'expected a host name or IP address').describe('Host name or IP address to connect to.'),
-    port: z.number().int().min(1).max(65535).default(22).describe('SSH port.'),
+    address: z
+      .string()
+      .regex(/^([A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?$/, 'expected a host name or IP address, optionally with :port ([v6]:port for IPv6)')
+      .describe('Host name or IP address to connect to; "host:port" also sets the port (handy as one ${env:NAME}).'),
+    port: z.number().int().min(1).max(65535).default(22).describe('SSH port, unless `address` has one.'),
     user: z.string().regex(/^[a-z_][a-z0-9_.-]*\$?$/i, 'expected a user name').optional().describe('Login user on this host; default `ssh.user`.'),
     hostKey: publicKeyLine
       .optional()
