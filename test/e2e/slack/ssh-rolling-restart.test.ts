@@ -75,9 +75,10 @@ describe.skipIf(!ssh?.sudo)('Scribe Ledger rolling restart over SSH, through Sla
     for (const n of NODES) standIns[n] = await installSystemctlStandIn(hosts[n]!, { units: { 'scribe-node': {} }, activatingMs: 600, fleet: { control: fleet.url, system: S, node: n } });
   }
 
-  /** The action's result in the thread. Ten steps over SSH take a while on a busy machine: the limit is only a backstop. */
+  /** The action's result. Ten steps over SSH take a while on a busy machine: the limit is only a backstop. */
   async function outcome(ch: string, ts: string, text: RegExp) {
-    await s.fake.waitFor((c) => c.method === 'chat.postMessage' && c.body.channel === ch && c.body.thread_ts === ts && text.test(String(c.body.text ?? '')), { timeoutMs: 180_000 });
+    // The request message is edited into the result when the action ends.
+    await s.fake.waitFor((c) => c.method === 'chat.update' && c.body.channel === ch && c.body.ts === ts && text.test(String(c.body.text ?? '')), { timeoutMs: 180_000 });
   }
 
   async function requestRollingRestart(ch: string): Promise<string> {
