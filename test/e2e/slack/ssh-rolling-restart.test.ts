@@ -14,10 +14,11 @@ import { SYSTEMS_DIR } from '../../../src/paths.js';
 import { startFleet, type Fleet } from '../../../systems/fleet/index.js';
 import { closeSshPools } from '../../../src/integrations/ssh/client.js';
 import { need } from '../../support/need.js';
-import { installSystemctlStandIn, startSshd, type Sshd, type StandInCall } from '../../support/sshd.js';
+import { installSystemctlStandIn, startSshd, warnNoSudo, type Sshd, type StandInCall } from '../../support/sshd.js';
 import { ALICE, BOB, CAROL, blockText, startSlackKeyturn, tsOf, type SlackRig } from './keyturn-slack.js';
 
 const ssh = need('ssh');
+warnNoSudo(ssh);
 const S = 'scribe-ledger';
 const H = 'scribe-ledger-hosts';
 const NODES = ['node1', 'node2', 'node3'] as const;

@@ -9,12 +9,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { need } from '../../support/need.js';
 import { PEOPLE, testCore, type TestCore } from '../../support/core.js';
-import { installSystemctlStandIn, sshSection, startSshd, type Sshd } from '../../support/sshd.js';
+import { installSystemctlStandIn, sshSection, startSshd, warnNoSudo, type Sshd } from '../../support/sshd.js';
 import { closeSshPools } from '../../../src/integrations/ssh/client.js';
 import { stepExecutor, type StepContext } from '../../../src/runbooks/step-kinds.js';
 import { registerSecret } from '../../../src/core/secrets.js';
 
 const ssh = need('ssh');
+warnNoSudo(ssh);
 const S = 'hosts';
 
 /** Processes whose command line is exactly `argv` (to see that a killed command is really gone). */
