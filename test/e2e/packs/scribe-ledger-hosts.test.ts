@@ -91,7 +91,8 @@ describe.skipIf(!ssh?.sudo)('scribe-ledger-hosts pack (runbook 001, nodes as sys
     expect((await restarts('node2')).map((c) => [c.uid, c.argv])).toEqual([[0, ['restart', '--', 'scribe-node']]]);
     expect(await restarts('node1')).toEqual([]);
     expect(await restarts('node3')).toEqual([]);
-    const back = fleet.hits(S, 'node2', '/health').filter((h) => h.at >= (await restarts('node2'))[0]!.at);
+    const restartedAt = (await restarts('node2'))[0]!.at;
+    const back = fleet.hits(S, 'node2', '/health').filter((h) => h.at >= restartedAt);
     expect(back.length).toBeGreaterThan(0);
   }, BUSY);
 
