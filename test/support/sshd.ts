@@ -245,8 +245,8 @@ export function sshSection(info: Pick<SshInfo, 'user' | 'keyFile'>, hosts: Recor
 export interface StandInConfig {
   /** Units that exist, with their starting state (default active/running). */
   units: Record<string, { ActiveState?: string; SubState?: string; NRestarts?: number }>;
-  /** After start / restart / reload the unit is `activating` for this long (the step must wait for it). */
-  activatingMs?: number;
+  /** After start / restart / reload the unit reads `activating` for this many `systemctl show` calls (the step must poll until active). */
+  activatingShows?: number;
   /** Ops (start, stop, restart, reload) sleep this long before changing anything: a slow unit stop, for tests that cut SSH mid-step. */
   opDelayMs?: number;
   /** Report the unit's node down / healthy to the fleet's control API, as the Docker fleet's containers do. */
@@ -298,7 +298,10 @@ const report = async (state) => {
   const known = unit in conf.units;
   const u = units[unit] || (known ? { ActiveState: 'active', SubState: 'running', NRestarts: 0, ...conf.units[unit], MainPID: 4000, since: Date.now() } : null);
   if (verb === 'show') {
-    if (u && u.ActiveState === 'activating' && Date.now() >= u.activeAt) {
+    if (u && u.ActiveState === 'activating' && u.activatingLeft > 0) {
+      u.activatingLeft--;
+      units[unit] = u; save(units);
+    } else if (u && u.ActiveState === 'activating') {
       Object.assign(u, { ActiveState: 'active', SubState: 'running', since: Date.now() });
       units[unit] = u; save(units);
       await report('healthy');
@@ -317,7 +320,7 @@ const report = async (state) => {
   else if ((conf.failing || []).includes(unit)) { Object.assign(u, { ActiveState: 'failed', SubState: 'failed', NRestarts: u.NRestarts + 1 }); await report('down'); }
   else {
     if (verb !== 'reload') await report('down');
-    Object.assign(u, { ActiveState: 'activating', SubState: 'start', activeAt: Date.now() + (conf.activatingMs || 0), MainPID: u.MainPID + 1 });
+    Object.assign(u, { ActiveState: 'activating', SubState: 'start', activatingLeft: conf.activatingShows || 0, MainPID: u.MainPID + 1 });
   }
   units[unit] = u; save(units);
   log('end');

@@ -53,7 +53,7 @@ describe.skipIf(!ssh?.sudo)('dytallix-hosts pack (runbook 004, systemd services 
 
   it('D10: restart-node runs `sudo systemctl restart dytallix-node` once after two approvals, then waits for the node\'s /health', async () => {
     fleet.reset();
-    standIn = await installSystemctlStandIn(server, { units: { 'dytallix-node': {}, 'dytallix-api': {} }, activatingMs: 300, fleet: { control: fleet.url, system: D, node: 'node' } });
+    standIn = await installSystemctlStandIn(server, { units: { 'dytallix-node': {}, 'dytallix-api': {} }, activatingShows: 1, fleet: { control: fleet.url, system: D, node: 'node' } });
     const { msg } = await t.request(`/run ${H} restart-node`);
     expect(t.story(msg.id)).toMatch(/sudo -n systemctl restart dytallix-node on server \(.*, now active\/running\)/);
     await t.approve(msg.id);
@@ -65,7 +65,7 @@ describe.skipIf(!ssh?.sudo)('dytallix-hosts pack (runbook 004, systemd services 
 
   it('D11: stop-api and start-api around a restore: the unit goes inactive, then active with the API healthy', async () => {
     fleet.reset();
-    standIn = await installSystemctlStandIn(server, { units: { 'dytallix-node': {}, 'dytallix-api': {} }, activatingMs: 300, fleet: { control: fleet.url, system: D, node: 'api' } });
+    standIn = await installSystemctlStandIn(server, { units: { 'dytallix-node': {}, 'dytallix-api': {} }, activatingShows: 1, fleet: { control: fleet.url, system: D, node: 'api' } });
     const stop = await t.request(`/run ${H} stop-api`);
     await t.approve(stop.msg.id);
     expect(t.story(stop.msg.id)).toContain('sudo -n systemctl stop dytallix-api on server: now inactive/dead');

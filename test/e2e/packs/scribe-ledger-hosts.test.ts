@@ -34,7 +34,7 @@ describe.skipIf(!ssh?.sudo)('scribe-ledger-hosts pack (runbook 001, nodes as sys
 
   async function scene(units: Partial<Record<(typeof NODES)[number], StandInConfig['units'][string]>> = {}) {
     fleet.reset();
-    for (const n of NODES) standIns[n] = await installSystemctlStandIn(hosts[n]!, { units: { 'scribe-node': units[n] ?? {} }, activatingMs: 300, fleet: { control: fleet.url, system: S, node: n } });
+    for (const n of NODES) standIns[n] = await installSystemctlStandIn(hosts[n]!, { units: { 'scribe-node': units[n] ?? {} }, activatingShows: 1, fleet: { control: fleet.url, system: S, node: n } });
   }
 
   beforeAll(async () => {

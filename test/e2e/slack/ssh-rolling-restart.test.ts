@@ -73,7 +73,7 @@ describe.skipIf(!ssh?.sudo)('Scribe Ledger rolling restart over SSH, through Sla
 
   async function freshStandIns() {
     fleet.reset();
-    for (const n of NODES) standIns[n] = await installSystemctlStandIn(hosts[n]!, { units: { 'scribe-node': {} }, activatingMs: 600, fleet: { control: fleet.url, system: S, node: n } });
+    for (const n of NODES) standIns[n] = await installSystemctlStandIn(hosts[n]!, { units: { 'scribe-node': {} }, activatingShows: 1, fleet: { control: fleet.url, system: S, node: n } });
   }
 
   /** The action's result. Ten steps over SSH take a while on a busy machine: the limit is only a backstop. */

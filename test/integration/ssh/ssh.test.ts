@@ -149,17 +149,19 @@ describe.skipIf(!ssh)('ssh integration against a real OpenSSH server', () => {
   });
 
   it('a command that hangs is killed at its deadline and the step fails clearly', async () => {
-    const argv = ['sleep', '86399'];
-    const s = step({ kind: 'ssh-exec', host: 'shared', command: argv, timeout: 1500 });
-    expect(await s.plan()).toContain('killed after 2 s');
-    const running$ = s.run();
-    await until('the remote sleep to start', () => running(argv).length > 0);
-    const r = await running$;
+    // The shell notes its pid, then becomes `sleep` (exec): that process must be gone afterwards.
+    const marker = join(ssh!.dir, 'state', `hang-${process.pid}-${Date.now()}`);
+    const s = step({ kind: 'ssh-exec', host: 'shared', command: ['sh', '-c', 'echo $$ > "$1"; exec sleep 86399', 'sh', marker], timeout: 5000 });
+    expect(await s.plan()).toContain('killed after 5 s');
+    const r = await s.run();
     expect(r.ok).toBe(false);
-    expect(r.summary).toBe('sleep 86399 on shared was still running at its deadline (2 s): killed');
+    expect(r.summary).toBe(`sh -c "echo $$ > \\"$1\\"; exec sleep 86399" sh ${marker} on shared was still running at its deadline (5 s): killed`);
     expect(r.detail).toMatchObject({ timedOut: true, exitCode: null });
-    // Really gone on the host, not just abandoned.
-    await until('the remote sleep to be gone', () => running(argv).length === 0);
+    // It had started (the pid file), and it is really gone on the host, not just abandoned.
+    const pid = Number(readFileSync(marker, 'utf8'));
+    expect(pid).toBeGreaterThan(1);
+    await until('the remote sleep to be gone', () => !existsSync(`/proc/${pid}`) || readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z '));
+    expect(running(['sleep', '86399'])).toEqual([]);
   });
 
   it('the host key is pinned: a changed key between two runs is refused, nothing runs', async () => {
@@ -222,19 +224,19 @@ describe.skipIf(!ssh)('ssh integration against a real OpenSSH server', () => {
       // The previous tests re-keyed `own`: pin its current key again (a new config, a new pool).
       core.core.kt.config.systems[S]!.ssh!.hosts.own!.hostKey = own.hostKey;
       closeSshPools();
-      standIn = await installSystemctlStandIn(own, { units: { 'scribe-node': {} }, activatingMs: 800 });
+      standIn = await installSystemctlStandIn(own, { units: { 'scribe-node': {} }, activatingShows: 2 });
       const s = step({ kind: 'systemd', host: 'own', op: 'restart', unit: 'scribe-node', sudo: true });
       expect(await s.plan()).toMatch(new RegExp(`^sudo -n systemctl restart scribe-node on own \\(keyturn-ssh@127\\.0\\.0\\.1:${own.port}, now active/running\\), then up to 20 s for it to be active$`));
       const r = await s.run();
       expect(r.ok, r.summary).toBe(true);
       expect(r.summary).toBe('sudo -n systemctl restart scribe-node on own: now active/running');
       const calls = (await standIn.calls()).filter((c) => c.phase === 'begin');
-      // show (plan), show (before), restart as root through sudo, then show (as the login user) until active: activating for 800 ms, so more than once.
+      // show (plan), show (before), restart as root through sudo, then show (as the login user) until active: the stand-in reads activating twice, so three polls.
       expect(calls.slice(0, 3).map((c) => c.argv[0])).toEqual(['show', 'show', 'restart']);
       expect(calls.map((c) => c.uid === 0)).toEqual(calls.map((c) => c.argv[0] === 'restart'));
       expect(calls.filter((c) => c.argv[0] === 'restart')).toHaveLength(1);
       expect(calls.slice(3).every((c) => c.argv[0] === 'show')).toBe(true);
-      expect(calls.slice(3).length).toBeGreaterThan(1);
+      expect(calls.slice(3)).toHaveLength(3);
       expect(calls[2]!.argv).toEqual(['restart', '--', 'scribe-node']);
     });
 
@@ -262,7 +264,7 @@ describe.skipIf(!ssh)('ssh integration against a real OpenSSH server', () => {
     it.skipIf(!ssh?.sudo)('sshd stopped mid-step: the step fails clearly, and the restart ran once, never again', async () => {
       core.core.kt.config.systems[S]!.ssh!.hosts.own!.hostKey = own.hostKey;
       closeSshPools();
-      standIn = await installSystemctlStandIn(own, { units: { 'scribe-node': {} }, opDelayMs: 2000 });
+      standIn = await installSystemctlStandIn(own, { units: { 'scribe-node': {} }, opDelayMs: 8000 });
       const running$ = step({ kind: 'systemd', host: 'own', op: 'restart', unit: 'scribe-node', sudo: true }).run();
       await until('the restart to begin on the host', async () => (await standIn.calls()).some((c) => c.argv[0] === 'restart'));
       await own.kill();
