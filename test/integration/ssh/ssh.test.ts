@@ -2,6 +2,7 @@
 // host-key pinning, quoting, exit codes, deadlines and sudo. The one stand-in is the
 // `systemctl` program on the test hosts (systemd cannot run as PID 1 here), which records
 // its argv and keeps unit states in a file.
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { chmod, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -195,6 +196,30 @@ describe.skipIf(!ssh)('ssh integration against a real OpenSSH server', () => {
     const changed = await step({ kind: 'ssh-exec', host: 'own', command: ['true'] }, {}, 'tofu').run();
     expect(changed.ok).toBe(false);
     expect(changed.summary).toMatch(/has CHANGED: .*tofu_known_hosts:1 pins ssh-ed25519/);
+  });
+
+  it('an inline private key with a passphrase (as from ${env:...}) logs in; a wrong passphrase is a clear error, not a hang', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kt-ssh-enc-'));
+    const f = join(dir, 'id_enc');
+    expect(spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'correct horse battery', '-f', f]).status).toBe(0);
+    await writeFile(join(ssh!.dir, 'authorized_keys'), `${ssh!.publicKey}\n${readFileSync(`${f}.pub`, 'utf8')}`);
+    const sys = (passphrase: string) => ({
+      ssh: { user: ssh!.user, privateKey: readFileSync(f, 'utf8'), passphrase, hosts: { shared: { address: `127.0.0.1:${ssh!.port}`, hostKey: ssh!.hostKey } } },
+    });
+    const other = await testCore({ config: { ...PEOPLE, systems: { good: sys('correct horse battery'), bad: sys('wrong passphrase') } } });
+    try {
+      const ctxOf = (system: string): StepContext => ({ kt: other.core.kt, systemName: system, sys: other.core.kt.config.systems[system]!, params: {}, vars: { params: {}, system }, requestId: null, log: other.core.kt.log });
+      const e = stepExecutor('ssh-exec');
+      const def = { kind: 'ssh-exec', host: 'shared', command: ['id', '-un'], sudo: false, expectExit: [0], maxOutput: 2000 };
+      const ok = await e.run(def, ctxOf('good'));
+      expect(ok, ok.summary).toMatchObject({ ok: true, detail: { stdout: `${ssh!.user}\n` } });
+      const bad = await e.run(def, ctxOf('bad'));
+      expect(bad.ok).toBe(false);
+      expect(bad.summary).toMatch(/^ssh private key: .*(passphrase|decrypt|integrity)/i);
+      expect(JSON.stringify(bad)).not.toContain('correct horse battery');
+    } finally {
+      await other.close();
+    }
   });
 
   it('a jump host: the command runs through it, with both host keys pinned', async () => {
