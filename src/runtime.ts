@@ -17,6 +17,7 @@ import { ConsoleAdapter } from '../adapters/console/console-adapter.js';
 import type { SlackAdapter } from '../adapters/slack/slack-adapter.js';
 import type { DiscordAdapter } from '../adapters/discord/discord-adapter.js';
 import { startDemo, type Demo } from './demo.js';
+import { closeSshPools } from './integrations/ssh/client.js';
 
 export interface RuntimeOptions {
   env?: NodeJS.ProcessEnv;
@@ -118,6 +119,7 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
       for (const r of results) if (r.status === 'rejected') log.error({ err: r.reason }, 'adapter did not stop cleanly');
       await serverClosed;
       await core.close();
+      closeSshPools(); // pooled SSH connections would keep the process alive until their idle timeout
       await demo?.close();
     })());
   return { core, server, demo, console: consoleAdapter, slack, discord, done, stop };

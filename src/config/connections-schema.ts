@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { duration } from './duration.js';
 import { registerSecret } from '../core/secrets.js';
+import { sshConnection } from '../integrations/ssh/schema.js';
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
 
@@ -98,4 +99,5 @@ export const systemConnections = {
   databases: z.record(z.string().regex(/^[a-z0-9][a-z0-9-_.]*$/, 'expected a lower-case name (letters, digits, - _ .)'), postgresUrl).default({}),
   etcd: etcdConnection.optional(),
   chain: chainConnection.optional(),
+  ssh: sshConnection.optional(),
 };

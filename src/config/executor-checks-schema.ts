@@ -4,6 +4,7 @@ import { FunctionFragment } from 'ethers';
 import { duration } from './duration.js';
 import { checkBase as base, comparison } from './check-base.js';
 import { contractName, evmAddress } from './connections-schema.js';
+import { sshChecks } from '../integrations/ssh/schema.js';
 
 const dbName = z.string().regex(/^[a-z0-9][a-z0-9-_.]*$/, 'expected a database name from the system\'s `databases`');
 export const containerName = z.string().regex(/^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'expected a container name or id');
@@ -178,7 +179,7 @@ export const chainCallCheck = z.strictObject({
   reads: z.array(chainRead).min(1),
 });
 
-export const executorChecks = [containerCheck, containerStatsCheck, logsCheck, sqlCheck, pgConnectionsCheck, etcdKeyCheck, etcdHealthCheck, chainCallCheck] as const;
+export const executorChecks = [containerCheck, containerStatsCheck, logsCheck, sqlCheck, pgConnectionsCheck, etcdKeyCheck, etcdHealthCheck, chainCallCheck, ...sshChecks] as const;
 
 export type ContainerCheck = z.infer<typeof containerCheck>;
 export type ContainerStatsCheck = z.infer<typeof containerStatsCheck>;

@@ -4,6 +4,7 @@ import { duration } from './duration.js';
 import { stepBase } from './check-base.js';
 import { contractName, evmAddress } from './connections-schema.js';
 import { abiFragment, configSql } from './executor-checks-schema.js';
+import { sshSteps } from '../integrations/ssh/schema.js';
 
 const name = z.string().regex(/^[a-z0-9][a-z0-9-_.]*$/, 'expected a lower-case name (letters, digits, - _ .)');
 /** May hold {{node.container}} or {{params.x}}; the rendered value is checked again before use. */
@@ -166,7 +167,7 @@ function sourceRule(s: { database?: string; container?: string; dbname?: string 
   if (s.container && !s.dbname) ctx.addIssue({ code: 'custom', path: ['dbname'], message: 'container mode needs dbname' });
 }
 
-export const executorSteps = [dockerStep, sqlStep, etcdStep, chainTxStep, pgDumpStep, etcdSnapshotStep, archiveStep, archiveRestoreStep, pgRestoreStep] as const;
+export const executorSteps = [dockerStep, sqlStep, etcdStep, chainTxStep, pgDumpStep, etcdSnapshotStep, archiveStep, archiveRestoreStep, pgRestoreStep, ...sshSteps] as const;
 
 export type DockerStep = z.infer<typeof dockerStep>;
 export type SqlStep = z.infer<typeof sqlStep>;

@@ -5,6 +5,7 @@
  * Reported at load with the path of the field, like every config problem.
  */
 import type { z } from 'zod';
+import { crossCheckSsh } from '../integrations/ssh/crosscheck.js';
 
 type Path = (string | number)[];
 interface Sys {
@@ -19,6 +20,7 @@ interface Sys {
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
 export function crossCheckExecutors(systemName: string, sys: Sys, ctx: z.RefinementCtx): void {
+  crossCheckSsh(systemName, sys as never, ctx);
   const issue = (path: Path, message: string) => ctx.addIssue({ code: 'custom', path: ['systems', systemName, ...path], message });
   const dbs = Object.keys(sys.databases);
   const database = (v: unknown, path: Path) => {

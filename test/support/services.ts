@@ -25,13 +25,16 @@ export interface RunningEtcd extends EtcdInfo { stop(): Promise<void> }
 export interface RunningDocker extends DockerInfo { stop(): Promise<void> }
 export interface RunningAnvil extends AnvilInfo { stop(): Promise<void> }
 
-export type ServiceName = 'postgres' | 'etcd' | 'docker' | 'anvil';
+export type ServiceName = 'postgres' | 'etcd' | 'docker' | 'anvil' | 'ssh';
+export type { SshInfo } from './sshd.js';
 /** What global-setup provides to tests (plain data: functions can't cross). */
 export interface ProvidedServices {
   postgres: PostgresInfo | null;
   etcd: EtcdInfo | null;
   docker: DockerInfo | null;
   anvil: AnvilInfo | null;
+  /** OpenSSH server on 127.0.0.1 with a test user (test/support/sshd.ts). */
+  ssh: import('./sshd.js').SshInfo | null;
   /** service name -> one-line reason it is unavailable */
   reasons: Record<string, string>;
 }
@@ -54,7 +57,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** A spawned daemon: keeps its stderr tail for error messages, knows when it exited. */
-interface Daemon {
+export interface Daemon {
   proc: ChildProcess;
   exited: Promise<void>;
   hasExited(): boolean;
@@ -86,7 +89,7 @@ process.once('exit', () => {
   }
 });
 
-function daemon(cmd: string, args: string[], o: DaemonOpts): Daemon {
+export function daemon(cmd: string, args: string[], o: DaemonOpts): Daemon {
   const proc = spawn(cmd, args, { uid: o.uid, gid: o.gid, cwd: o.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   const entry = { pid: proc.pid ?? 0, o };
   if (proc.pid) live.add(entry);
@@ -114,7 +117,7 @@ function daemon(cmd: string, args: string[], o: DaemonOpts): Daemon {
 }
 
 /** Poll `check` until it returns true; fail early if the daemon died. */
-async function waitUntil(what: string, d: Daemon, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+export async function waitUntil(what: string, d: Daemon, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (let delay = 10; ; delay = Math.min(delay * 2, 200)) {
     if (d.hasExited()) throw new Error(`${what} exited during startup: ${d.tail()}`);
@@ -129,7 +132,7 @@ function oneLine(e: unknown): string {
 }
 
 /** Run `start`; on failure run `cleanup` and rethrow as a one-line Error. */
-async function guarded<T>(name: string, start: () => Promise<T>, cleanup: () => Promise<void>): Promise<T> {
+export async function guarded<T>(name: string, start: () => Promise<T>, cleanup: () => Promise<void>): Promise<T> {
   try {
     return await start();
   } catch (e) {
@@ -145,7 +148,7 @@ const rmrf = (p: string) => rm(p, { recursive: true, force: true, maxRetries: 3 
  * machine's disk, creating initdb's ~1000 files costs ~1 s of sys time; on
  * tmpfs ~0.2 s. KT_TEST_TMPDIR overrides.
  */
-async function scratchDir(prefix: string): Promise<string> {
+export async function scratchDir(prefix: string): Promise<string> {
   const candidates = [process.env.KT_TEST_TMPDIR, '/dev/shm', tmpdir()].filter((d): d is string => !!d);
   for (const base of candidates) {
     try { return await mkdtemp(join(base, prefix)); } catch { /* not writable: next */ }

@@ -53,7 +53,8 @@ export interface SlackRig {
   close(): Promise<void>;
 }
 
-export async function startSlackKeyturn(opts: { socketMode?: boolean; env?: Record<string, string> } = {}): Promise<SlackRig> {
+/** `configPath`: another config than the bundled demo (then no demo fleet starts: pass the test's own `fleet`). */
+export async function startSlackKeyturn(opts: { socketMode?: boolean; env?: Record<string, string>; configPath?: string; fleet?: Fleet } = {}): Promise<SlackRig> {
   // The fake first: the adapter verifies its token with auth.test while starting.
   const fake = await startFakeSlackApi();
   const sink = await startResponseUrlSink();
@@ -67,7 +68,7 @@ export async function startSlackKeyturn(opts: { socketMode?: boolean; env?: Reco
     LOG_LEVEL: process.env.KT_TEST_LOG_LEVEL ?? 'fatal',
     ...opts.env,
   };
-  const rt = await startRuntime({ env, configPath: BUNDLED_DEMO_CONFIG });
+  const rt = await startRuntime({ env, configPath: opts.configPath ?? BUNDLED_DEMO_CONFIG });
   const base = `http://127.0.0.1:${rt.server.port}`;
   const url = `${base}/slack/events`;
   const textOf = (c: RecordedCall) => String(c.body.text ?? '');
@@ -76,7 +77,7 @@ export async function startSlackKeyturn(opts: { socketMode?: boolean; env?: Reco
     fake,
     sink,
     socket,
-    fleet: rt.demo!.fleet,
+    fleet: opts.fleet ?? rt.demo!.fleet,
     url,
     base,
     async slash(user, channel, command, text = '', opts) {
