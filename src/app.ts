@@ -10,6 +10,7 @@ import { openDb } from './store/open.js';
 import { AuditLog } from './store/audit-log.js';
 import { Chat } from './core/chat.js';
 import { CheckRunner } from './checks/runner.js';
+import { DbSampleStore } from './checks/sample-store.js';
 import { People } from './core/people.js';
 import { CommandRegistry } from './core/registry.js';
 import { Dispatcher } from './core/dispatcher.js';
@@ -65,7 +66,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     registry,
     audit: new AuditLog(db, () => clock.now(), (row) => metrics.observeAudit(row)),
     chat: new Chat(db).on('delivery', (e: DeliveryEvent) => metrics.observeDelivery(e)),
-    checks: new CheckRunner(() => kt.config),
+    checks: new CheckRunner(() => kt.config, { samples: new DbSampleStore(db) }),
     people: new People(() => kt.config),
     channels: new Channels(() => kt.config),
   });

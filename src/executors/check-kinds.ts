@@ -4,6 +4,7 @@ import { runContainerCheck, runContainerStatsCheck, runLogsCheck } from './docke
 import { runPgConnectionsCheck, runSqlCheck } from './postgres-checks.js';
 import { runEtcdHealthCheck, runEtcdKeyCheck } from './etcd-checks.js';
 import { runChainCallCheck } from './chain-checks.js';
+import { runPromqlCheck } from '../integrations/prometheus/promql-check.js';
 
 export const executorCheckKinds: Record<string, CheckKindRunner> = {
   container: (n, s, d) => runContainerCheck(n, s, d as never),
@@ -14,4 +15,5 @@ export const executorCheckKinds: Record<string, CheckKindRunner> = {
   'etcd-key': (n, s, d) => runEtcdKeyCheck(n, s, d as never),
   'etcd-health': (n, s, d) => runEtcdHealthCheck(n, s, d as never),
   'chain-call': (n, s, d) => runChainCallCheck(n, s, d as never),
+  promql: (n, s, d) => runPromqlCheck(n, s, d as never),
 };

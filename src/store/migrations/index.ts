@@ -5,6 +5,7 @@ import alerts from './003-alerts.js';
 import incidents from './005-incidents.js';
 import oneLeaseTable from './006-one-lease-table.js';
 import eventClaims from './007-event-claims.js';
+import metricSamples from './009-metric-samples.js';
 
 export interface Migration {
   version: number;
@@ -12,4 +13,4 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: Migration[] = [core, approvals, alerts, incidents, oneLeaseTable, eventClaims];
+export const migrations: Migration[] = [core, approvals, alerts, incidents, oneLeaseTable, eventClaims, metricSamples];
