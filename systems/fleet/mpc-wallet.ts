@@ -168,7 +168,7 @@ export const mpcWallet: SystemSim<MpcNode, undefined> = {
   },
   defaults: (n) => ({
     nodeId: Number(n.slice(-1)), version: '0.1.0', status: 'healthy', statusReason: null, banned: false, partitioned: false,
-    presigPool: PRESIG.target, lastPresigAt: null, signatureP95Seconds: 0.42, txPerSecond: 0.8, txFailureRatio: 0.012,
+    presigPool: PRESIG.target, lastPresigAt: null, signatureP95Seconds: 0.42, txPerSecond: 12, txFailureRatio: 0.012,
     memoryPercent: 41, cpuPercent: 22, tlsFailuresPerSecond: 0, violations: { double_vote: 0, invalid_signature: 0, minority_vote: 0 },
   }),
   shared: () => undefined,
