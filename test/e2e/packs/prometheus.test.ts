@@ -12,6 +12,7 @@ import { loadPack } from './pack-fixture.js';
 import { CheckRunner } from '../../../src/checks/runner.js';
 import type { Config } from '../../../src/config/index.js';
 import type { CheckResult } from '../../../src/checks/types.js';
+import { promqlCheck } from '../../../src/integrations/prometheus/schema.js';
 
 const bins = need('prometheus');
 const POLL = { timeout: 90_000, interval: 500 };
@@ -32,6 +33,7 @@ function shortRanges(cfg: Config): Config {
 }
 
 interface Rig {
+  cfg: Config;
   fleet: Fleet;
   prom: RunningPrometheus;
   runner: CheckRunner;
@@ -47,7 +49,7 @@ async function rig(system: string, pack: string, metricsPath: string, env: (flee
   });
   const cfg = shortRanges(loadPack(pack, { ...env(fleet), [`${pack === 'mpc-wallet' ? 'MPC' : pack === 'scribe-ledger' ? 'SCRIBE' : pack.toUpperCase()}_PROMETHEUS_URL`]: prom.url }));
   const runner = new CheckRunner(() => cfg);
-  return { fleet, prom, runner, check: (name) => runner.run(system, name) };
+  return { cfg, fleet, prom, runner, check: (name) => runner.run(system, name) };
 }
 
 /** status of the row (target, metric label) in a check's table. */
@@ -113,6 +115,31 @@ describe.skipIf(!bins)('packs through a real Prometheus', () => {
       r.fleet.set('scribe-ledger', 'node1', { opsPerSecond: 200 });
       const drop = await until(() => r, 'ops-rate', [['node1', 'ops rate decrease', 'critical']]);
       expect(Number.parseFloat(row(drop, 'node1', 'ops rate decrease')![2]!)).toBeGreaterThan(50);
+    });
+
+    it('promql check: instant and range queries judged per node, the query shown; absent is no data; a bad query is critical with Prometheus\' error', async () => {
+      r.fleet.reset();
+      r.cfg.systems['scribe-ledger']!.checks.push(promqlCheck.parse({
+        name: 'runbook-queries',
+        kind: 'promql',
+        queries: [
+          { query: 'rate(scribe_errors_total[10s])', label: 'HighErrorRate', op: '>', critical: 0.1, unit: '/s' },
+          { query: 'sum by (instance) (rate(scribe_ops_total[10s]))', label: 'ops rate decrease', range: { over: '40s' }, op: '>', critical: 50, unit: '%' },
+        ],
+      }));
+      const green = await greenThen(() => r, 'runbook-queries');
+      expect(green.table!.rows.map((x) => `${x[0]} ${x[1]}`).sort()).toEqual(['node1 HighErrorRate', 'node1 ops rate decrease', 'node2 HighErrorRate', 'node2 ops rate decrease', 'node3 HighErrorRate', 'node3 ops rate decrease']);
+      r.fleet.set('scribe-ledger', 'node3', 'high-error-rate');
+      await until(() => r, 'runbook-queries', [['node3', 'HighErrorRate', 'critical'], ['node1', 'HighErrorRate', 'ok']]);
+
+      r.cfg.systems['scribe-ledger']!.checks.push(promqlCheck.parse({ name: 'absent', kind: 'promql', queries: [{ query: 'scribe_no_such_metric_total', critical: 1 }] }));
+      const absent = await r.check('absent');
+      expect(absent.status).toBe('unknown');
+      expect(absent.summary).toBe('(query) scribe_no_such_metric_total NO DATA (no series: absent, or stale)');
+      r.cfg.systems['scribe-ledger']!.checks.push(promqlCheck.parse({ name: 'broken', kind: 'promql', queries: [{ query: 'rate(scribe_errors_total)', critical: 1 }] }));
+      const broken = await r.check('broken');
+      expect(broken.status).toBe('critical');
+      expect(broken.summary).toMatch(/Prometheus: bad_data: .*range vector/);
     });
 
     it('S3: a node that stops answering has no data (stale series), never green', async () => {
