@@ -57,5 +57,7 @@ export const metricsCheck = z.strictObject({
   reusePrevious: duration
     .optional()
     .describe("Raw scrapes: use this check's previous sample, kept in the store, when it is at least `interval` and at most this old (no second scrape; rates over the time since the last run). Needed by `drop`."),
-});
+}).describe(
+  'Thresholds on Prometheus metrics, in two forms from one definition. With the system\'s `prometheus` set, each threshold is a PromQL query per node (its `promql`, or the one generated from metric/fn, e.g. `rate(x[5m])`, `histogram_quantile(0.95, sum by (instance, le) (rate(x_bucket[5m])))`) and the result shows each query. Without it, Keyturn scrapes each node\'s `metrics` URL: values from one scrape; rate, increase, quantile and ratio from two scrapes `interval` apart or from the previous run\'s sample kept in the store (`reusePrevious`), counter resets counted as Prometheus does. The result names its source; an absent or stale series is NO DATA (status unknown), never ok.',
+);
 export type MetricsCheck = z.infer<typeof metricsCheck>;

@@ -65,5 +65,7 @@ export const promqlCheck = z.strictObject({
     .enum(['unknown', 'warn', 'critical'])
     .default('unknown')
     .describe('Status when a query returns no series (absent, or stale: the target stopped answering). Never ok.'),
-});
+}).describe(
+  "PromQL against the system's `prometheus`: instant queries, or range queries (`range`) for rules like \"rate decrease > 50 %\". Every series is judged and mapped to a node (`prometheus.nodeLabel`, default `instance`, by host:port or `nodeMap`); the result shows each query and the Prometheus it came from. A query without series is NO DATA (`noData`), a bad query critical with Prometheus' error.",
+);
 export type PromqlCheck = z.infer<typeof promqlCheck>;
