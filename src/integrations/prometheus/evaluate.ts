@@ -95,8 +95,10 @@ export async function evaluateQuery(client: PrometheusClient, sys: Pick<SystemCo
     const value = s.value * item.scale;
     return { ...base, target, value, status: judge(value, item) };
   });
-  if (opts.onlyNodes) rows = rows.filter((r) => opts.onlyNodes!.includes(r.target));
-  for (const n of opts.expectNodes ?? []) {
+  // A query aggregated across nodes (no node label on its series) is judged as a whole: no per-node filter or expectation.
+  const perNode = series.some((s) => s.labels[conn.nodeLabel] !== undefined);
+  if (opts.onlyNodes && perNode) rows = rows.filter((r) => opts.onlyNodes!.includes(r.target));
+  for (const n of perNode || !series.length ? (opts.expectNodes ?? []) : []) {
     if (!rows.some((r) => r.target === n)) rows.push({ ...base, target: n, noData: 'no series: absent, or stale (the target stopped answering)', status: opts.noData });
   }
   if (!rows.length) rows.push({ ...base, target: '(query)', noData: 'no series: absent, or stale', status: opts.noData });

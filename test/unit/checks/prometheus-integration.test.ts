@@ -7,7 +7,7 @@ import { config } from '../../../src/config/schema.js';
 import { metricThreshold } from '../../../src/config/metrics-schema.js';
 import { prometheusConnection } from '../../../src/integrations/prometheus/schema.js';
 import { PrometheusClient } from '../../../src/integrations/prometheus/client.js';
-import { nodeOf } from '../../../src/integrations/prometheus/evaluate.js';
+import { evaluateQuery, nodeOf } from '../../../src/integrations/prometheus/evaluate.js';
 import { thresholdQuery } from '../../../src/integrations/prometheus/queries.js';
 import { maskSecrets } from '../../../src/core/secrets.js';
 
@@ -70,8 +70,15 @@ describe('client auth', () => {
   beforeAll(async () => {
     server = createServer((req, res) => {
       seen.push(req.headers);
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [{ metric: { instance: 'a:1' }, value: [1, '2.5'] }] } }));
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        const q = new URLSearchParams(body).get('query');
+        // `sum(x)`: one series without labels; `x`: node n1 only (n2 stopped answering); else one series of instance a:1.
+        const result = q === 'sum(x)' ? [{ metric: {}, value: [1, '7'] }] : q === 'x' ? [{ metric: { instance: 'n1' }, value: [1, '3'] }] : [{ metric: { instance: 'a:1' }, value: [1, '2.5'] }];
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result } }));
+      });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -84,5 +91,16 @@ describe('client auth', () => {
     await new PrometheusClient(prometheusConnection.parse({ url: `${base}/`, basic: { username: 'ops', password: 'pw' } })).query('up');
     expect(seen.map((h) => h.authorization)).toEqual(['Bearer tok-1', `Basic ${Buffer.from('ops:pw').toString('base64')}`]);
     expect(seen[0]!['content-type']).toBe('application/x-www-form-urlencoded');
+  });
+
+  it('when a node has no series, then it gets a NO DATA row; a query aggregated across nodes is judged as one series', async () => {
+    const conn = prometheusConnection.parse({ url: base });
+    const client = new PrometheusClient(conn);
+    const sysNodes = { nodes: [{ name: 'n1', labels: {} }, { name: 'n2', labels: {} }] } as never;
+    const item = { label: 'x', query: 'x', op: '>', critical: 5, scale: 1 };
+    const rows = await evaluateQuery(client, sysNodes, conn, item, { noData: 'unknown', expectNodes: ['n1', 'n2'] });
+    expect(rows.map((r) => [r.target, r.value ?? r.noData, r.status])).toEqual([['n1', 3, 'ok'], ['n2', 'no series: absent, or stale (the target stopped answering)', 'unknown']]);
+    const whole = await evaluateQuery(client, sysNodes, conn, { ...item, query: 'sum(x)' }, { noData: 'unknown', expectNodes: ['n1', 'n2'], onlyNodes: ['n1', 'n2'] });
+    expect(whole.map((r) => [r.target, r.value, r.status])).toEqual([['(all)', 7, 'critical']]);
   });
 });
