@@ -57,6 +57,8 @@ interface TargetOutcome {
   statuses: Status[];
   problems: string[];
   source: string;
+  /** What the store keeps for the next run. */
+  keep?: StoredSample;
 }
 
 async function scrape(url: string, timeoutMs: number): Promise<Scrape> {
@@ -72,7 +74,17 @@ async function runFromScrapes(systemName: string, sys: SystemConfig, def: Metric
     ? [{ name: 'endpoint', url: def.url }]
     : sys.nodes.filter((n) => n.metrics && (!def.nodes || def.nodes.includes(n.name))).map((n) => ({ name: n.name, url: n.metrics! }));
   const needsTwo = def.thresholds.some((t) => t.fn !== 'value');
-  const outcomes = await Promise.all(targets.map((t) => scrapeTarget(systemName, def, t, timeoutMs, needsTwo, ctx.samples)));
+  const store = def.reusePrevious !== undefined ? ctx.samples : undefined;
+  let stored = new Map<string, StoredSample>();
+  try {
+    stored = (await store?.loadAll(systemName, def.name)) ?? stored;
+  } catch {
+    // The store being unreachable costs a second scrape, not the check.
+  }
+  const outcomes = await Promise.all(targets.map((t) => scrapeTarget(def, t, timeoutMs, needsTwo, stored.get(t.name))));
+  const keep = new Map(outcomes.flatMap((o, i) => (o.keep ? [[targets[i]!.name, o.keep] as const] : [])));
+  // Not saving only means the next run scrapes twice; the check's own verdict stands.
+  await store?.saveAll(systemName, def.name, keep).catch(() => undefined);
   const rows = outcomes.flatMap((o) => o.rows).sort((a, b) => a[0]!.localeCompare(b[0]!));
   const problems = outcomes.flatMap((o) => o.problems);
   const sources = [...new Set(outcomes.map((o) => o.source))];
@@ -87,14 +99,8 @@ async function runFromScrapes(systemName: string, sys: SystemConfig, def: Metric
   };
 }
 
-async function scrapeTarget(system: string, def: MetricsCheck, t: { name: string; url: string }, timeoutMs: number, needsTwo: boolean, store?: SampleStore): Promise<TargetOutcome> {
+async function scrapeTarget(def: MetricsCheck, t: { name: string; url: string }, timeoutMs: number, needsTwo: boolean, stored?: StoredSample): Promise<TargetOutcome> {
   const out: TargetOutcome = { rows: [], statuses: [], problems: [], source: 'one scrape' };
-  let stored: StoredSample | undefined;
-  try {
-    stored = def.reusePrevious !== undefined ? await store?.load(system, def.name, t.name) : undefined;
-  } catch {
-    stored = undefined; // the store being unreachable costs a second scrape, not the check
-  }
   let prev: Scrape | undefined;
   let cur: Scrape;
   try {
@@ -130,9 +136,7 @@ async function scrapeTarget(system: string, def: MetricsCheck, t: { name: string
     out.rows.push([t.name, label(th), shown, limitsText(th), 'value' in c ? s : 'no data']);
     if (s !== 'ok') out.problems.push(`${t.name} ${label(th)} ${shown}`);
   });
-  if (store && def.reusePrevious !== undefined) {
-    await store.save(system, def.name, t.name, { at: cur.at, samples: relevantSamples(cur.samples, def.thresholds), rates }).catch(() => undefined);
-  }
+  if (def.reusePrevious !== undefined) out.keep = { at: cur.at, samples: relevantSamples(cur.samples, def.thresholds), rates };
   return out;
 }
 
