@@ -13,6 +13,7 @@ import { healthFanout } from './health-fanout.js';
 import { alertStorm } from './alert-storm.js';
 import { approvalRace } from './approval-race.js';
 import { footprint } from './footprint.js';
+import { prometheusChecks } from './prometheus-checks.js';
 
 const only = process.argv.slice(2);
 const benches: Array<[string, () => Promise<Section>]> = [
@@ -22,6 +23,7 @@ const benches: Array<[string, () => Promise<Section>]> = [
   ['storm', alertStorm],
   ['race', approvalRace],
   ['footprint', footprint],
+  ['prometheus', prometheusChecks],
 ];
 
 async function main(): Promise<void> {

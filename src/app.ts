@@ -13,6 +13,7 @@ import { anchorPathFor } from './store/audit-anchor.js';
 import { AuditAnchoring, anchorEveryMs } from './core/audit-anchoring.js';
 import { Chat } from './core/chat.js';
 import { CheckRunner } from './checks/runner.js';
+import { DbSampleStore } from './checks/sample-store.js';
 import { People } from './core/people.js';
 import { CommandRegistry } from './core/registry.js';
 import { Dispatcher } from './core/dispatcher.js';
@@ -89,7 +90,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     registry,
     audit: new AuditLog(db, () => clock.now(), (row) => metrics.observeAudit(row), { key: auditKey, anchorFile: anchorPathFor(db as Db & { dataDir?: string | null }, env) }),
     chat: new Chat(db).on('delivery', (e: DeliveryEvent) => metrics.observeDelivery(e)),
-    checks: new CheckRunner(() => kt.config),
+    checks: new CheckRunner(() => kt.config, { samples: new DbSampleStore(db) }),
     people: new People(() => kt.config),
     channels: new Channels(() => kt.config),
   });

@@ -4,14 +4,14 @@
 // under CI=true, where that fails the run: CI must not go green by skipping.
 import type { TestProject } from 'vitest/node';
 import {
-  startAnvil, startDocker, startEtcd, startPostgres,
+  startAnvil, startDocker, startEtcd, startPostgres, findPrometheus,
   type ProvidedServices, type ServiceName,
 } from './support/services.js';
 import { startSshService } from './support/sshd.js';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const t0 = performance.now();
-  const starters = { postgres: startPostgres, etcd: startEtcd, docker: startDocker, anvil: startAnvil, ssh: startSshService };
+  const starters = { postgres: startPostgres, etcd: startEtcd, docker: startDocker, anvil: startAnvil, ssh: startSshService, prometheus: findPrometheus };
   const names = Object.keys(starters) as ServiceName[];
   // KT_TEST_SKIP=docker,etcd: don't start those (faster local runs; exercises the skip path).
   const skip = new Set((process.env.KT_TEST_SKIP ?? '').split(',').map((s) => s.trim()));
@@ -20,7 +20,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   const stops: Array<() => Promise<void>> = [];
   const teardown = async () => { await Promise.allSettled(stops.map((s) => s())); };
-  const services: ProvidedServices = { postgres: null, etcd: null, docker: null, anvil: null, ssh: null, reasons: {} };
+  const services: ProvidedServices = { postgres: null, etcd: null, docker: null, anvil: null, ssh: null, prometheus: null, reasons: {} };
   results.forEach((r, i) => {
     const name = names[i]!;
     if (r.status === 'fulfilled') {

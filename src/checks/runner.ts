@@ -11,14 +11,20 @@ import { runTlsCheck } from './tls-check.js';
 import { runHttpCheck } from './http-check.js';
 import type { CheckResult } from './types.js';
 import { executorCheckKinds } from '../executors/check-kinds.js';
+import type { SampleStore } from './sample-store.js';
 
-export type CheckKindRunner = (systemName: string, sys: SystemConfig, def: CheckDefinition & Record<string, unknown>) => Promise<CheckResult>;
+/** What a check kind may use beyond its config: the store's previous samples (metrics rates across runs). */
+export interface CheckContext {
+  samples?: SampleStore;
+}
+
+export type CheckKindRunner = (systemName: string, sys: SystemConfig, def: CheckDefinition & Record<string, unknown>, ctx: CheckContext) => Promise<CheckResult>;
 
 const kinds = new Map<string, CheckKindRunner>([
-  ['metrics', (n, s, d) => runMetricsCheck(n, s, d as never)],
+  ['metrics', (n, s, d, ctx) => runMetricsCheck(n, s, d as never, ctx)],
   ['tls', (n, _s, d) => runTlsCheck(n, d as never)],
   ['http', (n, s, d) => runHttpCheck(n, s, d as never)],
-  // container, container-stats, logs, sql, pg-connections, etcd-key, etcd-health, chain-call
+  // container, container-stats, logs, sql, pg-connections, etcd-key, etcd-health, chain-call, promql
   ...Object.entries(executorCheckKinds),
 ]);
 
@@ -27,7 +33,10 @@ export function registerCheckKind(kind: string, runner: CheckKindRunner): void {
 }
 
 export class CheckRunner {
-  constructor(private readonly config: () => Config) {}
+  constructor(
+    private readonly config: () => Config,
+    private readonly ctx: CheckContext = {},
+  ) {}
 
   system(name: string): SystemConfig {
     const sys = this.config().systems[name];
@@ -45,7 +54,7 @@ export class CheckRunner {
     if (!runner) throw new UserError(`Check kind "${def.kind}" is not available in this build.`, 'check.kind');
     const started = performance.now();
     try {
-      return await runner(systemName, sys, def as never);
+      return await runner(systemName, sys, def as never, this.ctx);
     } catch (err) {
       // A check that throws is reported, never allowed to take the command down.
       return { system: systemName, check: checkName, status: 'unknown', summary: `check failed: ${(err as Error).message}`, durationMs: performance.now() - started };

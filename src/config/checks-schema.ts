@@ -3,29 +3,11 @@ import { z } from 'zod';
 import { duration } from './duration.js';
 import { checkBase as base, comparison } from './check-base.js';
 import { executorChecks } from './executor-checks-schema.js';
+import { metricsCheck } from './metrics-schema.js';
+import { promqlCheck } from '../integrations/prometheus/schema.js';
 
-export const metricThreshold = z.strictObject({
-  metric: z.string().min(1),
-  labels: z.record(z.string(), z.string()).optional(),
-  /** How several matching series combine into one value. */
-  aggregate: z.enum(['max', 'min', 'sum', 'avg']).default('max'),
-  op: comparison.default('>'),
-  warn: z.number().optional(),
-  critical: z.number().optional(),
-  /** Shown next to the value, e.g. "ms" or "%". */
-  unit: z.string().optional(),
-  label: z.string().optional(),
-});
-export type MetricThreshold = z.infer<typeof metricThreshold>;
-
-export const metricsCheck = z.strictObject({
-  ...base,
-  kind: z.literal('metrics'),
-  /** Node names of this system whose `metrics` URL is scraped; default all nodes with one. */
-  nodes: z.array(z.string()).optional(),
-  url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
-  thresholds: z.array(metricThreshold).min(1),
-});
+// The metrics check and its thresholds: src/config/metrics-schema.ts; the promql check: src/integrations/prometheus/schema.ts.
+export { metricThreshold, metricsCheck, type MetricThreshold } from './metrics-schema.js';
 
 export const tlsCheck = z.strictObject({
   ...base,
@@ -62,8 +44,9 @@ export const httpCheck = z.strictObject({
 });
 
 /** Check kinds provided by executors added later (docker, sql, etcd, chain, logs) share the base and carry their own fields. */
-export const checkDefinition = z.discriminatedUnion('kind', [metricsCheck, tlsCheck, httpCheck, ...executorChecks]);
+export const checkDefinition = z.discriminatedUnion('kind', [metricsCheck, tlsCheck, httpCheck, promqlCheck, ...executorChecks]);
 export type CheckDefinition = z.infer<typeof checkDefinition>;
 export type MetricsCheck = z.infer<typeof metricsCheck>;
+export type { PromqlCheck } from '../integrations/prometheus/schema.js';
 export type TlsCheck = z.infer<typeof tlsCheck>;
 export type HttpCheck = z.infer<typeof httpCheck>;

@@ -13,6 +13,7 @@ interface Sys {
   databases: Record<string, string>;
   etcd?: unknown;
   chain?: { contracts: Record<string, string>; signer?: unknown };
+  prometheus?: { url: string };
   checks: Array<Record<string, unknown> & { kind: string }>;
   actions: Record<string, { steps: Array<Record<string, unknown> & { kind: string }>; finally: Array<Record<string, unknown> & { kind: string }> }>;
 }
@@ -49,6 +50,9 @@ export function crossCheckExecutors(systemName: string, sys: Sys, ctx: z.Refinem
       issue([...at, 'containers'], 'no containers: list them here or set `container` on the nodes');
     if (c.kind === 'sql' || c.kind === 'pg-connections') database(c.database, [...at, 'database']);
     if (c.kind === 'etcd-key' || c.kind === 'etcd-health') needs('etcd', [...at, 'kind']);
+    // promql checks, and metrics checks told to read through Prometheus, need one with a URL.
+    if ((c.kind === 'promql' || (c.kind === 'metrics' && c.source === 'prometheus')) && !sys.prometheus?.url)
+      issue([...at, 'kind'], "needs the system's `prometheus` settings (with a url)");
     if (c.kind === 'chain-call') {
       needs('chain', [...at, 'kind']);
       (c.reads as Array<Record<string, unknown>>).forEach((r, j) => {

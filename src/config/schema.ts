@@ -5,6 +5,7 @@ import { checkDefinition } from './checks-schema.js';
 import { stepDefinition } from './steps-schema.js';
 import { systemConnections } from './connections-schema.js';
 import { crossCheckExecutors } from './executors-crosscheck.js';
+import { prometheusConnection } from '../integrations/prometheus/schema.js';
 import { alertsSection, crossCheckAlerts, ALERTS_DEFAULT } from './alerts-schema.js';
 import { incidentsSection, INCIDENTS_DEFAULT } from './incidents-schema.js';
 
@@ -108,6 +109,7 @@ export const system = z.strictObject({
   channel: z.string().optional().describe("Named channel for this system's alerts and schedules; default `alerts`."),
   /** Executor connections (docker, databases, etcd, chain): src/config/connections-schema.ts. */
   ...systemConnections,
+  prometheus: prometheusConnection.optional().describe("The system's Prometheus: `promql` checks query it, and `metrics` checks read through it instead of scraping the nodes (src/integrations/prometheus)."),
   postmortem: z.enum(['review', 'report']).default('review').describe("Post-mortem draft layout: the MPC runbook's post-incident review, or the FinDAG incident report."),
 });
 export type SystemConfig = z.infer<typeof system>;

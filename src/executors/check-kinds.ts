@@ -5,6 +5,7 @@ import { runPgConnectionsCheck, runSqlCheck } from './postgres-checks.js';
 import { runEtcdHealthCheck, runEtcdKeyCheck } from './etcd-checks.js';
 import { runChainCallCheck } from './chain-checks.js';
 import { sshCheckKinds } from '../integrations/ssh/index.js';
+import { runPromqlCheck } from '../integrations/prometheus/promql-check.js';
 
 export const executorCheckKinds: Record<string, CheckKindRunner> = {
   container: (n, s, d) => runContainerCheck(n, s, d as never),
@@ -16,4 +17,5 @@ export const executorCheckKinds: Record<string, CheckKindRunner> = {
   'etcd-health': (n, s, d) => runEtcdHealthCheck(n, s, d as never),
   'chain-call': (n, s, d) => runChainCallCheck(n, s, d as never),
   ...sshCheckKinds,
+  promql: (n, s, d) => runPromqlCheck(n, s, d as never),
 };

@@ -4,7 +4,7 @@
  * for "node health". Admin routes need `Authorization: Bearer $ADMIN_TOKEN`.
  */
 import { createHash } from 'node:crypto';
-import { PromText, bodyObject, json, prom, uptimeSeconds } from './http.js';
+import { PromText, bodyObject, histogramCounters, json, prom, uptimeSeconds } from './http.js';
 import type { Route, SimContext, SystemSim } from './types.js';
 
 export interface ApiNode {
@@ -43,6 +43,9 @@ export type DytallixNode = ApiNode | ChainNode;
 type Ctx = SimContext<DytallixNode, undefined>;
 
 const BLOCK_SECONDS = 5;
+/** http_request_duration_seconds buckets (prom-client's defaults plus 2 s, the RPCTimeout line). */
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10] as const;
+const STATUS_P95 = 0.012;
 
 const api = (ctx: Ctx) => ctx.data as ApiNode;
 function chain(ctx: Ctx): { data: ChainNode; height: number; up: boolean } | undefined {
@@ -144,12 +147,10 @@ const routes: Array<Route<DytallixNode, undefined>> = [
           [{ method: 'POST', path: '/api/faucet', status: '429' }, Math.floor(c.limited ?? 0)],
           [{ method: 'POST', path: '/api/rpc', status: errStatus }, Math.floor(c.errors ?? 0)],
         ])
-        .add('dytallix_http_error_ratio', 'gauge', 'Share of 5xx responses over the last 5m (HighErrorRate > 0.05).', errorRatio(ctx))
         .histogram('http_request_duration_seconds', 'HTTP request duration.', [
-          { labels: { path: '/api/rpc' }, count: (c.rpc ?? 0) + (c.errors ?? 0), p95: a.rpcP95Seconds },
-          { labels: { path: '/api/status' }, count: c.status ?? 0, p95: 0.012 },
-        ], [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10])
-        .add('dytallix_rpc_latency_p95_seconds', 'gauge', 'p95 of /api/rpc over the last 5m (RPCTimeout > 2).', a.rpcP95Seconds)
+          { labels: { path: '/api/rpc' }, counters: c, key: 'rpcLatency' },
+          { labels: { path: '/api/status' }, counters: c, key: 'statusLatency' },
+        ], LATENCY_BUCKETS)
         .add('process_start_time_seconds', 'gauge', 'Start time of the process since unix epoch in seconds.', Math.floor(ctx.startedAt / 1000));
       return prom(text.toString());
     },
@@ -249,13 +250,22 @@ export const dytallix: SystemSim<DytallixNode, undefined> = {
     'high-latency': (n) => (n === 'api' ? { rpcP95Seconds: 3.4 } : undefined),
     'high-error-rate': (n) => (n === 'api' ? { errorRatio: 0.12 } : undefined),
   },
-  counters: (n): Record<string, number> => (n === 'node' ? { height: 1_843_200 } : { status: 1_512_000, rpc: 905_112, grants: 18_204, limited: 2_310, errors: 9_870 }),
+  counters: (n): Record<string, number> => (n === 'node' ? { height: 1_843_200 } : {
+    status: 1_512_000, rpc: 905_112, grants: 18_204, limited: 2_310, errors: 9_870,
+    ...histogramCounters('rpcLatency', 905_112 + 9_870, 0.18, LATENCY_BUCKETS), ...histogramCounters('statusLatency', 1_512_000, STATUS_P95, LATENCY_BUCKETS),
+  }),
   rates: (ctx): Record<string, number> => {
     if (ctx.data.status === 'unhealthy') return {};
     if (ctx.data.role === 'node') return { height: 1 / BLOCK_SECONDS };
     const rps = ctx.data.requestsPerSecond;
     const err = errorRatio(ctx);
-    return { status: rps * 0.6 * (1 - err), rpc: rps * 0.35 * (1 - err), limited: rps * 0.01, errors: rps * err };
+    const a = ctx.data;
+    return {
+      status: rps * 0.6 * (1 - err), rpc: rps * 0.35 * (1 - err), limited: rps * 0.01, errors: rps * err,
+      // Every /api/rpc answer (errors included) timed with the current p95; /api/status stays fast.
+      ...histogramCounters('rpcLatency', rps * 0.35 * (1 - err) + rps * err, a.rpcP95Seconds, LATENCY_BUCKETS),
+      ...histogramCounters('statusLatency', rps * 0.6 * (1 - err), STATUS_P95, LATENCY_BUCKETS),
+    };
   },
   routes,
 };

@@ -81,20 +81,18 @@ export class PromText {
   }
 
   /**
-   * A histogram whose buckets follow an exponential latency distribution with
-   * the given p95, so `histogram_quantile(0.95, ...)` lands near `p95`.
+   * A histogram as a real exporter keeps it: cumulative bucket counters that
+   * only grow (see histogramRates), so `rate(..._bucket[5m])` and
+   * `histogram_quantile` see the latency of the last minutes, not of all time.
+   * `key` names the node counters holding this series (histogramStart).
    */
-  histogram(name: string, help: string, series: Array<{ labels: Record<string, string>; count: number; p95: number }>, buckets: number[]): this {
+  histogram(name: string, help: string, series: Array<{ labels: Record<string, string>; counters: Record<string, number>; key: string }>, buckets: readonly number[]): this {
     this.out.push(`# HELP ${name} ${help}`, `# TYPE ${name} histogram`);
-    for (const { labels, count, p95 } of series) {
-      const mean = p95 / Math.log(20);
-      const n = Math.floor(count);
-      for (const le of buckets) {
-        const c = Math.floor(n * (1 - Math.exp(-le / mean)));
-        this.out.push(`${name}_bucket${fmtLabels({ ...labels, le: fmtValue(le) })} ${c}`);
-      }
+    for (const { labels, counters, key } of series) {
+      for (const le of buckets) this.out.push(`${name}_bucket${fmtLabels({ ...labels, le: fmtValue(le) })} ${Math.floor(counters[`${key}:${le}`] ?? 0)}`);
+      const n = Math.floor(counters[`${key}:+Inf`] ?? 0);
       this.out.push(`${name}_bucket${fmtLabels({ ...labels, le: '+Inf' })} ${n}`);
-      this.out.push(`${name}_sum${fmtLabels(labels)} ${fmtValue(n * mean)}`);
+      this.out.push(`${name}_sum${fmtLabels(labels)} ${fmtValue(counters[`${key}:sum`] ?? 0)}`);
       this.out.push(`${name}_count${fmtLabels(labels)} ${n}`);
     }
     return this;
@@ -103,6 +101,19 @@ export class PromText {
   toString(): string {
     return this.out.join('\n') + '\n';
   }
+}
+
+/**
+ * Counter growth of a histogram's buckets for `count` observations whose
+ * latency follows an exponential distribution with the given p95: bucket
+ * `le` gets count * P(x <= le). As rates (count per second) they make the
+ * buckets grow with the current latency; as start values, a history.
+ */
+export function histogramCounters(key: string, count: number, p95: number, buckets: readonly number[]): Record<string, number> {
+  const mean = p95 / Math.log(20);
+  const out: Record<string, number> = { [`${key}:+Inf`]: count, [`${key}:sum`]: count * mean };
+  for (const le of buckets) out[`${key}:${le}`] = count * (1 - Math.exp(-le / mean));
+  return out;
 }
 
 function fmtLabels(labels: Record<string, string>): string {

@@ -4,7 +4,7 @@
  * Every node derives "who is active" from the others' simulated state, so
  * stopping two nodes makes the rest report 3 active and `can_sign: false`.
  */
-import { PromText, bodyObject, json, prom, uptimeSeconds } from './http.js';
+import { PromText, bodyObject, histogramCounters, json, prom, uptimeSeconds } from './http.js';
 import type { PeerView, Route, SimContext, SystemSim } from './types.js';
 
 type Violation = 'double_vote' | 'invalid_signature' | 'minority_vote';
@@ -37,6 +37,11 @@ const THRESHOLD = 4;
 const PRESIG = { target: 50, minimum: 20, batch: 10 };
 /** Without presignatures signing falls back to the full protocol, "2+ seconds". */
 const FULL_PROTOCOL_P95 = 2.4;
+/** mpc_signature_duration_seconds buckets. */
+const SIG_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] as const;
+/** The node container's memory limit: process_resident_memory_bytes is memoryPercent of it. */
+const MEMORY_LIMIT_BYTES = 2 * 1024 ** 3;
+const CORES = 2;
 
 /** Nodes this node can sign with: reachable, not partitioned, not banned, not failing. */
 function activeNodes(ctx: Ctx): Array<PeerView<MpcNode>> {
@@ -83,15 +88,13 @@ const routes: Array<Route<MpcNode, undefined>> = [
         .add('mpc_active_nodes', 'gauge', 'Signing nodes this node can reach and sign with.', [[{ cluster: 'mpc-wallet' }, active]])
         .add('mpc_cluster_threshold', 'gauge', 'Nodes needed to sign.', [[{ cluster: 'mpc-wallet' }, THRESHOLD]])
         .add('mpc_transactions_total', 'counter', 'Transactions by final state.', [[{ state: 'completed' }, Math.floor(c.completed ?? 0)], [{ state: 'failed' }, Math.floor(c.failed ?? 0)]])
-        .add('mpc_transaction_failure_ratio', 'gauge', 'Failed share of transactions over the last 5m (HighTransactionFailureRate > 0.10).', active >= THRESHOLD ? d.txFailureRatio : 1)
         .add('mpc_byzantine_violations_total', 'counter', 'Byzantine violations detected by this node.', (Object.keys(d.violations) as Violation[]).map((v) => [{ violation_type: v }, d.violations[v]]))
-        .histogram('mpc_signature_duration_seconds', 'Signature generation time.', [{ labels: {}, count: c.signatures ?? 0, p95: p95(d) }], [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30])
-        .add('mpc_signature_duration_p95_seconds', 'gauge', 'p95 signature time over 5m (SlowSignatureGeneration > 10).', p95(d))
+        .histogram('mpc_signature_duration_seconds', 'Signature generation time.', [{ labels: {}, counters: c, key: 'sig' }], SIG_BUCKETS)
         .add('mpc_presignature_pool_size', 'gauge', 'Presignatures ready on this node.', [[id, d.presigPool]])
         .add('mpc_node_banned', 'gauge', '1 when this node is banned in etcd.', [[id, d.banned ? 1 : 0]])
-        .add('mpc_node_memory_usage_percent', 'gauge', 'Container memory use in percent of its limit (MPCNodeHighMemoryUsage > 85).', [[id, d.memoryPercent]])
-        .add('mpc_node_cpu_usage_percent', 'gauge', 'Container CPU use in percent of its limit.', [[id, d.cpuPercent]])
         .add('mpc_tls_handshake_failures_total', 'counter', 'Failed TLS handshakes with peers.', Math.floor(c.tlsFailures ?? 0))
+        .add('process_resident_memory_bytes', 'gauge', 'Resident memory size in bytes.', Math.round((MEMORY_LIMIT_BYTES * d.memoryPercent) / 100))
+        .add('process_cpu_seconds_total', 'counter', 'Total user and system CPU time spent in seconds.', Number((c.cpuSeconds ?? 0).toFixed(2)))
         .add('process_start_time_seconds', 'gauge', 'Start time of the process since unix epoch in seconds.', Math.floor(ctx.startedAt / 1000));
       return prom(text.toString());
     },
@@ -165,7 +168,7 @@ export const mpcWallet: SystemSim<MpcNode, undefined> = {
   },
   defaults: (n) => ({
     nodeId: Number(n.slice(-1)), version: '0.1.0', status: 'healthy', statusReason: null, banned: false, partitioned: false,
-    presigPool: PRESIG.target, lastPresigAt: null, signatureP95Seconds: 0.42, txPerSecond: 0.8, txFailureRatio: 0.012,
+    presigPool: PRESIG.target, lastPresigAt: null, signatureP95Seconds: 0.42, txPerSecond: 12, txFailureRatio: 0.012,
     memoryPercent: 41, cpuPercent: 22, tlsFailuresPerSecond: 0, violations: { double_vote: 0, invalid_signature: 0, minority_vote: 0 },
   }),
   shared: () => undefined,
@@ -182,7 +185,7 @@ export const mpcWallet: SystemSim<MpcNode, undefined> = {
     'high-memory': () => ({ memoryPercent: 91 }),
     'high-cpu': () => ({ cpuPercent: 93 }),
   },
-  counters: () => ({ completed: 48_213, failed: 587, signatures: 48_213, tlsFailures: 3 }),
+  counters: () => ({ completed: 48_213, failed: 587, tlsFailures: 3, cpuSeconds: 91_400, ...histogramCounters('sig', 48_213, 0.42, SIG_BUCKETS) }),
   rates: (ctx): Record<string, number> => {
     const d = ctx.data;
     if (d.status === 'unhealthy') return {};
@@ -190,8 +193,10 @@ export const mpcWallet: SystemSim<MpcNode, undefined> = {
     return {
       completed: ok ? d.txPerSecond * (1 - d.txFailureRatio) : 0,
       failed: ok ? d.txPerSecond * d.txFailureRatio : d.txPerSecond,
-      signatures: ok ? d.txPerSecond * (1 - d.txFailureRatio) : 0,
+      // Every completed transaction is one signature, timed with the node's current p95.
+      ...histogramCounters('sig', ok ? d.txPerSecond * (1 - d.txFailureRatio) : 0, p95(d), SIG_BUCKETS),
       tlsFailures: d.tlsFailuresPerSecond,
+      cpuSeconds: (d.cpuPercent / 100) * CORES,
     };
   },
   routes,

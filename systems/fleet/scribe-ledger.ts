@@ -38,6 +38,7 @@ type Ctx = SimContext<ScribeNode, ScribeShared>;
 
 const NODES = ['node1', 'node2', 'node3'] as const;
 const CAPACITY_KEYS = 1_000_000; // StorageNearFull fires above 900000 keys (90 %)
+const RESIDENT_BYTES = 612 * 1024 ** 2;
 
 interface View { members: number[]; reachable: number[]; quorum: number; hasQuorum: boolean; leader: number | null; isMember: boolean }
 
@@ -151,7 +152,6 @@ const routes: Array<Route<ScribeNode, ScribeShared>> = [
         .add('scribe_request_latency_p95', 'gauge', 'Request latency p95 in milliseconds.', d.latencyP95Ms)
         .add('scribe_request_latency_p99', 'gauge', 'Request latency p99 in milliseconds (HighLatency > 1000).', d.latencyP99Ms)
         .add('scribe_errors_total', 'counter', 'Failed requests.', Math.floor(c.errors ?? 0))
-        .add('scribe_errors_per_minute', 'gauge', 'Errors per minute over the last 5m (HighErrorRate: > 10/min).', v.hasQuorum ? d.errorsPerMinute : d.errorsPerMinute + d.opsPerSecond * 0.18 * 60)
         .add('scribe_storage_keys_total', 'gauge', 'Keys stored (StorageNearFull > 900000).', d.storageKeys)
         .add('scribe_storage_capacity_keys', 'gauge', 'Key capacity of this node.', CAPACITY_KEYS)
         .add('scribe_storage_bytes', 'gauge', 'On-disk size of the data directory.', d.storageBytes)
@@ -162,7 +162,10 @@ const routes: Array<Route<ScribeNode, ScribeShared>> = [
         .add('scribe_cluster_members', 'gauge', 'Cluster members.', v.members.length)
         .add('scribe_cluster_reachable_members', 'gauge', 'Members this node can reach, itself included.', v.reachable.length)
         .add('scribe_node_health', 'gauge', 'Node health: 1 healthy, 0 unhealthy.', healthProblem(ctx, v) ? 0 : 1)
-        .add('scribe_writes_paused', 'gauge', '1 while writes are paused for a backup.', ctx.shared.writesPaused ? 1 : 0);
+        .add('scribe_writes_paused', 'gauge', '1 while writes are paused for a backup.', ctx.shared.writesPaused ? 1 : 0)
+        .add('process_resident_memory_bytes', 'gauge', 'Resident memory size in bytes.', RESIDENT_BYTES)
+        .add('process_cpu_seconds_total', 'counter', 'Total user and system CPU time spent in seconds.', Number((c.cpuSeconds ?? 0).toFixed(2)))
+        .add('process_start_time_seconds', 'gauge', 'Start time of the process since unix epoch in seconds.', Math.floor(ctx.startedAt / 1000));
       return prom(text.toString());
     },
   },
@@ -263,7 +266,7 @@ export const scribeLedger: SystemSim<ScribeNode, ScribeShared> = {
     'storage-near-full': () => ({ storageKeys: 935_000, storageBytes: 2_233_466_880 }),
     corrupt: () => ({ corrupt: true }),
   },
-  counters: () => ({ get: 8_412_330, put: 1_204_551, delete: 10_233, errors: 1_420, compactions: 0 }),
+  counters: () => ({ get: 8_412_330, put: 1_204_551, delete: 10_233, errors: 1_420, compactions: 0, cpuSeconds: 52_310 }),
   rates: (ctx): Record<string, number> => {
     const d = ctx.data;
     if (d.status === 'unhealthy') return {};
@@ -275,6 +278,7 @@ export const scribeLedger: SystemSim<ScribeNode, ScribeShared> = {
       delete: writes ? d.opsPerSecond * 0.02 : 0,
       // Without quorum every write fails.
       errors: d.errorsPerMinute / 60 + (v.hasQuorum ? 0 : d.opsPerSecond * 0.18),
+      cpuSeconds: 0.15 + d.opsPerSecond / 10_000,
     };
   },
   routes,

@@ -24,7 +24,7 @@ beforeAll(async () => {
           quorum: { green: 5, yellow: 4, redText: 'cluster cannot sign' },
           healthTimeout: '1500ms',
           nodes: [1, 2, 3, 4, 5].map(node),
-          checks: [{ name: 'memory', kind: 'metrics', thresholds: [{ metric: 'mpc_node_memory_usage_percent', warn: 80, critical: 90 }] }],
+          checks: [{ name: 'memory', kind: 'metrics', thresholds: [{ metric: 'process_resident_memory_bytes', warn: 0.8 * 2 ** 31, critical: 0.9 * 2 ** 31 }] }],
         },
         blackhole: { healthTimeout: '1s', nodes: [{ name: 'tcp-only', health: `http://127.0.0.1:${blackholePort}/health` }] },
       },

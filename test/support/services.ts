@@ -25,7 +25,7 @@ export interface RunningEtcd extends EtcdInfo { stop(): Promise<void> }
 export interface RunningDocker extends DockerInfo { stop(): Promise<void> }
 export interface RunningAnvil extends AnvilInfo { stop(): Promise<void> }
 
-export type ServiceName = 'postgres' | 'etcd' | 'docker' | 'anvil' | 'ssh';
+export type ServiceName = 'postgres' | 'etcd' | 'docker' | 'anvil' | 'ssh' | 'prometheus';
 export type { SshInfo } from './sshd.js';
 /** What global-setup provides to tests (plain data: functions can't cross). */
 export interface ProvidedServices {
@@ -35,6 +35,8 @@ export interface ProvidedServices {
   anvil: AnvilInfo | null;
   /** OpenSSH server on 127.0.0.1 with a test user (test/support/sshd.ts). */
   ssh: import('./sshd.js').SshInfo | null;
+  /** Binaries only: scrape targets differ per test, so each test starts its own (startPrometheus). */
+  prometheus: PrometheusBins | null;
   /** service name -> one-line reason it is unavailable */
   reasons: Record<string, string>;
 }
@@ -338,5 +340,87 @@ export async function startAnvil(): Promise<RunningAnvil> {
       return chainId > 0 && privateKeys.length > 0;
     }, 30_000);
     return { rpcUrl, chainId, privateKeys, stop: cleanup };
+  }, cleanup);
+}
+
+// ---------------------------------------------------------------- Prometheus, Alertmanager
+
+export interface PrometheusBins { prometheus: string; promtool: string; alertmanager: string }
+
+/** Debian's prometheus, promtool and prometheus-alertmanager, found and answering --version. */
+export async function findPrometheus(): Promise<PrometheusBins & { stop(): Promise<void> }> {
+  const bins = { prometheus: '/usr/bin/prometheus', promtool: '/usr/bin/promtool', alertmanager: '/usr/bin/prometheus-alertmanager' };
+  for (const [name, path] of Object.entries(bins)) {
+    const r = spawnSync(path, ['--version'], { encoding: 'utf8', timeout: 20_000 });
+    if (r.error || r.status !== 0) throw new Error(`prometheus: ${path} (${name}) not usable: ${r.error?.message ?? r.stderr.trim().split('\n')[0]} (apt-get install prometheus prometheus-alertmanager)`);
+  }
+  return { ...bins, stop: async () => {} };
+}
+
+/** One scrape job: every target is host:port plus the metrics path of that node (fleet nodes share a port). */
+export interface ScrapeJob {
+  job: string;
+  targets: Array<{ url: string; labels?: Record<string, string> }>;
+}
+
+export interface RunningPrometheus { url: string; dir: string; stop(): Promise<void> }
+
+/**
+ * A private Prometheus: temp TSDB, free port, 1 s scrape and rule evaluation.
+ * Each target's URL sets __metrics_path__ (and `instance` from labels if given),
+ * so nodes behind one simulator port are still separate series.
+ */
+export async function startPrometheus(bins: PrometheusBins, o: { jobs: ScrapeJob[]; rules?: string[]; alertmanager?: string }): Promise<RunningPrometheus> {
+  const dir = await scratchDir('kt-prom-');
+  let server: Daemon | undefined;
+  const cleanup = async () => { await server?.kill(); await rmrf(dir); };
+  return guarded('prometheus', async () => {
+    const port = await freePort();
+    const ruleFiles: string[] = [];
+    for (const [i, text] of (o.rules ?? []).entries()) {
+      const f = join(dir, `rules-${i}.yml`);
+      await writeFile(f, text);
+      ruleFiles.push(f);
+    }
+    const cfg = {
+      global: { scrape_interval: '1s', scrape_timeout: '900ms', evaluation_interval: '1s' },
+      rule_files: ruleFiles,
+      ...(o.alertmanager ? { alerting: { alertmanagers: [{ static_configs: [{ targets: [new URL(o.alertmanager).host] }] }] } } : {}),
+      scrape_configs: o.jobs.map((j) => ({
+        job_name: j.job,
+        static_configs: j.targets.map((t) => {
+          const u = new URL(t.url);
+          return { targets: [u.host], labels: { __metrics_path__: u.pathname, ...t.labels } };
+        }),
+      })),
+    };
+    await writeFile(join(dir, 'prometheus.yml'), JSON.stringify(cfg, null, 1));
+    server = daemon(bins.prometheus, [
+      `--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn',
+    ], { cwd: dir, dir });
+    const url = `http://127.0.0.1:${port}`;
+    await waitUntil('prometheus', server, async () => (await fetch(`${url}/-/ready`)).ok, 60_000);
+    return { url, dir, stop: cleanup };
+  }, cleanup);
+}
+
+export interface RunningAlertmanager { url: string; stop(): Promise<void> }
+
+/** A private Alertmanager (its own cluster port disabled) with the given config (YAML or JSON text). */
+export async function startAlertmanager(bins: PrometheusBins, config: string): Promise<RunningAlertmanager> {
+  const dir = await scratchDir('kt-am-');
+  let server: Daemon | undefined;
+  const cleanup = async () => { await server?.kill(); await rmrf(dir); };
+  return guarded('alertmanager', async () => {
+    const port = await freePort();
+    await writeFile(join(dir, 'alertmanager.yml'), config);
+    server = daemon(bins.alertmanager, [
+      `--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=', '--log.level=warn',
+    ], { cwd: dir, dir });
+    const url = `http://127.0.0.1:${port}`;
+    await waitUntil('alertmanager', server, async () => (await fetch(`${url}/-/ready`)).ok, 60_000);
+    return { url, stop: cleanup };
   }, cleanup);
 }

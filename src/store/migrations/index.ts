@@ -6,6 +6,7 @@ import incidents from './005-incidents.js';
 import oneLeaseTable from './006-one-lease-table.js';
 import eventClaims from './007-event-claims.js';
 import boundPlans from './008-bound-plans.js';
+import metricSamples from './009-metric-samples.js';
 import ignoredVotes from './010-ignored-votes.js';
 
 export interface Migration {
@@ -14,4 +15,4 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: Migration[] = [core, approvals, alerts, incidents, oneLeaseTable, eventClaims, boundPlans, ignoredVotes];
+export const migrations: Migration[] = [core, approvals, alerts, incidents, oneLeaseTable, eventClaims, boundPlans, metricSamples, ignoredVotes];

@@ -68,7 +68,8 @@ describe('findag pack (runbook 002)', () => {
     expect(green).toContain('1/1 nodes healthy');
     expect(green).toContain('🟢 validators: active validators 5, validators 5');
     expect(await t.answer('/check findag performance')).toContain('4 thresholds within limits on 1 target(s)');
-    expect(hits('/metrics')).toHaveLength(1);
+    // TPS and BPS are rates of the runbook's counters: two scrapes (no Prometheus configured).
+    expect(hits('/metrics')).toHaveLength(2);
 
     fleet.set(F, NODE, 'unhealthy');
     const red = await t.answer('/health findag');
@@ -81,12 +82,15 @@ describe('findag pack (runbook 002)', () => {
     fleet.set(F, NODE, 'low-tps');
     const tps = await t.answer('/check findag performance');
     expect(tps).toContain('🟡 performance · findag: WARN');
-    expect(tps).toContain('findag-node TPS 60');
+    // rate(findag_transactions_total) over two scrapes 2 s apart: 60/s, give or take a whole transaction.
+    expect(tps).toMatch(/findag-node TPS (59|60|61)(\.\d+)?\b/);
+    expect(tps).toContain('source: raw scrapes: two scrapes 2s apart');
     fleet.set(F, NODE, { bps: 0.6, memoryPercent: 93 });
     const all = await t.answer('/check findag performance');
-    expect(all).toContain('findag-node BPS 0.60');
-    expect(all).toContain('findag-node memory 93%');
-    expect(all).toMatch(/findag-node\s+TPS\s+60\s+warn < 1000\s+warn/);
+    expect(all).toMatch(/findag-node BPS (0(\.\d+)?|1)\b/);
+    // process_resident_memory_bytes: 93 % of the 8 GiB limit.
+    expect(all).toContain('findag-node memory 7.44 GiB');
+    expect(all).toMatch(/findag-node\s+TPS\s+(59|60|61)(\.\d+)?\s+warn < 1000\s+warn/);
   });
 
   it.skipIf(!docker)('F3: log review counts errors, warnings and AUDIT lines of the last hour, with samples; the daily summary includes it', async () => {
@@ -227,17 +231,17 @@ describe('findag pack (runbook 002)', () => {
   });
 
   it('F13: alert thresholds: a critical breach (memory 93 %) raises an alert that pages, and resolves when back under', async () => {
-    expect(await t.answer('/check findag thresholds')).toContain('5 thresholds within limits');
+    expect(await t.answer('/check findag thresholds')).toContain('4 thresholds within limits');
     fleet.set(F, NODE, 'high-memory');
     const check = await t.answer('/check findag thresholds');
-    expect(check).toMatch(/findag-node\s+memory\s+93%\s+warn > 80, crit > 90\s+critical/);
+    expect(check).toMatch(/findag-node\s+memory\s+7\.44 GiB\s+warn > 6\.4, crit > 7\.2\s+critical/);
 
     const seen = t.mark();
     expect((await tick(t, F, 'alert-thresholds', new Date('2026-11-23T11:00:00Z'))).status).toBe('critical');
     await t.alertsOnce();
     const [page] = await pd.waitForEvents(1);
     expect(page).toMatchObject({ event_action: 'trigger', payload: { severity: 'critical', source: F } });
-    expect(page!.payload!.summary).toContain('thresholds on findag: findag-node memory 93%');
+    expect(page!.payload!.summary).toContain('thresholds on findag: findag-node memory 7.44 GiB');
     expect(seen()).toContain('FIRING: ScheduledCheckFailed');
 
     fleet.reset();

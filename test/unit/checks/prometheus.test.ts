@@ -6,7 +6,7 @@ const text = `# HELP scribe_request_duration_p99_ms p99
 # TYPE scribe_request_duration_p99_ms gauge
 scribe_request_duration_p99_ms{node="1"} 250
 scribe_request_duration_p99_ms{node="2"} 1200.5
-scribe_errors_per_minute 3
+scribe_errors_total 3
 weird_label{path="/a\\"b",x="y"} 1
 inf_metric +Inf
 `;

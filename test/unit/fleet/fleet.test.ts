@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFleet, type Fleet } from '../../../systems/fleet/index.js';
-import { call, get, post, scrape, metric } from './helpers.js';
+import { call, get, post, scrape, metric, overWindow } from './helpers.js';
 
 let fleet: Fleet;
 beforeAll(async () => {
@@ -170,12 +170,12 @@ describe('set and reset', () => {
 describe('control API', () => {
   it('when POST /_fleet/set is called, then the state changes; a bad state is a 400', async () => {
     expect((await post(fleet, '/_fleet/set', { system: 'findag', node: 'findag-node', state: 'low-tps' })).status).toBe(200);
-    expect(metric(await scrape(fleet, '/findag/findag-node/metrics'), 'findag_tps')).toBeLessThan(100);
+    expect((await overWindow(fleet, '/findag/findag-node/metrics')).rate('findag_transactions_total')).toBeLessThan(100);
     const bad = await post(fleet, '/_fleet/set', { system: 'findag', node: 'findag-node', state: 'faucet-low' });
     expect(bad.status).toBe(400);
     expect(bad.body.error).toMatch(/does not apply/);
     expect((await post(fleet, '/_fleet/reset')).status).toBe(200);
-    expect(metric(await scrape(fleet, '/findag/findag-node/metrics'), 'findag_tps')).toBeGreaterThan(1000);
+    expect((await overWindow(fleet, '/findag/findag-node/metrics')).rate('findag_transactions_total')).toBeGreaterThan(1000);
     const index = await get(fleet, '/');
     expect(index.body.systems['scribe-ledger'].node1).toBe(fleet.nodeUrl('scribe-ledger', 'node1'));
     expect((await get(fleet, '/_fleet/inspect/findag/findag-node')).body.mode).toBe('up');

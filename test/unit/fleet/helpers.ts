@@ -1,5 +1,8 @@
 /** Test helpers for the fleet: HTTP calls and a strict Prometheus text parser. */
 import { expect } from 'vitest';
+import { parsePrometheusText } from '../../../src/checks/prometheus.js';
+import { computeFromScrapes, type Scrape } from '../../../src/checks/scrape-math.js';
+import { metricThreshold } from '../../../src/config/metrics-schema.js';
 import type { Fleet } from '../../../systems/fleet/index.js';
 
 export interface Reply {
@@ -138,4 +141,30 @@ export async function scrape(fleet: Fleet, path: string): Promise<Sample[]> {
   expect(r.status).toBe(200);
   expect(r.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
   return parseProm(r.text);
+}
+
+/**
+ * What the runbooks' PromQL would read over a short window: two scrapes `ms`
+ * apart, measured with the metrics check's own raw-scrape math (counters and
+ * histograms only mean something as rates).
+ */
+export async function overWindow(fleet: Fleet, path: string, ms = 1000) {
+  const take = async (): Promise<Scrape> => {
+    const r = await get(fleet, path);
+    expect(r.status).toBe(200);
+    return { at: Date.now(), samples: parsePrometheusText(r.text) };
+  };
+  const prev = await take();
+  await new Promise((r) => setTimeout(r, ms));
+  const cur = await take();
+  const measure = (o: Record<string, unknown>): number => {
+    const c = computeFromScrapes(metricThreshold.parse(o), cur, prev);
+    if (!('value' in c)) throw new Error(`no data for ${JSON.stringify(o)}: ${c.noData}`);
+    return c.value;
+  };
+  return {
+    rate: (metric: string, labels?: Record<string, string>) => measure({ metric, labels, fn: 'rate', aggregate: 'sum' }),
+    quantile: (q: number, metric: string, labels?: Record<string, string>) => measure({ metric, labels, fn: 'quantile', quantile: q }),
+    ratio: (metric: string, errors: Record<string, string>) => measure({ metric, fn: 'ratio', errors }),
+  };
 }

@@ -1,0 +1,238 @@
+// Acceptance (issue 19), per pack: every metric threshold of the pack, evaluated through a real
+// Prometheus (Debian's, private TSDB, 1 s scrapes) scraping the pack's simulator, is green on a
+// healthy fleet, then red when the simulator is pushed: error burst, latency rise, throughput drop
+// over 50 %, and the rest of each pack's thresholds. A node that stops answering is "no data", not
+// green. The packs are loaded as a user includes them, with <PACK>_PROMETHEUS_URL set; only the
+// PromQL ranges are shortened ([5m] -> [10s], drop over 1h -> 40s) so a test takes seconds.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFleet, type Fleet } from '../../../systems/fleet/index.js';
+import { startPrometheus, type RunningPrometheus } from '../../support/services.js';
+import { need } from '../../support/need.js';
+import { loadPack } from './pack-fixture.js';
+import { CheckRunner } from '../../../src/checks/runner.js';
+import type { Config } from '../../../src/config/index.js';
+import type { CheckResult } from '../../../src/checks/types.js';
+import { promqlCheck } from '../../../src/integrations/prometheus/schema.js';
+
+const bins = need('prometheus');
+const POLL = { timeout: 90_000, interval: 500 };
+
+/** The pack's thresholds with short ranges: the same queries, over seconds instead of minutes. */
+function shortRanges(cfg: Config): Config {
+  for (const sys of Object.values(cfg.systems)) {
+    for (const c of sys.checks) {
+      if (c.kind !== 'metrics') continue;
+      for (const t of c.thresholds) {
+        t.window = 10_000;
+        t.over = 40_000;
+        if (t.promql) t.promql = t.promql.replace(/\[(5m|24h)\]/g, '[10s]');
+      }
+    }
+  }
+  return cfg;
+}
+
+interface Rig {
+  cfg: Config;
+  fleet: Fleet;
+  prom: RunningPrometheus;
+  runner: CheckRunner;
+  check(name: string): Promise<CheckResult>;
+}
+
+async function rig(system: string, pack: string, metricsPath: string, env: (fleet: Fleet) => NodeJS.ProcessEnv, nodes?: string[]): Promise<Rig> {
+  const fleet = await startFleet({ systems: [system] });
+  const scraped = nodes ?? fleet.nodes().filter((n) => n.system === system).map((n) => n.node);
+  // Every node shares the simulator's port: `instance` is set to the node name, as nodeMap-free mapping expects.
+  const prom = await startPrometheus(bins!, {
+    jobs: [{ job: system, targets: scraped.map((n) => ({ url: `${fleet.nodeUrl(system, n)}${metricsPath}`, labels: { instance: n } })) }],
+  });
+  const cfg = shortRanges(loadPack(pack, { ...env(fleet), [`${pack === 'mpc-wallet' ? 'MPC' : pack === 'scribe-ledger' ? 'SCRIBE' : pack.toUpperCase()}_PROMETHEUS_URL`]: prom.url }));
+  const runner = new CheckRunner(() => cfg);
+  return { cfg, fleet, prom, runner, check: (name) => runner.run(system, name) };
+}
+
+/** status of the row (target, metric label) in a check's table. */
+const row = (r: CheckResult, target: string, label: string) => r.table!.rows.find((x) => x[0] === target && x[1] === label);
+const statusOf = (r: CheckResult, target: string, label: string) => row(r, target, label)?.[4] ?? `missing row ${target}/${label}`;
+
+async function greenThen(rigOf: () => Rig, check: string) {
+  let last: CheckResult | undefined;
+  await expect.poll(async () => {
+    last = await rigOf().check(check);
+    return last.status;
+  }, POLL).toBe('ok');
+  // Every row through Prometheus, with its query shown.
+  expect(last!.fields?.[0]?.value).toBe(`Prometheus ${rigOf().prom.url}`);
+  expect(last!.table!.columns).toEqual(['target', 'metric', 'value', 'limits', 'status', 'query']);
+  expect(last!.table!.rows.every((x) => x[4] === 'ok' && x[5]!.length > 0)).toBe(true);
+  return last!;
+}
+
+async function until(rigOf: () => Rig, check: string, expected: Array<[string, string, string]>) {
+  let last: CheckResult | undefined;
+  await expect
+    .poll(async () => {
+      last = await rigOf().check(check);
+      return expected.map(([t, l]) => `${t}/${l}: ${statusOf(last!, t, l)}`);
+    }, POLL)
+    .toEqual(expected.map(([t, l, s]) => `${t}/${l}: ${s}`));
+  return last!;
+}
+
+describe.skipIf(!bins)('packs through a real Prometheus', () => {
+  describe('scribe-ledger (runbook 001)', () => {
+    let r: Rig;
+    beforeAll(async () => {
+      r = await rig('scribe-ledger', 'scribe-ledger', '/metrics/prometheus', (f) => ({
+        SCRIBE_NODE1_URL: f.nodeUrl('scribe-ledger', 'node1'), SCRIBE_NODE2_URL: f.nodeUrl('scribe-ledger', 'node2'),
+        SCRIBE_NODE3_URL: f.nodeUrl('scribe-ledger', 'node3'), SCRIBE_LEADER_URL: f.nodeUrl('scribe-ledger', 'node1'), SCRIBE_ADMIN_KEY: 'k',
+      }));
+    });
+    afterAll(async () => {
+      await r?.prom.stop();
+      await r?.fleet.close();
+    });
+
+    it('S3: p99 latency, errors/min, storage keys, node health and the ops rate are green, then each goes red when pushed', async () => {
+      const green = await greenThen(() => r, 'metrics');
+      expect(green.table!.rows).toHaveLength(4 * 3);
+      expect(row(green, 'node2', 'errors')![5]).toBe('max by (instance) (rate(scribe_errors_total[10s]))');
+      await greenThen(() => r, 'ops-rate');
+
+      r.fleet.set('scribe-ledger', 'node1', 'high-latency'); // latency rise
+      r.fleet.set('scribe-ledger', 'node2', 'high-error-rate'); // error burst
+      r.fleet.set('scribe-ledger', 'node3', 'storage-near-full');
+      r.fleet.set('scribe-ledger', 'node3', { partitioned: true }); // node3 cut off: unhealthy
+      await until(() => r, 'metrics', [
+        ['node1', 'p99 latency', 'warn'],
+        ['node2', 'errors', 'critical'],
+        ['node3', 'storage keys', 'warn'],
+        ['node3', 'node health', 'critical'],
+        ['node1', 'errors', 'ok'],
+      ]);
+      // Throughput drop: node1 serves 200 ops/s instead of 850 (-76 %).
+      r.fleet.set('scribe-ledger', 'node1', { opsPerSecond: 200 });
+      const drop = await until(() => r, 'ops-rate', [['node1', 'ops rate decrease', 'critical']]);
+      expect(Number.parseFloat(row(drop, 'node1', 'ops rate decrease')![2]!)).toBeGreaterThan(50);
+    });
+
+    it('promql check: instant and range queries judged per node, the query shown; absent is no data; a bad query is critical with Prometheus\' error', async () => {
+      r.fleet.reset();
+      r.cfg.systems['scribe-ledger']!.checks.push(promqlCheck.parse({
+        name: 'runbook-queries',
+        kind: 'promql',
+        queries: [
+          { query: 'rate(scribe_errors_total[10s])', label: 'HighErrorRate', op: '>', critical: 0.1, unit: '/s' },
+          { query: 'sum by (instance) (rate(scribe_ops_total[10s]))', label: 'ops rate decrease', range: { over: '40s' }, op: '>', critical: 50, unit: '%' },
+        ],
+      }));
+      const green = await greenThen(() => r, 'runbook-queries');
+      expect(green.table!.rows.map((x) => `${x[0]} ${x[1]}`).sort()).toEqual(['node1 HighErrorRate', 'node1 ops rate decrease', 'node2 HighErrorRate', 'node2 ops rate decrease', 'node3 HighErrorRate', 'node3 ops rate decrease']);
+      r.fleet.set('scribe-ledger', 'node3', 'high-error-rate');
+      await until(() => r, 'runbook-queries', [['node3', 'HighErrorRate', 'critical'], ['node1', 'HighErrorRate', 'ok']]);
+
+      r.cfg.systems['scribe-ledger']!.checks.push(promqlCheck.parse({ name: 'absent', kind: 'promql', queries: [{ query: 'scribe_no_such_metric_total', critical: 1 }] }));
+      const absent = await r.check('absent');
+      expect(absent.status).toBe('unknown');
+      expect(absent.summary).toBe('(query) scribe_no_such_metric_total NO DATA (no series: absent, or stale)');
+      r.cfg.systems['scribe-ledger']!.checks.push(promqlCheck.parse({ name: 'broken', kind: 'promql', queries: [{ query: 'rate(scribe_errors_total)', critical: 1 }] }));
+      const broken = await r.check('broken');
+      expect(broken.status).toBe('critical');
+      expect(broken.summary).toMatch(/Prometheus: bad_data: .*range vector/);
+    });
+
+    it('S3: a node that stops answering has no data (stale series), never green', async () => {
+      r.fleet.reset();
+      r.fleet.set('scribe-ledger', 'node2', 'down');
+      const res = await until(() => r, 'metrics', [['node2', 'errors', 'no data']]);
+      expect(res.status).not.toBe('ok');
+      expect(row(res, 'node2', 'errors')![2]).toBe('NO DATA');
+      expect(res.summary).toMatch(/node2 errors NO DATA \(no series: absent, or stale/);
+    });
+  });
+
+  describe('findag (runbook 002)', () => {
+    let r: Rig;
+    beforeAll(async () => {
+      r = await rig('findag', 'findag', '/metrics', (f) => ({ FINDAG_API_URL: f.nodeUrl('findag', 'findag-node'), FINDAG_METRICS_URL: f.nodeUrl('findag', 'findag-node'), FINDAG_ADMIN_TOKEN: 't' }));
+    });
+    afterAll(async () => {
+      await r?.prom.stop();
+      await r?.fleet.close();
+    });
+
+    it('F2/F13: TPS, BPS, memory, CPU and active validators are green, then red on a throughput drop and resource pressure', async () => {
+      await greenThen(() => r, 'performance');
+      await greenThen(() => r, 'thresholds');
+      // Throughput drop (1850 -> 60 tx/s, 8.5 -> 0.6 blocks/s), memory 93 %, CPU 90 %, no active validator.
+      r.fleet.set('findag', 'findag-node', { tps: 60, bps: 0.6, memoryPercent: 93, cpuPercent: 90, validatorsActive: 0 });
+      await until(() => r, 'thresholds', [
+        ['findag-node', 'memory', 'critical'],
+        ['findag-node', 'CPU', 'critical'],
+        ['findag-node', 'TPS', 'critical'],
+        ['findag-node', 'BPS', 'critical'],
+      ]);
+      await until(() => r, 'performance', [
+        ['findag-node', 'TPS', 'warn'],
+        ['findag-node', 'BPS', 'warn'],
+        ['findag-node', 'memory', 'warn'],
+        ['findag-node', 'active validators', 'critical'],
+      ]);
+    });
+  });
+
+  describe('dytallix (runbook 004)', () => {
+    let r: Rig;
+    beforeAll(async () => {
+      r = await rig('dytallix', 'dytallix', '/metrics', (f) => ({ DYTALLIX_API_URL: f.nodeUrl('dytallix', 'api'), DYTALLIX_NODE_URL: f.nodeUrl('dytallix', 'node'), DYTALLIX_ADMIN_TOKEN: 't' }), ['api']);
+    });
+    afterAll(async () => {
+      await r?.prom.stop();
+      await r?.fleet.close();
+    });
+
+    it('D6/D7: RPC p95, block lag and the 5xx share are green, then red on a latency rise, sync lag and an error burst', async () => {
+      const rpc = await greenThen(() => r, 'rpc');
+      expect(row(rpc, 'api', 'RPC p95')![5]).toBe('histogram_quantile(0.95, sum by (instance, le) (rate(http_request_duration_seconds_bucket{path="/api/rpc"}[10s])))');
+      await greenThen(() => r, 'errors');
+      r.fleet.set('dytallix', 'api', { rpcP95Seconds: 3.4, nodeSyncLag: 150, errorRatio: 0.12 });
+      await until(() => r, 'rpc', [
+        ['api', 'RPC p95', 'warn'],
+        ['api', 'block lag', 'warn'],
+      ]);
+      await until(() => r, 'errors', [['api', '5xx share', 'warn']]);
+    });
+  });
+
+  describe('mpc-wallet (runbook 000)', () => {
+    let r: Rig;
+    beforeAll(async () => {
+      r = await rig('mpc-wallet', 'mpc-wallet', '/metrics', (f) =>
+        Object.fromEntries([1, 2, 3, 4, 5].map((i) => [`MPC_NODE_${i}_URL`, f.nodeUrl('mpc-wallet', `mpc-node-${i}`)])));
+    });
+    afterAll(async () => {
+      await r?.prom.stop();
+      await r?.fleet.close();
+    });
+
+    it("M27: the runbook's queries (active nodes, signature p95, failures, Byzantine violations, presignatures, TLS, memory) green, then red", async () => {
+      const green = await greenThen(() => r, 'node-metrics');
+      expect(row(green, 'mpc-node-1', 'byzantine violations')![5]).toBe('sum by (instance) (increase(mpc_byzantine_violations_total[10s]))');
+      r.fleet.set('mpc-wallet', 'mpc-node-1', 'high-latency'); // signature p95 12.5 s
+      r.fleet.set('mpc-wallet', 'mpc-node-2', 'byzantine'); // double vote, banned: 4 active nodes left
+      r.fleet.set('mpc-wallet', 'mpc-node-3', 'presig-depleted');
+      r.fleet.set('mpc-wallet', 'mpc-node-4', 'high-error-rate'); // 25 % of transactions fail
+      r.fleet.set('mpc-wallet', 'mpc-node-5', { tlsFailuresPerSecond: 2, memoryPercent: 91 });
+      await until(() => r, 'node-metrics', [
+        ['mpc-node-1', 'signature p95', 'warn'],
+        ['mpc-node-2', 'byzantine violations', 'critical'],
+        ['mpc-node-1', 'active nodes', 'warn'],
+        ['mpc-node-3', 'presignature pool', 'critical'],
+        ['mpc-node-4', 'failed transactions', 'critical'],
+        ['mpc-node-5', 'TLS handshake failures', 'warn'],
+        ['mpc-node-5', 'memory', 'warn'],
+      ]);
+    });
+  });
+});
