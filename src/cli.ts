@@ -57,6 +57,7 @@ function validate(files: string[]): number {
 }
 
 const SHUTDOWN_LIMIT_MS = 30_000;
+const DUPLICATE_SIGNAL_MS = 500;
 
 async function start(): Promise<number> {
   let rt;
@@ -72,7 +73,11 @@ async function start(): Promise<number> {
   }
   const shutdown = async (signal: NodeJS.Signals) => {
     process.stderr.write(`${signal}: shutting down: finishing running work and delivering queued messages (${signal} again exits at once)\n`);
-    process.once(signal, () => process.exit(1));
+    // `npm start` forwards the signal it gets, and Ctrl-C also reaches this process directly (same process
+    // group): one keypress arrives twice within milliseconds. Only a signal a moment later means "now".
+    const first = Date.now();
+    const again = () => (Date.now() - first < DUPLICATE_SIGNAL_MS ? process.once(signal, again) : process.exit(1));
+    process.once(signal, again);
     // Adapters drain for up to 10 s each (in parallel); past this something hangs: exit non-zero rather than wait for SIGKILL.
     setTimeout(() => {
       process.stderr.write(`shutdown did not finish within ${SHUTDOWN_LIMIT_MS / 1000} s; exiting. Queued messages stay in the outbox for the next start.\n`);

@@ -148,7 +148,12 @@ export class Approvals {
     }
     if (r.state !== 'pending') return ignore(`${who}'s ${verb} does not count: request ${r.id} is already ${r.state}.`, 'decided');
     if (!person) return ignore(`${who}'s ${verb} does not count: this account is not mapped to a person in Keyturn's config.`, 'unknown-person');
-    if (person.name === r.requester) return ignore(`${who}'s ${verb} does not count: the requester cannot approve their own request (two-person rule).`, 'requester');
+    if (person.name === r.requester) {
+      // Say what the requester can do instead: withdrawing a vote they never had, or a ❌ on their own request.
+      if (!added) return ignore(`${who} has no vote on ${r.id} to withdraw: the requester does not vote on their own request.`, 'requester');
+      if (vote === 'reject') return ignore(`${who}'s rejection does not count: the requester does not vote on their own request. To withdraw it: /cancel ${r.id}`, 'requester');
+      return ignore(`${who}'s approval does not count: the requester cannot approve their own request (two-person rule).`, 'requester');
+    }
     if (!kt.people.hasAnyRole(person, r.approverRoles)) return ignore(`${who}'s ${verb} does not count: not an approver (needs role ${r.approverRoles.join(' or ')}).`, 'not-approver');
 
     if (!added) {

@@ -61,7 +61,7 @@ describe('console adapter through npm start', () => {
   it('when a command has a mistake, then the console explains it and goes on', async () => {
     const r = await npmStart('/health mpc-walet\n/unpase dytallix\n/audit --limit lots\n/health\n');
     expect(r.code).toBe(0);
-    expect(r.out).toContain('Unknown system "mpc-walet". Did you mean *mpc-wallet*?');
+    expect(r.out).toContain('Unknown system "mpc-walet". Did you mean mpc-wallet?');
     expect(r.out).toContain('Unknown command /unpase');
     expect(r.out).toContain('Did you mean /unpause?');
     expect(r.out).toMatch(/--limit: .*"lots"/);
