@@ -12,7 +12,7 @@ export interface Demo {
 }
 
 export async function startDemo(env: NodeJS.ProcessEnv): Promise<Demo> {
-  const fleet = await startFleet({ adminToken: env.DEMO_ADMIN_TOKEN ?? 'demo-admin-token', host: '127.0.0.1' });
+  const fleet = await startDemoFleet(env);
   env.KEYTURN_DEMO_URL = fleet.url;
   env.DYTALLIX_ADMIN_TOKEN ??= fleet.adminToken;
   env.SCRIBE_ADMIN_KEY ??= fleet.adminToken;
@@ -39,4 +39,19 @@ export async function startDemo(env: NodeJS.ProcessEnv): Promise<Demo> {
     },
     close: () => fleet.close(),
   };
+}
+
+/** The demo's default fleet port: the same on every start, so a request made before a restart still points at a live fleet. */
+export const DEMO_FLEET_PORT = 7700;
+
+/** KEYTURN_DEMO_PORT when set (0: any free port); otherwise 7700, or any free port when 7700 is taken (another demo running). */
+async function startDemoFleet(env: NodeJS.ProcessEnv): Promise<Fleet> {
+  const opts = { adminToken: env.DEMO_ADMIN_TOKEN ?? 'demo-admin-token', host: '127.0.0.1' };
+  if (env.KEYTURN_DEMO_PORT !== undefined && env.KEYTURN_DEMO_PORT !== '') return startFleet({ ...opts, port: Number(env.KEYTURN_DEMO_PORT) });
+  try {
+    return await startFleet({ ...opts, port: DEMO_FLEET_PORT });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    return startFleet({ ...opts, port: 0 });
+  }
 }
