@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { defineCommand } from '../src/core/command.js';
+import { defineCommand, whenSomeAction } from '../src/core/command.js';
 import { arg } from '../src/core/args.js';
 import { listBackups, humanBytes, backupRoot } from '../src/executors/backup.js';
 import { describeContents } from '../src/executors/backup-steps.js';
 
 export default defineCommand({
   name: 'backups',
+  offered: whenSomeAction((a) => a === 'backup' || a.startsWith('backup-')),
   description: "A system's backups, newest first: id (for restore), time, contents, size, checksum",
   args: {
     system: arg.system(),

@@ -229,7 +229,7 @@ export class Approvals {
   async cancel(id: string, who: Person): Promise<ApprovalRequest> {
     const kt = this.kt();
     const r = await this.store.get(id);
-    if (!r) throw new UserError(unknownName('request', id, (await this.store.list(['pending'])).map((x) => x.id)), 'unknown.request');
+    if (!r) throw new UserError(unknownName('request', id, (await this.store.list(['pending'])).map((x) => x.id), { known: 'Pending requests', none: 'No request is pending; /approvals lists recent ones.' }), 'unknown.request');
     if (r.requester !== who.name && !kt.people.isAdmin(who)) throw new UserError(`Only ${r.requester} (the requester) or an admin can cancel ${id}.`, 'denied.cancel');
     const done = await this.store.transition(id, ['pending'], 'cancelled', kt.clock.now());
     if (!done) throw new UserError(`${id} is ${r.state}; only pending requests can be cancelled.`, 'cancel.state');
