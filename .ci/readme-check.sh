@@ -30,7 +30,7 @@ awk '/^terminal\. Try:$/ {on=1; next} on && /^```$/ {n++; if (n==2) exit; next} 
 echo "--- walkthrough ($(wc -l < "$walk") lines):"; sed 's/^/    /' "$walk"
 
 # Answers compared between runs: ids, refs, times and counts vary by nature, the words must not.
-normalize() { sed -E -e 's/\bm[0-9]+\b/mN/g' -e 's/\br-[0-9a-f]+\b/r-ID/g' -e 's/[0-9]+/N/g' "$1"; }
+normalize() { sed -E -e 's/[[:space:]]+/ /g' -e 's/\bm[0-9]+\b/mN/g' -e 's/\br-[0-9a-f]+\b/r-ID/g' -e 's/[0-9]+/N/g' "$1"; }
 run_walkthrough() {
   local out="$1" t0 t1
   t0=$(ms)
