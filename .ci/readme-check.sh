@@ -24,7 +24,7 @@ unset KEYTURN_CONFIG DATABASE_URL SLACK_BOT_TOKEN DISCORD_TOKEN || true
 
 # The walkthrough: the code block after "Try:" in the README, each line's command before the comment.
 walk="$work/walkthrough.txt"
-awk '/^terminal\. Try:$/ {on=1; next} on && /^```$/ {n++; if (n==2) exit; next} on && n==1 {print}' README.md \
+awk '/ Try:$/ && !on {on=1; next} on && /^```$/ {n++; if (n==2) exit; next} on && n==1 {print}' README.md \
   | sed -E 's/ {2,}.*$//' > "$walk"
 [[ $(wc -l < "$walk") -ge 8 ]] || fail "could not find the walkthrough in README.md (got: $(cat "$walk"))"
 echo "--- walkthrough ($(wc -l < "$walk") lines):"; sed 's/^/    /' "$walk"
