@@ -62,6 +62,8 @@ set +e; npx keyturn validate bad.yml 2> "$work/bad.err"; code=$?; set -e
 [[ $code -eq 2 ]] || fail "npx keyturn validate bad.yml exited $code, expected 2"
 grep -q '^bad.yml:3 ' "$work/bad.err" || fail "the bad file's error does not name bad.yml:3: $(cat "$work/bad.err")"
 echo "    good: exit 0; bad: exit 2 ($(wc -l < "$work/bad.err") line: $(head -1 "$work/bad.err"))"
+# ./keyturn.yml would replace the bundled demo at the next start: the check leaves none behind.
+rm -f keyturn.yml bad.yml
 
 echo "--- 200 piped commands"
 lines="$work/200.txt"
