@@ -9,8 +9,8 @@
 # `include:` paths resolve next to it); without one the bundled demo runs.
 # Data: /data (the embedded store; unused when DATABASE_URL is set).
 # Secrets come from the environment at run time (.env.example lists them):
-# none is written into the image. BASE: any Node 20 image with npm and /bin/sh.
-ARG BASE=node:20-bookworm-slim
+# none is written into the image. BASE: a Node LTS image (22 or 24) with npm and /bin/sh.
+ARG BASE=node:22-bookworm-slim
 
 FROM ${BASE} AS build
 WORKDIR /app
@@ -33,9 +33,11 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 # systems/ the demo config and system packs, read from <package root>/systems.
 COPY --from=build /app/dist ./dist
 COPY systems ./systems
+# bin/keyturn.js is the `keyturn` command (package.json bin): here it runs dist/ (no sources in the image).
+COPY bin ./bin
 # uid 1000 is the image's `node` user; numeric so Kubernetes' runAsNonRoot can verify it.
 RUN mkdir -p /data /config && chown -R 1000:1000 /data /config \
-  && chmod +x dist/src/cli.js && ln -s /app/dist/src/cli.js /usr/local/bin/keyturn
+  && ln -s /app/bin/keyturn.js /usr/local/bin/keyturn
 USER 1000:1000
 WORKDIR /config
 VOLUME ["/data", "/config"]

@@ -10,6 +10,12 @@ export default defineCommand({
   examples: ['/audit', '/audit r-1a2b3c', '/audit verify'],
   async run(ctx, { filter, limit }) {
     const rows = await ctx.kt.audit.recent(limit, { subject: filter });
+    // An empty table reads like a broken command: say what was looked for and what to try.
+    if (rows.length === 0) {
+      return filter
+        ? { title: `Audit log: no entry whose subject contains "${filter}"`, status: 'info', text: 'Subjects are request ids (r-…), system/action names, incident ids. `/audit verify` checks the hash chain; `/audit` shows the latest entries.' }
+        : { title: 'Audit log: no entries yet', status: 'info' };
+    }
     return {
       title: `Audit log${filter ? ` for "${filter}"` : ''}: last ${rows.length}`,
       status: 'info',

@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { defineCommand } from '../src/core/command.js';
+import { defineCommand, whenSomeAction } from '../src/core/command.js';
 import { arg } from '../src/core/args.js';
 import { requestFromChat, verbAction } from '../src/approvals/request-command.js';
 
 export default defineCommand({
   name: 'backup',
+  offered: whenSomeAction((a) => a === 'backup' || a.startsWith('backup-')),
   description: "Take a system's backup now (its backup action); each file verified and checksummed",
   args: {
     system: arg.system(),

@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { defineCommand } from '../src/core/command.js';
+import { defineCommand, whenSomeAction } from '../src/core/command.js';
 import { arg } from '../src/core/args.js';
-import { listBackups, humanBytes, backupRoot } from '../src/executors/backup.js';
+import { listBackups, humanBytes } from '../src/executors/backup.js';
 import { describeContents } from '../src/executors/backup-steps.js';
 
 export default defineCommand({
   name: 'backups',
+  offered: whenSomeAction((a) => a === 'backup' || a.startsWith('backup-')),
   description: "A system's backups, newest first: id (for restore), time, contents, size, checksum",
   args: {
     system: arg.system(),
@@ -18,7 +19,7 @@ export default defineCommand({
     const { backups, problems } = await listBackups(system);
     const shown = backups.filter((b) => !label || b.label === label);
     if (shown.length === 0) {
-      return { title: `Backups · ${system}`, status: 'info', text: `No backups${label ? ` labelled ${label}` : ''} in ${backupRoot()}/${system}. Take one with /backup ${system}.` };
+      return { title: `Backups · ${system}`, status: 'info', text: `No backups${label ? ` labelled ${label}` : ''} of ${system} yet. Take one with /backup ${system}.` };
     }
     return {
       title: `Backups · ${system}: ${shown.length}${label ? ` labelled ${label}` : ''}`,

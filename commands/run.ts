@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { defineCommand } from '../src/core/command.js';
+import { defineCommand, whenSomeAction } from '../src/core/command.js';
 import { arg } from '../src/core/args.js';
 import { requestFromChat } from '../src/approvals/request-command.js';
 
 export default defineCommand({
   name: 'run',
+  offered: whenSomeAction(() => true),
   description: "Run one of a system's runbook actions; dangerous ones wait for approvals",
   args: {
     system: arg.system(),

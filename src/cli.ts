@@ -46,7 +46,11 @@ function validate(files: string[]): number {
   for (const f of files) {
     try {
       const { config } = loadConfig(f);
-      process.stdout.write(`${f}: ok (${Object.keys(config.systems).length} systems, ${config.people.length} people)\n`);
+      const systems = Object.keys(config.systems).length;
+      process.stdout.write(`${f}: ok (${systems} systems, ${config.people.length} people)\n`);
+      // Valid but useless is worth a word: an empty or misplaced file validates too. (A pack alone has
+      // systems and no people: that is normal, its including file has the people.)
+      if (systems === 0) process.stderr.write(`${f}: warning: no systems are defined${config.people.length === 0 ? ' and no people' : ''}, so there is nothing to check or act on. Add some under \`systems:\` or include a pack (include: [systems/dytallix.yml]).\n`);
     } catch (err) {
       bad++;
       if (err instanceof ConfigError) process.stderr.write(err.problems.join('\n') + '\n');
@@ -57,6 +61,7 @@ function validate(files: string[]): number {
 }
 
 const SHUTDOWN_LIMIT_MS = 30_000;
+const DUPLICATE_SIGNAL_MS = 500;
 
 async function start(): Promise<number> {
   let rt;
@@ -72,7 +77,11 @@ async function start(): Promise<number> {
   }
   const shutdown = async (signal: NodeJS.Signals) => {
     process.stderr.write(`${signal}: shutting down: finishing running work and delivering queued messages (${signal} again exits at once)\n`);
-    process.once(signal, () => process.exit(1));
+    // `npm start` forwards the signal it gets, and Ctrl-C also reaches this process directly (same process
+    // group): one keypress arrives twice within milliseconds. Only a signal a moment later means "now".
+    const first = Date.now();
+    const again = () => (Date.now() - first < DUPLICATE_SIGNAL_MS ? process.once(signal, again) : process.exit(1));
+    process.once(signal, again);
     // Adapters drain for up to 10 s each (in parallel); past this something hangs: exit non-zero rather than wait for SIGKILL.
     setTimeout(() => {
       process.stderr.write(`shutdown did not finish within ${SHUTDOWN_LIMIT_MS / 1000} s; exiting. Queued messages stay in the outbox for the next start.\n`);

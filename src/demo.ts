@@ -4,28 +4,44 @@
  * Adds `demo degrade|restore|state` to the console.
  */
 import { startFleet, type Fleet } from '../systems/fleet/index.js';
+import { ANVIL_DEV_KEY, startDemoChain, type DemoChain } from '../systems/fleet/demo-chain.js';
+import { freePorts } from '../systems/fleet/ports.js';
 
 export interface Demo {
   fleet: Fleet;
+  /** anvil with the mUSD contracts; null when anvil is not installed (the image) or did not start. */
+  chain: DemoChain | null;
   consoleCommands: (words: string[], print: (s: string) => void) => Promise<boolean>;
   close(): Promise<void>;
 }
 
 export async function startDemo(env: NodeJS.ProcessEnv): Promise<Demo> {
-  const fleet = await startFleet({ adminToken: env.DEMO_ADMIN_TOKEN ?? 'demo-admin-token', host: '127.0.0.1' });
+  const fleet = await startDemoFleet(env);
   env.KEYTURN_DEMO_URL = fleet.url;
   env.DYTALLIX_ADMIN_TOKEN ??= fleet.adminToken;
   env.SCRIBE_ADMIN_KEY ??= fleet.adminToken;
   env.FINDAG_ADMIN_TOKEN ??= fleet.adminToken;
+  // mUSD's contracts on the bundled anvil, deployed from committed artifacts (no solc at start).
+  let chain: DemoChain | null = null;
+  try {
+    chain = await startDemoChain((await freePorts(1))[0]!);
+    env.KEYTURN_DEMO_RPC_URL = chain.rpcUrl;
+  } catch (err) {
+    process.stderr.write(`demo: mUSD's chain is not running (${(err as Error).message}); /health musd shows the relay and validators, chain checks fail.\n`);
+  }
+  env.KEYTURN_DEMO_CHAIN_KEY ??= ANVIL_DEV_KEY;
   return {
     fleet,
+    chain,
     async consoleCommands(words, print) {
       if (words[0] !== 'demo') return false;
-      const [, verb, system, node, state] = words;
+      const [, verb, named, node, state] = words;
+      // The fleet names mUSD's simulator after the runbook (minted-musd); the config calls the system musd.
+      const system = named === 'musd' ? 'minted-musd' : named;
       try {
         if (verb === 'degrade' && system && node) {
           fleet.set(system, node, (state ?? 'down') as never);
-          print(`demo: ${system}/${node} is now ${state ?? 'down'}. Try /health ${system}.`);
+          print(`demo: ${named}/${node} is now ${state ?? 'down'}. Try /health ${named}.`);
         } else if (verb === 'restore') {
           fleet.reset();
           print('demo: every simulated node is healthy again.');
@@ -37,6 +53,24 @@ export async function startDemo(env: NodeJS.ProcessEnv): Promise<Demo> {
       }
       return true;
     },
-    close: () => fleet.close(),
+    close: async () => {
+      await chain?.close();
+      await fleet.close();
+    },
   };
+}
+
+/** The demo's default fleet port: the same on every start, so a request made before a restart still points at a live fleet. */
+export const DEMO_FLEET_PORT = 7700;
+
+/** KEYTURN_DEMO_PORT when set (0: any free port); otherwise 7700, or any free port when 7700 is taken (another demo running). */
+async function startDemoFleet(env: NodeJS.ProcessEnv): Promise<Fleet> {
+  const opts = { adminToken: env.DEMO_ADMIN_TOKEN ?? 'demo-admin-token', host: '127.0.0.1' };
+  if (env.KEYTURN_DEMO_PORT !== undefined && env.KEYTURN_DEMO_PORT !== '') return startFleet({ ...opts, port: Number(env.KEYTURN_DEMO_PORT) });
+  try {
+    return await startFleet({ ...opts, port: DEMO_FLEET_PORT });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    return startFleet({ ...opts, port: 0 });
+  }
 }

@@ -95,7 +95,7 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   if (consoleMode) {
     consoleAdapter = new ConsoleAdapter(core, { input: opts.input ?? process.stdin, output: opts.output ?? process.stdout, extra: demo?.consoleCommands });
     components.push({ name: 'console', ok: true });
-    consoleAdapter.start();
+    await consoleAdapter.start();
     done = consoleAdapter.run();
   }
   if (!consoleMode && !slack && !discord) log.warn('no chat adapter: KEYTURN_CONSOLE=off and neither SLACK_BOT_TOKEN nor DISCORD_TOKEN is set; serving HTTP only (alerts, /healthz, /metrics)');

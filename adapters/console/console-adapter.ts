@@ -13,6 +13,7 @@ import { OutboxDrain, type Deliverer } from '../../src/core/outbox-drain.js';
 import type { Message } from '../../src/core/message.js';
 import { tokenize } from '../../src/core/tokenize.js';
 import { toText } from './to-text.js';
+import { CONSOLE_CHANNEL, highestRef, requestAt, requestRef, rootRef } from './refs.js';
 
 export interface ConsoleOptions {
   input: Readable;
@@ -21,17 +22,18 @@ export interface ConsoleOptions {
   extra?: (words: string[], print: (s: string) => void) => Promise<boolean>;
   /** Who you are at start; default the first on-call person in the config. */
   as?: string;
+  /** ANSI styles (bold, code colour); default: when output is a terminal and NO_COLOR is unset. */
+  ansi?: boolean;
 }
 
-const CHANNEL = 'console';
+const CHANNEL = CONSOLE_CHANNEL;
 
 export class ConsoleAdapter implements Deliverer {
   readonly platform = 'console' as const;
+  /** Last ref given; start() resumes it from the store so refs stay unique across restarts. */
   private seq = 0;
-  private lastVoteRef: string | null = null;
   private who: string;
   private readonly drain: OutboxDrain;
-  private readonly threadOf = new Map<string, string>();
   private rl: Interface | null = null;
   /** The line being worked on; stop() lets it finish. */
   private busy: Promise<void> | null = null;
@@ -43,21 +45,21 @@ export class ConsoleAdapter implements Deliverer {
   ) {
     const people = core.kt.config.people;
     this.who = opts.as ?? people.find((p) => p.roles.includes('oncall'))?.name ?? people[0]?.name ?? 'console-user';
+    this.ansi = opts.ansi ?? ((opts.output as { isTTY?: boolean }).isTTY === true && !process.env.NO_COLOR);
     this.drain = new OutboxDrain(core.kt.db, core.kt.chat, this, core.kt.log.child({ adapter: 'console' }), 60_000);
   }
 
+  private readonly ansi: boolean;
   private print = (s: string) => void this.opts.output.write(s + '\n');
 
   async post(p: { channel: string; threadPlatformId: string | null; message: Message }): Promise<string> {
     const ref = `m${++this.seq}`;
-    if (p.threadPlatformId) this.threadOf.set(ref, p.threadPlatformId);
-    if (p.message.reactions) this.lastVoteRef = ref;
-    this.print(toText(p.message, ref, { thread: p.threadPlatformId ?? undefined }));
+    this.print(toText(p.message, ref, { thread: p.threadPlatformId ?? undefined, ansi: this.ansi }));
     return ref;
   }
 
   async update(p: { channel: string; platformId: string; message: Message }): Promise<void> {
-    this.print(toText(p.message, p.platformId, { updated: true }));
+    this.print(toText(p.message, p.platformId, { updated: true, ansi: this.ansi }));
   }
 
   /** Reads lines until end of input. Resolves when the input is exhausted. */
@@ -92,7 +94,8 @@ export class ConsoleAdapter implements Deliverer {
         account: this.who,
         command,
         text,
-        respondEphemeral: async (m) => this.print(toText(m, '', { ephemeral: true })),
+        localOperator: true,
+        respondEphemeral: async (m) => this.print(toText(m, '', { ephemeral: true, ansi: this.ansi })),
       });
       return;
     }
@@ -105,22 +108,15 @@ export class ConsoleAdapter implements Deliverer {
         this.who = a;
         return this.print(`You are now ${a}.`);
       case 'react':
-      case 'unreact': {
-        if (!a || !b) return this.print(`Usage: ${verb} <message-ref|last> <emoji>   e.g. ${verb} last ✅`);
-        const ref = a === 'last' ? this.lastVoteRef : a.replace(/^\[|\]$/g, '');
-        if (!ref) return this.print('No message asks for reactions yet.');
-        const root = this.threadOf.get(ref) ?? ref;
-        const out = await this.core.kt.reactions.dispatch({ platform: 'console', channel: CHANNEL, messageId: root, account: this.who, emoji: b, added: verb === 'react' });
-        if (out === null) this.print(`(${ref} is not an approval request or an alert, or ${b} is not a vote or acknowledge emoji: nothing counted)`);
-        return;
-      }
+      case 'unreact':
+        return this.react(verb, a, b);
       case 'help':
         return this.print(
           [
             'Console controls:',
             '  /<command> ...            run a Keyturn command (/help lists them)',
             '  as <person>               act as someone from the config (e.g. as bob)',
-            '  react <ref|last> <emoji>  react to a message: ✅ approves, ❌ rejects; last = newest request',
+            '  react <ref|r-id|last> <emoji>  vote: ✅ approves, ❌ rejects; a message ref, a request id, or last = newest pending request',
             '  unreact <ref|last> <emoji> withdraw a reaction',
             '  demo degrade <system> <node> [state]   make a demo node unhealthy (down, hung, slow...)',
             '  demo restore              everything healthy again',
@@ -132,9 +128,39 @@ export class ConsoleAdapter implements Deliverer {
     }
   }
 
-  start(): void {
+  /** Resumes ref numbering from the store (before anything queued is delivered), then starts delivering. */
+  async start(): Promise<void> {
+    this.seq = await highestRef(this.core.kt.db);
     this.core.kt.channels.activate('console');
     this.drain.start();
+  }
+
+  /**
+   * `react <target> <emoji>`: the target is a message ref (`m12`, `[m12]`, a reply's ref counts for its
+   * request), a request id (`r-1feb06`), or `last`: the newest request still pending. All are looked up
+   * in the store, so requests from before a restart can be voted on.
+   */
+  private async react(verb: 'react' | 'unreact', target: string | undefined, emoji: string | undefined): Promise<void> {
+    if (!target || !emoji) return this.print(`Usage: ${verb} <message-ref|request-id|last> <emoji>   e.g. ${verb} last ✅`);
+    const db = this.core.kt.db;
+    let ref: string;
+    let requestId: string | null;
+    if (target === 'last' || /^r-[\w-]+$/.test(target)) {
+      const found = await requestRef(db, target === 'last' ? null : target, this.core.kt.clock.now());
+      if (!found) return this.print(target === 'last' ? 'No request is waiting for votes. /approvals lists recent requests.' : `No request ${target} was posted on this console. /approvals lists recent requests.`);
+      ({ ref, id: requestId } = found);
+    } else {
+      const asked = target.replace(/^\[|\]$/g, '');
+      const root = await rootRef(db, asked);
+      if (!root) return this.print(`No message ${asked} on this console. Refs are shown in brackets, e.g. [m3].`);
+      ref = root;
+      requestId = await requestAt(db, root);
+    }
+    const out = await this.core.kt.reactions.dispatch({ platform: 'console', channel: CHANNEL, messageId: ref, account: this.who, emoji, added: verb === 'react' });
+    if (out !== null) return;
+    const { approve, reject } = this.core.kt.config.settings.reactions;
+    if (requestId) return this.print(`${emoji} is not a vote on ${requestId}: ${approve} approves, ${reject} rejects. Nothing counted.`);
+    this.print(`${target} is not an approval request or an alert, or ${emoji} is not a vote or acknowledge emoji: nothing counted.`);
   }
 
   /** Stops reading input, lets the current line finish (an action it runs included), then delivers what is queued, for up to 10 s. */

@@ -165,7 +165,12 @@ export class Approvals {
     if (r.state !== 'pending') return ignore(`${who}'s ${verb} does not count: request ${r.id} is already ${r.state}.`, 'decided');
     if (!r.planHash) return ignore(`${who}'s ${verb} does not count: ${r.id} was made before approvals were bound to a plan, so it can never run. Request ${r.action} on ${r.system} again.`, 'unbound');
     if (!person) return ignore(`${who}'s ${verb} does not count: this account is not mapped to a person in Keyturn's config.`, 'unknown-person');
-    if (person.name === r.requester) return ignore(`${who}'s ${verb} does not count: the requester cannot approve their own request (two-person rule).`, 'requester');
+    if (person.name === r.requester) {
+      // Say what the requester can do instead: withdrawing a vote they never had, or a ❌ on their own request.
+      if (!added) return ignore(`${who} has no vote on ${r.id} to withdraw: the requester does not vote on their own request.`, 'requester');
+      if (vote === 'reject') return ignore(`${who}'s rejection does not count: the requester does not vote on their own request. To withdraw it: /cancel ${r.id}`, 'requester');
+      return ignore(`${who}'s approval does not count: the requester cannot approve their own request (two-person rule).`, 'requester');
+    }
     if (!kt.people.hasAnyRole(person, r.approverRoles)) return ignore(`${who}'s ${verb} does not count: not an approver (needs role ${r.approverRoles.join(' or ')}).`, 'not-approver');
 
     if (!added) {
@@ -228,7 +233,7 @@ export class Approvals {
   async cancel(id: string, who: Person): Promise<ApprovalRequest> {
     const kt = this.kt();
     const r = await this.store.get(id);
-    if (!r) throw new UserError(unknownName('request', id, (await this.store.list(['pending'])).map((x) => x.id)), 'unknown.request');
+    if (!r) throw new UserError(unknownName('request', id, (await this.store.list(['pending'])).map((x) => x.id), { known: 'Pending requests', none: 'No request is pending; /approvals lists recent ones.' }), 'unknown.request');
     if (r.requester !== who.name && !kt.people.isAdmin(who)) throw new UserError(`Only ${r.requester} (the requester) or an admin can cancel ${id}.`, 'denied.cancel');
     const done = await this.store.transition(id, ['pending'], 'cancelled', kt.clock.now());
     if (!done) throw new UserError(`${id} is ${r.state}; only pending requests can be cancelled.`, 'cancel.state');

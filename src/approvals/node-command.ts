@@ -6,7 +6,7 @@
  * text, so a ban can record why.
  */
 import { z } from 'zod';
-import { defineCommand } from '../core/command.js';
+import { defineCommand, whenSomeAction } from '../core/command.js';
 import { arg } from '../core/args.js';
 import { UserError } from '../core/errors.js';
 import { parseActionParams } from './params.js';
@@ -16,6 +16,7 @@ export function nodeCommand(verb: string, description: string, examples: string[
   return defineCommand({
     name: verb,
     description,
+    offered: whenSomeAction((a) => a === verb),
     args: { system: arg.system(), node: arg.node(`node to ${verb}`) },
     flags: { reason: z.string().min(1).describe('why, shown to approvers and in the audit log').optional() },
     readOnly: false,

@@ -5,7 +5,7 @@
  * requestAction), so commands return nothing more on success.
  */
 import { z } from 'zod';
-import { defineCommand, type CommandContext, type Reply } from '../core/command.js';
+import { defineCommand, whenSomeAction, type CommandContext, type Reply } from '../core/command.js';
 import { arg } from '../core/args.js';
 import { UserError } from '../core/errors.js';
 import { unknownName } from '../core/suggest.js';
@@ -46,6 +46,7 @@ export function verbCommand(verb: string, description: string, examples: string[
   return defineCommand({
     name: verb,
     description,
+    offered: whenSomeAction((a) => a === verb || a.startsWith(`${verb}-`)),
     args: { system: arg.system(), target: z.string().min(1).describe(`what to ${verb}, e.g. faucet; see the system's actions`).optional() },
     flags: { reason: z.string().min(1).describe('why, shown to approvers and in the audit log').optional() },
     readOnly: false,

@@ -11,6 +11,8 @@ interface Probe {
   problems: string[];
   rows: string[][];
   summary: string;
+  /** Each field's value as read (undefined: missing), in `def.fields` order. */
+  values?: unknown[];
 }
 
 /**
@@ -31,7 +33,7 @@ export async function runHttpCheck(systemName: string, sys: SystemConfig, def: H
     system: systemName,
     check: def.name,
     status: probes.length ? worst(probes.map((p) => p.status)) : 'unknown',
-    summary: problems.length ? problems.join('; ') : multi ? `${probes.length} nodes: ${probes[0]!.summary}` : (probes[0]?.summary ?? 'no nodes'),
+    summary: problems.length ? problems.join('; ') : multi ? `${probes.length} nodes: ${acrossNodes(def, probes)}` : (probes[0]?.summary ?? 'no nodes'),
     table: rows.length ? { columns: [...(multi ? ['node'] : []), 'field', 'value', 'status'], rows } : undefined,
     durationMs: performance.now() - started,
   };
@@ -47,10 +49,12 @@ async function probe(def: HttpCheck, sys: SystemConfig, target: string, vars: Re
       return { target, status: 'critical', problems: [why], rows: [['(status)', String(res.status), 'critical']], summary: why };
     }
     const rows: string[][] = [];
+    const values: unknown[] = [];
     const statuses: Status[] = ['ok'];
     const problems: string[] = [];
     for (const f of def.fields) {
       const v = jsonPath(res.json, f.field);
+      values.push(v);
       let s: Status = 'ok';
       if (v === undefined) s = 'unknown';
       else if (f.op && typeof v === 'number') s = judge(v, { op: f.op, warn: num(f.warn), critical: num(f.critical) });
@@ -61,7 +65,7 @@ async function probe(def: HttpCheck, sys: SystemConfig, target: string, vars: Re
       rows.push([f.label ?? f.field, shown, s]);
       if (s !== 'ok') problems.push(`${f.label ?? f.field} ${shown}`);
     }
-    return { target, status: worst(statuses), problems, rows, summary: rows.map((r) => `${r[0]} ${r[1]}`).join(', ') || `HTTP ${res.status}` };
+    return { target, status: worst(statuses), problems, rows, values, summary: rows.map((r) => `${r[0]} ${r[1]}`).join(', ') || `HTTP ${res.status}` };
   } catch (err) {
     const why = `unreachable: ${(err as Error).message}`;
     return { target, status: 'critical', problems: [why], rows: [], summary: why };
@@ -76,4 +80,27 @@ function compareLoose(v: unknown, op: string, limit: unknown): boolean {
   if (op === '==') return v === limit;
   if (op === '!=') return v !== limit;
   return false;
+}
+
+/**
+ * One line for a field read on every node, all within limits: the value when all nodes agree, else the
+ * worst one and whose it is (for `>` thresholds the highest, for `<` the lowest; without a threshold the range).
+ * The first node's value alone would hide that val-2 lags 3 blocks while val-1 lags 1.
+ */
+function acrossNodes(def: HttpCheck, probes: Probe[]): string {
+  const parts = def.fields.map((f, i) => {
+    const label = f.label ?? f.field;
+    const read = probes.map((p) => ({ node: p.target, v: p.values?.[i] }));
+    const shown = (v: unknown) => `${typeof v === 'object' ? JSON.stringify(v) : String(v)}${f.unit ?? ''}`;
+    if (read.every((r) => shown(r.v) === shown(read[0]!.v))) return `${label} ${shown(read[0]!.v)}`;
+    const nums = read.filter((r): r is { node: string; v: number } => typeof r.v === 'number');
+    if (nums.length !== read.length) return `${label} ${read.map((r) => `${shown(r.v)} (${r.node})`).join(', ')}`;
+    const sorted = [...nums].sort((a, b) => a.v - b.v);
+    const low = sorted[0]!;
+    const high = sorted[sorted.length - 1]!;
+    if (f.op === '>' || f.op === '>=') return `${label} up to ${shown(high.v)} (${high.node})`;
+    if (f.op === '<' || f.op === '<=') return `${label} down to ${shown(low.v)} (${low.node})`;
+    return `${label} ${shown(low.v)} to ${shown(high.v)}`;
+  });
+  return parts.join(', ') || `HTTP ${probes.map((p) => p.summary).join(', ')}`;
 }

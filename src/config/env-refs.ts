@@ -11,13 +11,21 @@
  *                            `${public:NAME:-default}` is the same as the env form.
  *
  * Every value is secret unless the config marks it public like this; there is
- * no guessing from what a value looks like. Credentials inside public values
+ * no guessing from what a value looks like. One safety net the other way: a
+ * `${env:NAME:-default}` whose NAME says it holds a credential (`..._TOKEN`,
+ * `..._SECRET`, `..._PASSWORD`, `..._KEY`, `..._AUTH`, ...) is still secret
+ * when the variable is set, so `Bearer ${env:API_TOKEN:-}` can never show the
+ * token because someone added an empty default. The default itself, written
+ * in the file, is not a secret. Credentials inside public values
  * (a URL's password, an RPC URL's key path) are registered by the fields that
  * hold them (connections-schema.ts), and URLs in chat are cut to their origin
  * unless public (src/core/url-display.ts).
  */
 import { registerSecret } from '../core/secrets.js';
 import { registerPublicUrl } from '../core/url-display.js';
+
+/** Variable names that hold credentials whatever the reference looks like. */
+const CREDENTIAL_NAME = /(^|_)(TOKEN|SECRET|PASSWORD|PASSWD|PASS|PASSPHRASE|KEY|APIKEY|AUTH|CREDENTIALS?|PRIVATE)(_|$)/i;
 
 const REF = /\$\{(env|public):([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
@@ -47,7 +55,7 @@ function resolveString(s: string, env: NodeJS.ProcessEnv, errors: EnvRefError[],
   const out = s.replace(REF, (_whole, kind: 'env' | 'public', name: string, fallback: string | undefined) => {
     const v = env[name];
     if (v !== undefined && v !== '') {
-      if (kind === 'env' && fallback === undefined) {
+      if (kind === 'env' && (fallback === undefined || CREDENTIAL_NAME.test(name))) {
         registerSecret(v);
         secret = true;
       }

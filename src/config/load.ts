@@ -53,7 +53,7 @@ export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env): string 
 export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   const problems: string[] = [];
   const main = parseFile(resolve(path), problems);
-  if (!main) throw new ConfigError(problems);
+  if (!main) throw new ConfigError(byFileAndLine(problems));
   const owners = new Map<string, ParsedFile & { offset?: number }>(); // "systems.x" -> file that defined it
   const merged: Record<string, unknown> = { ...main.raw };
   for (const key of MERGED_RECORDS) for (const k of Object.keys(asRecord(main.raw[key]))) owners.set(`${key}.${k}`, main);
@@ -100,11 +100,14 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): 
   const envErrors: EnvRefError[] = [];
   const resolved = resolveEnvRefs(merged, env, envErrors);
   for (const e of envErrors) problems.push(`${locate(main, owners, e.path)} ${formatPath(e.path)}: ${e.message}`);
+  // A missing variable is the problem at its path; the schema's complaint about the empty value there is noise.
+  const envPaths = new Set(envErrors.map((e) => formatPath(e.path)));
 
   const result = configSchema.safeParse(resolved, { error: unknownKeyMessages });
   if (!result.success) {
     for (const issue of result.error.issues) {
       const p = issue.path as (string | number)[];
+      if (envPaths.has(formatPath(p))) continue;
       if (issue.code === 'unrecognized_keys') {
         // One problem per key, at the key's own line: the message holds one line per key (unknownKeyMessages).
         const lines = issue.message.split('\n');
@@ -114,7 +117,7 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): 
       problems.push(`${locate(main, owners, p)} ${formatPath(p) || '(top level)'}: ${issue.message}`);
     }
   }
-  if (problems.length > 0 || !result.success) throw new ConfigError(problems);
+  if (problems.length > 0 || !result.success) throw new ConfigError(byFileAndLine(problems));
   return { config: result.data, file: main.file, files };
 }
 
@@ -124,13 +127,18 @@ function parseFile(file: string, problems: string[]): ParsedFile | null {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    problems.push(`${display}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? `no such file (looked for ${file})` : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory, not a YAML file' : `cannot read: ${code ?? String(err)}`;
+    problems.push(`${display}: ${why}`);
     return null;
   }
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    for (const e of doc.errors) problems.push(`${display}:${lines.linePos(e.pos[0]).line} YAML: ${e.message.split('\n')[0]}`);
+    // One mistake (a bad indent) makes the parser report several errors after it: the first is the one to fix.
+    const first = doc.errors[0]!;
+    const more = doc.errors.length > 1 ? ' (fix this first: the YAML after it may read differently then)' : '';
+    problems.push(`${display}:${lines.linePos(first.pos[0]).line} YAML: ${first.message.split('\n')[0]}${more}`);
     return null;
   }
   const raw = doc.toJS() ?? {};
@@ -225,4 +233,16 @@ function asRecord(v: unknown): Record<string, unknown> {
 }
 function asArray(v: unknown): unknown[] | undefined {
   return Array.isArray(v) ? v : undefined;
+}
+
+/** Problems in reading order: by file, then line (`file:12 ...`); the order within a line is kept. */
+function byFileAndLine(problems: string[]): string[] {
+  const key = (p: string) => {
+    const m = /^(.*?):(\d+)[ :]/.exec(p);
+    return m ? { file: m[1]!, line: Number(m[2]) } : { file: p.split(':')[0] ?? p, line: 0 };
+  };
+  return problems
+    .map((p, i) => ({ p, i, ...key(p) }))
+    .sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.i - b.i)
+    .map((x) => x.p);
 }

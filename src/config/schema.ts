@@ -122,7 +122,7 @@ export const settings = z.strictObject({
     .describe('The vote reactions on approval requests.'),
   allowUnknownReadOnly: z.boolean().default(false).describe('People not in `people` may run read-only commands (/health, /check...). Off by default: a workspace member nobody mapped sees nothing. Never dangerous ones.'),
   commandChannels: z.array(z.string()).default([]).describe('Channels (platform ids) where commands are accepted; empty means everywhere.'),
-  rateLimitPerMinute: z.number().int().positive().default(30).describe('Commands per person per minute.'),
+  rateLimitPerMinute: z.number().int().positive().default(30).describe('Commands per person per minute in Slack and Discord (the local console is not limited).'),
   adminRoles: z.array(name).default(['admin']).describe('Roles that pass every role check and may cancel anyone\'s request.'),
 });
 

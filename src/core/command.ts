@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import type { Shape } from './args.js';
 import type { Message } from './message.js';
 import type { ChannelTarget, Platform } from './chat.js';
-import type { Person } from '../config/index.js';
+import type { Config, Person } from '../config/index.js';
 import type { Logger } from './logger.js';
 import type { Keyturn } from './keyturn.js';
 
@@ -54,6 +54,16 @@ export interface CommandDef<A extends Shape = Shape, F extends Shape = Shape> ex
   /** Root handler; absent when only subcommands exist. */
   run?: SubcommandDef<A, F>['run'];
   subcommands?: Record<string, SubcommandDef<any, any>>;
+  /**
+   * Whether the configured systems give this command anything to do (an action it runs); /help lists
+   * only commands that are offered. Absent: always offered. Slack's manifest still lists every command.
+   */
+  offered?(config: Config): boolean;
+}
+
+/** Offered when some system has an action whose name passes the test (e.g. `pause` or `pause-faucet`). */
+export function whenSomeAction(test: (action: string) => boolean): (config: Config) => boolean {
+  return (config) => Object.values(config.systems).some((s) => Object.keys(s.actions ?? {}).some(test));
 }
 
 export function defineCommand<A extends Shape = {}, F extends Shape = {}>(def: CommandDef<A, F>): CommandDef<A, F> {

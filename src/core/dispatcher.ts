@@ -23,6 +23,8 @@ export interface Invocation {
   text: string;
   /** Shows a message to the caller only (usage, errors, denials). */
   respondEphemeral(message: Message): Promise<void>;
+  /** The operator at the local terminal (console adapter): not subject to the chat flood guard. */
+  localOperator?: boolean;
 }
 
 export type Outcome = 'ok' | 'denied' | 'user-error' | 'error' | 'unknown-command';
@@ -91,7 +93,7 @@ export class Dispatcher {
       return { outcome: 'user-error', invocationId, posted: [] };
     }
 
-    const denial = firstDenial(this.gates, { config: kt.config, people: kt.people, person, account: inv.account, channel: inv.channel, command: sub, slash: kt.registry.slash(def.name) });
+    const denial = firstDenial(this.gates, { config: kt.config, people: kt.people, person, account: inv.account, channel: inv.channel, localOperator: inv.localOperator === true, command: sub, slash: kt.registry.slash(def.name) });
     if (denial) {
       log.info({ denial: denial.id }, 'command denied');
       await inv.respondEphemeral({ title: 'Not allowed', status: 'critical', text: denial.message, footer: `invocation ${invocationId}` });

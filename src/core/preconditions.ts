@@ -17,6 +17,8 @@ export interface GateInput {
   person: Person | null;
   account: string;
   channel: string;
+  /** The console's operator at their own terminal (not a chat user): exempt from the rate limit. */
+  localOperator?: boolean;
   command: SubcommandDef;
   slash: string;
 }
@@ -47,10 +49,15 @@ export const hasRoles: Precondition = ({ people, person, command, slash }) => {
   return { id: 'role', message: `${slash} needs one of the roles: ${command.roles.join(', ')}. You have: ${person?.roles.join(', ') || 'none'}.` };
 };
 
-/** A sliding one-minute window per person (or account), in memory: a flood guard, not a quota. */
+/**
+ * A sliding one-minute window per person (or account), in memory: a flood guard against chat users,
+ * not a quota. The console is exempt: it is the operator at their own terminal (or a script piped
+ * into it), who could as well restart the process, and it runs one line at a time anyway.
+ */
 export function rateLimiter(now: () => number = Date.now): Precondition {
   const hits = new Map<string, number[]>();
-  return ({ config, person, account }) => {
+  return ({ config, person, account, localOperator }) => {
+    if (localOperator) return null;
     const key = person?.name ?? account;
     const t = now();
     const recent = (hits.get(key) ?? []).filter((x) => t - x < 60_000);

@@ -24,8 +24,9 @@ export function closest(input: string, options: string[]): string | undefined {
 }
 
 /** `unknown system "mpc-walet". Did you mean mpc-wallet? (known: a, b)` */
-export function unknownName(kind: string, input: string, options: string[]): string {
+export function unknownName(kind: string, input: string, options: string[], say: { known?: string; none?: string } = {}): string {
   const guess = closest(input, options);
-  const known = options.length ? ` Known ${kind}s: ${options.join(', ')}.` : ` No ${kind}s are configured.`;
+  // Things that come and go (requests, incidents) are not "configured": the caller says what to say.
+  const known = options.length ? ` ${say.known ?? `Known ${kind}s`}: ${options.join(', ')}.` : ` ${say.none ?? `No ${kind}s are configured.`}`;
   return `Unknown ${kind} "${input}".${guess ? ` Did you mean *${guess}*?` : ''}${known}`;
 }

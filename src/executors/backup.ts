@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { Transform, type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
@@ -48,6 +48,12 @@ const ID = /^[a-z0-9][a-z0-9._-]*$/;
 
 export function backupRoot(env: NodeJS.ProcessEnv = process.env): string {
   return resolve(env.KEYTURN_BACKUP_DIR || '.keyturn/backups');
+}
+
+/** A backup file as chat shows it: relative to the backup directory (the server's layout is not the reader's business). */
+export function shownFile(file: string): string {
+  const r = relative(backupRoot(), file);
+  return r && !r.startsWith('..') && !isAbsolute(r) ? r : basename(file);
 }
 
 export function systemDir(system: string): string {
@@ -165,9 +171,9 @@ export async function verifyBackup(m: Manifest): Promise<Record<string, unknown>
   try {
     sum = await sha256File(path);
   } catch (err) {
-    throw new BackupCorrupt(`backup ${m.id}: cannot read ${m.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new BackupCorrupt(`backup ${m.id}: cannot read ${shownFile(m.file)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  if (sum !== m.sha256) throw new BackupCorrupt(`backup ${m.id} is corrupted: sha256 of ${m.file} is ${sum.slice(0, 16)}…, the manifest says ${m.sha256.slice(0, 16)}…`);
+  if (sum !== m.sha256) throw new BackupCorrupt(`backup ${m.id} is corrupted: sha256 of ${shownFile(m.file)} is ${sum.slice(0, 16)}…, the manifest says ${m.sha256.slice(0, 16)}…`);
   try {
     return await verifyFormat(m.format, gunzipped(path));
   } catch (err) {

@@ -79,7 +79,7 @@ export class Incidents {
   async resolveTarget(platform: Platform, channel: string, id?: string): Promise<Incident> {
     if (id) {
       const inc = await this.store.get(id);
-      if (!inc) throw new UserError(unknownName('incident', id, (await this.store.recent(10)).map((i) => i.id)), 'unknown.incident');
+      if (!inc) throw new UserError(unknownName('incident', id, (await this.store.recent(10)).map((i) => i.id), { known: 'Recent incidents', none: 'There are no incidents yet.' }), 'unknown.incident');
       return inc;
     }
     const open = await this.store.open();

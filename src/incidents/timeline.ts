@@ -16,6 +16,11 @@ interface AuditRaw {
   detail: Record<string, unknown> | string;
 }
 
+/** Command outcomes worth a line: it ran (ok) or it failed doing its job (error); not user-error, denied, unknown-command. */
+const TIMELINE_OUTCOMES = new Set(['ok', 'error']);
+/** Commands that only read Keyturn's own bookkeeping or help (their effects, like a cancel, have their own events). */
+const NOT_ON_TIMELINE = /^\/\S*?(help|approvals|audit|alerts|backups|oncall|cancel)(\s|$)/;
+
 export async function buildTimeline(kt: Keyturn, inc: Incident): Promise<TimelineEvent[]> {
   const until = inc.resolvedAt ?? kt.clock.now();
   const own = await kt.incidents.store.events(inc.id);
@@ -33,13 +38,16 @@ export async function buildTimeline(kt: Keyturn, inc: Incident): Promise<Timelin
       case 'command':
         // /incident and /postmortem commands are on the timeline as their own events.
         if (/^\/\S*(incident|postmortem)\b/.test(a.subject)) break;
+        // What a post-mortem needs: what was looked at and done, not typos, refusals or bookkeeping.
+        if (!TIMELINE_OUTCOMES.has(a.outcome) || NOT_ON_TIMELINE.test(a.subject)) break;
         if (detail.channel === inc.channel || mentions(a.subject)) fromAudit.push({ at, kind: 'command', actor: a.actor, text: `ran \`${a.subject}\` (${a.outcome})` });
         break;
       case 'approval.requested':
         if (ours) fromAudit.push({ at, kind: 'approval', actor: a.actor, text: `requested ${a.subject.replace(/^(r-\S+) (\S+)\/(\S+)/, '$3 on $2 ($1)')}, needs ${String(detail.approvalsNeeded)} approvals` });
         break;
       case 'approval.vote':
-        if (ours) fromAudit.push({ at, kind: 'vote', actor: a.actor, text: a.outcome.startsWith('ignored') ? `vote on ${a.subject} not counted (${a.outcome.slice(8)})` : `${a.outcome === 'withdrawn' ? 'withdrew a vote on' : a.outcome === 'reject' ? 'rejected' : 'approved'} ${a.subject}` });
+        // Votes that did not count changed nothing: the thread has them, the post-mortem does not need them.
+        if (ours && !a.outcome.startsWith('ignored')) fromAudit.push({ at, kind: 'vote', actor: a.actor, text: a.outcome.startsWith('ignored') ? `vote on ${a.subject} not counted (${a.outcome.slice(8)})` : `${a.outcome === 'withdrawn' ? 'withdrew a vote on' : a.outcome === 'reject' ? 'rejected' : 'approved'} ${a.subject}` });
         break;
       case 'approval.decision':
         if (ours) fromAudit.push({ at, kind: 'approval', actor: a.actor, text: `${a.subject} ${a.outcome}${Array.isArray(detail.approvers) ? ` by ${(detail.approvers as string[]).join(' and ')}` : ''}` });

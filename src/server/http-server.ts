@@ -45,7 +45,9 @@ export class HttpServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]!;
-    const handler = this.routes.get(`${req.method} ${path}`) ?? this.prefixes.find(([p]) => path === p || path.startsWith(p + '/'))?.[1];
+    // HEAD is GET without a body (Node's response drops the body of a HEAD by itself): probes and curl -I.
+    const method = req.method === 'HEAD' && !this.routes.has(`HEAD ${path}`) ? 'GET' : req.method;
+    const handler = this.routes.get(`${method} ${path}`) ?? this.prefixes.find(([p]) => path === p || path.startsWith(p + '/'))?.[1];
     try {
       if (handler) return await handler(req, res);
       const allowed = [...this.routes.keys()].filter((k) => k.endsWith(` ${path}`)).map((k) => k.split(' ')[0]);

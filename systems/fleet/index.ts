@@ -76,6 +76,9 @@ export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
       if (!res.headersSent) send(res, json(500, { error: 'simulator error', message: err instanceof Error ? err.message : String(err) }));
     });
   });
+  // Idle keep-alive sockets are closed by the client first (undici: 4 s), never under a request that is
+  // being sent (Node's 5 s default raced it on a busy machine: ECONNRESET on a POST).
+  server.keepAliveTimeout = 65_000;
   server.on('connection', (s) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));

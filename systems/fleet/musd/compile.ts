@@ -1,6 +1,8 @@
-// Compiles the mUSD simulator contracts with solc-js (standard JSON) and
-// caches the result under build/, keyed by a hash of compiler version,
-// settings and sources, so only the first run pays for loading solc.
+// The mUSD simulator contracts' ABIs and bytecode. The compiled artifacts are
+// committed (artifacts.json, keyed by a hash of the sources): the demo and the
+// fleet start without solc. When the sources change, solc-js (a dev
+// dependency) compiles them again, cached under build/; `npm run
+// musd:artifacts` rewrites artifacts.json, and a test keeps it in step.
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -24,6 +26,40 @@ export interface CompileOptions {
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const CONTRACTS_DIR = path.join(HERE, 'contracts');
 export const BUILD_DIR = path.join(HERE, 'build');
+export const ARTIFACTS_FILE = path.join(HERE, 'artifacts.json');
+
+interface Artifacts {
+  /** sha256 of the sources (names and contents), which these artifacts were compiled from. */
+  sources: string;
+  solc: string;
+  contracts: CompiledContracts;
+}
+
+export function sourcesHash(sources: Record<string, { content: string }>): string {
+  const h = createHash('sha256');
+  h.update(JSON.stringify(SETTINGS));
+  for (const [name, { content }] of Object.entries(sources)) h.update(`${name}\n${content}\n\0`);
+  return h.digest('hex');
+}
+
+/** The committed artifacts when they were built from these sources, else null. */
+async function committedArtifacts(sources: Record<string, { content: string }>): Promise<CompiledContracts | null> {
+  try {
+    const a = JSON.parse(await readFile(ARTIFACTS_FILE, 'utf8')) as Artifacts;
+    return a.sources === sourcesHash(sources) ? a.contracts : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Compiles with solc and writes artifacts.json (npm run musd:artifacts). */
+export async function writeMusdArtifacts(): Promise<string> {
+  const sources = await readSources(CONTRACTS_DIR);
+  const contracts = await runSolc(sources);
+  const a: Artifacts = { sources: sourcesHash(sources), solc: solcVersion(), contracts };
+  await writeFile(ARTIFACTS_FILE, JSON.stringify(a) + '\n');
+  return ARTIFACTS_FILE;
+}
 
 const SETTINGS = {
   // The optimizer triples compile time (4.4 s vs 1.2 s) and gas does not matter here.
@@ -47,7 +83,7 @@ function solcVersion(): string {
   return (require('solc/package.json') as { version: string }).version;
 }
 
-async function readSources(dir: string): Promise<Record<string, { content: string }>> {
+export async function readSources(dir: string): Promise<Record<string, { content: string }>> {
   const files = (await readdir(dir)).filter((f) => f.endsWith('.sol')).sort();
   if (files.length === 0) throw new Error(`no .sol files in ${dir}`);
   const sources: Record<string, { content: string }> = {};
@@ -84,6 +120,10 @@ async function runSolc(sources: Record<string, { content: string }>): Promise<Co
 
 export async function compileMusdContracts(options: CompileOptions = {}): Promise<CompiledContracts> {
   const sources = await readSources(options.contractsDir ?? CONTRACTS_DIR);
+  if (!options.force && !options.contractsDir) {
+    const committed = await committedArtifacts(sources);
+    if (committed) return committed;
+  }
   const buildDir = options.buildDir ?? BUILD_DIR;
   const cacheFile = path.join(buildDir, `contracts-${cacheKey(sources)}.json`);
   if (!options.force) {

@@ -9,7 +9,7 @@ describe('console runtime in process', () => {
     let out = '';
     output.on('data', (c) => (out += c));
     const rt = await startRuntime({ env: { KEYTURN_DATA_DIR: ':memory:', PORT: '0', LOG_LEVEL: 'silent' }, input, output });
-    input.end(['/pause dytallix faucet', 'as bob', 'react last ✅', 'as carol', 'react last ✅', 'as dave', 'react last ✅', 'as bob', 'react last ✅'].join('\n') + '\n');
+    input.end(['/pause dytallix faucet', 'as bob', 'react last ✅', 'as carol', 'react last ✅', 'as dave', 'react m1 ✅', 'as bob', 'react m1 ✅'].join('\n') + '\n');
     await rt.done;
     const pauses = rt.demo!.fleet.hits('dytallix', 'api', '/api/admin/pause');
     await rt.stop();

@@ -15,7 +15,7 @@ import { ensureNodeBaseImage } from './node-base-image.js';
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const IMAGE = 'keyturn-test/keyturn:e2e';
 /** What the Dockerfile COPYs: the build context holds nothing else (no node_modules, dist, .env). */
-const CONTEXT = ['Dockerfile', '.dockerignore', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'commands', 'adapters', 'systems'];
+const CONTEXT = ['Dockerfile', '.dockerignore', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'bin', 'src', 'commands', 'adapters', 'systems'];
 
 const dockerInfo = need('docker');
 let docker: Docker;

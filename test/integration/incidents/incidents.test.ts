@@ -91,6 +91,10 @@ describe('incident lifecycle', () => {
     later(60_000);
     await t.run('alice', '/pause dytallix faucet');
     const req = t.chat.posts.find((p) => p.message.reactions)!;
+    // Noise a post-mortem does not need: bookkeeping commands, a typo, a refused vote.
+    await t.run('alice', '/approvals');
+    await t.run('alice', '/cancel r-nope');
+    await t.react('alice', req.id, '✅');
     later(30_000);
     await t.react('bob', req.id, '✅');
     later(30_000);
@@ -124,6 +128,9 @@ describe('incident lifecycle', () => {
       expect(i, `"${o}" after position ${at} in:\n${md}`).toBeGreaterThan(-1);
       at = i;
     }
+    expect(md).not.toContain('/approvals');
+    expect(md).not.toContain('/cancel');
+    expect(md).not.toContain('not counted');
     for (const h of ['# Post-incident review: Faucet drained', '- Duration: 9m', '## Summary', '## Impact', '## Timeline', '## Actions taken', '## Root cause', '## What went well', '## What went wrong', '## Action items', '- [ ] Code fixes', '- [ ] Monitoring improvements', '- [ ] Documentation updates', '- [ ] Runbook updates']) {
       expect(md).toContain(h);
     }

@@ -33,6 +33,17 @@ describe('env refs', () => {
     expect(displayUrls(maskSecrets(text))).toBe(text);
   });
 
+  it('when a credential-named ${env:NAME:-default} is set, then it is still masked (an added default never unmasks a token)', () => {
+    const env = { KT_ER_API_TOKEN: 'tok-9f8e7d6c5b4a', KT_ER_ROUTING_KEY: 'R0UTINGKEY123456', KT_ER_DB_PASSWORD: 'hunter2hunter2' };
+    const out = resolveEnvRefs(
+      { h: 'Bearer ${env:KT_ER_API_TOKEN:-}', r: '${env:KT_ER_ROUTING_KEY:-}', p: '${env:KT_ER_DB_PASSWORD:-changeme}', d: '${env:KT_ER_UNSET_TOKEN:-fallback-in-file}' },
+      env,
+      [],
+    ) as Record<string, string>;
+    expect(out).toEqual({ h: 'Bearer tok-9f8e7d6c5b4a', r: 'R0UTINGKEY123456', p: 'hunter2hunter2', d: 'fallback-in-file' });
+    expect(maskSecrets(`${out.h} ${out.r} ${out.p} ${out.d}`)).toBe('Bearer ••• ••• ••• fallback-in-file');
+  });
+
   it('when a ${public:NAME} is not set, then it is an error naming the variable', () => {
     const errors: Array<{ path: (string | number)[]; message: string }> = [];
     resolveEnvRefs({ u: '${public:KT_ER_UNSET}' }, {}, errors);
