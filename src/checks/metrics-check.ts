@@ -116,6 +116,7 @@ async function scrapeTarget(def: MetricsCheck, t: { name: string; url: string },
       out.source = `two scrapes ${formatDuration(cur.at - prev.at)} apart${stored && age !== undefined && age > def.reusePrevious! ? ` (stored sample ${formatDuration(age)} old: too old)` : ''}`;
     }
   } catch (err) {
+    out.source = 'scrape failed';
     out.statuses.push('critical');
     out.rows.push([t.name, '(scrape)', 'unreachable', '', 'critical']);
     out.problems.push(`${t.name} metrics unreachable: ${(err as Error).message}`);

@@ -136,6 +136,7 @@ describe.skipIf(!postgres)('secrets through the whole Slack flow', () => {
         ...SECRETS,
         DEMO_ADMIN_TOKEN: SECRETS.DYTALLIX_ADMIN_TOKEN,
         KEYTURN_DEMO: '1',
+        KEYTURN_DEMO_PORT: '0',
         SLACK_API_URL: fake.apiUrl,
         PORT: '0',
         KEYTURN_DATA_DIR: dataDir,

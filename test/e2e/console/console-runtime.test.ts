@@ -8,7 +8,7 @@ describe('console runtime in process', () => {
     const output = new PassThrough();
     let out = '';
     output.on('data', (c) => (out += c));
-    const rt = await startRuntime({ env: { KEYTURN_DATA_DIR: ':memory:', PORT: '0', LOG_LEVEL: 'silent' }, input, output });
+    const rt = await startRuntime({ env: { KEYTURN_DATA_DIR: ':memory:', PORT: '0', KEYTURN_DEMO_PORT: '0', LOG_LEVEL: 'silent' }, input, output });
     input.end(['/pause dytallix faucet', 'as bob', 'react last ✅', 'as carol', 'react last ✅', 'as dave', 'react m1 ✅', 'as bob', 'react m1 ✅'].join('\n') + '\n');
     await rt.done;
     const pauses = rt.demo!.fleet.hits('dytallix', 'api', '/api/admin/pause');

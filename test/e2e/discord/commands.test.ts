@@ -82,7 +82,7 @@ describe('Discord adapter: commands', () => {
     await k.fake.waitFor((c) => c.method === 'PATCH' && c.path === `/webhooks/${k.fake.options.applicationId}/${payload.token}/messages/@original`);
     const reply = original(payload)!;
     expect(reply.flags & EPHEMERAL).toBe(EPHEMERAL);
-    expect(reply.embeds[0].title).toBe('Unknown system "mpc-walet". Did you mean **mpc-wallet**? Known systems: mpc-wallet, scribe-ledger, dytallix.');
+    expect(reply.embeds[0].title).toBe('Unknown system "mpc-walet". Did you mean **mpc-wallet**? Known systems: mpc-wallet, scribe-ledger, dytallix, findag, musd.');
     expect(await outboxRows()).toBe(before);
   });
 

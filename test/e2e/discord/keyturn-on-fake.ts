@@ -74,6 +74,8 @@ export async function startKeyturnOnFake(opts: { fake?: FakeDiscord; env?: Recor
       DISCORD_API_URL: fake.apiUrl,
       PORT: '0',
       KEYTURN_DATA_DIR: ':memory:',
+      // Any free port, not the demo's fixed 7700: tests run side by side (a restart test passes one port to both runs).
+      KEYTURN_DEMO_PORT: '0',
       ...opts.env,
     },
     log,

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startFakeDiscord } from './fake-discord.js';
+import { freePort } from '../../support/services.js';
 import { IDS, startKeyturnOnFake, TOKEN, type KeyturnOnFake } from './keyturn-on-fake.js';
 import type { Json } from './fake-discord.js';
 
@@ -25,7 +26,9 @@ describe('Discord adapter: restart', () => {
       users: [{ id: IDS.alice, username: 'alice' }, { id: IDS.bob, username: 'bob' }, { id: IDS.carol, username: 'carol' }],
     });
     try {
-      const env = { KEYTURN_DATA_DIR: join(dir, 'data') };
+      // The same fleet port on both runs: the plan names the fleet's URL, and a request approved after a restart
+      // runs only if what it touches is unchanged (a different port would rightly invalidate it).
+      const env = { KEYTURN_DATA_DIR: join(dir, 'data'), KEYTURN_DEMO_PORT: String(await freePort()) };
       const first = await startKeyturnOnFake({ fake, env });
       running.push(first);
       const since = first.mark();

@@ -38,7 +38,7 @@ describe('incidents in Slack', () => {
     rt = await startRuntime({
       configPath: join(dir, 'keyturn.yml'),
       env: {
-        KEYTURN_DEMO: '1', SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl, PORT: '0', KEYTURN_DATA_DIR: ':memory:',
+        KEYTURN_DEMO: '1', KEYTURN_DEMO_PORT: '0', SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl, PORT: '0', KEYTURN_DATA_DIR: ':memory:',
         LOG_LEVEL: 'fatal', KEYTURN_ALERT_TOKEN: ALERT_TOKEN, PAGERDUTY_ROUTING_KEY: 'R0UTINGKEYINCIDENT00000000000001', PAGERDUTY_EVENTS_URL: pd.url, PAGERDUTY_CA_FILE: join(dir, 'ca.pem'),
       },
     });

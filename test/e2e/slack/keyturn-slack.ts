@@ -64,6 +64,8 @@ export async function startSlackKeyturn(opts: { socketMode?: boolean; env?: Reco
     ...(socket ? { SLACK_APP_TOKEN: 'xapp-test', SLACK_API_URL: socket.apiUrl } : { SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl }),
     PORT: '0',
     KEYTURN_DATA_DIR: ':memory:',
+    // Any free port, not the demo's fixed 7700: tests run side by side.
+    KEYTURN_DEMO_PORT: '0',
     // Some tests provoke errors on purpose; KT_TEST_LOG_LEVEL=debug shows everything when one fails.
     LOG_LEVEL: process.env.KT_TEST_LOG_LEVEL ?? 'fatal',
     ...opts.env,

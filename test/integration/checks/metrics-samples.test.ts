@@ -28,7 +28,8 @@ afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
 const sys = () => system.parse({ nodes: [{ name: 'node1', metrics: url }] });
 const def = (o: Record<string, unknown>) =>
-  metricsCheck.parse({ name: 'm', kind: 'metrics', interval: '300ms', thresholds: [{ metric: 'scribe_errors_total', fn: 'increase', label: 'errors' }], ...o });
+  // A generous scrape timeout: on a busy machine a local scrape can take seconds, and a timeout is not what these tests are about.
+  metricsCheck.parse({ name: 'm', kind: 'metrics', interval: '300ms', timeout: '30s', thresholds: [{ metric: 'scribe_errors_total', fn: 'increase', label: 'errors' }], ...o });
 const cell = (r: Awaited<ReturnType<typeof runMetricsCheck>>, label: string) => r.table!.rows.find((x) => x[1] === label)?.[2];
 
 describe('metrics check from raw scrapes', () => {

@@ -43,7 +43,8 @@ export async function startKeyturnProcess(name: string, env: NodeJS.ProcessEnv):
   async function launch(): Promise<void> {
     incarnation++;
     const tag = `#${incarnation}`;
-    const c = spawn(process.execPath, ['--import', 'tsx', CHILD], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The run's audit key (vitest.config.ts) unless the test sets one: a Postgres-backed process refuses to start without it.
+    const c = spawn(process.execPath, ['--import', 'tsx', CHILD], { env: { KEYTURN_AUDIT_KEY: process.env.KEYTURN_AUDIT_KEY, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     child = c;
     exited = new Promise((r) => c.once('exit', () => r()));
     createInterface({ input: c.stderr! }).on('line', (l) => logs.push(`${tag} ${l}`));

@@ -109,9 +109,10 @@ describe('executor config', () => {
       .replace('{ kind: sql, database: main, statement: VACUUM ANALYZE }', '{ kind: sql, database: main, statement: "DELETE FROM t WHERE id = {{params.id}}" }')
       .replace('{ kind: docker, op: restart, container: "{{node.container}}" }', '{ kind: docker, op: exec, container: "{{node.container}}" }');
     expect(problems(bad, { PGPASSWORD: 'x', MUSD_PAUSER_KEY: KEY })).toEqual([
+      // In file order (validate sorts problems by file:line): the checks come before the actions.
+      'systems.mpc-wallet.checks[3].database: unknown database "primary" (databases: main)',
       'systems.mpc-wallet.actions.restart.steps[0].cmd: exec needs cmd (an argv list)',
       'systems.mpc-wallet.actions.vacuum.steps[0].statement: SQL must not contain {{placeholders}}: pass values as params ($1, $2...)',
-      'systems.mpc-wallet.checks[3].database: unknown database "primary" (databases: main)',
       'systems.musd.actions.pause.steps[0].contracts[0]: unknown contract "BorowModule" (chain.contracts: BorrowModule, MUSD)',
     ]);
   });
