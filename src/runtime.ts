@@ -49,7 +49,8 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   const core = await createCore({ config, env, log });
   const components: ComponentStatus[] = [];
 
-  const server = new HttpServer(log.child({ component: 'http' }));
+  // Gated: the port may open before the Slack route is mounted; until ready() every request gets 503 + Retry-After, never 404.
+  const server = new HttpServer(log.child({ component: 'http' }), { gated: true });
   registerHealthRoutes(server, core.kt, () => components);
   registerMetricsRoute(server, core.kt.metrics);
   registerAlertRoutes(server, core.kt);
@@ -106,6 +107,8 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   core.auditAnchoring.start();
   let stopped = false;
   components.push(schedulerComponent(core.kt, () => !stopped));
+  // Every route and component is in place: /healthz and /slack/events answer for real from here on.
+  server.ready();
 
   let stopping: Promise<void> | null = null;
   const stop = () =>
