@@ -17,10 +17,10 @@ import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
 const PGDATA = 'pgdata';
 const TAR = 'pgdata.tar';
 
-/** Where the template lives: KEYTURN_CACHE_DIR, else $XDG_CACHE_HOME/keyturn or ~/.cache/keyturn; KEYTURN_CACHE_DIR=off disables it. */
+/** Where the template lives: KEYTURN_CACHE_DIR, else ~/.cache/keyturn; KEYTURN_CACHE_DIR=off disables it. */
 export function templateRoot(env: NodeJS.ProcessEnv = process.env): string | null {
   if (env.KEYTURN_CACHE_DIR === 'off') return null;
-  const base = env.KEYTURN_CACHE_DIR || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'keyturn');
+  const base = env.KEYTURN_CACHE_DIR || join(homedir(), '.cache', 'keyturn');
   return join(base, `pglite-${pgliteVersion()}`);
 }
 
