@@ -13,7 +13,7 @@ import { copyTemplateInto, templateTarball } from './pglite-template.js';
  * A bot's store is small: PGlite's default 128 MB of shared buffers only costs memory
  * (measured: 16 MB saves ~130 MB of RSS; see BENCHMARKS.md).
  */
-const PGLITE_OPTIONS: PGliteOptions = { postgresqlconf: ['shared_buffers = 16MB', 'work_mem = 2MB', 'maintenance_work_mem = 16MB'] };
+export const PGLITE_OPTIONS: PGliteOptions = { postgresqlconf: ['shared_buffers = 16MB', 'work_mem = 2MB', 'maintenance_work_mem = 16MB'] };
 
 export class PgliteDb implements Db {
   readonly kind = 'pglite' as const;
