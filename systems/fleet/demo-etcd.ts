@@ -38,7 +38,14 @@ export async function startDemoEtcd(env: NodeJS.ProcessEnv, dir: string | null):
   const bin = want === 'builtin' ? null : etcdOnPath(env);
   if (want === 'etcd' && !bin) throw new Error('KEYTURN_DEMO_ETCD=etcd but no etcd binary is on PATH');
   if (dir) await mkdir(dir, { recursive: true, mode: 0o700 });
-  if (bin) return startEtcdBinary(bin, dir);
+  if (bin) {
+    try {
+      return await startEtcdBinary(bin, dir);
+    } catch (err) {
+      if (want === 'etcd') throw err;
+      process.stderr.write(`demo: ${(err as Error).message}; using the built-in etcd stand-in instead.\n`);
+    }
+  }
   const lite = await startEtcdLite({ file: dir ? join(dir, 'etcd-lite.json') : undefined });
   return { ...lite, kind: 'built-in (etcd-lite)' };
 }
