@@ -7,7 +7,7 @@ import { describeContents } from '../src/executors/backup-steps.js';
 export default defineCommand({
   name: 'backups',
   offered: whenSomeAction((a) => a === 'backup' || a.startsWith('backup-')),
-  description: "A system's backups, newest first: id (for restore), time, contents, size, checksum, file (in the backup directory)",
+  description: "A system's backups, newest first: id (for restore), time, contents, size, checksum, file",
   args: {
     system: arg.system(),
     label: z.string().min(1).describe('only backups with this label').optional(),
