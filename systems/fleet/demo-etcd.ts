@@ -30,9 +30,12 @@ export function etcdOnPath(env: NodeJS.ProcessEnv = process.env): string | null 
   return null;
 }
 
-/** `dir` holds the demo's etcd data across restarts; null: nothing kept (an in-memory demo). */
-export async function startDemoEtcd(env: NodeJS.ProcessEnv, dir: string | null): Promise<DemoEtcd> {
-  const want = (env.KEYTURN_DEMO_ETCD ?? 'auto').trim() || 'auto';
+/**
+ * `mode` is KEYTURN_DEMO_ETCD; `dir` holds the demo's etcd data across restarts (null: nothing kept, an
+ * in-memory demo); `env` is where PATH is looked up.
+ */
+export async function startDemoEtcd(mode: string | undefined, dir: string | null, env: NodeJS.ProcessEnv): Promise<DemoEtcd> {
+  const want = (mode ?? 'auto').trim() || 'auto';
   if (/^https?:\/\//.test(want)) return { url: want.replace(/\/$/, ''), kind: 'external', close: async () => {} };
   if (!['auto', 'etcd', 'builtin'].includes(want)) throw new Error(`KEYTURN_DEMO_ETCD=${want}: expected auto, etcd, builtin or an http(s) URL`);
   const bin = want === 'builtin' ? null : etcdOnPath(env);
