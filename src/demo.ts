@@ -29,7 +29,7 @@ export async function startDemo(env: NodeJS.ProcessEnv): Promise<Demo> {
   const dytallix = dytallixData(join(kept ?? scratch!, 'dytallix', 'data'));
   // TODO(i18-restore): pass etcd.url to the fleet once the MPC simulator takes an etcd endpoint, so it honours the bans.
   const [fleet, etcd] = await Promise.all([startDemoFleet(env, dytallix.onWrite), startDemoEtcd(env.KEYTURN_DEMO_ETCD, kept && join(kept, 'etcd'), env)]);
-  dytallix.load(fleet);
+  dytallix.start(fleet);
   env.KEYTURN_DEMO_URL = fleet.url;
   env.KEYTURN_DEMO_ETCD_URL = etcd.url;
   env.KEYTURN_DEMO_DYTALLIX_DATA = dytallix.dir;
