@@ -22,7 +22,7 @@ interface Demo {
   out: () => string;
 }
 
-async function startDemo(env: Record<string, string>): Promise<Demo> {
+async function startDemo(env: NodeJS.ProcessEnv): Promise<Demo> {
   const input = new PassThrough();
   const output = new PassThrough();
   let out = '';
