@@ -27,8 +27,13 @@ export async function startDemo(env: NodeJS.ProcessEnv): Promise<Demo> {
   const kept = env.KEYTURN_DATA_DIR === ':memory:' ? null : join(resolve(env.KEYTURN_DATA_DIR || '.keyturn'), 'demo');
   const scratch = kept ? null : await mkdtemp(join(tmpdir(), 'kt-demo-'));
   const dytallix = dytallixData(join(kept ?? scratch!, 'dytallix', 'data'));
-  // TODO(i18-restore): pass etcd.url to the fleet once the MPC simulator takes an etcd endpoint, so it honours the bans.
-  const [fleet, etcd] = await Promise.all([startDemoFleet(env, dytallix.onWrite), startDemoEtcd(env.KEYTURN_DEMO_ETCD, kept && join(kept, 'etcd'), env)]);
+  // etcd first: the MPC simulator is to follow the bans in it (i18-restore's FleetOptions.mpcEtcd; once on
+  // main, pass { mpcEtcd: { endpoints: [etcd.url] } } to startDemoFleet). Until then bans live in etcd only.
+  const etcd = await startDemoEtcd(env.KEYTURN_DEMO_ETCD, kept && join(kept, 'etcd'), env);
+  const fleet = await startDemoFleet(env, dytallix.onWrite).catch(async (err: unknown) => {
+    await etcd.close();
+    throw err;
+  });
   dytallix.start(fleet);
   env.KEYTURN_DEMO_URL = fleet.url;
   env.KEYTURN_DEMO_ETCD_URL = etcd.url;
