@@ -110,6 +110,7 @@ describe('archive of a path on Keyturn\'s host', () => {
     expect((await core.run('alice', `/run api restore backup=${m.id}`)).outcome).toBe('ok');
     const req = core.chat.posts.at(-1)!;
     expect(req.message.text).toContain(`into ${data} on Keyturn's host (now a directory, replaced whole)`);
+    expect(req.message.fields!.find((f) => f.label === 'Touches')!.value).toBe(`1. archive-restore host path ${data}`);
     await core.react('bob', req.id, '✅');
     await core.react('carol', req.id, '✅');
     expect(core.chat.thread(req.id).map((x) => x.title).join("\n")).toContain(`✅ step 1/1 extract: restored ${m.id} (7 entries (3 files, 3.0 KiB), sha256 ${m.sha256.slice(0, 12)}… verified) into ${data}: 7 entries`);
