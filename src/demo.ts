@@ -27,11 +27,16 @@ export async function startDemo(env: NodeJS.ProcessEnv): Promise<Demo> {
   const kept = env.KEYTURN_DATA_DIR === ':memory:' ? null : join(resolve(env.KEYTURN_DATA_DIR || '.keyturn'), 'demo');
   const scratch = kept ? null : await mkdtemp(join(tmpdir(), 'kt-demo-'));
   const dytallix = dytallixData(join(kept ?? scratch!, 'dytallix', 'data'));
-  // etcd first: the MPC simulator is to follow the bans in it (i18-restore's FleetOptions.mpcEtcd; once on
-  // main, pass { mpcEtcd: { endpoints: [etcd.url] } } to startDemoFleet). Until then bans live in etcd only.
-  const etcd = await startDemoEtcd(env.KEYTURN_DEMO_ETCD, kept && join(kept, 'etcd'), env);
+  // etcd (0.5-1 s for the binary) starts while the fleet does. When the MPC simulator can follow the bans
+  // (i18-restore's FleetOptions.mpcEtcd), await etcd first and pass { mpcEtcd: { endpoints: [etcd.url] } }.
+  const etcdStarting = startDemoEtcd(env.KEYTURN_DEMO_ETCD, kept && join(kept, 'etcd'), env);
+  etcdStarting.catch(() => {}); // a failure is thrown below, once the fleet is up; not an unhandled rejection meanwhile
   const fleet = await startDemoFleet(env, dytallix.onWrite).catch(async (err: unknown) => {
-    await etcd.close();
+    await etcdStarting.then((e) => e.close(), () => {});
+    throw err;
+  });
+  const etcd = await etcdStarting.catch(async (err: unknown) => {
+    await fleet.close();
     throw err;
   });
   dytallix.start(fleet);
