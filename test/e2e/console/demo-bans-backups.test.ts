@@ -67,7 +67,7 @@ describe.each([
     process.env.KEYTURN_BACKUP_DIR = join(data, 'backups');
     d = await startDemo({ ...env, KEYTURN_DATA_DIR: data });
     expect(d.rt.demo!.etcd.kind.startsWith(kind)).toBe(true);
-    etcd = new EtcdClient([d.rt.demo!.etcd.url], 5000);
+    etcd = new EtcdClient([d.rt.demo!.etcd.url], 60_000);
   }, 180_000);
 
   afterAll(async () => {
@@ -135,7 +135,7 @@ describe.each([
     expect((await etcd.get('/bans/5')).count).toBe(1);
     await stopDemo(d);
     d = await startDemo({ ...env, KEYTURN_DATA_DIR: data });
-    etcd = new EtcdClient([d.rt.demo!.etcd.url], 5000);
+    etcd = new EtcdClient([d.rt.demo!.etcd.url], 60_000);
     expect((await etcd.get('/bans/5')).count).toBe(1);
     let r = await type(d, '/health mpc-wallet');
     expect(r).toContain('bans: 1 key present: mpc-node-5');
