@@ -237,9 +237,11 @@ export const dytallix: SystemSim<DytallixNode, undefined> = {
   defaults: (n): DytallixNode => n === 'node'
     ? { role: 'node', status: 'healthy', statusReason: null, network: 'dytallix-testnet-1', moniker: 'dytallix-node', lagBlocks: 0 }
     : {
+      // 120 requests/s: a 2 s scrape window then holds ~84 /api/rpc observations. Exporters publish whole
+      // counts, and at 12/s (8 per window) rounding alone moved the p95 across bucket bounds (3.4 s read as 7.75 s).
       role: 'api', version: '1.3.0', status: 'healthy', statusReason: null, faucetBalance: 25_000, faucetPaused: false,
       faucetAddress: addressFor('demo-faucet-key'), grantAmount: 10, nodeSyncLag: 0, mempoolBacklog: 3, rpcP95Seconds: 0.18,
-      errorRatio: 0.004, requestsPerSecond: 12, nodeTimeoutMs: 5_000, keyVersion: 1, keyRotatedAt: null, topups: [],
+      errorRatio: 0.004, requestsPerSecond: 120, nodeTimeoutMs: 5_000, keyVersion: 1, keyRotatedAt: null, topups: [],
     },
   shared: () => undefined,
   states: {
