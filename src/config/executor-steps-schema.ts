@@ -158,6 +158,7 @@ export const pgRestoreStep = z
     env: envMap,
     /** Refuse (before approval) to restore into a database that already has tables. */
     requireEmpty: z.boolean().default(true),
+    replace: z.boolean().default(false).describe('Logical backups: restore over what is there (a corrupted database). Its views, tables, sequences and enum types are dropped first, inside the restore\'s own transaction and listed in the plan; a failed restore rolls the drop back too, leaving the old database as it was.'),
     timeout: duration.default(60 * 60_000),
   })
   .superRefine(sourceRule);

@@ -14,6 +14,7 @@ import { findag } from './findag.js';
 import { dytallix } from './dytallix.js';
 import { mintedMusd } from './minted-musd.js';
 import { handleControl } from './control.js';
+import { followBans, type MpcEtcdOptions } from './mpc-bans.js';
 
 export type { NodeState, NamedState, NodeOverrides, TransportMode } from './types.js';
 
@@ -51,6 +52,8 @@ export interface FleetOptions {
   systems?: string[];
   /** Delay of a `slow` node that has no `delayMs` of its own; default 1500 ms. */
   slowMs?: number;
+  /** The MPC cluster's etcd: nodes with a ban key there (/bans/<NODE_ID>) leave the signing set until it is deleted. */
+  mpcEtcd?: MpcEtcdOptions;
 }
 
 export const SIMULATORS: readonly AnySim[] = [mpcWallet, scribeLedger, findag, dytallix, mintedMusd];
@@ -134,6 +137,12 @@ export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
     });
   });
   const { port } = server.address() as AddressInfo;
+  const stopBans = opts.mpcEtcd && wanted.includes('mpc-wallet')
+    ? followBans(opts.mpcEtcd, {
+      isBanned: (n) => registry.inspect('mpc-wallet', n).data.banned === true,
+      setBanned: (n, banned) => registry.set('mpc-wallet', n, { banned }),
+    })
+    : () => {};
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   const base = `http://${shownHost}:${port}`;
   let closing: Promise<void> | undefined;
@@ -160,6 +169,7 @@ export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
     nodes: () => registry.names().flatMap((system) => registry.sim(system)!.nodes.map((node) => ({ system, node, url: `${base}/${system}/${node}` }))),
     close: () => {
       closing ??= new Promise<void>((resolve) => {
+        stopBans();
         for (const t of timers) clearTimeout(t);
         timers.clear();
         server.close(() => resolve());
