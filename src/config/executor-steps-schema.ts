@@ -142,6 +142,33 @@ export const archiveRestoreStep = z.strictObject({
   timeout: duration.default(30 * 60_000),
 });
 
+/**
+ * A restore in the runbooks' order, as one step so it can be undone as a whole: stop the container,
+ * move what is at each path aside (never deleted before the restored node verified), extract each
+ * backup, chown, start, verify the node itself; then delete what was set aside. On any failure the
+ * old data is put back, the container returned to how it was, and the step says where things are.
+ * The paths must be on volumes of the container: a stopped container runs no commands, so the moves
+ * run in throwaway helper containers of the same image that share its volumes (argv, no shell).
+ */
+export const containerRestoreStep = z.strictObject({
+  ...stepBase,
+  kind: z.literal('container-restore'),
+  container: containerRef.describe('The container whose data is restored, e.g. {{node.container}}.'),
+  archives: z.array(z.strictObject({
+    backup: z.string().min(1).describe('A backup id as listed by /backups (usually {{params.backup}}), or latest:<label>; an archive backup of exactly this path.'),
+    path: z.string().startsWith('/', 'expected an absolute path inside the container').describe('Where the backup was taken from, e.g. /var/lib/scribe-ledger; on a volume of the container (or a volume mount point itself).'),
+    owner: z.string().regex(/^[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)?$/, 'expected user[:group]').optional().describe('chown -R this user[:group] after the extract (the runbook\'s "fix permissions").'),
+  })).min(1).describe('Each path restored from its backup, in order (data directory, then configuration).'),
+  verify: z.strictObject({
+    check: z.string().min(1).describe('`health` or a check name of this system.'),
+    node: z.string().min(1).optional().describe('With check health: only this node (the restored one, e.g. {{params.node}}), not the cluster.'),
+    timeout: duration.default(120_000).describe('How long the restored node has to pass.'),
+    interval: duration.default(2_000).describe('Time between tries.'),
+  }).optional().describe('After the start: the restored node must pass this, or everything is put back. Without it, the container running counts.'),
+  stopTimeout: duration.default(30_000).describe('Grace period of the stop before SIGKILL.'),
+  timeout: duration.default(30 * 60_000).describe('Per extract: the whole upload must finish within it.'),
+});
+
 export const pgRestoreStep = z
   .strictObject({
     ...stepBase,
@@ -168,11 +195,12 @@ function sourceRule(s: { database?: string; container?: string; dbname?: string 
   if (s.container && !s.dbname) ctx.addIssue({ code: 'custom', path: ['dbname'], message: 'container mode needs dbname' });
 }
 
-export const executorSteps = [dockerStep, sqlStep, etcdStep, chainTxStep, pgDumpStep, etcdSnapshotStep, archiveStep, archiveRestoreStep, pgRestoreStep, ...sshSteps] as const;
+export const executorSteps = [dockerStep, sqlStep, etcdStep, chainTxStep, pgDumpStep, etcdSnapshotStep, archiveStep, archiveRestoreStep, containerRestoreStep, pgRestoreStep, ...sshSteps] as const;
 
 export type DockerStep = z.infer<typeof dockerStep>;
 export type SqlStep = z.infer<typeof sqlStep>;
 export type EtcdStep = z.infer<typeof etcdStep>;
+export type ContainerRestoreStep = z.infer<typeof containerRestoreStep>;
 export type ChainTxStep = z.infer<typeof chainTxStep>;
 export type PgDumpStep = z.infer<typeof pgDumpStep>;
 export type EtcdSnapshotStep = z.infer<typeof etcdSnapshotStep>;
