@@ -12,6 +12,8 @@ export interface ContainerEvent {
   /** Milliseconds since the epoch (fractional), from the daemon's timeNano. */
   ms: number;
   image?: string;
+  /** The container's labels (keyturn.helper / keyturn.target on Keyturn's helper containers). */
+  labels: Record<string, string>;
 }
 
 export interface EventWatch {
@@ -20,7 +22,7 @@ export interface EventWatch {
   stop(): void;
 }
 
-const LIFECYCLE = ['create', 'start', 'die', 'stop', 'kill', 'destroy', 'restart'];
+const LIFECYCLE = ['create', 'start', 'die', 'stop', 'kill', 'destroy', 'restart', 'extract-to-dir'];
 
 /** Starts watching container lifecycle events (no exec / health noise); resolves once the daemon streams. */
 export async function watchContainerEvents(docker: Docker): Promise<EventWatch> {
@@ -34,7 +36,7 @@ export async function watchContainerEvents(docker: Docker): Promise<EventWatch> 
     for (const line of lines) {
       if (!line.trim()) continue;
       const e = JSON.parse(line) as { Action?: string; status?: string; timeNano?: number; Actor?: { Attributes?: Record<string, string> } };
-      seen.push({ name: e.Actor?.Attributes?.name ?? '', action: e.Action ?? e.status ?? '', ms: Number(e.timeNano ?? 0) / 1e6, image: e.Actor?.Attributes?.image });
+      seen.push({ name: e.Actor?.Attributes?.name ?? '', action: e.Action ?? e.status ?? '', ms: Number(e.timeNano ?? 0) / 1e6, image: e.Actor?.Attributes?.image, labels: e.Actor?.Attributes ?? {} });
     }
   });
   stream.on('error', () => {});
