@@ -134,18 +134,30 @@ describe('scribe-ledger pack (runbook 001)', () => {
     expect(calls[0]!.body).toEqual({ node_id: 4, address: '10.0.1.13:8004' });
     const done = t.story(msg.id);
     expect(done).toContain('Succeeded: add-node on scribe-ledger');
-    expect(done).toMatch(/step 1\/2 add to cluster: HTTP 200 .*"members":4/);
+    expect(done).toMatch(/step 1\/3 members before: 3 members/);
+    expect(done).toMatch(/step 2\/3 add to cluster: HTTP 200 .*"members":4/);
+    expect(done).toContain('step 3/3 verify node joined: member count 3 → 4, 4 joined');
     expect(done).not.toContain(KEY);
     expect(await t.answer('/check scribe-ledger members')).toMatch(/members\s+4\s+ok/);
+  });
+
+  it('S5: removing a healthy node while another is down would leave no reachable majority: refused before anyone is asked', async () => {
+    fleet.set(S, 'node3', 'down');
+    const r = await t.run('alice', '/run scribe-ledger remove-node 2');
+    expect(r.outcome).toBe('user-error');
+    expect(r.ephemeral.map((m) => m.title + ' ' + (m.text ?? '')).join()).toContain('removing 2 would leave 2 member(s) with 1 reachable, below the majority of 2: no quorum');
+    expect(hits('node1', '/cluster/nodes/remove')).toHaveLength(0);
   });
 
   it('S5: a failed node that cannot recover is removed from the cluster after two approvals', async () => {
     fleet.set(S, 'node3', 'down');
     const { msg } = await t.request('/run scribe-ledger remove-node 3');
     expect(t.story(msg.id)).toContain(`POST ${env.SCRIBE_LEADER_URL}/cluster/nodes/remove body: {"node_id":3} headers: X-API-Key: •••`);
+    expect(t.story(msg.id)).toContain('quorum without the node*: `without 3: 2 members, 2 reachable (majority 2), checked again before the removal; count the members (now 3) as "before"`');
     await t.approve(msg.id);
     expect(hits('node1', '/cluster/nodes/remove').map((h) => h.body)).toEqual([{ node_id: 3 }]);
     expect(t.story(msg.id)).toContain('Succeeded: remove-node on scribe-ledger');
+    expect(t.story(msg.id)).toContain('verify removal: member count 3 → 2, 3 gone');
     const members = await t.answer('/check scribe-ledger members');
     expect(members).toMatch(/members\s+2\s+ok/);
     expect(members).toMatch(/reachable\s+2\s+ok/);
@@ -205,8 +217,12 @@ describe('scribe-ledger pack (runbook 001)', () => {
   it.skipIf(!docker)('S7: restore in the runbook\'s order: stop, data moved aside, extract, config, chown, start, the node itself verified, then the old data deleted', async () => {
     await containers!.start('scribe-node1', NODE1, VOLUMES);
     const link = await linkNode1();
+    // A backup directory of its own: the cooldown (3 backups of a label in 10 minutes) must not refuse this one.
+    process.env.KEYTURN_BACKUP_DIR = mkdtempSync(join(tmpdir(), 'kt-scribe-backups-'));
     try {
-      await t.approve((await t.request('/backup scribe-ledger')).msg.id);
+      const backup = (await t.request('/backup scribe-ledger')).msg.id;
+      await t.approve(backup);
+      expect(t.story(backup)).toContain('Succeeded: backup on scribe-ledger');
       // What happened since the backup: a corrupted log and a stray file, a changed config; the node
       // restarts and cannot start on that log.
       await containers!.exec('scribe-node1', ['sh', '-c', 'echo corrupted > /var/lib/scribe-ledger/raft.log; echo junk > /var/lib/scribe-ledger/stale.tmp; echo "id = 9" > /etc/scribe-ledger/config.toml']);
@@ -271,8 +287,12 @@ describe('scribe-ledger pack (runbook 001)', () => {
     const big = 'head -c 102400 /dev/urandom > /var/lib/scribe-ledger/000002.sst';
     await containers!.start('scribe-node1', `${NODE1}\n[ -e /var/lib/scribe-ledger/000002.sst ] || ${big}`, { '/var/lib/scribe-ledger': { hostDir: disk }, '/etc/scribe-ledger': {} });
     const link = await linkNode1();
+    // A backup directory of its own: the cooldown (3 backups of a label in 10 minutes) must not refuse this one.
+    process.env.KEYTURN_BACKUP_DIR = mkdtempSync(join(tmpdir(), 'kt-scribe-backups-'));
     try {
-      await t.approve((await t.request('/backup scribe-ledger')).msg.id);
+      const backup = (await t.request('/backup scribe-ledger')).msg.id;
+      await t.approve(backup);
+      expect(t.story(backup)).toContain('Succeeded: backup on scribe-ledger');
       // Since then: the log grew 190 KiB of garbage; the disk cannot hold the backup next to it.
       await containers!.exec('scribe-node1', ['sh', '-c', 'head -c 194560 /dev/zero > /var/lib/scribe-ledger/garbage.log; echo "id = 9" > /etc/scribe-ledger/config.toml']);
       const before = await containers!.exec('scribe-node1', ['sh', '-c', 'cd /var/lib/scribe-ledger && ls -a && md5sum *']);
