@@ -14,6 +14,8 @@ export interface ContainerLink {
   container: string;
   system: string;
   node: string;
+  /** What a (re)start makes of the node without data files; default `{ mode: 'up' }` (a restart that clears a failure: 'healthy'). */
+  onStart?: NodeState;
   /** Files read from the container when it starts, and what they make of the node: overrides, or null (it does not start). */
   data?: { paths: string[]; parse(files: Record<string, string | null>): Record<string, unknown> | null };
 }
@@ -45,13 +47,13 @@ async function readFile(docker: Docker, container: string, path: string): Promis
   }
 }
 
-export async function linkContainers(fleet: Fleet, docker: Docker, links: ContainerLink[]): Promise<LinkedContainers> {
+export async function linkContainers(fleet: Pick<Fleet, 'set'>, docker: Docker, links: ContainerLink[]): Promise<LinkedContainers> {
   const byName = new Map(links.map((l) => [l.container, l]));
   let chain = Promise.resolve();
   const apply = (l: ContainerLink, running: boolean) => {
     chain = chain.then(async () => {
       if (!running) return fleet.set(l.system, l.node, { mode: 'down' } as NodeState);
-      if (!l.data) return fleet.set(l.system, l.node, { mode: 'up' } as NodeState);
+      if (!l.data) return fleet.set(l.system, l.node, l.onStart ?? ({ mode: 'up' } as NodeState));
       const files: Record<string, string | null> = {};
       for (const p of l.data.paths) files[p] = await readFile(docker, l.container, p);
       const data = l.data.parse(files);

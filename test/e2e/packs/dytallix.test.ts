@@ -10,6 +10,7 @@ import { startFleet, type Fleet } from '../../../systems/fleet/index.js';
 import { startFakePagerDuty, type FakePagerDuty } from '../../support/fake-pagerduty.js';
 import { need } from '../../support/need.js';
 import { toPlainText } from '../../../src/core/message.js';
+import { linkContainers } from '../../../systems/fleet/container-link.js';
 import { alertServer, alertmanagerPayload, packCore, RunbookContainers, tick, until, type PackCore } from './pack-fixture.js';
 
 const TOKEN = 'dytallix-admin-token-c0ffee42';
@@ -160,10 +161,19 @@ describe('dytallix pack (runbook 004)', () => {
 
   it.skipIf(!docker)('D8: backup of the data directory, then a restore (stop, extract, start, verify) after two approvals', async () => {
     await containers!.start('dytallix-api', API_DATA);
+    // The simulated API server follows its container: down while stopped, and on start it opens
+    // /app/data/dytallix.db; a database it cannot read keeps it down.
+    const link = await linkContainers(fleet, containers!.api, [{
+      container: 'dytallix-api', system: D, node: 'api',
+      data: { paths: ['/app/data/dytallix.db'], parse: (f) => (/^dytallix-db v1 /.test(f['/app/data/dytallix.db'] ?? '') ? {} : null) },
+    }]);
+    try {
     const taken = await t.answer('/backup dytallix');
     expect(taken).toContain('Succeeded: backup on dytallix');
     expect(taken).toMatch(/backup dytallix-data-\S+: 3 entries \(2 files, \d+ B\), .* gzip, sha256 [0-9a-f]{12}…, verified/);
     await containers!.exec('dytallix-api', ['sh', '-c', 'echo "database is locked garbage" > /app/data/dytallix.db']);
+    await containers!.api.getContainer('dytallix-api').restart({ t: 2 });
+    await until('the API down on its corrupted database', async () => (await link.settled(), /api\s+DOWN/.test(await t.answer('/health dytallix'))));
 
     const { msg } = await t.request('/run dytallix restore latest:dytallix-data');
     expect(t.story(msg.id)).toMatch(/extract backup\*: `restore dytallix-data-\S+ \(3 entries .* into \/app\/data in container dytallix-api \(now running\)/);
@@ -172,8 +182,13 @@ describe('dytallix pack (runbook 004)', () => {
     expect(story).toContain('Succeeded: restore on dytallix');
     expect(story).toMatch(/step 1\/4 stop server: stop dytallix-api: now exited/);
     expect(story).toMatch(/step 3\/4 start server: start dytallix-api: now running/);
-    expect(story).toMatch(/step 4\/4 verify health: health ok/);
+    expect(story).toMatch(/step 4\/4 verify health: health ok: api healthy/);
     expect((await containers!.exec('dytallix-api', ['cat', '/app/data/dytallix.db'])).trim()).toBe('dytallix-db v1 faucet_grants=18204');
+    await link.settled();
+    expect(await t.answer('/health dytallix')).not.toMatch(/api\s+DOWN/);
+    } finally {
+      link.stop();
+    }
   });
 
   it('D9: key rotation takes a reference to the new key (env or file), never the key: checked before approval, sent once, never shown', async () => {
