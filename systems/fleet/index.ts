@@ -41,6 +41,8 @@ export interface Fleet {
   /** Every running node with its base URL. */
   nodes(): Array<{ system: string; node: string; url: string }>;
   adminToken: string;
+  /** From now on the MPC nodes follow the bans in this etcd (as the `mpcEtcd` option, for an etcd started after the fleet). */
+  followMpcBans(o: MpcEtcdOptions): void;
   close(): Promise<void>;
 }
 
@@ -137,12 +139,16 @@ export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
     });
   });
   const { port } = server.address() as AddressInfo;
-  const stopBans = opts.mpcEtcd && wanted.includes('mpc-wallet')
-    ? followBans(opts.mpcEtcd, {
+  let stopBans = () => {};
+  const followMpcBans = (o: MpcEtcdOptions) => {
+    if (!wanted.includes('mpc-wallet')) return;
+    stopBans();
+    stopBans = followBans(o, {
       isBanned: (n) => registry.inspect('mpc-wallet', n).data.banned === true,
       setBanned: (n, banned) => registry.set('mpc-wallet', n, { banned }),
-    })
-    : () => {};
+    });
+  };
+  if (opts.mpcEtcd) followMpcBans(opts.mpcEtcd);
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   const base = `http://${shownHost}:${port}`;
   let closing: Promise<void> | undefined;
@@ -166,6 +172,7 @@ export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
     },
     clearHits: () => log.clear(),
     inspect: (system, node) => registry.inspect(system, node),
+    followMpcBans,
     nodes: () => registry.names().flatMap((system) => registry.sim(system)!.nodes.map((node) => ({ system, node, url: `${base}/${system}/${node}` }))),
     close: () => {
       closing ??= new Promise<void>((resolve) => {
