@@ -47,16 +47,24 @@ async function readFile(docker: Docker, container: string, path: string): Promis
   }
 }
 
+/**
+ * Links each named container as it is now (by its id: a container removed and recreated under the same
+ * name is not followed, and the late `die` of a removed one cannot take the new one's node down).
+ */
 export async function linkContainers(fleet: Pick<Fleet, 'set'>, docker: Docker, links: ContainerLink[]): Promise<LinkedContainers> {
-  const byName = new Map(links.map((l) => [l.container, l]));
+  const byId = new Map<string, ContainerLink>();
   let chain = Promise.resolve();
+  // After stop() nothing more is applied, whatever is still in flight on the event stream.
+  let stopped = false;
   const apply = (l: ContainerLink, running: boolean) => {
     chain = chain.then(async () => {
+      if (stopped) return;
       if (!running) return fleet.set(l.system, l.node, { mode: 'down' } as NodeState);
       if (!l.data) return fleet.set(l.system, l.node, l.onStart ?? ({ mode: 'up' } as NodeState));
       const files: Record<string, string | null> = {};
       for (const p of l.data.paths) files[p] = await readFile(docker, l.container, p);
       const data = l.data.parse(files);
+      if (stopped) return;
       fleet.set(l.system, l.node, (data ? { ...data, mode: 'up' } : { mode: 'down' }) as NodeState);
     }).catch(() => {});
   };
@@ -68,21 +76,28 @@ export async function linkContainers(fleet: Pick<Fleet, 'set'>, docker: Docker, 
     rest = lines.pop() ?? '';
     for (const line of lines) {
       if (!line.trim()) continue;
-      const e = JSON.parse(line) as { Action?: string; Actor?: { Attributes?: Record<string, string> } };
-      const l = byName.get(e.Actor?.Attributes?.name ?? '');
+      const e = JSON.parse(line) as { Action?: string; Actor?: { ID?: string } };
+      const l = byId.get(e.Actor?.ID ?? '');
       if (l) apply(l, e.Action === 'start');
     }
   });
   stream.on('error', () => {});
   for (const l of links) {
-    const running = await docker.getContainer(l.container).inspect().then((i) => i.State.Running, () => false);
-    apply(l, running);
+    const info = await docker.getContainer(l.container).inspect().catch(() => null);
+    if (info) byId.set(info.Id, l);
+    apply(l, info?.State.Running ?? false);
   }
+  // The nodes reflect the containers as they are now before the caller goes on.
+  await chain;
   return {
     settled: async () => {
       await new Promise((r) => setTimeout(r, 50));
       await chain;
     },
-    stop: () => stream.destroy(),
+    stop: () => {
+      stopped = true;
+      stream.removeAllListeners('data');
+      stream.destroy();
+    },
   };
 }

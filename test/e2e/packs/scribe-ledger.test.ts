@@ -49,6 +49,8 @@ describe('scribe-ledger pack (runbook 001)', () => {
       SCRIBE_DOCKER_HOST: docker?.dockerHost ?? 'unix:///var/run/docker.sock',
       // The busybox test image has no scribe-ledger user: the runbook's chown with its ids.
       SCRIBE_DATA_OWNER: '101:102',
+      // How long a restored node has to answer before the restore is undone (the pack's default is 2m).
+      SCRIBE_RESTORE_VERIFY_TIMEOUT: '20s',
     };
     t = await packCore({ pack: S, env, pd });
   });
@@ -236,7 +238,7 @@ describe('scribe-ledger pack (runbook 001)', () => {
 
       const { msg } = await t.request('/run scribe-ledger restore node=node1 backup=latest:scribe-data');
       const plan = t.story(msg.id);
-      expect(plan).toMatch(/on container scribe-node1 \(now running\), in this order: stop \(30s before SIGKILL\); 1\) move \/var\/lib\/scribe-ledger aside to \/var\/lib\/scribe-ledger\/\.keyturn-aside-r-[0-9a-f]+ \(volume scribe-node1-var-lib-scribe-ledger, kept until the node verified\); 2\) move \/etc\/scribe-ledger\/config\.toml aside to \/etc\/scribe-ledger\/config\.toml\.keyturn-aside-r-[0-9a-f]+ .*; 3\) extract scribe-data-\S+ \(3 entries.*sha256 [0-9a-f]{12}… verified\) into \/var\/lib\/scribe-ledger; 4\) chown -R 101:102 \/var\/lib\/scribe-ledger; 5\) extract scribe-config-\S+ .* into \/etc\/scribe-ledger\/config\.toml; 6\) start; 7\) verify health of node1 until ok \(up to 2m\); 8\) delete what was set aside\. If anything fails: the restored files are removed, the old data put back and the container left running, as before/);
+      expect(plan).toMatch(/on container scribe-node1 \(now running\), in this order: stop \(30s before SIGKILL\); 1\) move \/var\/lib\/scribe-ledger aside to \/var\/lib\/scribe-ledger\/\.keyturn-aside-r-[0-9a-f]+ \(volume scribe-node1-var-lib-scribe-ledger, kept until the node verified\); 2\) move \/etc\/scribe-ledger\/config\.toml aside to \/etc\/scribe-ledger\/config\.toml\.keyturn-aside-r-[0-9a-f]+ .*; 3\) extract scribe-data-\S+ \(3 entries.*sha256 [0-9a-f]{12}… verified\) into \/var\/lib\/scribe-ledger; 4\) chown -R 101:102 \/var\/lib\/scribe-ledger; 5\) extract scribe-config-\S+ .* into \/etc\/scribe-ledger\/config\.toml; 6\) start; 7\) verify health of node1 until ok \(up to 20s\); 8\) delete what was set aside\. If anything fails: the restored files are removed, the old data put back and the container left running, as before/);
       const watch = await watchContainerEvents(containers!.api);
       await t.approve(msg.id);
       watch.stop();
@@ -272,6 +274,33 @@ describe('scribe-ledger pack (runbook 001)', () => {
       await link.settled();
       expect(await node1Health()).toBe('healthy');
       expect(fleet.inspect(S, 'node1').data.storageKeys).toBe(182640);
+    } finally {
+      link.stop();
+    }
+  });
+
+  it.skipIf(!docker)('S7: a restored node that does not come up (a backup of a corrupted log) is undone: the old data back, the node running on it again', async () => {
+    await containers!.start('scribe-node1', NODE1, VOLUMES);
+    const link = await linkNode1();
+    process.env.KEYTURN_BACKUP_DIR = mkdtempSync(join(tmpdir(), 'kt-scribe-backups-'));
+    try {
+      // The backup was taken from a node whose Raft log was already corrupted.
+      await containers!.exec('scribe-node1', ['sh', '-c', 'echo "raft-log term=7 index=1204551" > /tmp/good.log; echo corrupted > /var/lib/scribe-ledger/raft.log']);
+      const backup = (await t.request('/backup scribe-ledger')).msg.id;
+      await t.approve(backup);
+      expect(t.story(backup)).toContain('Succeeded: backup on scribe-ledger');
+      await containers!.exec('scribe-node1', ['cp', '/tmp/good.log', '/var/lib/scribe-ledger/raft.log']);
+      await containers!.api.getContainer('scribe-node1').restart({ t: 5 });
+      await until('node1 up on its good log', async () => (await link.settled(), (await node1Health()) === 'healthy'));
+
+      const { msg } = await t.request('/run scribe-ledger restore node=node1 backup=latest:scribe-data');
+      await t.approve(msg.id);
+      const story = t.story(msg.id);
+      expect(story).toContain('Failed: restore on scribe-ledger');
+      expect(story).toMatch(/restore failed \(the restored node did not verify: health still critical: .*\) after: stopped scribe-node1; .*; started scribe-node1\. Rolled back: the old data is back in \/var\/lib\/scribe-ledger, \/etc\/scribe-ledger\/config\.toml; container scribe-node1 is running \(started again with its old data, as before the restore\)/);
+      expect((await containers!.exec('scribe-node1', ['cat', '/var/lib/scribe-ledger/raft.log'])).trim()).toBe('raft-log term=7 index=1204551');
+      expect((await containers!.exec('scribe-node1', ['ls', '-a', '/var/lib/scribe-ledger'])).trim().split('\n').filter((f) => f !== '.' && f !== '..').sort()).toEqual(['000001.sst', 'raft.log']);
+      await until('node1 back up on its old data', async () => (await link.settled(), (await node1Health()) === 'healthy'));
     } finally {
       link.stop();
     }
