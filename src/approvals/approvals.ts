@@ -65,13 +65,19 @@ export class Approvals {
 
   constructor(
     private readonly kt: () => Keyturn,
-    private readonly opts: { staleExecutionMs?: number; secretKey?: Buffer | null } = {},
+    private readonly opts: { staleExecutionMs?: number; secretKey?: Buffer | null; /** Keys the fingerprints of config secrets in plans. */ planKey?: Buffer } = {},
   ) {
     this.store = new RequestStore(kt().db);
   }
 
   private get secretKey(): Buffer | null {
     return this.opts.secretKey ?? null;
+  }
+
+  /** createCore always passes one (from the audit key); a bare Approvals (tests) gets a key of its own. */
+  private readonly ownPlanKey = randomBytes(32);
+  private get planKey(): Buffer {
+    return this.opts.planKey ?? this.ownPlanKey;
   }
 
   policyFor(systemName: string, actionName: string): Policy | null {
@@ -112,7 +118,7 @@ export class Approvals {
     }
 
     // What the approvers bind themselves to: every target, the policy and who may approve, hashed.
-    const bound = resolvePlan(kt.config, { system: systemName, action: actionName, requester: who.person.name, params: shown, requestId: id, reason: reason ?? null }, this.secretKey);
+    const bound = resolvePlan(kt.config, { system: systemName, action: actionName, requester: who.person.name, params: shown, requestId: id, reason: reason ?? null }, this.planKey);
     const hash = planHash(bound);
     const request: ApprovalRequest = {
       id, system: systemName, action: actionName, params: shown, requester: who.person.name, platform: who.platform, channel: who.channel,
@@ -218,7 +224,7 @@ export class Approvals {
   }
 
   private execute(r: ApprovalRequest): Promise<RequestState> {
-    return executeClaimed({ kt: this.kt(), store: this.store, replica: this.replica, secretKey: this.secretKey, refresh: (id, p) => this.refresh(id, p), note: (x, t) => this.note(x, t) }, r);
+    return executeClaimed({ kt: this.kt(), store: this.store, replica: this.replica, secretKey: this.secretKey, planKey: this.planKey, refresh: (id, p) => this.refresh(id, p), note: (x, t) => this.note(x, t) }, r);
   }
 
   /** Masks this request's secret parameters in this process (another replica may have taken them); a value that cannot be read masks nothing. */
