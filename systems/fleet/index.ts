@@ -56,6 +56,8 @@ export interface FleetOptions {
   slowMs?: number;
   /** The MPC cluster's etcd: nodes with a ban key there (/bans/<NODE_ID>) leave the signing set until it is deleted. */
   mpcEtcd?: MpcEtcdOptions;
+  /** Called after a node answered a write (not GET) with a 2xx: the demo keeps Dytallix's data dir with it. */
+  onWrite?(system: string, node: string, fleet: Fleet): void;
 }
 
 export const SIMULATORS: readonly AnySim[] = [mpcWallet, scribeLedger, findag, dytallix, mintedMusd];
@@ -118,7 +120,9 @@ export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
     const answer = () => {
       registry.advance(system);
       const ctx = registry.context(system, node);
-      send(res, dispatch(registry.sim(system)!.routes, { method: req.method ?? 'GET', path, query: url.searchParams, headers, body }, ctx));
+      const r = dispatch(registry.sim(system)!.routes, { method: req.method ?? 'GET', path, query: url.searchParams, headers, body }, ctx);
+      send(res, r);
+      if (opts.onWrite && req.method !== 'GET' && req.method !== 'HEAD' && r.status < 300) opts.onWrite(system, node, fleet);
     };
     if (mode === 'slow') {
       const t = setTimeout(() => {
