@@ -142,6 +142,58 @@ export const archiveRestoreStep = z.strictObject({
   timeout: duration.default(30 * 60_000),
 });
 
+/**
+ * A restore in the runbooks' order, as one step so it can be undone as a whole: stop the container,
+ * move what is at each path aside (never deleted before the restored node verified), extract each
+ * backup, chown, start, verify the node itself; then delete what was set aside. On any failure the
+ * old data is put back, the container returned to how it was, and the step says where things are.
+ * The paths must be on volumes of the container: a stopped container runs no commands, so the moves
+ * run in throwaway helper containers of the same image that share its volumes (argv, no shell).
+ */
+export const containerRestoreStep = z.strictObject({
+  ...stepBase,
+  kind: z.literal('container-restore'),
+  container: containerRef.describe('The container whose data is restored, e.g. {{node.container}}.'),
+  archives: z.array(z.strictObject({
+    backup: z.string().min(1).describe('A backup id as listed by /backups (usually {{params.backup}}), or latest:<label>; an archive backup of exactly this path.'),
+    path: z.string().startsWith('/', 'expected an absolute path inside the container').describe('Where the backup was taken from, e.g. /var/lib/scribe-ledger; on a volume of the container (or a volume mount point itself).'),
+    owner: z.string().regex(/^[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)?$/, 'expected user[:group]').optional().describe('chown -R this user[:group] after the extract (the runbook\'s "fix permissions").'),
+  })).min(1).describe('Each path restored from its backup, in order (data directory, then configuration).'),
+  verify: z.strictObject({
+    check: z.string().min(1).describe('`health` or a check name of this system.'),
+    node: z.string().min(1).optional().describe('With check health: only this node (the restored one, e.g. {{params.node}}), not the cluster.'),
+    timeout: duration.default(120_000).describe('How long the restored node has to pass.'),
+    interval: duration.default(2_000).describe('Time between tries.'),
+  }).optional().describe('After the start: the restored node must pass this, or everything is put back. Without it, the container running counts.'),
+  stopTimeout: duration.default(30_000).describe('Grace period of the stop before SIGKILL.'),
+  timeout: duration.default(30 * 60_000).describe('Per extract: the whole upload must finish within it.'),
+});
+
+/**
+ * A cluster's member list read over HTTP (Raft /cluster/nodes): counted before an action (`save`),
+ * compared after it (`expect`: the count changed by exactly `change`, the member present or gone),
+ * or checked for quorum before a removal (`quorumWithout`: the members left, minus that one, still have a
+ * reachable majority; refused before approval otherwise).
+ */
+export const memberCountStep = z.strictObject({
+  ...stepBase,
+  kind: z.literal('member-count'),
+  url: z.string().min(1).describe('GET this URL; the answer is JSON with the member list.'),
+  headers: z.record(z.string(), z.string()).default({}).describe('Request headers (secrets by ${env:...}).'),
+  list: z.string().min(1).default('nodes').describe('Dotted path of the member array in the answer.'),
+  id: z.string().min(1).default('node_id').describe('Member field that identifies a member.'),
+  reachable: z.string().min(1).default('reachable').describe('Member field that is true when the member is reachable (for quorumWithout).'),
+  save: z.string().regex(/^[a-z][a-z0-9_]*$/).optional().describe('Remember the count under this name for a later step of the same run (`expect.from`).'),
+  expect: z.strictObject({
+    from: z.string().regex(/^[a-z][a-z0-9_]*$/).describe('The name an earlier step saved the count under.'),
+    change: z.number().int().describe('Exactly this many more (+1 after an add) or fewer (-1 after a remove) members.'),
+    member: z.string().min(1).optional().describe('This member id (e.g. {{params.node_id}}) must be in the list (change > 0) or gone from it (change < 0).'),
+  }).optional().describe('After the action: poll until the count changed by exactly `change` (and the member is in / out), else fail.'),
+  quorumWithout: z.string().min(1).optional().describe('Before a removal: the member id to remove; refused (also before approval) unless the members left have a reachable majority.'),
+  timeout: duration.default(30_000).describe('How long `expect` may take to hold.'),
+  interval: duration.default(1_000).describe('Time between reads while waiting.'),
+}).refine((s) => [s.save !== undefined, s.expect !== undefined, s.quorumWithout !== undefined].filter(Boolean).length >= 1, { message: 'give save, expect or quorumWithout' });
+
 export const pgRestoreStep = z
   .strictObject({
     ...stepBase,
@@ -158,6 +210,7 @@ export const pgRestoreStep = z
     env: envMap,
     /** Refuse (before approval) to restore into a database that already has tables. */
     requireEmpty: z.boolean().default(true),
+    replace: z.boolean().default(false).describe('Logical backups: restore over what is there (a corrupted database). Its views, tables, sequences and enum types are dropped first, inside the restore\'s own transaction and listed in the plan; a failed restore rolls the drop back too, leaving the old database as it was.'),
     timeout: duration.default(60 * 60_000),
   })
   .superRefine(sourceRule);
@@ -167,11 +220,13 @@ function sourceRule(s: { database?: string; container?: string; dbname?: string 
   if (s.container && !s.dbname) ctx.addIssue({ code: 'custom', path: ['dbname'], message: 'container mode needs dbname' });
 }
 
-export const executorSteps = [dockerStep, sqlStep, etcdStep, chainTxStep, pgDumpStep, etcdSnapshotStep, archiveStep, archiveRestoreStep, pgRestoreStep, ...sshSteps] as const;
+export const executorSteps = [dockerStep, sqlStep, etcdStep, chainTxStep, pgDumpStep, etcdSnapshotStep, archiveStep, archiveRestoreStep, containerRestoreStep, memberCountStep, pgRestoreStep, ...sshSteps] as const;
 
 export type DockerStep = z.infer<typeof dockerStep>;
 export type SqlStep = z.infer<typeof sqlStep>;
 export type EtcdStep = z.infer<typeof etcdStep>;
+export type ContainerRestoreStep = z.infer<typeof containerRestoreStep>;
+export type MemberCountStep = z.infer<typeof memberCountStep>;
 export type ChainTxStep = z.infer<typeof chainTxStep>;
 export type PgDumpStep = z.infer<typeof pgDumpStep>;
 export type EtcdSnapshotStep = z.infer<typeof etcdSnapshotStep>;

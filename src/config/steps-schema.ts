@@ -11,6 +11,12 @@ export const httpStep = z.strictObject({
   url: z.string().min(1),
   headers: z.record(z.string(), z.string()).default({}),
   body: z.unknown().optional(),
+  secretRefs: z.record(z.string(), z.strictObject({
+    ref: z.string().min(1).describe('Where the value is, usually {{params.key}}: env:NAME (Keyturn\'s environment) or file:/path.'),
+    envPrefix: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional().describe('env:NAME is accepted only for names starting with this (e.g. DYTALLIX_KEY_).'),
+    dir: z.string().startsWith('/').optional().describe('file:/path is accepted only for files under this directory.'),
+    pattern: z.string().optional().describe('The value must match this (whole), checked before approval and at run time; never shown.'),
+  })).default({}).describe('Top-level body fields whose value is read from a reference when the step runs (a new key from the environment or a file), so the key itself is never typed into chat; the plan shows the reference, the value is masked everywhere.'),
   timeout: duration.default(10_000),
   expect: z
     .strictObject({

@@ -54,12 +54,43 @@ export async function userTables(url: string, timeoutMs: number): Promise<string
   });
 }
 
-/** Replays a logical dump into the target in one transaction, then counts the rows it wrote. */
-export async function restoreLogical(url: string, dump: AsyncIterable<Buffer>, timeoutMs: number): Promise<Record<string, number>> {
+/**
+ * What a replacing restore drops first (user views, tables, sequences and enum types, CASCADE),
+ * as the statements it will run: the plan shows them, and the restore runs them in its own
+ * transaction, so a failed restore leaves every one of them in place.
+ */
+export async function dropStatements(c: pg.Client): Promise<string[]> {
+  const rel = async (kind: string) => (await c.query<{ s: string; n: string }>(
+    `SELECT n.nspname AS s, c.relname AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = $1 AND ${USER_NS} ORDER BY 1, 2`, [kind])).rows.map((r) => qname(r.s, r.n));
+  const views = await rel('v');
+  const tables = await rel('r');
+  const seqs = await rel('S');
+  const types = (await c.query<{ s: string; n: string }>(
+    `SELECT n.nspname AS s, t.typname AS n FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.typtype = 'e' AND ${USER_NS} ORDER BY 1, 2`)).rows.map((r) => qname(r.s, r.n));
+  return [
+    ...(views.length ? [`DROP VIEW IF EXISTS ${views.join(', ')} CASCADE`] : []),
+    ...(tables.length ? [`DROP TABLE IF EXISTS ${tables.join(', ')} CASCADE`] : []),
+    ...(seqs.length ? [`DROP SEQUENCE IF EXISTS ${seqs.join(', ')} CASCADE`] : []),
+    ...(types.length ? [`DROP TYPE IF EXISTS ${types.join(', ')} CASCADE`] : []),
+  ];
+}
+
+/** The drop statements a replacing restore of `url` would run now (for the plan). */
+export async function plannedDrops(url: string, timeoutMs: number): Promise<string[]> {
+  return withClient(url, timeoutMs, dropStatements);
+}
+
+/**
+ * Replays a logical dump into the target in one transaction, then counts the rows it wrote.
+ * With `replace`, the target's own objects are dropped first inside that same transaction:
+ * all of it lands, or the old (even corrupted) database stays exactly as it was.
+ */
+export async function restoreLogical(url: string, dump: AsyncIterable<Buffer>, timeoutMs: number, opts: { replace?: boolean } = {}): Promise<Record<string, number>> {
   return withClient(url, timeoutMs, async (c: pg.Client) => {
     await c.query('BEGIN');
     try {
       await c.query("SELECT set_config('statement_timeout', $1, true), set_config('search_path', '', true)", [String(timeoutMs)]);
+      if (opts.replace) for (const sql of await dropStatements(c)) await c.query(sql);
       let end: Extract<LogicalRecord, { type: 'end' }> | null = null;
       for await (const text of lines(dump)) {
         const rec = JSON.parse(text) as LogicalRecord;

@@ -10,6 +10,8 @@ import { chainTxStepExecutor } from '../executors/chain-step.js';
 import { archiveStepExecutor, etcdSnapshotStepExecutor, pgDumpStepExecutor } from '../executors/backup-steps.js';
 import { pgRestoreStepExecutor } from '../executors/restore-step.js';
 import { archiveRestoreStepExecutor } from '../executors/archive-restore-step.js';
+import { containerRestoreStepExecutor } from '../executors/container-restore-step.js';
+import { memberCountStepExecutor } from '../executors/member-count-step.js';
 import { sshStepExecutors } from '../integrations/ssh/index.js';
 
 registerStepKind(httpStepExecutor);
@@ -18,6 +20,6 @@ registerStepKind(verifyStepExecutor);
 registerStepKind(confirmCheckStepExecutor);
 registerStepKind(announceStepExecutor);
 // Executors: docker, sql, etcd, chain-tx, and backups (pg-dump, etcd-snapshot, archive, archive-restore, pg-restore).
-for (const e of [dockerStepExecutor, sqlStepExecutor, etcdStepExecutor, chainTxStepExecutor, pgDumpStepExecutor, etcdSnapshotStepExecutor, archiveStepExecutor, archiveRestoreStepExecutor, pgRestoreStepExecutor]) registerStepKind(e);
+for (const e of [dockerStepExecutor, sqlStepExecutor, etcdStepExecutor, chainTxStepExecutor, pgDumpStepExecutor, etcdSnapshotStepExecutor, archiveStepExecutor, archiveRestoreStepExecutor, containerRestoreStepExecutor, memberCountStepExecutor, pgRestoreStepExecutor]) registerStepKind(e);
 // systemd and ssh-exec over SSH (src/integrations/ssh).
 for (const e of sshStepExecutors) registerStepKind(e);

@@ -109,6 +109,8 @@ const [postgres, etcd, docker, anvil, certs] = await Promise.all([
     const c = await startEtcdCluster({ names: ['mpc-etcd-1', 'mpc-etcd-2', 'mpc-etcd-3'] });
     onStop('etcd', () => c.close());
     c.endpoints.forEach((u, i) => exportsList.push([`MPC_ETCD_${i + 1}_URL`, u, `mpc-wallet: etcd member mpc-etcd-${i + 1}`]));
+    // /ban and /unban take a node out of the simulated signing set and back.
+    fleet.followMpcBans({ endpoints: c.endpoints });
     return c;
   }),
   service('docker', values['no-docker'], async () => {

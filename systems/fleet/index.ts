@@ -14,6 +14,7 @@ import { findag } from './findag.js';
 import { dytallix } from './dytallix.js';
 import { mintedMusd } from './minted-musd.js';
 import { handleControl } from './control.js';
+import { followBans, type MpcEtcdOptions } from './mpc-bans.js';
 
 export type { NodeState, NamedState, NodeOverrides, TransportMode } from './types.js';
 
@@ -40,6 +41,8 @@ export interface Fleet {
   /** Every running node with its base URL. */
   nodes(): Array<{ system: string; node: string; url: string }>;
   adminToken: string;
+  /** From now on the MPC nodes follow the bans in this etcd (as the `mpcEtcd` option, for an etcd started after the fleet). */
+  followMpcBans(o: MpcEtcdOptions): void;
   close(): Promise<void>;
 }
 
@@ -51,6 +54,8 @@ export interface FleetOptions {
   systems?: string[];
   /** Delay of a `slow` node that has no `delayMs` of its own; default 1500 ms. */
   slowMs?: number;
+  /** The MPC cluster's etcd: nodes with a ban key there (/bans/<NODE_ID>) leave the signing set until it is deleted. */
+  mpcEtcd?: MpcEtcdOptions;
   /** Called after a node answered a write (not GET) with a 2xx: the demo keeps Dytallix's data dir with it. */
   onWrite?(system: string, node: string, fleet: Fleet): void;
 }
@@ -138,6 +143,16 @@ export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
     });
   });
   const { port } = server.address() as AddressInfo;
+  let stopBans = () => {};
+  const followMpcBans = (o: MpcEtcdOptions) => {
+    if (!wanted.includes('mpc-wallet')) return;
+    stopBans();
+    stopBans = followBans(o, {
+      isBanned: (n) => registry.inspect('mpc-wallet', n).data.banned === true,
+      setBanned: (n, banned) => registry.set('mpc-wallet', n, { banned }),
+    });
+  };
+  if (opts.mpcEtcd) followMpcBans(opts.mpcEtcd);
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   const base = `http://${shownHost}:${port}`;
   let closing: Promise<void> | undefined;
@@ -161,9 +176,11 @@ export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
     },
     clearHits: () => log.clear(),
     inspect: (system, node) => registry.inspect(system, node),
+    followMpcBans,
     nodes: () => registry.names().flatMap((system) => registry.sim(system)!.nodes.map((node) => ({ system, node, url: `${base}/${system}/${node}` }))),
     close: () => {
       closing ??= new Promise<void>((resolve) => {
+        stopBans();
         for (const t of timers) clearTimeout(t);
         timers.clear();
         server.close(() => resolve());

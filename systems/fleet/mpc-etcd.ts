@@ -25,13 +25,21 @@ export interface BanRecord {
   at: string;
 }
 
-/** What the cluster writes when it bans a node after a violation (value is JSON). */
+/** The runbook's <NODE_ID> of a node name: mpc-node-3 -> 3. */
+export const nodeId = (node: string) => /(\d+)$/.exec(node)?.[1] ?? node;
+
+/** What the cluster writes at /bans/<NODE_ID> when it bans a node after a violation (value is JSON). */
 export async function banNode(endpoint: string, node: string, record: Partial<BanRecord> = {}): Promise<void> {
   const value: BanRecord = { reason: 'Byzantine violation detected', violation: 'double_vote', by: 'mpc-cluster', at: new Date().toISOString(), ...record };
-  await call(endpoint, 'kv/put', { key: b64(`${BAN_PREFIX}${node}`), value: b64(JSON.stringify(value)) });
+  await call(endpoint, 'kv/put', { key: b64(`${BAN_PREFIX}${nodeId(node)}`), value: b64(JSON.stringify(value)) });
 }
 
-/** Every ban: node -> stored value. */
+/** The runbook's own `etcdctl put <key> <value>` (e.g. /bans/3 "true"). */
+export async function putKey(endpoint: string, key: string, value: string): Promise<void> {
+  await call(endpoint, 'kv/put', { key: b64(key), value: b64(value) });
+}
+
+/** Every ban: key after /bans/ (the NODE_ID) -> stored value. */
 export async function listBans(endpoint: string): Promise<Record<string, string>> {
   const r = await call<{ kvs?: Array<{ key: string; value?: string }> }>(endpoint, 'kv/range', { key: b64(BAN_PREFIX), range_end: rangeEnd(BAN_PREFIX) });
   return Object.fromEntries((r.kvs ?? []).map((kv) => [unb64(kv.key).slice(BAN_PREFIX.length), kv.value ? unb64(kv.value) : '']));

@@ -169,8 +169,11 @@ function newestPgBin(): string {
   return join(root, versions[0], 'bin');
 }
 
-/** A throwaway server; `maxConnections` (default 200) for tests that fill it up ("too many connections"). */
-export async function startPostgres(opts: { maxConnections?: number } = {}): Promise<RunningPostgres> {
+/**
+ * A throwaway server; `maxConnections` (default 200) for tests that fill it up ("too many connections");
+ * `settings`: more `-c name=value` (track_commit_timestamp=on, so a test can order commits against other events).
+ */
+export async function startPostgres(opts: { maxConnections?: number; settings?: Record<string, string> } = {}): Promise<RunningPostgres> {
   const bin = newestPgBin();
   // The server refuses to run as root. Instead of `su postgres -c ...` we spawn
   // as the postgres uid directly: same effect, and we keep the postmaster's PID
@@ -197,6 +200,7 @@ export async function startPostgres(opts: { maxConnections?: number } = {}): Pro
       '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${dir}`,
       '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
       '-c', `max_connections=${opts.maxConnections ?? 200}`,
+      ...Object.entries(opts.settings ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
       // DSM segments in the data dir, not /dev/shm: a killed server then leaks nothing outside it.
       '-c', 'dynamic_shared_memory_type=mmap'],
       // SIGQUIT = immediate shutdown: nothing in a throwaway cluster is worth a checkpoint.

@@ -53,9 +53,11 @@ describe('the demo runs all five seed systems', () => {
     expect(r).not.toMatch(/\/oncall\s/);
   });
 
-  it('dytallix: /run dytallix rotate-key new_key=<64 hex> is approved, runs, and the key never shows', async () => {
+  it('dytallix: /run dytallix rotate-key key=env:DYTALLIX_KEY_NEXT is approved, runs, and the key never shows', async () => {
     const key = 'ab'.repeat(32);
-    const r = await type('as alice', `/run dytallix rotate-key new_key=${key}`, 'as bob', 'react last ✅', 'as carol', 'react last ✅', 'as alice');
+    // README: start the demo with DYTALLIX_KEY_NEXT=$(openssl rand -hex 32).
+    process.env.DYTALLIX_KEY_NEXT = key;
+    const r = await type('as alice', '/run dytallix rotate-key key=env:DYTALLIX_KEY_NEXT', 'as bob', 'react last ✅', 'as carol', 'react last ✅', 'as alice');
     expect(r).toContain('Succeeded: rotate-key on dytallix');
     expect(r).not.toContain(key);
     expect(rt.demo!.fleet.hits('dytallix', 'api', '/api/admin/rotate-key')).toHaveLength(1);

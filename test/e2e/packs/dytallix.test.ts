@@ -2,7 +2,7 @@
 // platform: one `it` per procedure of COVERAGE.md (D1..D9), each in the failure state the runbook
 // describes, asserting what the operator sees. Backup and restore use a real container
 // (dytallix-api) on the test Docker Engine.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -10,12 +10,14 @@ import { startFleet, type Fleet } from '../../../systems/fleet/index.js';
 import { startFakePagerDuty, type FakePagerDuty } from '../../support/fake-pagerduty.js';
 import { need } from '../../support/need.js';
 import { toPlainText } from '../../../src/core/message.js';
-import { shownParams } from '../../../src/approvals/render.js';
+import { linkContainers } from '../../../systems/fleet/container-link.js';
 import { alertServer, alertmanagerPayload, packCore, RunbookContainers, tick, until, type PackCore } from './pack-fixture.js';
 
 const TOKEN = 'dytallix-admin-token-c0ffee42';
 const docker = need('docker');
 const D = 'dytallix';
+/** Where rotate-key may read key files (a mounted secret). */
+const keyDir = mkdtempSync(join(tmpdir(), 'kt-dytallix-keys-'));
 
 const API_DATA = [
   'mkdir -p /app/data',
@@ -36,7 +38,7 @@ describe('dytallix pack (runbook 004)', () => {
     process.env.KEYTURN_BACKUP_DIR = mkdtempSync(join(tmpdir(), 'kt-dytallix-backups-'));
     fleet = await startFleet({ systems: [D], adminToken: TOKEN });
     pd = await startFakePagerDuty();
-    env = { DYTALLIX_API_URL: fleet.nodeUrl(D, 'api'), DYTALLIX_NODE_URL: fleet.nodeUrl(D, 'node'), DYTALLIX_ADMIN_TOKEN: TOKEN, DYTALLIX_DOCKER_HOST: docker?.dockerHost ?? 'unix:///var/run/docker.sock' };
+    env = { DYTALLIX_KEY_DIR: keyDir, DYTALLIX_API_URL: fleet.nodeUrl(D, 'api'), DYTALLIX_NODE_URL: fleet.nodeUrl(D, 'node'), DYTALLIX_ADMIN_TOKEN: TOKEN, DYTALLIX_DOCKER_HOST: docker?.dockerHost ?? 'unix:///var/run/docker.sock' };
     t = await packCore({ pack: D, env, pd });
   });
   beforeEach(() => {
@@ -159,10 +161,19 @@ describe('dytallix pack (runbook 004)', () => {
 
   it.skipIf(!docker)('D8: backup of the data directory, then a restore (stop, extract, start, verify) after two approvals', async () => {
     await containers!.start('dytallix-api', API_DATA);
+    // The simulated API server follows its container: down while stopped, and on start it opens
+    // /app/data/dytallix.db; a database it cannot read keeps it down.
+    const link = await linkContainers(fleet, containers!.api, [{
+      container: 'dytallix-api', system: D, node: 'api',
+      data: { paths: ['/app/data/dytallix.db'], parse: (f) => (/^dytallix-db v1 /.test(f['/app/data/dytallix.db'] ?? '') ? {} : null) },
+    }]);
+    try {
     const taken = await t.answer('/backup dytallix');
     expect(taken).toContain('Succeeded: backup on dytallix');
     expect(taken).toMatch(/backup dytallix-data-\S+: 3 entries \(2 files, \d+ B\), .* gzip, sha256 [0-9a-f]{12}…, verified/);
     await containers!.exec('dytallix-api', ['sh', '-c', 'echo "database is locked garbage" > /app/data/dytallix.db']);
+    await containers!.api.getContainer('dytallix-api').restart({ t: 2 });
+    await until('the API down on its corrupted database', async () => (await link.settled(), /api\s+DOWN/.test(await t.answer('/health dytallix'))));
 
     const { msg } = await t.request('/run dytallix restore latest:dytallix-data');
     expect(t.story(msg.id)).toMatch(/extract backup\*: `restore dytallix-data-\S+ \(3 entries .* into \/app\/data in container dytallix-api \(now running\)/);
@@ -171,27 +182,43 @@ describe('dytallix pack (runbook 004)', () => {
     expect(story).toContain('Succeeded: restore on dytallix');
     expect(story).toMatch(/step 1\/4 stop server: stop dytallix-api: now exited/);
     expect(story).toMatch(/step 3\/4 start server: start dytallix-api: now running/);
-    expect(story).toMatch(/step 4\/4 verify health: health ok/);
+    expect(story).toMatch(/step 4\/4 verify health: health ok: api healthy/);
     expect((await containers!.exec('dytallix-api', ['cat', '/app/data/dytallix.db'])).trim()).toBe('dytallix-db v1 faucet_grants=18204');
+    await link.settled();
+    expect(await t.answer('/health dytallix')).not.toMatch(/api\s+DOWN/);
+    } finally {
+      link.stop();
+    }
   });
 
-  it('D9: key rotation takes the new key as a secret parameter: validated as 64 hex characters, never shown, sent once', async () => {
+  it('D9: key rotation takes a reference to the new key (env or file), never the key: checked before approval, sent once, never shown', async () => {
     const key = 'a3f1c9e07b5d2468a3f1c9e07b5d2468a3f1c9e07b5d2468a3f1c9e07b5d2468';
-    const short = key.slice(0, 63);
+    const fileKey = 'b'.repeat(64);
+    writeFileSync(join(keyDir, 'next.key'), `${fileKey}\n`);
+    writeFileSync(join(tmpdir(), 'kt-outside.key'), 'c'.repeat(64));
+    process.env.DYTALLIX_KEY_NEXT = key;
+    process.env.DYTALLIX_KEY_SHORT = key.slice(0, 63);
+    process.env.MUSD_SIGNER_SOMETHING = 'd'.repeat(64);
     const seen = t.mark();
-    const bad = await t.run('alice', `/run dytallix rotate-key new_key=${short}`);
-    expect(bad.outcome).toBe('user-error');
-    expect(toPlainText(bad.ephemeral[0]!)).toContain('Parameter new_key: must match [0-9a-fA-F]{64} (value not shown: it is secret)');
-    expect(toPlainText(bad.ephemeral[0]!)).not.toContain(short);
+    const refused = async (line: string, why: string) => {
+      const r = await t.run('alice', line);
+      expect(r.outcome, line).toBe('user-error');
+      expect(r.ephemeral.map(toPlainText).join(' ')).toContain(why);
+    };
+    // The raw key is not a reference.
+    await refused(`/run dytallix rotate-key key=${'e'.repeat(64)}`, 'Parameter key: must match');
+    // References outside what the pack allows, and a value that is not a key: refused before approval, value never shown.
+    await refused('/run dytallix rotate-key key=env:MUSD_SIGNER_SOMETHING', 'only environment variables named DYTALLIX_KEY_* may be used');
+    await refused(`/run dytallix rotate-key key=file:${join(tmpdir(), 'kt-outside.key')}`, `only files under ${keyDir} may be used`);
+    await refused(`/run dytallix rotate-key key=file:${keyDir}/../kt-outside.key`, 'Parameter key: "." and ".." path s');
+    await refused('/run dytallix rotate-key key=env:DYTALLIX_KEY_MISSING', 'DYTALLIX_KEY_MISSING is not set');
+    await refused('/run dytallix rotate-key key=env:DYTALLIX_KEY_SHORT', 'the value there does not match [0-9a-fA-F]{64} (value not shown: it is secret)');
 
     const before = api().faucetAddress as string;
-    const { msg, req } = await t.request(`/run dytallix rotate-key new_key=${key}`);
+    const { msg } = await t.request('/run dytallix rotate-key key=env:DYTALLIX_KEY_NEXT');
     const asked = t.story(msg.id);
-    expect(asked).toContain('Awaiting approval: rotate-key on dytallix (new_key=•••)');
-    expect(asked).toContain('body: {"newKey":"•••"}');
-    expect(await t.answer('/approvals')).toContain('dytallix/rotate-key new_key=•••');
-    // Shown masked from the config alone, so a restarted Keyturn (which no longer knows the value) hides it too.
-    expect(shownParams(t.core.kt.config, req)).toEqual({ new_key: '•••' });
+    expect(asked).toContain('Awaiting approval: rotate-key on dytallix (key=env:DYTALLIX_KEY_NEXT)');
+    expect(asked).toContain('body: {"newKey":"<value of env:DYTALLIX_KEY_NEXT>"}');
     await t.approve(msg.id);
     expect(hits('/api/admin/rotate-key').map((h) => h.body)).toEqual([{ newKey: key }]);
     const after = api().faucetAddress as string;
@@ -199,8 +226,12 @@ describe('dytallix pack (runbook 004)', () => {
     expect(t.story(msg.id)).toContain(`"address":"${after}","previousAddress":"${before}"`);
     expect(await t.answer('/check dytallix faucet')).toMatch(new RegExp(`faucet address\\s+${after}`));
 
+    // From a mounted secret file.
+    await t.approve((await t.request(`/run dytallix rotate-key key=file:${keyDir}/next.key`)).msg.id);
+    expect(hits('/api/admin/rotate-key').map((h) => h.body)).toEqual([{ newKey: key }, { newKey: fileKey }]);
+
     // Nowhere: not in chat, not in the audit log, not in the logs.
-    for (const secret of [key, short]) {
+    for (const secret of [key, fileKey, key.slice(0, 63), 'd'.repeat(64), 'c'.repeat(64)]) {
       expect(seen()).not.toContain(secret);
       expect(t.chat.allText()).not.toContain(secret);
       const audit = await t.core.kt.db.query<{ row: string }>(`SELECT concat(subject, ' ', outcome, ' ', detail::text) AS row FROM audit_log`);

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFleet, type Fleet } from '../../../systems/fleet/index.js';
 import { startFakePagerDuty, type FakePagerDuty } from '../../support/fake-pagerduty.js';
 import { need } from '../../support/need.js';
+import { linkContainers } from '../../../systems/fleet/container-link.js';
 import { packCore, RunbookContainers, tick, until, type PackCore } from './pack-fixture.js';
 
 const TOKEN = 'findag-admin-token-5d1e88a0';
@@ -184,10 +185,14 @@ describe('findag pack (runbook 002)', () => {
 
     const { msg } = await t.request('/run findag restart');
     const before = await containers!.startedAt(NODE);
-    // The restart is what brings the node back: the simulator answers again once the container restarted.
-    const back = until('findag-node restarted', async () => (await containers!.startedAt(NODE)) !== before).then(() => fleet.set(F, NODE, 'healthy'));
-    await t.approve(msg.id);
-    await back;
+    // The restart is what brings the node back: the simulated node follows its container (Docker events),
+    // down while it is stopped, healthy once it started again. Nothing here sets it by hand.
+    const link = await linkContainers(fleet, containers!.api, [{ container: NODE, system: F, node: NODE, onStart: 'healthy' }]);
+    try {
+      await t.approve(msg.id);
+    } finally {
+      link.stop();
+    }
     const story = t.story(msg.id);
     expect(story).toContain('Succeeded: restart on findag');
     expect(story).toMatch(/step 1\/3 restart container: restart findag-node: now running/);

@@ -77,10 +77,11 @@ export async function startMpcWorld(docker: DockerInfo): Promise<MpcWorld> {
   const postmortemDir = mkdtempSync(join(tmpdir(), 'kt-mpc-pm-'));
   // backup.ts reads its root from the process environment.
   process.env.KEYTURN_BACKUP_DIR = backupDir;
-  const fleet = await startFleet({ systems: ['mpc-wallet'] });
-  const [postgres, etcd, certs, pd, containers] = await Promise.all([
-    startPostgres({ maxConnections: MAX_CONNECTIONS }),
-    startEtcdCluster({ names: ETCD_MEMBERS }),
+  // The simulated nodes follow the bans in this real etcd (a banned node leaves the signing set).
+  const etcd = await startEtcdCluster({ names: ETCD_MEMBERS });
+  const fleet = await startFleet({ systems: ['mpc-wallet'], mpcEtcd: { endpoints: etcd.endpoints } });
+  const [postgres, certs, pd, containers] = await Promise.all([
+    startPostgres({ maxConnections: MAX_CONNECTIONS, settings: { track_commit_timestamp: 'on' } }),
     startNodeCertificates(NODES),
     startFakePagerDuty(),
     startDockerFleet({ socketPath: docker.socketPath, image: docker.image, containers: MPC_CONTAINERS, controlUrl: fleet.url }),

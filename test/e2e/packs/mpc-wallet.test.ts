@@ -8,7 +8,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { need } from '../../support/need.js';
 import { toPlainText } from '../../../src/core/message.js';
 import { listBackups } from '../../../src/executors/backup.js';
-import { banNode, listBans } from '../../../systems/fleet/mpc-etcd.js';
+import { watchContainerEvents } from '../../support/docker-events.js';
+import { banNode, listBans, putKey } from '../../../systems/fleet/mpc-etcd.js';
 import {
   dropMpcTables, fillDiskTo, holdIdleConnections, idleConnections, mpcCounts, pushByzantineViolation, pushFailedTransactions, pushStuckTransaction,
 } from '../../../systems/fleet/mpc-postgres.js';
@@ -35,6 +36,16 @@ describe.skipIf(!postgres || !etcd || !docker)('mpc-wallet pack (runbook 000)', 
   /** The newest message's current text (what `/check` or `/health` just answered). */
   const last = () => toPlainText(w.t.chat.current(w.t.chat.posts.at(-1)!.id)!);
   const lastMessage = () => w.t.chat.current(w.t.chat.posts.at(-1)!.id)!;
+  type SigningSet = { active_nodes: number; can_sign: boolean; nodes: Array<{ name: string; state: string }> };
+  /** The signing set as mpc-node-1 reports it, once mpc-node-3 is (or is not) in the banned state. */
+  const signingSet = async (node3Banned: boolean): Promise<SigningSet> => {
+    for (let i = 0; ; i++) {
+      const s = (await (await fetch(`${w.fleet.nodeUrl('mpc-wallet', 'mpc-node-1')}/api/v1/cluster/status`)).json()) as SigningSet;
+      if ((s.nodes.find((n) => n.name === 'mpc-node-3')!.state === 'banned') === node3Banned) return s;
+      if (i > 200) throw new Error(`mpc-node-3 ${node3Banned ? 'never banned' : 'still banned'}: ${JSON.stringify(s)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
   /** Alert messages are paced (one new post a second per channel): let the notifier run until they show. */
   const untilShown = async (mark: number, words: string[]) => {
     for (let i = 0; ; i++) {
@@ -213,13 +224,13 @@ describe.skipIf(!postgres || !etcd || !docker)('mpc-wallet pack (runbook 000)', 
   });
 
   it('M12: a banned node shows in the bans check (etcd /bans/<node>) and under /health', async () => {
-    expect((await check('bans')).summary).toBe('no keys (/bans/{{node.name}})');
+    expect((await check('bans')).summary).toBe('no keys (/bans/{{node.labels.node_id}})');
     await banNode(w.etcd.endpoints[0]!, 'mpc-node-3', { violation: 'double_vote', at: '2026-01-20T03:12:00Z' });
     await run('/check mpc-wallet bans');
     const m = lastMessage();
     expect(m).toMatchObject({ status: 'warn', text: '1 key present: mpc-node-3' });
     const row = m.table!.rows.find((r) => r[0] === 'mpc-node-3')!;
-    expect(row.slice(1, 3)).toEqual(['/bans/mpc-node-3', 'yes']);
+    expect(row.slice(1, 3)).toEqual(['/bans/3', 'yes']);
     expect(row[3]).toMatch(/^\{"reason":"Byzantine violation detected","violation":"double_vote"/);
     await run('/health mpc-wallet');
     expect(lastMessage().fields).toEqual([{ label: '🟡 bans', value: '1 key present: mpc-node-3' }]);
@@ -232,25 +243,58 @@ describe.skipIf(!postgres || !etcd || !docker)('mpc-wallet pack (runbook 000)', 
 
     const refused = await run('/unban mpc-wallet mpc-node-1');
     expect(refused.outcome).not.toBe('ok');
-    expect(refused.ephemeral.map(toPlainText).join(' ')).toContain('/bans/mpc-node-1 does not exist in etcd: nothing to delete');
+    expect(refused.ephemeral.map(toPlainText).join(' ')).toContain('/bans/1 does not exist in etcd: nothing to delete');
 
     const r = await approved(w.t, '/unban mpc-wallet mpc-node-3 --reason "false positive: clock skew"');
-    expect(r.request.message.text).toMatch(/delete \/bans\/mpc-node-3 \(current value \{.*"violation":"invalid_signature"/);
+    expect(r.request.message.text).toMatch(/delete \/bans\/3 \(current value \{.*"violation":"invalid_signature"/);
     expect(r.current.title).toBe('Succeeded: unban on mpc-wallet (node=mpc-node-3 reason=false positive: clock skew)');
     expect(await listBans(w.etcd.endpoints[0]!)).toEqual({});
     const step = (await w.t.core.kt.audit.recent(20, { kind: 'step' })).find((a) => a.subject.includes('mpc-wallet/unban'))!;
-    expect(step.detail).toMatchObject({ key: '/bans/mpc-node-3', op: 'delete', deleted: 1 });
+    expect(step.detail).toMatchObject({ key: '/bans/3', op: 'delete', deleted: 1 });
     expect(String((step.detail as { oldValue: string }).oldValue)).toContain('invalid_signature');
     expect((await mpcCounts(w.dbUrl)).byzantine_violations).toBe(violations);
   });
 
-  it('M14: /ban with two approvals stops the compromised node and puts /bans/<node> in etcd', async () => {
+  it('M14: /ban with two approvals stops the compromised node and puts the runbook\'s /bans/<NODE_ID> "true" in etcd; restarted, it stays out of the signing set until /unban', async () => {
     const r = await approved(w.t, '/ban mpc-wallet mpc-node-3 --reason "key share compromised"');
+    expect(r.request.message.text).toContain('put /bans/3 = true (absent)');
     expect(r.current.title).toBe('Succeeded: ban on mpc-wallet (node=mpc-node-3 reason=key share compromised)');
     expect(r.thread).toContain('stop node: stop mpc-node-3: now exited (exit code 0)');
-    const bans = await listBans(w.etcd.endpoints[0]!);
-    expect(JSON.parse(bans['mpc-node-3']!)).toEqual({ banned: true, reason: 'key share compromised', request: expect.stringMatching(/^r-[0-9a-f]{6}$/) });
+    expect(await listBans(w.etcd.endpoints[0]!)).toEqual({ '3': 'true' });
+    const step = (await w.t.core.kt.audit.recent(20, { kind: 'step' })).find((a) => a.subject.includes('mpc-wallet/ban') && a.subject.includes('ban in etcd'))!;
+    expect(step.detail).toMatchObject({ key: '/bans/3', op: 'put', newValue: 'true' });
     expect((await check('health')).summary).toBe('4/5 nodes healthy: degraded: one more failure stops signing');
+
+    // "Ban node in etcd (prevent reconnection)": the container comes back, the node does not sign.
+    await w.containers.docker.getContainer('mpc-node-3').start();
+    await w.containers.waitHealthy(['mpc-node-3']);
+    const seen = await signingSet(true);
+    expect(seen.nodes.find((n) => n.name === 'mpc-node-3')!.state).toBe('banned');
+    expect(seen.active_nodes).toBe(4);
+
+    await approved(w.t, '/unban mpc-wallet mpc-node-3 --reason "replaced: new hardware and certificate"');
+    expect(await listBans(w.etcd.endpoints[0]!)).toEqual({});
+    const back = await signingSet(false);
+    expect(back.active_nodes).toBe(5);
+    expect(back.can_sign).toBe(true);
+  });
+
+  it('M12-M14: a ban put in etcd the runbook\'s way takes the node out of the simulator\'s signing set; deleting it brings the node back', async () => {
+    expect((await signingSet(false)).active_nodes).toBe(5);
+    // Runbook: docker exec mpc-etcd-1 etcdctl put /bans/node-3 "true" ... with the runbook's <NODE_ID>.
+    await putKey(w.etcd.endpoints[0]!, '/bans/3', 'true');
+    const banned = await signingSet(true);
+    expect(banned).toMatchObject({ active_nodes: 4, can_sign: true });
+    // Keyturn sees the same key, and so does /health.
+    expect(await check('bans')).toMatchObject({ status: 'warn', summary: '1 key present: mpc-node-3' });
+    // One more node down: 3 of 5 can no longer sign (the banned one does not count).
+    w.fleet.set('mpc-wallet', 'mpc-node-5', 'down');
+    expect(await signingSet(true)).toMatchObject({ active_nodes: 3, can_sign: false });
+    w.fleet.set('mpc-wallet', 'mpc-node-5', 'healthy');
+
+    const r = await approved(w.t, '/unban mpc-wallet mpc-node-3');
+    expect(r.current.title).toBe('Succeeded: unban on mpc-wallet (node=mpc-node-3 reason=false positive)');
+    expect(await signingSet(false)).toMatchObject({ active_nodes: 5, can_sign: true });
   });
 
   it('M15: a transaction stuck in voting for over 5 minutes shows its votes, who voted and who is missing', async () => {
@@ -407,20 +451,75 @@ describe.skipIf(!postgres || !etcd || !docker)('mpc-wallet pack (runbook 000)', 
     expect(stats[0]!.a).toBeInstanceOf(Date);
   });
 
-  it('M26: restore from a named backup stops the nodes, restores into the emptied database, starts the nodes, and the counts match', async () => {
+  it('M26: restore over the corrupted (non-empty) database: nodes stopped before, the drop and restore in one transaction, nodes started after; a failed restore leaves the old data and the nodes stopped', async () => {
     const counts = await mpcCounts(w.dbUrl);
     expect((await run('/backup mpc-wallet')).outcome).toBe('ok');
     const id = (await listBackups('mpc-wallet')).backups.find((b) => b.label === 'postgres')!.id;
+    const superDb = w.postgres.url.replace(/\/postgres$/, '/mpc_wallet');
+    const nodes = ['mpc-node-1', 'mpc-node-2', 'mpc-node-3', 'mpc-node-4', 'mpc-node-5'];
 
-    const refused = await run(`/run mpc-wallet restore backup=${id}`);
-    expect(refused.ephemeral.map(toPlainText).join(' ')).toContain('target mpc_wallet already has 4 table(s)');
+    // Scenario 2, "PostgreSQL data corrupted": votes lost, junk transactions, a stray table. Not empty.
+    await query(w.dbUrl, `DELETE FROM votes WHERE id % 3 = 0`);
+    await query(w.dbUrl, `INSERT INTO transactions (tx_id, state, amount_sats, recipient) VALUES ('tx-corrupt-1', 'completed', 1, 'bc1q-garbage')`);
+    await query(w.dbUrl, `CREATE TABLE stray_debris (x int)`);
+    const corrupted = await mpcCounts(w.dbUrl);
+    expect(corrupted).not.toEqual(counts);
 
-    await dropMpcTables(w.dbUrl); // Scenario 2: "PostgreSQL data corrupted or deleted"
+    // A restore that fails inside its transaction, after the tables were dropped: an enum type made by
+    // another role cannot be dropped by mpc. Everything is rolled back; the nodes stay stopped.
+    await query(superDb, `CREATE SCHEMA archive_dba; CREATE TYPE archive_dba.foreign_mood AS ENUM ('ok')`);
+    try {
+      const failed = await approved(w.t, `/run mpc-wallet restore backup=${id}`);
+      expect(failed.request.message.text).toMatch(/replacing what is there: first DROP TABLE IF EXISTS "public"\."byzantine_violations", "public"\."presignature_usage", "public"\."stray_debris", "public"\."transactions", "public"\."votes" CASCADE; .*DROP TYPE IF EXISTS "archive_dba"\."foreign_mood" CASCADE/);
+      expect(failed.current.title).toBe(`Failed: restore on mpc-wallet (backup=${id})`);
+      expect(failed.thread).toMatch(/restore postgres: restore of \S+ into mpc_wallet .* failed and was rolled back \(nothing dropped: the old tables are still there\): (must be owner|permission denied)/);
+      expect(failed.thread).not.toContain('start mpc-node-1');
+      expect(await mpcCounts(w.dbUrl)).toEqual(corrupted);
+      expect(await query(w.dbUrl, `SELECT to_regclass('public.stray_debris')::text AS t`)).toEqual([{ t: 'stray_debris' }]);
+      for (const n of nodes) expect((await w.containers.inspect(n)).State.Status).toBe('exited');
+      expect(textSince(w.t, 0)).toContain('mpc-wallet restore failed: mpc_wallet is as it was before the restore');
+    } finally {
+      await query(superDb, `DROP SCHEMA IF EXISTS archive_dba CASCADE`);
+    }
+
+    const watch = await watchContainerEvents(w.containers.docker);
     const r = await approved(w.t, `/run mpc-wallet restore backup=${id}`);
-    expect(r.request.message.text).toContain(`restore ${id} (4 tables,`);
+    watch.stop();
     expect(r.current.title, r.thread).toBe(`Succeeded: restore on mpc-wallet (backup=${id})`);
-    expect(r.thread).toMatch(/stop mpc-node-1: stop mpc-node-1: now exited \(exit code 0\)[\s\S]*stop mpc-node-5[\s\S]*restore postgres: restored [\s\S]*start mpc-node-1: start mpc-node-1: now running, healthy[\s\S]*cluster green: health ok/);
+    expect(r.thread).toMatch(/restore postgres: restored \S+ into mpc_wallet .* after DROP TABLE IF EXISTS .*"public"\."stray_debris".* CASCADE.*: 4 tables, [\d,]+ rows, every table's row count matches the backup/);
     expect(await mpcCounts(w.dbUrl)).toEqual(counts);
+    expect(await query(w.dbUrl, `SELECT to_regclass('public.stray_debris')::text AS t`)).toEqual([{ t: null }]);
+
+    // The order, from the daemon and the database: every node was down before the restore committed,
+    // and started only after it. (The failed attempt above had stopped them already: they start here.)
+    const committed = (await query<{ t: Date }>(superDb, `SELECT max(pg_xact_commit_timestamp(xmin)) AS t FROM public.transactions`))[0]!.t.getTime();
+    const starts = watch.events(nodes).filter((e) => e.action === 'start');
+    expect(starts.map((e) => e.name).sort()).toEqual(nodes);
+    expect(starts.every((e) => e.ms > committed)).toBe(true);
+    for (const n of nodes) expect((await w.containers.inspect(n)).State.Status).toBe('running');
+    expect(r.thread).toMatch(/cluster green: health ok/);
+  });
+
+  it('M26: the stops come before the restore commits (Docker events against the commit timestamp)', async () => {
+    const counts = await mpcCounts(w.dbUrl);
+    expect((await run('/backup mpc-wallet')).outcome).toBe('ok');
+    const id = (await listBackups('mpc-wallet')).backups.find((b) => b.label === 'postgres')!.id;
+    const superDb = w.postgres.url.replace(/\/postgres$/, '/mpc_wallet');
+    const nodes = ['mpc-node-1', 'mpc-node-2', 'mpc-node-3', 'mpc-node-4', 'mpc-node-5'];
+    await query(w.dbUrl, `DELETE FROM votes`);
+    const watch = await watchContainerEvents(w.containers.docker);
+    const r = await approved(w.t, `/run mpc-wallet restore backup=${id}`);
+    watch.stop();
+    expect(r.current.title, r.thread).toBe(`Succeeded: restore on mpc-wallet (backup=${id})`);
+    expect(await mpcCounts(w.dbUrl)).toEqual(counts);
+    const committed = (await query<{ t: Date }>(superDb, `SELECT max(pg_xact_commit_timestamp(xmin)) AS t FROM public.votes`))[0]!.t.getTime();
+    const events = watch.events(nodes);
+    const dies = events.filter((e) => e.action === 'die');
+    const starts = events.filter((e) => e.action === 'start');
+    expect(dies.map((e) => e.name)).toEqual(nodes);
+    expect(starts.map((e) => e.name)).toEqual(nodes);
+    expect(Math.max(...dies.map((e) => e.ms))).toBeLessThan(committed);
+    expect(Math.min(...starts.map((e) => e.ms))).toBeGreaterThan(committed);
   });
 
   it('M27: critical alerts page on-call and post to the channel; warnings only post to the channel', async () => {

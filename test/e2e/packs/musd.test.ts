@@ -3,6 +3,7 @@
 // the relay and validators are the fleet's HTTP simulators, the relay container is a real container on
 // the test Docker Engine and the Canton ledger a real Postgres database. Slack is activated too (its
 // messages stay queued) so tests can read which Slack channel a message was addressed to.
+import { linkContainers } from '../../../systems/fleet/container-link.js';
 import { Wallet, id } from 'ethers';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Fleet } from '../../../systems/fleet/index.js';
@@ -80,11 +81,14 @@ describe.skipIf(!anvil)('musd pack (runbook 003)', () => {
 
     const { msg } = await t.request('/run musd restart-relay');
     expect(toPlainText(msg.message)).toMatch(/1\. \*restart relay\*: `restart container relay[^`]*`\n2\. \*relay answers 200 within 15 minutes\*: `re-run check relay-health until ok \(up to 15m\)`/);
-    // The relay comes back once its container has really been restarted.
-    const before = await containers!.startedAt('relay');
-    const watcher = until('the relay restarted', async () => (await containers!.startedAt('relay')) !== before && (await containers!.api.getContainer('relay').inspect()).State.Running).then(() => sim.set(SIM, 'relay', 'healthy'));
-    await t.approve(msg.id);
-    await watcher;
+    // The relay comes back once its container has really been restarted: the simulated relay follows the
+    // container's Docker events (a start clears its failure), nothing sets it by hand.
+    const link = await linkContainers(sim, containers!.api, [{ container: 'relay', system: SIM, node: 'relay', onStart: 'healthy' }]);
+    try {
+      await t.approve(msg.id);
+    } finally {
+      link.stop();
+    }
     const story = t.story(msg.id);
     expect(story).toContain('Succeeded: restart-relay on musd');
     expect(story).toMatch(/✅ step 1\/2 restart relay: restart relay: now running/);

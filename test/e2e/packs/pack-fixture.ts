@@ -145,20 +145,36 @@ export function alertmanagerPayload(labels: Record<string, string>, summary: str
 export class RunbookContainers {
   readonly api: Docker;
   private readonly names = new Set<string>();
+  private readonly volumes = new Set<string>();
 
   constructor(private readonly info: { socketPath: string; image: string }) {
     this.api = new Docker({ socketPath: info.socketPath });
   }
 
-  /** (Re)creates `name` running `script` (idempotent: it also runs on every start) and waits until the script has run. */
-  async start(name: string, script: string): Promise<void> {
-    await this.api.getContainer(name).remove({ force: true }).catch(() => {});
+  /**
+   * (Re)creates `name` running `script` (idempotent: it also runs on every start) and waits until the script has run.
+   * `volumes`: container path -> a fresh named volume (as a node keeps its data), or `hostDir` bind-mounted (a small disk).
+   */
+  async start(name: string, script: string, volumes: Record<string, { hostDir?: string }> = {}): Promise<void> {
+    await this.api.getContainer(name).remove({ force: true, v: true }).catch(() => {});
     this.names.add(name);
+    const binds: string[] = [];
+    for (const [path, v] of Object.entries(volumes)) {
+      if (v.hostDir) {
+        binds.push(`${v.hostDir}:${path}`);
+        continue;
+      }
+      const vol = `${name}${path.replace(/[^a-zA-Z0-9]+/g, '-')}`;
+      await this.api.getVolume(vol).remove({ force: true }).catch(() => {});
+      await this.api.createVolume({ Name: vol });
+      this.volumes.add(vol);
+      binds.push(`${vol}:${path}`);
+    }
     const c = await this.api.createContainer({
       name,
       Image: this.info.image,
       Cmd: ['sh', '-c', `rm -f /tmp/.ready\n${script}\ntouch /tmp/.ready\ntrap "exit 0" TERM\nwhile true; do sleep 1; done`],
-      HostConfig: { NetworkMode: 'none' },
+      HostConfig: { NetworkMode: 'none', Binds: binds.length ? binds : undefined },
     });
     await c.start();
     await until(`${name} set up`, async () => (await execIn(this.api, name, { cmd: ['test', '-e', '/tmp/.ready'], timeoutMs: 10_000 })).exitCode === 0);
@@ -177,6 +193,7 @@ export class RunbookContainers {
 
   async removeAll(): Promise<void> {
     await Promise.all([...this.names].map((n) => this.api.getContainer(n).remove({ force: true }).catch(() => {})));
+    await Promise.all([...this.volumes].map((v) => this.api.getVolume(v).remove({ force: true }).catch(() => {})));
   }
 }
 
