@@ -33,23 +33,23 @@ class Reader {
 
 const callName = (conn: ChainConnection, c: ChainCall) => `${contractLabel(conn, c.contract)}.${fragmentOf(c.fn).frag.name}()`;
 
-async function evaluate(r: Reader, conn: ChainConnection, def: ChainRead, blockTime: number): Promise<{ status: Status; value: string; note: string }> {
+async function evaluate(r: Reader, conn: ChainConnection, def: ChainRead, blockTime: number): Promise<{ status: Status; value: string; note: string; raw?: unknown }> {
   switch (def.type) {
     case 'equals': {
       const got = await r.read(def.call);
       const ok = sameValue(got, def.equals);
-      return { status: ok ? 'ok' : def.status, value: display(got), note: ok ? '' : `expected ${display(def.equals)}` };
+      return { status: ok ? 'ok' : def.status, value: display(got), note: ok ? '' : `expected ${display(def.equals)}`, raw: typeof got === 'bigint' ? got.toString() : got };
     }
     case 'compare': {
       const [a, b, da, db] = await Promise.all([r.read(def.call), r.read(def.than), r.decimals(def.call.decimals), r.decimals(def.than.decimals)]);
       const [x, y] = [to18(toBigInt(a), da), to18(toBigInt(b), db)];
       const holds = compareBig(x, def.op, y);
       const shown = `${formatNumber(scaled(toBigInt(a), da))} ${def.op} ${formatNumber(scaled(toBigInt(b), db))}`;
-      return { status: holds ? 'ok' : def.status, value: shown, note: holds ? '' : `${callName(conn, def.call)} ${def.op} ${callName(conn, def.than)} does not hold` };
+      return { status: holds ? 'ok' : def.status, raw: holds, value: shown, note: holds ? '' : `${callName(conn, def.call)} ${def.op} ${callName(conn, def.than)} does not hold` };
     }
     case 'value': {
       const v = scaled(toBigInt(await r.read(def.call)), await r.decimals(def.call.decimals));
-      return { status: judge(v, def), value: `${formatNumber(v, 6)}${def.unit ?? ''}`, note: '' };
+      return { status: judge(v, def), value: `${formatNumber(v, 6)}${def.unit ?? ''}`, note: '', raw: v };
     }
     case 'ratio': {
       const [n, d, dn, dd] = await Promise.all([r.read(def.numerator), r.read(def.denominator), r.decimals(def.numerator.decimals), r.decimals(def.denominator.decimals)]);
@@ -57,11 +57,11 @@ async function evaluate(r: Reader, conn: ChainConnection, def: ChainRead, blockT
       if (q === null) return { status: 'unknown', value: 'n/a', note: `${callName(conn, def.denominator)} is 0` };
       const v = def.percent ? q * 100 : q;
       const band = judgeBands(v, def.bands);
-      return { status: band.status, value: def.percent ? `${formatNumber(v)} %` : formatNumber(v, 6), note: band.label ?? '' };
+      return { status: band.status, raw: v, value: def.percent ? `${formatNumber(v)} %` : formatNumber(v, 6), note: band.label ?? '' };
     }
     case 'age': {
       const { ageMs, status } = judgeAge(toBigInt(await r.read(def.call)), blockTime, def.warn, def.critical);
-      return { status, value: ageMs < 0 ? 'in the future' : formatDuration(ageMs), note: status === 'ok' ? '' : `older than ${formatDuration((status === 'critical' ? def.critical : def.warn)!)}` };
+      return { status, raw: ageMs, value: ageMs < 0 ? 'in the future' : formatDuration(ageMs), note: status === 'ok' ? '' : `older than ${formatDuration((status === 'critical' ? def.critical : def.warn)!)}` };
     }
   }
 }
@@ -85,7 +85,7 @@ export async function runChainCallCheck(systemName: string, sys: SystemConfig, d
           if ((e.status === 'warn' || e.status === 'critical') && read.advice) e.note = e.note ? `${e.note}: ${read.advice}` : read.advice;
           return { read, ...e };
         } catch (err) {
-          return { read, status: 'unknown' as Status, value: '-', note: `call failed: ${transportProblem(conn, err, timeoutMs) ?? revertReason(err)}` };
+          return { read, status: 'unknown' as Status, value: '-', raw: undefined, note: `call failed: ${transportProblem(conn, err, timeoutMs) ?? revertReason(err)}` };
         }
       }),
     );
@@ -96,6 +96,7 @@ export async function runChainCallCheck(systemName: string, sys: SystemConfig, d
       status: worst(results.map((x) => x.status)),
       summary: bad.length ? bad.map((x) => `${x.read.label}: ${x.value}${x.note ? ` (${x.note})` : ''}`).join('; ') : `${results.length} reading${results.length === 1 ? '' : 's'} within limits at block ${block.number}`,
       table: { columns: ['reading', 'value', 'status', 'note'], rows: results.map((x) => [x.read.label, x.value, x.status, x.note]) },
+      values: Object.fromEntries(results.map((x) => [x.read.label, x.raw])),
       durationMs: performance.now() - started,
     };
   } finally {
