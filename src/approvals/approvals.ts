@@ -255,7 +255,7 @@ export class Approvals {
     if (c.signedBy) return { counted: false, reason: `${r.id} is already countersigned by ${c.signedBy}.` };
     const approvers = (await this.store.votes(r.id)).filter((v) => v.vote === 'approve' && v.planHash === r.planHash).map((v) => v.person);
     const refused = countersignRefusal(kt, c, r, person, approvers);
-    if (refused) return { counted: false, reason: `${refused} Its countersign does not count.` };
+    if (refused) return { counted: false, reason: refused };
     const now = kt.clock.now();
     if (!(await this.countersigns.sign(r.id, person.name, now))) return { counted: false, reason: `${r.id} is already countersigned.` };
     const late = now > c.dueAt;
@@ -282,7 +282,9 @@ export class Approvals {
       }
       await kt.audit.append({ actor: 'keyturn', platform: 'keyturn', kind: 'approval.countersign', subject: r.id, outcome: 'missed', detail: { dueAt: c.dueAt.toISOString(), incident } });
       await this.refresh(r.id);
-      await this.note(r, incident ? `🚨 Nobody countersigned ${r.id} within ${formatDuration(c.withinMs)}: incident ${incident} (${c.severity.toUpperCase()}) is open and on-call is paged.` : `🚨 Nobody countersigned ${r.id} within ${formatDuration(c.withinMs)}, and the incident could not be opened (see the logs): page on-call by hand.`);
+      // Said as it is: the incident pages only when its severity pages and PagerDuty is configured.
+      const paged = !kt.config.incidents.severities[c.severity].page ? `${c.severity.toUpperCase()} does not page` : kt.pager ? 'on-call is paged' : 'PagerDuty is not configured: nobody was paged';
+      await this.note(r, incident ? `🚨 Nobody countersigned ${r.id} within ${formatDuration(c.withinMs)}: incident ${incident} (${c.severity.toUpperCase()}) is open and ${paged}.` : `🚨 Nobody countersigned ${r.id} within ${formatDuration(c.withinMs)}, and the incident could not be opened (see the logs): page on-call by hand.`);
     }
   }
 

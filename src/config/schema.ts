@@ -166,6 +166,16 @@ export const config = z
 export type Config = z.infer<typeof config>;
 export type Person = z.infer<typeof person>;
 
+/** The values a check reports for `verify until: { field }` (CheckResult.values); null when the check is unknown (reported elsewhere). */
+function reportedFields(sys: SystemConfig, check: string): string[] | null {
+  if (check === 'health') return [];
+  const def = sys.checks.find((c) => c.name === check);
+  if (!def) return null;
+  if (def.kind === 'http') return def.perNode ? sys.nodes.flatMap((n) => def.fields.map((f) => `${n.name}/${f.field}`)) : def.fields.map((f) => f.field);
+  if (def.kind === 'chain-call') return def.reads.map((r) => r.label);
+  return [];
+}
+
 /** References between sections: roles, policies, node names, check names. */
 function crossCheck(cfg: z.infer<z.ZodObject<any>> & Record<string, any>, ctx: z.RefinementCtx): void {
   crossCheckAlerts(cfg as never, ctx);
@@ -212,6 +222,11 @@ function crossCheck(cfg: z.infer<z.ZodObject<any>> & Record<string, any>, ctx: z
       [...act.steps.map((s, i) => ['steps', i, s] as const), ...act.finally.map((s, i) => ['finally', i, s] as const)].forEach(([where, i, s]) => {
         if ((s.kind === 'verify' || s.kind === 'confirm-check') && s.check !== 'health' && !checkNames.has(s.check))
           ctx.addIssue({ code: 'custom', path: ['systems', sn, 'actions', an, where, i, 'check'], message: `unknown check "${s.check}" (use "health" or one of: ${[...checkNames].join(', ') || 'none'})` });
+        if (s.kind === 'verify' && typeof s.until === 'object' && s.until.field !== undefined) {
+          const reported = reportedFields(sys, s.check);
+          if (reported && !reported.includes(s.until.field))
+            ctx.addIssue({ code: 'custom', path: ['systems', sn, 'actions', an, where, i, 'until', 'field'], message: `check "${s.check}" reports no field "${s.until.field}" (it reports: ${reported.join(', ') || 'no fields'})` });
+        }
         if (s.kind === 'announce' && !(s.channel in cfg.channels))
           ctx.addIssue({ code: 'custom', path: ['systems', sn, 'actions', an, where, i, 'channel'], message: `unknown channel "${s.channel}" (channels: ${Object.keys(cfg.channels).join(', ') || 'none'})` });
       });

@@ -126,6 +126,11 @@ describe('verify steps that confirm the change', () => {
     expect(issues({})).toContain('give field (with equals or changed), status, or changed: true');
     expect(issues({ field: 'x', equals: 1 }, { node: 'n' })).toContain("a single node's health reports no fields: use status or changed");
     expect(issues({ status: 'warn', extra: 1 })).not.toEqual([]);
+    // The field must be one the check reports.
+    expect(issues({ field: 'faucetPaused', equals: true })).toContain('check "health" reports no field "faucetPaused" (it reports: no fields)');
+    const withCheck = { systems: { s: { checks: [{ name: 'st', kind: 'http', url: 'http://x/api/status', fields: [{ field: 'faucetPaused' }] }], actions: { a: { steps: [{ kind: 'verify', check: 'st', until: { field: 'faucetPausd', equals: true } }] } } } } };
+    const r = configSchema.safeParse(withCheck);
+    expect(r.success ? [] : r.error.issues.map((i) => i.message)).toEqual(['check "st" reports no field "faucetPausd" (it reports: faucetPaused)']);
     expect(issues({ status: 'warn' })).toEqual([]);
   });
 });
