@@ -7,6 +7,8 @@ import { formatDuration } from '../config/duration.js';
 import { worst, type Status } from '../core/message.js';
 import { judge } from '../checks/prometheus.js';
 import type { CheckResult } from '../checks/types.js';
+import type { CheckContext } from '../checks/runner.js';
+import type { SampleStore } from '../checks/sample-store.js';
 import { contractLabel, fragmentOf, needChain, openProvider, readCall, revertReason, rpcProblem, transportProblem } from './chain.js';
 import { compareBig, display, formatNumber, judgeAge, judgeBands, ratio, sameValue, scaled, to18, toBigInt } from './chain-eval.js';
 
@@ -33,7 +35,7 @@ class Reader {
 
 const callName = (conn: ChainConnection, c: ChainCall) => `${contractLabel(conn, c.contract)}.${fragmentOf(c.fn).frag.name}()`;
 
-async function evaluate(r: Reader, conn: ChainConnection, def: ChainRead, blockTime: number): Promise<{ status: Status; value: string; note: string; raw?: unknown }> {
+async function evaluate(r: Reader, conn: ChainConnection, def: ChainRead, blockTime: number, history?: ReadHistory): Promise<{ status: Status; value: string; note: string; raw?: unknown }> {
   switch (def.type) {
     case 'equals': {
       const got = await r.read(def.call);
@@ -49,7 +51,12 @@ async function evaluate(r: Reader, conn: ChainConnection, def: ChainRead, blockT
     }
     case 'value': {
       const v = scaled(toBigInt(await r.read(def.call)), await r.decimals(def.call.decimals));
-      return { status: judge(v, def), value: `${formatNumber(v, 6)}${def.unit ?? ''}`, note: '', raw: v };
+      const status = judge(v, def);
+      const shown = `${formatNumber(v, 6)}${def.unit ?? ''}`;
+      if (!def.decrease || !history) return { status, value: shown, note: '', raw: v };
+      const d = await history.decrease(def.label, v, blockTime, def.decrease);
+      if (!d) return { status, value: shown, note: '', raw: v };
+      return { status: worst([status, def.decrease.status]), value: shown, note: `down ${formatNumber(d.percent)} % from ${formatNumber(d.peak, 6)}${def.unit ?? ''} (block time ${new Date(d.at * 1000).toISOString().slice(11, 16)} UTC, within ${formatDuration(def.decrease.within)})`, raw: v };
     }
     case 'ratio': {
       const [n, d, dn, dd] = await Promise.all([r.read(def.numerator), r.read(def.denominator), r.decimals(def.numerator.decimals), r.decimals(def.denominator.decimals)]);
@@ -66,7 +73,37 @@ async function evaluate(r: Reader, conn: ChainConnection, def: ChainRead, blockT
   }
 }
 
-export async function runChainCallCheck(systemName: string, sys: SystemConfig, def: ChainCallCheck): Promise<CheckResult> {
+/**
+ * Earlier readings of `value` reads with `decrease`, in the store's metric_samples table (one row per
+ * read, target `read:<label>`): the readings of the last `within` of block time, so a decrease shows
+ * on every run of the window, on any replica, not only on the first run after it.
+ */
+class ReadHistory {
+  constructor(
+    private readonly store: SampleStore,
+    private readonly system: string,
+    private readonly check: string,
+  ) {}
+
+  /** Records this reading; returns the decrease from the window's highest reading, or null. */
+  async decrease(label: string, value: number, blockTime: number, d: { within: number; percent: number }): Promise<{ peak: number; at: number; percent: number } | null> {
+    const target = `read:${label}`;
+    const prev = await this.store.load(this.system, this.check, target);
+    const since = blockTime - d.within / 1000;
+    const kept = (prev?.samples ?? []).filter((x) => Number(x.labels.at) >= since && Number(x.labels.at) <= blockTime);
+    const peak = kept.reduce<{ value: number; at: number } | null>((best, x) => (!best || x.value > best.value ? { value: x.value, at: Number(x.labels.at) } : best), null);
+    // At most one reading per block time, the highest (a peak and the drop after it can share a second); the newest MAX_READINGS are kept.
+    const same = kept.find((x) => Number(x.labels.at) === blockTime);
+    const next = [...kept.filter((x) => x !== same), { name: 'reading', labels: { at: String(blockTime) }, value: Math.max(value, same?.value ?? value) }].slice(-MAX_READINGS);
+    await this.store.save(this.system, this.check, target, { at: Date.now(), samples: next, rates: {} });
+    if (!peak || peak.value <= 0 || value >= peak.value) return null;
+    const percent = ((peak.value - value) / peak.value) * 100;
+    return percent > d.percent ? { peak: peak.value, at: peak.at, percent } : null;
+  }
+}
+const MAX_READINGS = 500;
+
+export async function runChainCallCheck(systemName: string, sys: SystemConfig, def: ChainCallCheck, ctx: CheckContext = {}): Promise<CheckResult> {
   const started = performance.now();
   const conn = needChain(sys.chain);
   // The check's timeout, else the connection's: per JSON-RPC request, like a docker check's per Engine call.
@@ -78,10 +115,11 @@ export async function runChainCallCheck(systemName: string, sys: SystemConfig, d
     });
     if (!block) throw new Error('the node returned no latest block');
     const reader = new Reader(provider, conn, block.number);
+    const history = ctx.samples ? new ReadHistory(ctx.samples, systemName, def.name) : undefined;
     const results = await Promise.all(
       def.reads.map(async (read) => {
         try {
-          const e = await evaluate(reader, conn, read, block.timestamp);
+          const e = await evaluate(reader, conn, read, block.timestamp, history);
           if ((e.status === 'warn' || e.status === 'critical') && read.advice) e.note = e.note ? `${e.note}: ${read.advice}` : read.advice;
           return { read, ...e };
         } catch (err) {

@@ -237,7 +237,7 @@ describe.skipIf(!anvil)('musd pack (runbook 003)', () => {
     expect(await t.answer('/check musd share-price')).toMatch(/🟢 share-price · musd: OK/);
     await chain.set('share-price-drop');
     const out = await t.answer('/check musd share-price');
-    expect(out).toMatch(/🔴 share-price · musd: CRITICAL\nsmUSD share price \(convertToAssets\(1e18\)\): 0\.95 mUSD \(stakers are losing funds: if a strategy reported a loss, verify it is genuine/);
+    expect(out).toMatch(/🔴 share-price · musd: CRITICAL\nsmUSD share price \(convertToAssets\(1e18\)\): 0\.95 mUSD \(down 5 % from 1 mUSD \(block time \d\d:\d\d UTC, within 1h\): stakers are losing funds: if a strategy reported a loss, verify it is genuine/);
     expect(out).toContain('if the share price was manipulated, pause staking (/pause musd staking)');
     const { msg } = await t.request('/pause musd staking');
     await t.approve(msg.id);
@@ -418,5 +418,26 @@ describe.skipIf(!anvil)('musd pack (runbook 003)', () => {
     expect(await t.react('carol', msg.id, '✅')).toMatchObject({ counted: true });
     expect(t.story(msg.id)).toMatch(/✍️ Countersigned by carol, after the deadline \(\d\d:\d\d UTC\): incident inc-\S+ stays open/);
     await t.answer(`/incident resolve Countersigned late by carol --id ${open[0]!.id}`);
+  });
+  it('U10b: a share price decrease that stays above 1.0 (1.10 -> 1.067) is still a critical SharePriceDecreaseAnomaly, for the whole hour', async () => {
+    const smusd = chain.contract('SMUSD');
+    const price = async () => Number((await smusd.getFunction('convertToAssets')(10n ** 18n)) as bigint) / 1e18;
+    // Strategies earned: 10 % more assets per share (a donation to the vault), read once at the peak.
+    const assets = (await smusd.getFunction('totalAssets')()) as bigint;
+    await world.deployer.send(chain.contract('MUSD'), 'transfer', [chain.addresses.SMUSD, assets / 10n]);
+    expect(await price()).toBeCloseTo(1.1, 6);
+    expect(await t.answer('/check musd share-price')).toMatch(/🟢 share-price · musd: OK/);
+    // A 3 % loss: 1.067, above 1.0, so the level threshold alone says nothing.
+    await world.deployer.send(smusd, 'simulateLoss', [(((await smusd.getFunction('totalAssets')()) as bigint) * 3n) / 100n]);
+    expect(await price()).toBeGreaterThan(1);
+    const out = await t.answer('/check musd share-price');
+    expect(out).toMatch(/🔴 share-price · musd: CRITICAL\nsmUSD share price \(convertToAssets\(1e18\)\): 1\.067 mUSD \(down 3 % from 1\.1 mUSD \(block time \d\d:\d\d UTC, within 1h\): stakers are losing funds/);
+    // The next run (no further change) still says so: the peak is kept for the hour, not only the last reading.
+    expect(await t.answer('/check musd share-price')).toMatch(/🔴 share-price · musd: CRITICAL\nsmUSD share price \(convertToAssets\(1e18\)\): 1\.067 mUSD \(down 3 %/);
+    // Back to 1.0 for whatever runs next on this deployment.
+    const now = (await smusd.getFunction('totalAssets')()) as bigint;
+    const shares = (await smusd.getFunction('totalSupply')()) as bigint;
+    await world.deployer.send(smusd, 'simulateLoss', [now - shares]);
+    expect(await price()).toBe(1);
   });
 });
