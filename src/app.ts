@@ -81,6 +81,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   // Services reference each other through `kt`; it is complete before anything runs.
   const kt = {} as Keyturn;
   const metrics = new Metrics(db, () => kt.channels.platforms());
+  const auditAnchoring = new AuditAnchoring(() => kt, anchorEvery);
   Object.assign(kt, {
     metrics,
     config,
@@ -88,7 +89,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     log,
     clock,
     registry,
-    audit: new AuditLog(db, () => clock.now(), (row) => metrics.observeAudit(row), { key: auditKey, anchorFile: anchorPathFor(db as Db & { dataDir?: string | null }, env) }),
+    audit: new AuditLog(db, () => clock.now(), (row) => (metrics.observeAudit(row), auditAnchoring.appended()), { key: auditKey, anchorFile: anchorPathFor(db as Db & { dataDir?: string | null }, env) }),
     chat: new Chat(db).on('delivery', (e: DeliveryEvent) => metrics.observeDelivery(e)),
     checks: new CheckRunner(() => kt.config, { samples: new DbSampleStore(db) }),
     people: new People(() => kt.config),
@@ -110,7 +111,6 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   kt.reactions.register('alerts', (ev) => kt.alerts.onReaction(ev));
   kt.scheduler = new Scheduler(() => kt);
   const dispatcher = new Dispatcher(kt);
-  const auditAnchoring = new AuditAnchoring(() => kt, anchorEvery);
   return {
     kt,
     dispatcher,

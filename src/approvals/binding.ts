@@ -14,7 +14,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { ActionDefinition, Config, Policy, StepDefinition, SystemConfig } from '../config/index.js';
 import { replaceConfigSecrets } from '../core/secrets.js';
-import { renderUrl, type Vars } from '../runbooks/template.js';
+import { lookup, PLACEHOLDER, renderUrl, type Vars } from '../runbooks/template.js';
 import { stepName } from '../runbooks/engine.js';
 import { secretNames } from './sealed-params.js';
 
@@ -54,17 +54,7 @@ export interface PlanInput {
   reason: string | null;
 }
 
-const PLACEHOLDER = /\{\{\s*([a-zA-Z0-9_.-]+)\s*\}\}/g;
 export const secretRef = (name: string) => `((secret.${name}))`;
-
-function lookup(vars: Vars, path: string): unknown {
-  let cur: unknown = vars;
-  for (const part of path.split('.')) {
-    if (cur === null || typeof cur !== 'object' || !Object.hasOwn(cur, part)) return undefined;
-    cur = (cur as Record<string, unknown>)[part];
-  }
-  return cur;
-}
 
 /** Like the step executors' rendering, but a placeholder without a value stays as written (the executor refuses it at run time). */
 function renderLoose(v: unknown, vars: Vars, key = ''): unknown {

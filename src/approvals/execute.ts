@@ -5,6 +5,7 @@
  * runs. Before each step the step is resolved once more; a step that no
  * longer matches what was approved is not run.
  */
+import { registerPublicUrl } from '../core/url-display.js';
 import type { Keyturn } from '../core/keyturn.js';
 import { runAction, type StepProgress } from '../runbooks/engine.js';
 import { boundStep, canonicalJson, diffPlans, planHash, resolvePlan, shortHash, type BoundPlan } from './binding.js';
@@ -27,6 +28,12 @@ export interface ExecuteDeps {
 
 export type PlanCheck = { same: true; plan: BoundPlan } | { same: false; changes: string[]; hash: string | null };
 
+function registerPlanUrls(v: unknown): void {
+  if (typeof v === 'string') {
+    if (/^https?:\/\//i.test(v) && !v.includes('•••')) registerPublicUrl(v);
+  } else if (v && typeof v === 'object') for (const x of Object.values(v)) registerPlanUrls(x);
+}
+
 /** Resolves the request's plan against the current config and compares it with the approved one. */
 export function checkPlan(kt: Keyturn, r: ApprovalRequest, secretKey: Buffer | null): PlanCheck {
   if (!r.planHash || !r.boundPlan) return { same: false, changes: ['this request was made before approvals were bound to a plan'], hash: null };
@@ -38,6 +45,9 @@ export function checkPlan(kt: Keyturn, r: ApprovalRequest, secretKey: Buffer | n
   }
   const hash = planHash(now);
   if (hash === r.planHash) return { same: true, plan: now };
+  // The approved plan's URLs came from a config (every configuration secret already hidden in it), like the current
+  // ones: shown by the same rule, in full, so "what changed" reads old → new on any replica, not origin → full URL.
+  registerPlanUrls(r.boundPlan);
   const changes = diffPlans(r.boundPlan, now);
   return { same: false, changes: changes.length ? changes : [`plan ${shortHash(r.planHash)} → ${shortHash(hash)}`], hash };
 }

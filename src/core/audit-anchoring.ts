@@ -26,6 +26,7 @@ export class AuditAnchoring {
   private readonly holder = randomUUID();
   private last: Anchor | null = null;
   private running: Promise<unknown> = Promise.resolve();
+  private pendingFirst = false;
 
   constructor(
     private readonly kt: () => Keyturn,
@@ -47,6 +48,18 @@ export class AuditAnchoring {
     if (wasRunning) await this.tick();
   }
 
+  /**
+   * A row was appended. The first one of a chain nobody anchored yet is anchored at once, not at the
+   * next interval: a fresh install's history is covered from its first row, and `/audit verify`
+   * answers the same way on the first run as on later ones.
+   */
+  appended(): void {
+    if (this.timer && this.last === null && !this.pendingFirst) {
+      this.pendingFirst = true;
+      void this.tick();
+    }
+  }
+
   /** One anchor now; failures are logged (the audit itself goes on). */
   tick(): Promise<unknown> {
     this.running = this.running.then(() => this.anchorOnce()).catch((err: unknown) => this.kt().log.error({ err }, 'audit anchor failed'));
@@ -56,6 +69,7 @@ export class AuditAnchoring {
   private async anchorOnce(): Promise<void> {
     const kt = this.kt();
     const a = await kt.audit.anchor();
+    this.pendingFirst = false;
     if (!a || (this.last && this.last.headHash === a.headHash)) return void (this.last = a ?? this.last);
     this.last = a;
     if (!Object.hasOwn(kt.config.channels, 'audit')) return;

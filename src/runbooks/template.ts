@@ -4,11 +4,11 @@
  * URLs, JSON values in bodies, so a parameter can never change the shape of
  * a request.
  */
-const PLACEHOLDER = /\{\{\s*([a-zA-Z0-9_.-]+)\s*\}\}/g;
+export const PLACEHOLDER = /\{\{\s*([a-zA-Z0-9_.-]+)\s*\}\}/g;
 
 export type Vars = Record<string, unknown>;
 
-function lookup(vars: Vars, path: string): unknown {
+export function lookup(vars: Vars, path: string): unknown {
   let cur: unknown = vars;
   for (const part of path.split('.')) {
     // Own keys only: {{params.constructor}} must not find Object.prototype.constructor.

@@ -21,7 +21,7 @@ import { need } from '../support/need.js';
 import { freshDatabase } from '../support/pg.js';
 import { TEST_IMAGE } from '../support/services.js';
 import { startTargetServer, type TargetServer } from '../support/target-server.js';
-import { startKeyturnProcess, type KeyturnProcess } from './support/keyturn-process.js';
+import { slackProcessEnv, startKeyturnProcess, type KeyturnProcess } from './support/keyturn-process.js';
 import { until } from './support/slack-replicas.js';
 
 const postgres = need('postgres');
@@ -138,22 +138,10 @@ describe.skipIf(!postgres || !anvil || !docker)('an approval binds a plan (issue
     await writeFile(configPath, JSON.stringify(config(s, 1)));
     const dbUrl = await freshDatabase(postgres!.url);
     const fake = await startFakeSlackApi();
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      NODE_ENV: 'test',
-      SLACK_BOT_TOKEN: 'xoxb-test',
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: fake.apiUrl,
-      DATABASE_URL: dbUrl,
-      KEYTURN_CONFIG: configPath,
-      KEYTURN_DATA_DIR: dir,
-      KEYTURN_CONSOLE: 'off',
-      KEYTURN_SECRET_KEY: randomBytes(32).toString('hex'),
-      KT_PLAN_SIGNER: s.signer.privateKey,
-      PORT: '0',
-      LOG_LEVEL: process.env.KT_TEST_LOG_LEVEL ?? 'warn',
-    };
+    const env = slackProcessEnv(
+      { slackApiUrl: fake.apiUrl, signingSecret: SIGNING_SECRET, databaseUrl: dbUrl, configPath, dataDir: dir },
+      { KEYTURN_SECRET_KEY: randomBytes(32).toString('hex'), KT_PLAN_SIGNER: s.signer.privateKey },
+    );
     const procs = [await startKeyturnProcess('r0', env)];
     for (let i = 1; i < count; i++) procs.push(await startKeyturnProcess(`r${i}`, env));
     return { dir, configPath, env, db: new PostgresDb(dbUrl, 2), fake, procs };

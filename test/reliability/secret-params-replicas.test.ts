@@ -17,7 +17,7 @@ import { PEOPLE } from '../support/core.js';
 import { need } from '../support/need.js';
 import { freshDatabase } from '../support/pg.js';
 import { startEchoingTarget, type EchoingTarget } from './support/echoing-target.js';
-import { startKeyturnProcess, type KeyturnProcess } from './support/keyturn-process.js';
+import { slackProcessEnv, startKeyturnProcess, type KeyturnProcess } from './support/keyturn-process.js';
 import { needlesFor, scan, scanFiles, type Finding } from './support/secret-scan.js';
 import { until } from './support/slack-replicas.js';
 
@@ -68,22 +68,11 @@ describe.skipIf(!postgres)('secret parameters across processes (issue 16, findin
         },
       }),
     );
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      NODE_ENV: 'test',
-      SLACK_BOT_TOKEN: 'xoxb-test',
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: fake.apiUrl,
-      DATABASE_URL: dbUrl,
-      KEYTURN_CONFIG: configPath,
-      KEYTURN_DATA_DIR: join(dir, 'data'),
-      KEYTURN_CONSOLE: 'off',
-      KEYTURN_SECRET_KEY: randomBytes(32).toString('hex'),
-      PORT: '0',
+    const env = slackProcessEnv(
+      { slackApiUrl: fake.apiUrl, signingSecret: SIGNING_SECRET, databaseUrl: dbUrl, configPath, dataDir: join(dir, 'data') },
       // Everything either process logs is scanned.
-      LOG_LEVEL: 'debug',
-    };
+      { KEYTURN_SECRET_KEY: randomBytes(32).toString('hex'), LOG_LEVEL: 'debug' },
+    );
     a = await startKeyturnProcess('A', env);
     b = await startKeyturnProcess('B', env);
   }, 180_000);

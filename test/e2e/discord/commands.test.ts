@@ -108,8 +108,9 @@ describe('Discord adapter: commands', () => {
     await k.fake.waitFor((c) => c.method === 'DELETE' && c.path === `/webhooks/${k.fake.options.applicationId}/${payload.token}/messages/@original`);
     const rows = await k.rt.core.kt.audit.recent(50, {});
     expect(rows.find((r) => r.kind === 'command' && r.actor === 'dave')?.subject).toBe('/audit "pause \\"faucet\\" now" --limit 3');
-    const msg = await k.posted(IDS.ops, /^Audit log for "pause "faucet" now": last 0$/);
-    expect(msg.embeds[0].title).toBe('Audit log for "pause "faucet" now": last 0');
+    // Nothing matches: said in words, not as an empty table (issue 21).
+    const msg = await k.posted(IDS.ops, /^Audit log: no entry whose subject contains "pause "faucet" now"$/);
+    expect(msg.embeds[0].title).toBe('Audit log: no entry whose subject contains "pause "faucet" now"');
   });
 
   it('when someone types a system or check name, then autocomplete offers matching names from the config', async () => {

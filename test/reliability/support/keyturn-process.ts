@@ -106,3 +106,22 @@ export async function startKeyturnProcess(name: string, env: NodeJS.ProcessEnv):
     },
   };
 }
+
+/** The environment of a Keyturn process on Postgres behind the fake Slack API: what every multi-process test shares. */
+export function slackProcessEnv(o: { slackApiUrl: string; signingSecret: string; databaseUrl: string; configPath: string; dataDir: string }, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'test',
+    SLACK_BOT_TOKEN: 'xoxb-test',
+    SLACK_SIGNING_SECRET: o.signingSecret,
+    SLACK_API_URL: o.slackApiUrl,
+    DATABASE_URL: o.databaseUrl,
+    KEYTURN_CONFIG: o.configPath,
+    KEYTURN_DATA_DIR: o.dataDir,
+    KEYTURN_CONSOLE: 'off',
+    PORT: '0',
+    LOG_LEVEL: process.env.KT_TEST_LOG_LEVEL ?? 'warn',
+    ...extra,
+  };
+}

@@ -14,7 +14,7 @@ import { reactionAdded, sendEvent, sendSlashCommand } from '../../e2e/slack/sign
 import { startTargetServer, type TargetServer } from '../../support/target-server.js';
 import { freshDatabase } from '../../support/pg.js';
 import { approvalConfig, SECRET as TARGET_TOKEN } from '../../integration/approvals/fixtures.js';
-import { startKeyturnProcess, type KeyturnProcess } from './keyturn-process.js';
+import { slackProcessEnv, startKeyturnProcess, type KeyturnProcess } from './keyturn-process.js';
 
 export const SIGNING_SECRET = 'keyturn-reliability-signing-secret';
 /** Slack ids of the people in test/support/core.ts PEOPLE: alice requests, the others may approve. */
@@ -91,23 +91,10 @@ export async function startReplicaRig(pgUrl: string, count: number, opts: { logL
   // JSON is YAML: the children load it through the normal config loader.
   // One requester issues every command: the per-person rate limit would throttle the soak, not the product.
   await writeFile(configPath, JSON.stringify(approvalConfig(target.url, { settings: { rateLimitPerMinute: 1_000_000 } })));
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    NODE_ENV: 'test',
-    SLACK_BOT_TOKEN: 'xoxb-test',
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_API_URL: fake.apiUrl,
-    DATABASE_URL: dbUrl,
-    // Every replica needs the one audit key (Postgres refuses to start without it).
-    KEYTURN_AUDIT_KEY: process.env.KEYTURN_AUDIT_KEY,
-    KEYTURN_CONFIG: configPath,
-    KEYTURN_DATA_DIR: dir,
-    KEYTURN_CONSOLE: 'off',
-    KT_TEST_TARGET_TOKEN: TARGET_TOKEN,
-    PORT: '0',
-    LOG_LEVEL: opts.logLevel ?? process.env.KT_TEST_LOG_LEVEL ?? 'warn',
-  };
+  const env = slackProcessEnv(
+    { slackApiUrl: fake.apiUrl, signingSecret: SIGNING_SECRET, databaseUrl: dbUrl, configPath, dataDir: dir },
+    { KT_TEST_TARGET_TOKEN: TARGET_TOKEN, ...(opts.logLevel ? { LOG_LEVEL: opts.logLevel } : {}) },
+  );
   // The first one migrates; the rest start together.
   const replicas = [await startKeyturnProcess('r0', env)];
   replicas.push(...(await Promise.all(Array.from({ length: count - 1 }, (_, i) => startKeyturnProcess(`r${i + 1}`, env)))));

@@ -1,0 +1,59 @@
+// Review of issue 16 (masking poisoning by a permitted requester): a secret parameter's value
+// becomes a process-wide mask the moment an on-call person requests the action, and it stays a
+// mask after the request is cancelled. Any substring of 6+ characters that passes the param's
+// pattern hides that text in every later message: here the target host:port of another person's
+// request, so approvers are asked to approve "POST http://•••/drain" without seeing the target.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toPlainText } from '../../src/core/message.js';
+import { PEOPLE, testCore, type TestCore } from '../support/core.js';
+import { startTargetServer, type TargetServer } from '../support/target-server.js';
+
+describe('review16: a cancelled request leaves its secret value masking other requests', () => {
+  let t: TestCore;
+  let target: TargetServer;
+  let hostPort: string;
+
+  beforeAll(async () => {
+    target = await startTargetServer();
+    hostPort = new URL(target.url).host;
+    t = await testCore({
+      config: {
+        ...PEOPLE,
+        systems: {
+          target: {
+            nodes: [{ name: 'n1', health: `${target.url}/health` }],
+            actions: {
+              // A secret without a narrow pattern (the default conservative string rule applies).
+              'set-token': { roles: ['oncall'], policy: 'dangerous', params: [{ name: 'token', secret: true }], steps: [{ name: 'set', kind: 'http', url: `${target.url}/set`, body: { token: '{{params.token}}' } }] },
+              drain: { policy: 'dangerous', steps: [{ name: 'drain', kind: 'http', method: 'POST', url: `${target.url}/drain` }] },
+            },
+          },
+        },
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await target?.close();
+  });
+
+  it('when alice requests set-token with token=<the target host:port> and cancels it, then dave\'s later drain request still shows its target to approvers', async () => {
+    const r = await t.run('alice', `/run target set-token token=${hostPort}`);
+    expect(r.outcome).toBe('ok');
+    const id = (await t.core.kt.approvals.store.list(['pending']))[0]!.id;
+    await t.run('alice', `/cancel ${id}`);
+    expect((await t.core.kt.approvals.store.get(id))!.state).toBe('cancelled');
+
+    const before = t.chat.posts.length;
+    await t.run('dave', '/run target drain');
+    const req = t.chat.posts.slice(before).find((p) => /Awaiting approval: drain/.test(p.message.title));
+    expect(req).toBeDefined();
+    const shown = toPlainText(req!.message);
+    // What the approvers are asked to approve must name the target.
+    expect(shown).toContain(`${target.url}/drain`);
+    // And the audit row of dave's request keeps it too.
+    const row = (await t.core.kt.audit.recent(50, { kind: 'approval.requested' })).find((x) => x.actor === 'dave')!;
+    expect(JSON.stringify(row.detail)).toContain(hostPort);
+  });
+});
