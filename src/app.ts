@@ -3,6 +3,7 @@
  * checks, approvals, commands. Adapters (console, Slack, Discord) and the
  * HTTP server attach to what this returns.
  */
+import { planKeyFor } from './approvals/binding.js';
 import { join } from 'node:path';
 import type { Config } from './config/index.js';
 import type { Db } from './store/db.js';
@@ -95,7 +96,10 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     people: new People(() => kt.config),
     channels: new Channels(() => kt.config),
   });
-  kt.approvals = new Approvals(() => kt, { staleExecutionMs: opts.staleExecutionMs, secretKey });
+  // Fingerprints of configuration secrets in bound plans (a changed ${env:...} target changes the plan hash): keyed by the
+  // audit key, which every store has (Postgres requires it, the embedded store generates it), so no replica falls back to a bare •••.
+  const planKey = planKeyFor(auditKey);
+  kt.approvals = new Approvals(() => kt, { staleExecutionMs: opts.staleExecutionMs, secretKey, planKey });
   kt.incidents = new Incidents(() => kt, { postmortemDir: opts.postmortemDir ?? postmortemDirFor(env) });
   const incidentWatcher = new IncidentWatcher(() => kt);
   kt.alerts = new Alerts(() => kt, env);

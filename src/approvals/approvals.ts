@@ -69,7 +69,7 @@ export class Approvals {
 
   constructor(
     private readonly kt: () => Keyturn,
-    private readonly opts: { staleExecutionMs?: number; secretKey?: Buffer | null } = {},
+    private readonly opts: { staleExecutionMs?: number; secretKey?: Buffer | null; /** Keys the fingerprints of config secrets in plans. */ planKey?: Buffer } = {},
   ) {
     this.store = new RequestStore(kt().db);
     this.countersigns = new CountersignStore(kt().db);
@@ -77,6 +77,12 @@ export class Approvals {
 
   private get secretKey(): Buffer | null {
     return this.opts.secretKey ?? null;
+  }
+
+  /** createCore always passes one (from the audit key); a bare Approvals (tests) gets a key of its own. */
+  private readonly ownPlanKey = randomBytes(32);
+  private get planKey(): Buffer {
+    return this.opts.planKey ?? this.ownPlanKey;
   }
 
   policyFor(systemName: string, actionName: string): Policy | null {
@@ -117,7 +123,7 @@ export class Approvals {
     }
 
     // What the approvers bind themselves to: every target, the policy and who may approve, hashed.
-    const bound = resolvePlan(kt.config, { system: systemName, action: actionName, requester: who.person.name, params: shown, requestId: id, reason: reason ?? null }, this.secretKey);
+    const bound = resolvePlan(kt.config, { system: systemName, action: actionName, requester: who.person.name, params: shown, requestId: id, reason: reason ?? null }, this.planKey);
     const hash = planHash(bound);
     // Break-glass: one approval, or none for a configured role; the countersign comes after it ran.
     const needed = approvalsNeeded(kt, policy, who.person);
@@ -238,7 +244,7 @@ export class Approvals {
       await kt.audit.append({ actor: 'keyturn', platform: 'keyturn', kind: 'approval.countersign', subject: r.id, outcome: 'due', detail: { approvers, dueAt: c.dueAt.toISOString(), roles: c.roles, severity: c.severity } });
       await this.note(r, countersignAsk(c, approvers, kt.config.settings.reactions.approve));
     }
-    const state = await executeClaimed({ kt, store: this.store, replica: this.replica, secretKey: this.secretKey, refresh: (id, p) => this.refresh(id, p), note: (x, t) => this.note(x, t) }, r);
+    const state = await executeClaimed({ kt, store: this.store, replica: this.replica, secretKey: this.secretKey, planKey: this.planKey, refresh: (id, p) => this.refresh(id, p), note: (x, t) => this.note(x, t) }, r);
     // Nothing ran (the config changed): there is nothing to countersign.
     if (state === 'invalidated') await this.countersigns.drop(r.id);
     return state;

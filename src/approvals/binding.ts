@@ -40,6 +40,8 @@ export interface BoundPlan {
     /** Only on break-glass policies (absent keys leave every other plan's hash as it was). */
     kind?: 'break-glass'; noApprovalFor?: string[]; countersign?: { withinMs: number; roles: string[]; severity: string };
   };
+  /** The requester's roles (null: no longer in `people`). Absent in plans bound before it was added. */
+  requesterRoles?: string[] | null;
   /** People whose approval counts (admins included, the requester never). */
   approverSet: string[];
   steps: BoundStep[];
@@ -108,14 +110,49 @@ function via(config: Config, sys: SystemConfig, step: Record<string, unknown>): 
     });
   }
   if (step.kind === 'announce' && typeof step.channel === 'string') out.channelIds = Object.hasOwn(config.channels, step.channel) ? config.channels[step.channel] : null;
+  if (step.kind === 'systemd' || step.kind === 'ssh-exec') out.ssh = sshRoute(sys, typeof step.host === 'string' ? step.host : null);
   if ((step.kind === 'verify' || step.kind === 'confirm-check') && typeof step.check === 'string') {
-    out.checkDefinition = step.check === 'health' ? sys.nodes.map((n) => ({ name: n.name, health: n.health ?? null })) : (sys.checks.find((c) => c.name === step.check) ?? null);
+    const check = step.check === 'health' ? null : (sys.checks.find((c) => c.name === step.check) ?? null);
+    out.checkDefinition = step.check === 'health' ? sys.nodes.map((n) => ({ name: n.name, health: n.health ?? null })) : check;
+    // Where the check's answer comes from is part of what "verified" means.
+    if (check?.kind === 'promql' || check?.kind === 'metrics') out.prometheus = sys.prometheus ?? null;
+    if (check?.kind === 'systemd-unit' || check?.kind === 'ssh-exec') out.ssh = sshRoute(sys, null);
   }
   return out;
 }
 
+/**
+ * The SSH settings a step or check connects with: login, key source, known_hosts and, for one host
+ * (or all), address, port, user, pinned key and the jump chain. The key itself is a secret and
+ * appears as its fingerprint (hideConfigSecrets).
+ */
+function sshRoute(sys: SystemConfig, host: string | null): Record<string, unknown> | null {
+  const ssh = sys.ssh;
+  if (!ssh) return null;
+  const entry = (name: string) => (Object.hasOwn(ssh.hosts, name) ? ssh.hosts[name]! : null);
+  const chain = (name: string): Array<Record<string, unknown>> => {
+    const out: Array<Record<string, unknown>> = [];
+    const seen = new Set<string>();
+    for (let n: string | undefined = name; n !== undefined && !seen.has(n); n = entry(n)?.jump) {
+      seen.add(n);
+      const h = entry(n);
+      out.push({ host: n, address: h?.address ?? null, port: h?.port ?? null, user: h?.user ?? ssh.user, hostKey: h?.hostKey ?? null });
+    }
+    return out;
+  };
+  const hosts = host === null ? Object.keys(ssh.hosts).sort() : [host];
+  return {
+    user: ssh.user,
+    privateKey: ssh.privateKey ?? null,
+    privateKeyFile: ssh.privateKeyFile ?? null,
+    knownHosts: ssh.knownHosts ?? null,
+    trustOnFirstUse: ssh.trustOnFirstUse,
+    hosts: hosts.map(chain),
+  };
+}
+
 /** Resolves the plan an approval binds. Throws only when the system or action is gone (a diff then says so). */
-export function resolvePlan(config: Config, input: PlanInput, fingerprintKey: Buffer | null): BoundPlan {
+export function resolvePlan(config: Config, input: PlanInput, fingerprintKey: Buffer): BoundPlan {
   if (!Object.hasOwn(config.systems, input.system)) throw new Error(`system ${input.system} is no longer configured`);
   const sys = config.systems[input.system]!;
   if (!Object.hasOwn(sys.actions, input.action)) throw new Error(`action ${input.action} is no longer configured on ${input.system}`);
@@ -149,15 +186,26 @@ export function resolvePlan(config: Config, input: PlanInput, fingerprintKey: Bu
         ? { kind: 'break-glass' as const, noApprovalFor: [...policy.noApprovalFor], countersign: { withinMs: policy.countersign.within, roles: [...(policy.countersign.roles ?? approvers)], severity: policy.countersign.severity } }
         : {}),
     },
+    // The requester must still be someone who may ask for this: removed or demoted since, the request does not run.
+    requesterRoles: config.people.find((p) => p.name === input.requester)?.roles.slice().sort() ?? null,
     approverSet: config.people.filter((p) => p.name !== input.requester && p.roles.some((r) => approvers.includes(r) || admin.includes(r))).map((p) => p.name).sort(),
     steps,
   };
   return hideConfigSecrets(plan, fingerprintKey);
 }
 
+/**
+ * The key of configuration-secret fingerprints in plans, from the audit key: every store has one
+ * (Postgres requires it, the embedded store generates it) and every replica the same, so a changed
+ * `${env:...}` target changes the plan hash everywhere, with or without KEYTURN_SECRET_KEY.
+ */
+export function planKeyFor(auditKey: string): Buffer {
+  return createHmac('sha256', auditKey).update('keyturn plan fingerprints v1').digest();
+}
+
 /** Configuration secrets as `•••#` + 8 hex of HMAC(key, value): a rotated credential shows as changed, never as itself. */
-function hideConfigSecrets<T>(v: T, key: Buffer | null): T {
-  const fp = (s: string) => (key ? `•••#${createHmac('sha256', key).update(s).digest('hex').slice(0, 8)}` : '•••');
+function hideConfigSecrets<T>(v: T, key: Buffer): T {
+  const fp = (s: string) => `•••#${createHmac('sha256', key).update(s).digest('hex').slice(0, 8)}`;
   const walk = (x: unknown): unknown => {
     if (typeof x === 'string') return replaceConfigSecrets(x, fp);
     if (Array.isArray(x)) return x.map(walk);

@@ -22,6 +22,8 @@ export interface ExecuteDeps {
   store: RequestStore;
   replica: string;
   secretKey: Buffer | null;
+  /** Keys the fingerprints of configuration secrets in plans (resolvePlan). */
+  planKey: Buffer;
   refresh(id: string, progress?: string): Promise<void>;
   note(r: ApprovalRequest, text: string): Promise<void>;
 }
@@ -35,11 +37,11 @@ function registerPlanUrls(v: unknown): void {
 }
 
 /** Resolves the request's plan against the current config and compares it with the approved one. */
-export function checkPlan(kt: Keyturn, r: ApprovalRequest, secretKey: Buffer | null): PlanCheck {
+export function checkPlan(kt: Keyturn, r: ApprovalRequest, planKey: Buffer): PlanCheck {
   if (!r.planHash || !r.boundPlan) return { same: false, changes: ['this request was made before approvals were bound to a plan'], hash: null };
   let now: BoundPlan;
   try {
-    now = resolvePlan(kt.config, { system: r.system, action: r.action, requester: r.requester, params: r.params, requestId: r.id, reason: r.reason }, secretKey);
+    now = resolvePlan(kt.config, { system: r.system, action: r.action, requester: r.requester, params: r.params, requestId: r.id, reason: r.reason }, planKey);
   } catch (err) {
     return { same: false, changes: [(err as Error).message], hash: null };
   }
@@ -68,7 +70,7 @@ export async function executeClaimed(d: ExecuteDeps, r: ApprovalRequest): Promis
   } catch (err) {
     return finish(d, r, 'failed', { ok: false, summary: `not run: ${(err as Error).message}`, steps: [] });
   }
-  const check = checkPlan(kt, r, d.secretKey);
+  const check = checkPlan(kt, r, d.planKey);
   if (!check.same) return invalidate(d, r, check.changes, check.hash);
 
   const votes = (await store.votes(r.id)).filter((v) => v.vote === 'approve' && v.planHash === r.planHash);
@@ -82,7 +84,7 @@ export async function executeClaimed(d: ExecuteDeps, r: ApprovalRequest): Promis
     const was = boundStep(approved, phase, index);
     let now: BoundPlan;
     try {
-      now = resolvePlan(kt.config, { system: r.system, action: r.action, requester: r.requester, params: r.params, requestId: r.id, reason: r.reason }, d.secretKey);
+      now = resolvePlan(kt.config, { system: r.system, action: r.action, requester: r.requester, params: r.params, requestId: r.id, reason: r.reason }, d.planKey);
     } catch (err) {
       return (err as Error).message;
     }

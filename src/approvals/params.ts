@@ -24,6 +24,9 @@ export function secretValuesTyped(action: ActionDefinition, tokens: string[]): s
     if (p) {
       named.add(p.name);
       if (p.secret) out.push(t.slice(eq + 1));
+    } else if (key && declared.some((d) => d.secret)) {
+      // A misspelt name (`new_kye=...`) of an action that takes a secret: most likely the secret itself.
+      out.push(t.slice(eq + 1));
     } else positional.push(t);
   }
   const free = declared.filter((p) => !named.has(p.name));
@@ -111,6 +114,27 @@ function patternSpells(pattern: string | undefined, what: 'dot' | 'dash'): boole
   return what === 'dash' ? /^\^?(?:\((?:\?:)?)*\\?-/.test(outside) : /\\\./.test(outside);
 }
 
+/** Shorter secret parameter values would mask ordinary words wherever they appear. */
+const MIN_PARAM_SECRET = 8;
+
+const configTexts = new WeakMap<object, string>();
+/** Every string of the configuration (keys too), joined: what a secret parameter must not be part of. */
+function configText(config: object): string {
+  let t = configTexts.get(config);
+  if (t === undefined) {
+    const parts: string[] = [];
+    const walk = (v: unknown): void => {
+      if (typeof v === 'string') parts.push(v);
+      else if (Array.isArray(v)) v.forEach(walk);
+      else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) (parts.push(k), walk(x));
+    };
+    walk(config);
+    t = parts.join('\n');
+    configTexts.set(config, t);
+  }
+  return t;
+}
+
 /**
  * A secret value that is one of Keyturn's own names (a channel id, system,
  * action, person or account, the channel the request comes from) would be
@@ -118,6 +142,14 @@ function patternSpells(pattern: string | undefined, what: 'dot' | 'dash'): boole
  */
 export function refuseStructuralSecrets(kt: Keyturn, who: { channel: string }, actionName: string, secret: Record<string, unknown> | null): void {
   if (!secret) return;
+  const text = configText(kt.config);
+  for (const [k, v] of Object.entries(secret)) {
+    const value = String(v);
+    if (value.length < MIN_PARAM_SECRET) throw new UserError(`Parameter ${k} of ${actionName}: a secret must be at least ${MIN_PARAM_SECRET} characters (value not shown: it is secret).`, 'params.invalid');
+    // Masked everywhere once registered: a value that is part of the config's own text (a target's host:port, a
+    // path, a name) would hide that text in every message about other requests.
+    if (text.includes(value)) throw new UserError(`Parameter ${k} of ${actionName}: a secret cannot be text that appears in the configuration (a host, URL, path or name) (value not shown: it is secret).`, 'params.invalid');
+  }
   const names = new Set<string>([who.channel]);
   for (const c of Object.values(kt.config.channels)) for (const id of Object.values(c ?? {})) if (typeof id === 'string') names.add(id);
   for (const [sn, sys] of Object.entries(kt.config.systems)) {

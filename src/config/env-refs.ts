@@ -3,29 +3,22 @@
  *
  * - `${env:NAME}`            a secret: required, and its value is registered for
  *                            masking wherever text leaves the process (chat, audit, logs).
- * - `${env:NAME:-default}`   configuration, not a secret (a URL, a port, a contract
- *                            address): a value with a default written in clear in
- *                            the file cannot be a credential. Not masked.
- * - `${public:NAME}`         configuration that has no sensible default (the demo
- *                            fleet's URL, a channel id): required, not masked.
- *                            `${public:NAME:-default}` is the same as the env form.
+ * - `${env:NAME:-default}`   a secret too when NAME is set (the default, written in
+ *                            the file, is not): a default says what to do when a
+ *                            value is absent, not that the value is not a credential
+ *                            (`Bearer ${env:API_TOKEN:-}`, a webhook URL "off unless set").
+ * - `${public:NAME}`         configuration (the demo fleet's URL, a channel id, a
+ *                            contract address): required, not masked, URLs shown in full.
+ * - `${public:NAME:-default}` the same, with a default.
  *
- * Every value is secret unless the config marks it public like this; there is
- * no guessing from what a value looks like. One safety net the other way: a
- * `${env:NAME:-default}` whose NAME says it holds a credential (`..._TOKEN`,
- * `..._SECRET`, `..._PASSWORD`, `..._KEY`, `..._AUTH`, ...) is still secret
- * when the variable is set, so `Bearer ${env:API_TOKEN:-}` can never show the
- * token because someone added an empty default. The default itself, written
- * in the file, is not a secret. Credentials inside public values
- * (a URL's password, an RPC URL's key path) are registered by the fields that
- * hold them (connections-schema.ts), and URLs in chat are cut to their origin
- * unless public (src/core/url-display.ts).
+ * Every value from the environment is secret unless the config marks it public
+ * like this; there is no guessing from what a value looks like. Credentials inside
+ * public values (a URL's password, an RPC URL's key path) are registered by the
+ * fields that hold them (connections-schema.ts), and URLs in chat are cut to their
+ * origin unless public (src/core/url-display.ts).
  */
 import { registerSecret } from '../core/secrets.js';
 import { registerPublicUrl } from '../core/url-display.js';
-
-/** Variable names that hold credentials whatever the reference looks like. */
-const CREDENTIAL_NAME = /(^|_)(TOKEN|SECRET|PASSWORD|PASSWD|PASS|PASSPHRASE|KEY|APIKEY|AUTH|CREDENTIALS?|PRIVATE)(_|$)/i;
 
 const REF = /\$\{(env|public):([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
@@ -55,7 +48,7 @@ function resolveString(s: string, env: NodeJS.ProcessEnv, errors: EnvRefError[],
   const out = s.replace(REF, (_whole, kind: 'env' | 'public', name: string, fallback: string | undefined) => {
     const v = env[name];
     if (v !== undefined && v !== '') {
-      if (kind === 'env' && (fallback === undefined || CREDENTIAL_NAME.test(name))) {
+      if (kind === 'env') {
         registerSecret(v);
         secret = true;
       }
@@ -65,7 +58,7 @@ function resolveString(s: string, env: NodeJS.ProcessEnv, errors: EnvRefError[],
     errors.push({ path, message: `environment variable ${name} is not set (referenced as \${${kind}:${name}})` });
     return '';
   });
-  // A URL written in the file, or built only from public references, is public: shown in full in chat.
+  // A URL written in the file (an unset variable's default included), or built only from public references, is public.
   if (!secret && /^https?:\/\//i.test(out)) registerPublicUrl(out);
   return out;
 }

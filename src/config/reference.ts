@@ -82,10 +82,9 @@ bundled demo) plus the files it \`include\`s. \`keyturn validate <file>\` checks
 - Durations are \`500ms\`, \`30s\`, \`15m\`, \`1h\`, \`7d\`, or a number of milliseconds.
 - Secrets are never written in the file: \`\${env:NAME}\` reads one from the environment and masks it (\`•••\`)
   in every message, audit row and log line. Every \`\${env:NAME}\` is a secret, whatever it looks like.
-- Configuration from the environment is marked public: \`\${env:NAME:-default}\` (a value with a default in
-  clear in the file is not a credential) or \`\${public:NAME}\` when there is no sensible default (a URL, a
-  channel id). Public values are not masked. A variable named like a credential (\`..._TOKEN\`, \`..._KEY\`,
-  \`..._SECRET\`, \`..._PASSWORD\`, \`..._AUTH\`) stays secret even with a default.
+- Configuration from the environment is marked public with \`\${public:NAME}\` or \`\${public:NAME:-default}\`
+  (a URL, a channel id, a contract address); public values are not masked. \`\${env:NAME:-default}\` is still a
+  secret when NAME is set: a default is not a statement that the value is no credential.
 - URLs in chat are shown as \`scheme://host[:port]\` unless they are public (written in the file or built from
   public references); a key in an RPC URL's path or query is masked even then.
 - Every mapping refuses keys it does not know (\`polcy:\` is an error naming the file, line and key, not a

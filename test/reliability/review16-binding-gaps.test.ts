@@ -3,7 +3,7 @@
 // same, so checkPlan() says "same" and the step runs against the new target.
 import { describe, expect, it } from 'vitest';
 import { config as configSchema } from '../../src/config/index.js';
-import { planHash, resolvePlan } from '../../src/approvals/binding.js';
+import { planHash, planKeyFor, resolvePlan } from '../../src/approvals/binding.js';
 import { PEOPLE } from '../support/core.js';
 import { loadSecretKey } from '../../src/approvals/sealed-params.js';
 import { resolveEnvRefs } from '../../src/config/env-refs.js';
@@ -116,8 +116,9 @@ describe('review16: targets from ${env:...} are bound on a Postgres deployment w
     const a = envConfig({ REVIEW16_DRAIN_URL: 'http://drain-a.internal:8080/drain', REVIEW16_DATABASE_URL: 'postgres://app:pw-aaaaaaaa@db-a.internal:5432/app' });
     const b = envConfig({ REVIEW16_DRAIN_URL: 'http://drain-b.internal:8080/drain', REVIEW16_DATABASE_URL: 'postgres://app:pw-aaaaaaaa@db-b.internal:5432/app' });
     // Production: Postgres, no secret parameters, KEYTURN_SECRET_KEY unset -> Keyturn starts, with no fingerprint key.
-    const key = loadSecretKey({}, { kind: 'postgres' }, b);
-    expect(key).toBeNull();
+    expect(loadSecretKey({}, { kind: 'postgres' }, b)).toBeNull();
+    // What createCore binds plans with: a key from the audit key, which every Postgres deployment has.
+    const key = planKeyFor('an-audit-key-of-this-deployment-0123456789abcdef');
     for (const action of ['drain', 'purge']) {
       const i = { system: 'svc', action, requester: 'alice', params: {}, requestId: 'r-000002', reason: null };
       expect(planHash(resolvePlan(b, i, key)), action).not.toBe(planHash(resolvePlan(a, i, key)));

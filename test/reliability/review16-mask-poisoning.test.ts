@@ -1,6 +1,6 @@
 // Review of issue 16 (masking poisoning by a permitted requester): a secret parameter's value
-// becomes a process-wide mask the moment an on-call person requests the action, and it stays a
-// mask after the request is cancelled. Any substring of 6+ characters that passes the param's
+// becomes a process-wide mask the moment an on-call person requests the action (it stayed one
+// after the request was cancelled). A value that is part of the config's own text is refused. Any substring of 6+ characters that passes the param's
 // pattern hides that text in every later message: here the target host:port of another person's
 // request, so approvers are asked to approve "POST http://•••/drain" without seeing the target.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,12 +38,12 @@ describe('review16: a cancelled request leaves its secret value masking other re
     await target?.close();
   });
 
-  it('when alice requests set-token with token=<the target host:port> and cancels it, then dave\'s later drain request still shows its target to approvers', async () => {
+  it('when alice passes the target host:port as a secret, then it is refused (it would mask the config\'s own text) and dave\'s later drain request still shows its target to approvers', async () => {
     const r = await t.run('alice', `/run target set-token token=${hostPort}`);
-    expect(r.outcome).toBe('ok');
-    const id = (await t.core.kt.approvals.store.list(['pending']))[0]!.id;
-    await t.run('alice', `/cancel ${id}`);
-    expect((await t.core.kt.approvals.store.get(id))!.state).toBe('cancelled');
+    // Refused before it is registered for masking: the value is part of the configuration's text.
+    expect(r.outcome).toBe('user-error');
+    expect(JSON.stringify(r.ephemeral)).toMatch(/a secret cannot be text that appears in the configuration/);
+    expect(await t.core.kt.approvals.store.list(['pending'])).toHaveLength(0);
 
     const before = t.chat.posts.length;
     await t.run('dave', '/run target drain');

@@ -59,9 +59,9 @@ describe('keys inside URLs never reach chat', () => {
     expect(seen).not.toContain('/v2/');
   });
 
-  it('when the RPC URL is public configuration (${env:NAME:-default}) but holds a key, then the key is still masked', async () => {
+  it('when the RPC URL is public configuration (${public:NAME:-default}) but holds a key, then the key is still masked', async () => {
     process.env.KT_TEST_RPC_PUBLIC = `${rpcBase}/v2/${KEY}`;
-    t = await testCore({ config: chainSystem('${env:KT_TEST_RPC_PUBLIC:-http://127.0.0.1:8545}') });
+    t = await testCore({ config: chainSystem('${public:KT_TEST_RPC_PUBLIC:-http://127.0.0.1:8545}') });
     const { seen } = await checkAsUnmapped();
     expect(seen).toContain('paused');
     expect(seen).not.toContain(KEY);
