@@ -75,6 +75,23 @@ export class Approvals {
     this.countersigns = new CountersignStore(kt().db);
   }
 
+  private readonly voteCounts = new Map<string, number>();
+  /**
+   * Someone toggling ✅ on and off wrote two audit rows per toggle without limit. The same vote or
+   * withdrawal by the same person on the same request is audited the 1st, 10th, 100th... time
+   * (per process), each row carrying the count; the votes table keeps every current vote, and the
+   * decision row names the approvers. Returns what to add to the row, or null for no row.
+   */
+  private repeats(requestId: string, person: string, outcome: string): { times?: number } | null {
+    const key = `${requestId}\u0000${person}\u0000${outcome}`;
+    const n = (this.voteCounts.get(key) ?? 0) + 1;
+    this.voteCounts.delete(key);
+    this.voteCounts.set(key, n);
+    if (this.voteCounts.size > 10_000) this.voteCounts.delete(this.voteCounts.keys().next().value!);
+    if (!Number.isInteger(Math.log10(n))) return null;
+    return n > 1 ? { times: n } : {};
+  }
+
   private get secretKey(): Buffer | null {
     return this.opts.secretKey ?? null;
   }
@@ -193,14 +210,16 @@ export class Approvals {
     if (!added) {
       const removed = await this.store.deleteVote(r.id, person.name, vote, voter.account);
       if (!removed) return ignore(`${who} had no ${verb} on ${r.id} from this account to withdraw.`, 'nothing-to-withdraw');
-      await kt.audit.append({ actor: who, platform: voter.platform, kind: 'approval.vote', subject: r.id, outcome: 'withdrawn', detail: { vote } });
+      const times = this.repeats(r.id, person.name, 'withdrawn');
+      if (times) await kt.audit.append({ actor: who, platform: voter.platform, kind: 'approval.vote', subject: r.id, outcome: 'withdrawn', detail: { vote, ...times } });
       await this.refresh(r.id);
       return { counted: true, state: 'pending', approvals: (await this.store.votes(r.id)).filter((v) => v.vote === 'approve').length };
     }
 
     const put = await this.store.putVote(r.id, { person: person.name, vote, platform: voter.platform, account: voter.account, at: now, planHash: r.planHash });
     if (put === 'same') return ignore(`${who} already voted on ${r.id}: one vote per person, whichever account it comes from.`, 'duplicate');
-    await kt.audit.append({ actor: who, platform: voter.platform, kind: 'approval.vote', subject: r.id, outcome: vote, detail: { account: voter.account, changed: put === 'changed', planHash: r.planHash } });
+    const times = this.repeats(r.id, person.name, vote);
+    if (times) await kt.audit.append({ actor: who, platform: voter.platform, kind: 'approval.vote', subject: r.id, outcome: vote, detail: { account: voter.account, changed: put === 'changed', planHash: r.planHash, ...times } });
 
     if (vote === 'reject') {
       const rejected = await this.store.transition(r.id, ['pending'], 'rejected', now);
