@@ -14,6 +14,7 @@ import { alertStorm } from './alert-storm.js';
 import { approvalRace } from './approval-race.js';
 import { footprint } from './footprint.js';
 import { prometheusChecks } from './prometheus-checks.js';
+import { startup } from './startup.js';
 
 const only = process.argv.slice(2);
 const benches: Array<[string, () => Promise<Section>]> = [
@@ -24,6 +25,7 @@ const benches: Array<[string, () => Promise<Section>]> = [
   ['race', approvalRace],
   ['footprint', footprint],
   ['prometheus', prometheusChecks],
+  ['startup', startup],
 ];
 
 async function main(): Promise<void> {

@@ -7,7 +7,7 @@ import { describeContents } from '../src/executors/backup-steps.js';
 export default defineCommand({
   name: 'backups',
   offered: whenSomeAction((a) => a === 'backup' || a.startsWith('backup-')),
-  description: "A system's backups, newest first: id (for restore), time, contents, size, checksum",
+  description: "A system's backups, newest first: id (for restore), time, contents, size, checksum, file",
   args: {
     system: arg.system(),
     label: z.string().min(1).describe('only backups with this label').optional(),
@@ -25,8 +25,9 @@ export default defineCommand({
       title: `Backups · ${system}: ${shown.length}${label ? ` labelled ${label}` : ''}`,
       status: 'info',
       table: {
-        columns: ['backup', 'taken (UTC)', 'contents', 'size', 'sha256'],
-        rows: shown.slice(0, limit).map((b) => [b.id, b.createdAt.slice(0, 19).replace('T', ' '), describeContents(b), humanBytes(b.bytes), `${b.sha256.slice(0, 12)}…`]),
+        columns: ['backup', 'taken (UTC)', 'contents', 'size', 'sha256', 'file'],
+        // The file relative to the backup directory (KEYTURN_BACKUP_DIR): where it is on the server is not the chat's business.
+        rows: shown.slice(0, limit).map((b) => [b.id, b.createdAt.slice(0, 19).replace('T', ' '), describeContents(b), humanBytes(b.bytes), `${b.sha256.slice(0, 12)}…`, `${system}/${b.file}`]),
       },
       fields: problems.length ? [{ label: 'unreadable manifests', value: problems.join('\n') }] : undefined,
       footer: shown.length > limit ? `${limit} of ${shown.length} shown` : undefined,

@@ -27,7 +27,7 @@ export default defineCommand({
     return {
       title: 'Keyturn commands',
       status: 'info',
-      table: { columns: ['command', 'what it does'], rows: reg.all().filter((c) => c.offered?.(ctx.kt.config) ?? true).map((c) => [reg.slash(c.name), c.description]) },
+      table: { columns: ['command', 'what it does'], rows: reg.all().filter((c) => c.offered?.(ctx.kt.config, ctx.kt) ?? true).map((c) => [reg.slash(c.name), c.description]) },
       text: `Dangerous actions need approvals: react ${ctx.kt.config.settings.reactions.approve} to approve, ${ctx.kt.config.settings.reactions.reject} to reject. ${reg.slash('help')} <command> for details.`,
     };
   },

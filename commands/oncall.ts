@@ -6,6 +6,8 @@ import { PagerDutyError } from '../src/executors/pagerduty.js';
 export default defineCommand({
   name: 'oncall',
   description: 'Who is on call now, from PagerDuty (all escalation policies, or one)',
+  // Only with a PagerDuty API token (PAGERDUTY_API_TOKEN): without one it can only say so.
+  offered: (_config, kt) => kt?.alerts.pagerduty.hasApiToken ?? true,
   args: { policy: z.string().min(1).describe('escalation policy name or id (PABC123)').optional() },
   examples: ['/oncall', '/oncall "MPC Wallet"'],
   async run(ctx, { policy }) {

@@ -35,6 +35,8 @@ export interface CoreOptions {
   config: Config;
   env?: NodeJS.ProcessEnv;
   db?: Db;
+  /** The given `db` is this core's: closed with it (and on a start-up error). Default: only a store it opened itself. */
+  ownsDb?: boolean;
   log?: Logger;
   clock?: Clock;
   registry?: CommandRegistry;
@@ -58,6 +60,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const env = opts.env ?? process.env;
   const log = opts.log ?? createLogger();
   const db = opts.db ?? (await openDb(env));
+  const owned = !opts.db || opts.ownsDb === true;
   // Before anything else: with Postgres and no KEYTURN_AUDIT_KEY this is the start-up error.
   let auditKey: string;
   let anchorEvery: number;
@@ -65,7 +68,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     auditKey = resolveAuditKey(db as Db & { dataDir?: string | null }, env);
     anchorEvery = anchorEveryMs(env);
   } catch (err) {
-    if (!opts.db) await db.close().catch(() => {});
+    if (owned) await db.close().catch(() => {});
     throw err;
   }
   const clock = opts.clock ?? systemClock;
@@ -75,7 +78,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   try {
     secretKey = loadSecretKey(env, { kind: db.kind, dataDir: (db as { dataDir?: string | null }).dataDir ?? null }, config);
   } catch (err) {
-    if (!opts.db) await db.close().catch(() => {});
+    if (owned) await db.close().catch(() => {});
     throw err;
   }
   const registry = opts.registry ?? (await CommandRegistry.load(undefined, config.settings.commandPrefix));
@@ -126,7 +129,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       await kt.alerts.stop();
       await incidentWatcher.stop();
       await kt.approvals.stop();
-      if (!opts.db) await db.close();
+      if (owned) await db.close();
     },
   };
 }

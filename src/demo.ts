@@ -3,21 +3,46 @@
  * config at them, so `npm start` on a fresh machine checks real HTTP nodes.
  * Adds `demo degrade|restore|state` to the console.
  */
-import { startFleet, type Fleet } from '../systems/fleet/index.js';
+import { startFleet, type Fleet, type FleetOptions } from '../systems/fleet/index.js';
 import { ANVIL_DEV_KEY, startDemoChain, type DemoChain } from '../systems/fleet/demo-chain.js';
 import { freePorts } from '../systems/fleet/ports.js';
+import { startDemoEtcd, type DemoEtcd } from '../systems/fleet/demo-etcd.js';
+import { dytallixData } from '../systems/fleet/dytallix-data.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 
 export interface Demo {
   fleet: Fleet;
   /** anvil with the mUSD contracts; null when anvil is not installed (the image) or did not start. */
   chain: DemoChain | null;
+  /** mpc-wallet's ban list (/bans/<node>): the etcd binary when on PATH, else the built-in stand-in. */
+  etcd: DemoEtcd;
   consoleCommands: (words: string[], print: (s: string) => void) => Promise<boolean>;
   close(): Promise<void>;
 }
 
 export async function startDemo(env: NodeJS.ProcessEnv): Promise<Demo> {
-  const fleet = await startDemoFleet(env);
+  // The demo's own state beside Keyturn's (bans, Dytallix's data dir); an in-memory run gets a temp dir, removed at close.
+  const kept = env.KEYTURN_DATA_DIR === ':memory:' ? null : join(resolve(env.KEYTURN_DATA_DIR || '.keyturn'), 'demo');
+  const scratch = kept ? null : await mkdtemp(join(tmpdir(), 'kt-demo-'));
+  const dytallix = dytallixData(join(kept ?? scratch!, 'dytallix', 'data'));
+  // etcd (0.5-1 s for the binary) starts while the fleet does. When the MPC simulator can follow the bans
+  // (i18-restore's FleetOptions.mpcEtcd), await etcd first and pass { mpcEtcd: { endpoints: [etcd.url] } }.
+  const etcdStarting = startDemoEtcd(env.KEYTURN_DEMO_ETCD, kept && join(kept, 'etcd'), env);
+  etcdStarting.catch(() => {}); // a failure is thrown below, once the fleet is up; not an unhandled rejection meanwhile
+  const fleet = await startDemoFleet(env, dytallix.onWrite).catch(async (err: unknown) => {
+    await etcdStarting.then((e) => e.close(), () => {});
+    throw err;
+  });
+  const etcd = await etcdStarting.catch(async (err: unknown) => {
+    await fleet.close();
+    throw err;
+  });
+  dytallix.start(fleet);
   env.KEYTURN_DEMO_URL = fleet.url;
+  env.KEYTURN_DEMO_ETCD_URL = etcd.url;
+  env.KEYTURN_DEMO_DYTALLIX_DATA = dytallix.dir;
   env.DYTALLIX_ADMIN_TOKEN ??= fleet.adminToken;
   env.SCRIBE_ADMIN_KEY ??= fleet.adminToken;
   env.FINDAG_ADMIN_TOKEN ??= fleet.adminToken;
@@ -33,6 +58,7 @@ export async function startDemo(env: NodeJS.ProcessEnv): Promise<Demo> {
   return {
     fleet,
     chain,
+    etcd,
     async consoleCommands(words, print) {
       if (words[0] !== 'demo') return false;
       const [, verb, named, node, state] = words;
@@ -56,6 +82,9 @@ export async function startDemo(env: NodeJS.ProcessEnv): Promise<Demo> {
     close: async () => {
       await chain?.close();
       await fleet.close();
+      await etcd.close();
+      await dytallix.flushed();
+      if (scratch) await rm(scratch, { recursive: true, force: true });
     },
   };
 }
@@ -64,8 +93,8 @@ export async function startDemo(env: NodeJS.ProcessEnv): Promise<Demo> {
 export const DEMO_FLEET_PORT = 7700;
 
 /** KEYTURN_DEMO_PORT when set (0: any free port); otherwise 7700, or any free port when 7700 is taken (another demo running). */
-async function startDemoFleet(env: NodeJS.ProcessEnv): Promise<Fleet> {
-  const opts = { adminToken: env.DEMO_ADMIN_TOKEN ?? 'demo-admin-token', host: '127.0.0.1' };
+async function startDemoFleet(env: NodeJS.ProcessEnv, onWrite: FleetOptions['onWrite']): Promise<Fleet> {
+  const opts = { adminToken: env.DEMO_ADMIN_TOKEN ?? 'demo-admin-token', host: '127.0.0.1', onWrite };
   if (env.KEYTURN_DEMO_PORT !== undefined && env.KEYTURN_DEMO_PORT !== '') return startFleet({ ...opts, port: Number(env.KEYTURN_DEMO_PORT) });
   try {
     return await startFleet({ ...opts, port: DEMO_FLEET_PORT });

@@ -6,6 +6,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { loadConfig, defaultConfigPath, BUNDLED_DEMO_CONFIG } from './config/index.js';
 import { createCore, type Core } from './app.js';
+import { openDb } from './store/open.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { HttpServer } from './server/http-server.js';
 import { registerHealthRoutes, schedulerComponent, type ComponentStatus } from './server/health-routes.js';
@@ -44,12 +45,29 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   const configPath = opts.configPath ?? defaultConfigPath(env);
   const consoleMode = consoleWanted(env);
   const log = opts.log ?? createLogger({ level: env.LOG_LEVEL ?? (consoleMode ? 'warn' : 'info') });
-  const demo = configPath === BUNDLED_DEMO_CONFIG || env.KEYTURN_DEMO === '1' ? await startDemo(env) : null;
-  const { config } = loadConfig(configPath, env);
-  const core = await createCore({ config, env, log });
+  // The demo fleet (simulators, anvil) and the store do not depend on each other: both start at once, so the
+  // fleet's processes and sockets come up while PGlite loads. The config needs the demo's URLs, so it comes after.
+  const wantDemo = configPath === BUNDLED_DEMO_CONFIG || env.KEYTURN_DEMO === '1';
+  const [demoStart, dbOpen] = await Promise.allSettled([wantDemo ? startDemo(env) : Promise.resolve(null), openDb(env)]);
+  const demo = demoStart.status === 'fulfilled' ? demoStart.value : null;
+  if (demoStart.status === 'rejected' || dbOpen.status === 'rejected') {
+    if (dbOpen.status === 'fulfilled') await dbOpen.value.close().catch(() => {});
+    await demo?.close();
+    throw demoStart.status === 'rejected' ? demoStart.reason : (dbOpen as PromiseRejectedResult).reason;
+  }
+  let core: Core;
+  try {
+    const { config } = loadConfig(configPath, env);
+    core = await createCore({ config, env, log, db: dbOpen.value, ownsDb: true });
+  } catch (err) {
+    await dbOpen.value.close().catch(() => {});
+    await demo?.close();
+    throw err;
+  }
   const components: ComponentStatus[] = [];
 
-  const server = new HttpServer(log.child({ component: 'http' }));
+  // Gated: the port may open before the Slack route is mounted; until ready() every request gets 503 + Retry-After, never 404.
+  const server = new HttpServer(log.child({ component: 'http' }), { gated: true });
   registerHealthRoutes(server, core.kt, () => components);
   registerMetricsRoute(server, core.kt.metrics);
   registerAlertRoutes(server, core.kt);
@@ -106,6 +124,8 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   core.auditAnchoring.start();
   let stopped = false;
   components.push(schedulerComponent(core.kt, () => !stopped));
+  // Every route and component is in place: /healthz and /slack/events answer for real from here on.
+  server.ready();
 
   let stopping: Promise<void> | null = null;
   const stop = () =>

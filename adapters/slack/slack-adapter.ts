@@ -112,7 +112,7 @@ export class SlackAdapter {
     if (receiver instanceof HTTPReceiver) {
       server.route('POST', SLACK_EVENTS_PATH, (req, res) => {
         // Shutting down: 503 makes Slack redeliver events to a replica that is still up.
-        if (adapter.stopped) return sendJson(res, 503, { error: 'shutting down' });
+        if (adapter.stopped) return sendJson(res, 503, { error: 'shutting down' }, { 'retry-after': '1' });
         receiver.requestListener(req, res);
       });
     } else {

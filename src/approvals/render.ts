@@ -98,6 +98,8 @@ function touches(p: BoundPlan): string {
         typeof f.op === 'string' ? f.op : null,
         typeof f.url === 'string' ? f.url : null,
         typeof f.container === 'string' ? `container ${f.container}` : null,
+        // archive / archive-restore of a path on Keyturn's own host (no container).
+        typeof f.path === 'string' && typeof f.container !== 'string' ? `host path ${f.path}` : null,
         typeof f.database === 'string' ? `database ${f.database}` : null,
         typeof f.key === 'string' ? `etcd key ${f.key}` : null,
         typeof f.fn === 'string' ? f.fn : null,

@@ -134,8 +134,8 @@ export const etcdSnapshotStep = z.strictObject({
 export const archiveStep = z.strictObject({
   ...backupBase,
   kind: z.literal('archive'),
-  container: containerRef,
-  path: z.string().startsWith('/', 'expected an absolute path inside the container'),
+  container: containerRef.optional().describe("The container holding `path` (read through the Docker Engine, works on a stopped container); leave it out to archive `path` on Keyturn's own host (e.g. a volume mounted into Keyturn)."),
+  path: z.string().startsWith('/', 'expected an absolute path').describe('Absolute path of the directory or file to archive, inside `container` or on Keyturn\'s host.'),
 });
 
 /** Puts an `archive` backup back where it was taken from (works on a stopped container): the runbooks' `tar -xzf backup -C /`. */
@@ -144,9 +144,9 @@ export const archiveRestoreStep = z.strictObject({
   kind: z.literal('archive-restore'),
   /** A backup id as listed by /backups (usually {{params.backup}}), or latest:<label>; it must be an archive backup. */
   backup: z.string().min(1),
-  container: containerRef,
+  container: containerRef.optional().describe("The container to restore into (it may be stopped); leave it out when the backup's `path` is on Keyturn's own host: the directory is then replaced whole."),
   /** The path the archive was taken from, e.g. /var/lib/scribe-ledger; the backup must hold exactly that file or directory. */
-  path: z.string().startsWith('/', 'expected an absolute path inside the container'),
+  path: z.string().startsWith('/', 'expected an absolute path').describe('The path the archive was taken from (e.g. /var/lib/scribe-ledger); the backup must hold exactly that file or directory.'),
   timeout: duration.default(30 * 60_000),
 });
 

@@ -57,8 +57,9 @@ export interface CommandDef<A extends Shape = Shape, F extends Shape = Shape> ex
   /**
    * Whether the configured systems give this command anything to do (an action it runs); /help lists
    * only commands that are offered. Absent: always offered. Slack's manifest still lists every command.
+   * `kt` for what the environment configures (a PagerDuty API token), not the file.
    */
-  offered?(config: Config): boolean;
+  offered?(config: Config, kt?: Keyturn): boolean;
 }
 
 /** Offered when some system has an action whose name passes the test (e.g. `pause` or `pause-faucet`). */

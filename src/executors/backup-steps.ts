@@ -1,7 +1,8 @@
 /**
  * Backup steps: `pg-dump` (logical dump over the wire, or pg_dump inside
  * the database container), `etcd-snapshot` (the backend database, or every
- * key as JSON) and `archive` (a path in a container, as tar). Each produces
+ * key as JSON) and `archive` (a path in a container or on Keyturn's own
+ * host, as tar). Each produces
  * one verified, checksummed gzip file and manifest (see backup.ts).
  */
 import type { ArchiveStep, EtcdSnapshotStep, PgDumpStep } from '../config/executor-steps-schema.js';
@@ -16,6 +17,9 @@ import type { StepContext, StepExecutor, StepOutcome } from '../runbooks/step-ki
 import { checkedName, containerState, describeState, dockerClient, execIn, getArchive } from './docker.js';
 import { EtcdClient } from './etcd.js';
 import { databaseUrl, displayUrl } from './postgres.js';
+import { packPath } from './tar-local.js';
+import { lstat } from 'node:fs/promises';
+import { basename } from 'node:path';
 
 export const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[-._]+|[-._]+$/g, '').slice(0, 40) || 'backup';
 
@@ -42,7 +46,8 @@ async function backup(ctx: StepContext, b: Omit<NewBackup, 'system' | 'requestId
 }
 
 const where = (ctx: StepContext, keep: number, maxAge?: number, keepDaily = 0) =>
-  `→ ${systemDir(ctx.systemName)}/ (keeping the newest ${keep}${keepDaily ? ` and one a day for ${keepDaily} days` : ''}${maxAge !== undefined ? `, none older than ${formatDuration(maxAge)}` : ''})`;
+  // Relative to the backup directory: the server's own layout is not the chat's business.
+  `→ ${basename(systemDir(ctx.systemName))}/ in the backup directory (keeping the newest ${keep}${keepDaily ? ` and one a day for ${keepDaily} days` : ''}${maxAge !== undefined ? `, none older than ${formatDuration(maxAge)}` : ''})`;
 
 /** The step's retention tiers and cooldown, as createBackup takes them. */
 function retention(step: { keep: number; maxAge?: number; keepDaily: number; cooldown: number; cooldownBurst: number }) {
@@ -123,14 +128,26 @@ export const etcdSnapshotStepExecutor: StepExecutor<EtcdSnapshotStep> = {
 };
 
 function archiveSource(step: ArchiveStep, ctx: StepContext) {
+  if (step.container === undefined) return { container: null, label: step.label ?? slug(step.path), source: `${step.path} on Keyturn's host` };
   const container = checkedName(renderText(step.container, ctx.vars));
   return { container, label: step.label ?? slug(`${container}-${step.path}`), source: `${step.path} in container ${container}` };
+}
+
+/** A local path's kind in words, or why it cannot be archived. */
+async function localKind(path: string): Promise<string> {
+  const st = await lstat(path).catch((err: NodeJS.ErrnoException) => {
+    throw new Error(`${path} cannot be read on Keyturn's host: ${err.code ?? err.message}`);
+  });
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFile()) return `a file of ${humanBytes(st.size)}`;
+  throw new Error(`${path} is not a directory or a regular file`);
 }
 
 export const archiveStepExecutor: StepExecutor<ArchiveStep> = {
   kind: 'archive',
   async plan(step, ctx) {
     const s = archiveSource(step, ctx);
+    if (s.container === null) return `tar of ${s.source} (${await localKind(step.path)}) ${where(ctx, step.keep, step.maxAge, step.keepDaily)}`;
     const docker = dockerClient(ctx.sys.docker);
     const st = await containerState(docker, s.container);
     if (!st.found) throw new Error(`container ${s.container} not found`);
@@ -146,6 +163,11 @@ export const archiveStepExecutor: StepExecutor<ArchiveStep> = {
     return backup(ctx, {
       kind: 'archive', format: 'tar', label: s.label, ...retention(step), source: s.source,
       async produce(w) {
+        if (s.container === null) {
+          await localKind(step.path);
+          const { skipped } = await packPath(step.path, (b) => w.write(b));
+          return { notIncluded: skipped.map((n) => `${n} (not a file, directory or symlink)`) };
+        }
         const tar = await getArchive(dockerClient(ctx.sys.docker), s.container, step.path, step.timeout);
         for await (const chunk of tar) await w.write(chunk as Buffer);
         return {};

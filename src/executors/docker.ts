@@ -4,18 +4,23 @@
  * shell: exec runs an argv list.
  */
 import { formatDeadline } from '../config/duration.js';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
+import { createRequire } from 'node:module';
 import type { Readable, Writable } from 'node:stream';
 import type { DockerConnection } from '../config/connections-schema.js';
 import { DockerDemux, TailBuffer, demuxBuffer } from './docker-stream.js';
 
 const clients = new Map<string, Docker>();
+// dockerode (with docker-modem and its ssh2) takes ~0.9 s to load on a busy 2-core machine: loaded on the first Docker call, not at start-up.
+let DockerClass: typeof Docker | undefined;
+const dockerode = (): typeof Docker => (DockerClass ??= createRequire(import.meta.url)('dockerode') as typeof Docker);
 
 /** The system's socket or host, else DOCKER_HOST (read by docker-modem, TLS variables included), else /var/run/docker.sock. */
 export function dockerClient(conn: DockerConnection | undefined): Docker {
   const key = conn?.socket ?? conn?.host ?? 'env';
   let c = clients.get(key);
   if (!c) {
+    const Docker = dockerode();
     if (conn?.socket) c = new Docker({ socketPath: conn.socket });
     else if (conn?.host?.startsWith('unix://')) c = new Docker({ socketPath: conn.host.slice('unix://'.length) });
     else if (conn?.host) {

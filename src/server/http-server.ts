@@ -9,12 +9,39 @@ import type { Logger } from '../core/logger.js';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
+export interface HttpServerOptions {
+  /**
+   * Start closed: until ready() every request gets 503 with Retry-After, so a port opened while the
+   * routes are still being mounted never answers 404 (Slack counts a 404 as a failed delivery and
+   * eventually disables the app's events; a 503 it simply retries). Default: open at once.
+   */
+  gated?: boolean;
+}
+
+/** Seconds a client is asked to wait before retrying while the server starts. */
+const STARTING_RETRY_AFTER_S = 1;
+
 export class HttpServer {
   private readonly routes = new Map<string, Handler>();
   private readonly prefixes: Array<[string, Handler]> = [];
   private server: Server | null = null;
+  private open: boolean;
 
-  constructor(private readonly log: Logger) {}
+  constructor(
+    private readonly log: Logger,
+    opts: HttpServerOptions = {},
+  ) {
+    this.open = !opts.gated;
+  }
+
+  /** Every route is mounted: stop answering 503 "starting". */
+  ready(): void {
+    this.open = true;
+  }
+
+  get isReady(): boolean {
+    return this.open;
+  }
 
   route(method: string, path: string, handler: Handler): void {
     this.routes.set(`${method} ${path}`, handler);
@@ -45,6 +72,10 @@ export class HttpServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]!;
+    if (!this.open) {
+      req.resume(); // drain the body so the connection can be reused
+      return sendJson(res, 503, { status: 'starting', error: 'Keyturn is starting; retry shortly' }, { 'retry-after': String(STARTING_RETRY_AFTER_S) });
+    }
     // HEAD is GET without a body (Node's response drops the body of a HEAD by itself): probes and curl -I.
     const method = req.method === 'HEAD' && !this.routes.has(`HEAD ${path}`) ? 'GET' : req.method;
     const handler = this.routes.get(`${method} ${path}`) ?? this.prefixes.find(([p]) => path === p || path.startsWith(p + '/'))?.[1];
@@ -71,9 +102,9 @@ export class HttpServer {
   }
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
 

@@ -54,6 +54,8 @@ export const CHAIN_START = 'audit.chain-start';
 export class AuditLog {
   private readonly key: string;
   readonly anchorFile: string | null;
+  /** The last anchor this process wrote, held against the file by verify. */
+  private written: Anchor | null = null;
   /** This process has seen the chain-start row (or written it). */
   private chainStarted = false;
 
@@ -146,7 +148,10 @@ export class AuditLog {
       const body = { at: this.now().toISOString(), chain: String(fromRaw(start.rows[0]).detail.chain), rows: Number(n.rows[0]!.n), headId: Number(head.rows[0]!.id), headHash: head.rows[0]!.hash };
       return { v: 1 as const, ...body, mac: anchorMac(this.key, body) };
     });
-    if (a && this.anchorFile) appendAnchor(this.anchorFile, a);
+    if (a && this.anchorFile) {
+      appendAnchor(this.anchorFile, a);
+      this.written = a;
+    }
     return a && this.anchorFile ? a : null;
   }
 
@@ -161,6 +166,13 @@ export class AuditLog {
       const b = found.bad[0]!;
       return { ok: false, rows: 0, brokenAt: 0, problem: 'anchor', reason: `line ${b.line} of the anchor file ${this.anchorFile} does not verify: ${b.why}` };
     }
+    // The last anchor this process wrote must still be in the file: a deleted or cut anchor file would otherwise hide a truncation.
+    const w = this.written;
+    if (w && !found.anchors.some((a) => a.chain === w.chain && a.headId === w.headId && a.headHash === w.headHash)) {
+      return { ok: false, rows: 0, brokenAt: w.headId, problem: 'anchor', reason: `the anchor file ${this.anchorFile} lost the anchor this process wrote at ${w.at} (${w.rows} rows, head row ${w.headId}): it was deleted or cut, so a truncation could hide behind it` };
+    }
+    // Anchors of a chain the database no longer holds: the whole log was replaced (every anchored row of it is gone).
+    const chains = [...new Set(found.anchors.map((a) => a.chain))];
     let prev = GENESIS;
     let count = 0;
     let lastId = 0;
@@ -207,6 +219,11 @@ export class AuditLog {
       return fail(lastId, 'unkeyed', `none of the ${count} rows is keyed: no ${CHAIN_START} row (it was deleted, or nothing was appended since the upgrade)`);
     }
     const latest = found.anchors.at(-1) ?? null;
+    const gone = chains.filter((c) => c !== chain);
+    if (gone.length && latest && latest.chain === chain) {
+      const a = found.anchors.filter((x) => x.chain === gone.at(-1)).at(-1)!;
+      return fail(a.headId, 'truncation', `the audit chain was replaced: the anchor of ${a.at} recorded chain ${a.chain} with ${a.rows} rows, none of which is in the database (it holds chain ${chain}, started later). If the log was deliberately archived and reset, move the anchor file aside.`);
+    }
     if (latest && latest.chain !== chain) {
       return fail(latest.headId, 'truncation', chain
         ? `the audit chain was replaced: the latest anchor (${latest.at}) is for chain ${latest.chain} with ${latest.rows} rows, the database holds chain ${chain}`

@@ -3,16 +3,17 @@
  * dir that another live process holds, since two processes on one dir lose
  * updates (WIRE-NOTES).
  */
-import { mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
 import type { Db, Queryable, QueryResult } from './db.js';
+import { copyTemplateInto, templateTarball } from './pglite-template.js';
 
 /**
  * A bot's store is small: PGlite's default 128 MB of shared buffers only costs memory
  * (measured: 16 MB saves ~130 MB of RSS; see BENCHMARKS.md).
  */
-const PGLITE_OPTIONS: PGliteOptions = { postgresqlconf: ['shared_buffers = 16MB', 'work_mem = 2MB', 'maintenance_work_mem = 16MB'] };
+export const PGLITE_OPTIONS: PGliteOptions = { postgresqlconf: ['shared_buffers = 16MB', 'work_mem = 2MB', 'maintenance_work_mem = 16MB'] };
 
 export class PgliteDb implements Db {
   readonly kind = 'pglite' as const;
@@ -25,12 +26,18 @@ export class PgliteDb implements Db {
 
   /** `dir` null means in memory (tests). */
   static async open(dir: string | null): Promise<PgliteDb> {
-    if (dir === null) return new PgliteDb(await PGlite.create(PGLITE_OPTIONS), null);
+    // A fresh store starts from a copy of a cluster initdb made once on this machine (pglite-template.ts).
+    if (dir === null) {
+      const tar = await templateTarball(PGLITE_OPTIONS);
+      return new PgliteDb(await PGlite.create({ ...PGLITE_OPTIONS, ...(tar ? { loadDataDir: tar } : {}) }), null);
+    }
     mkdirSync(dir, { recursive: true });
     const lockFile = join(dir, 'keyturn.lock');
     takeLock(lockFile, dir);
     try {
-      return new PgliteDb(await PGlite.create(join(dir, 'pgdata'), PGLITE_OPTIONS), lockFile, dir);
+      const pgdata = join(dir, 'pgdata');
+      if (!existsSync(join(pgdata, 'PG_VERSION'))) await copyTemplateInto(pgdata, PGLITE_OPTIONS);
+      return new PgliteDb(await PGlite.create(pgdata, PGLITE_OPTIONS), lockFile, dir);
     } catch (err) {
       rmSync(lockFile, { force: true });
       throw err;

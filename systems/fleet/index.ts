@@ -51,6 +51,8 @@ export interface FleetOptions {
   systems?: string[];
   /** Delay of a `slow` node that has no `delayMs` of its own; default 1500 ms. */
   slowMs?: number;
+  /** Called after a node answered a write (not GET) with a 2xx: the demo keeps Dytallix's data dir with it. */
+  onWrite?(system: string, node: string, fleet: Fleet): void;
 }
 
 export const SIMULATORS: readonly AnySim[] = [mpcWallet, scribeLedger, findag, dytallix, mintedMusd];
@@ -113,7 +115,9 @@ export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
     const answer = () => {
       registry.advance(system);
       const ctx = registry.context(system, node);
-      send(res, dispatch(registry.sim(system)!.routes, { method: req.method ?? 'GET', path, query: url.searchParams, headers, body }, ctx));
+      const r = dispatch(registry.sim(system)!.routes, { method: req.method ?? 'GET', path, query: url.searchParams, headers, body }, ctx);
+      send(res, r);
+      if (opts.onWrite && req.method !== 'GET' && req.method !== 'HEAD' && r.status < 300) opts.onWrite(system, node, fleet);
     };
     if (mode === 'slow') {
       const t = setTimeout(() => {

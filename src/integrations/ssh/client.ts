@@ -6,12 +6,17 @@
  * command was sent is replaced once.
  */
 import { readFileSync } from 'node:fs';
-import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
+import type { Client, ClientChannel, ConnectConfig } from 'ssh2';
+import { createRequire } from 'node:module';
 import { formatDeadline } from '../../config/duration.js';
 import { maskSecrets } from '../../core/secrets.js';
 import type { SshConnection } from './schema.js';
 import { algorithmsFor, blobType, fingerprint, knownHostsFor, parseKeyLine, rememberHostKey, type PinnedKey } from './host-keys.js';
 import { commandLine, showArgv } from './quote.js';
+
+// ssh2 is loaded on the first SSH connection, not at start-up (a config without SSH systems never needs it).
+let ssh2Module: typeof import('ssh2') | undefined;
+const ssh2 = (): typeof import('ssh2') => (ssh2Module ??= createRequire(import.meta.url)('ssh2') as typeof import('ssh2'));
 
 export class SshError extends Error {
   constructor(message: string, readonly code: 'hostkey' | 'connect' | 'auth' | 'lost' | 'timeout' | 'config') {
@@ -134,7 +139,7 @@ export class SshPool {
         return idle;
       }
       if (slot.conns.length < this.conf.maxConnections) {
-        const placeholder: Conn = { client: new Client(), busy: true, dead: false, uses: 0 };
+        const placeholder: Conn = { client: new (ssh2().Client)(), busy: true, dead: false, uses: 0 };
         slot.conns.push(placeholder);
         try {
           const { client, jump } = await this.connect(name);
@@ -237,7 +242,7 @@ export class SshPool {
       return false;
     };
     const algorithms = keys.length ? algorithmsFor(keys) : undefined;
-    const client = new Client();
+    const client = new (ssh2().Client)();
     const cfg: ConnectConfig = {
       host: h.address,
       port: h.port,

@@ -46,8 +46,11 @@ describe('the demo runs all five seed systems', () => {
     const r = await type('/help');
     expect(r).toMatch(/\/pause\s+Pause a system/);
     expect(r).toMatch(/\/run\s+Run one of/);
-    expect(r).not.toMatch(/\/unban\s/);
-    expect(r).not.toMatch(/\/backup\s/);
+    // The demo runs bans (its etcd) and Dytallix's backup (a local data dir): offered. /oncall needs a
+    // PagerDuty API token the demo does not have: not listed (demo-bans-backups.test.ts runs the others).
+    expect(r).toMatch(/\/unban\s/);
+    expect(r).toMatch(/\/backup\s/);
+    expect(r).not.toMatch(/\/oncall\s/);
   });
 
   it('dytallix: /run dytallix rotate-key new_key=<64 hex> is approved, runs, and the key never shows', async () => {

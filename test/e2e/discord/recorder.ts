@@ -3,6 +3,7 @@
 // one that arrived before waitFor() was called.
 
 import type { WaitOptions } from './types.js';
+import { scaled } from '../../support/time-factor.js';
 
 interface Waiter<T> {
   match: (r: T) => boolean;
@@ -29,7 +30,7 @@ export class Recorder<T> {
   /** Resolves with the first `count` matching records, in arrival order. */
   waitFor(match: (r: T) => boolean, opts: WaitOptions = {}): Promise<T[]> {
     const count = opts.count ?? 1;
-    const timeoutMs = opts.timeoutMs ?? 5000;
+    const timeoutMs = scaled(opts.timeoutMs ?? 5000);
     return new Promise<T[]>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.timers.delete(timer);

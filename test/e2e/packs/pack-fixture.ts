@@ -25,6 +25,7 @@ import { freshDatabase } from '../../support/pg.js';
 import type { Clock } from '../../../src/core/keyturn.js';
 import type { ApprovalRequest } from '../../../src/approvals/types.js';
 import { SYSTEMS_DIR } from '../../../src/paths.js';
+import { scaled } from '../../support/time-factor.js';
 
 
 /** The policy every pack declares; the main file repeats it word for word, as a user's keyturn.yml would. */
@@ -181,7 +182,7 @@ export class RunbookContainers {
 
 /** Polls until `fn` returns something truthy. */
 export async function until<T>(what: string, fn: () => Promise<T> | T, timeoutMs = 20_000): Promise<NonNullable<T>> {
-  const end = Date.now() + timeoutMs;
+  const end = Date.now() + scaled(timeoutMs);
   let last: T | undefined;
   while (Date.now() < end) {
     last = await fn();

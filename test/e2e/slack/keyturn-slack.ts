@@ -19,11 +19,12 @@ import {
   type SendOptions,
   type SendResult,
 } from './sign.js';
+import { scaled } from '../../support/time-factor.js';
 
 export const SECRET = 'keyturn-e2e-signing-secret';
 /** Waits end as soon as their condition holds; the limits only matter on a heavily loaded machine. */
 export const WAIT = { timeoutMs: 15_000 };
-export const POLL = { timeout: 15_000 };
+export const POLL = { timeout: scaled(15_000) };
 /** The demo config's people (systems/demo.yml). */
 export const ALICE = 'U0ALICE01'; // oncall: may request
 export const BOB = 'U0BOB0001'; // approver

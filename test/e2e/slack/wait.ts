@@ -2,6 +2,7 @@
 // API and the response_url sink. Waiters are re-checked on every push, so a
 // waitFor never sleeps longer than needed and never misses a record that
 // arrived before it was called (records are kept, not streamed).
+import { scaled } from '../../support/time-factor.js';
 
 export interface WaitOptions {
   /** How many matching records to wait for (default 1). */
@@ -35,7 +36,7 @@ export class Recorder<T> {
   /** Resolves with the first `count` matching records (in arrival order). */
   waitFor(match: (r: T) => boolean, what: string, opts: WaitOptions = {}): Promise<T[]> {
     const count = opts.count ?? 1;
-    const timeoutMs = opts.timeoutMs ?? 5000;
+    const timeoutMs = scaled(opts.timeoutMs ?? 5000);
     return new Promise<T[]>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters.delete(w);

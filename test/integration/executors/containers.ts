@@ -2,6 +2,7 @@
 // stop is quick, and a Docker healthcheck that passes within a fraction of a second.
 import { randomBytes } from 'node:crypto';
 import Docker from 'dockerode';
+import { scaled } from '../../support/time-factor.js';
 
 export const LOOP = 'trap "exit 0" TERM; while true; do sleep 1; done';
 
@@ -41,7 +42,7 @@ export class TestContainers {
 
   /** Polls the engine until the container's health is `status` (Docker runs the healthcheck on its own schedule). */
   async waitHealth(name: string, status: string, timeoutMs = 20_000): Promise<void> {
-    const end = Date.now() + timeoutMs;
+    const end = Date.now() + scaled(timeoutMs);
     for (;;) {
       const s = (await this.api.getContainer(name).inspect()).State;
       if (s.Health?.Status === status) return;

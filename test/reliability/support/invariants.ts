@@ -5,6 +5,7 @@
  * reports every broken request at once instead of the first.
  */
 import { AuditLog } from '../../../src/store/audit-log.js';
+import { timeFactor } from '../../support/time-factor.js';
 import { sleep, type ReplicaRig, type RequestRef, type Vote } from './slack-replicas.js';
 
 export const INTERRUPTED_NOTE = /Interrupted: the Keyturn process running pause on target stopped mid-execution/;
@@ -17,22 +18,44 @@ export interface Ledger {
 }
 
 /**
+ * The thread note each final state ends with (src/approvals: execute.ts finish/invalidate, approvals.ts). A request's
+ * final state is written first and its announcement (root edit + this note) enqueued right after, in separate
+ * statements: "no executing request and an empty outbox" is also true in that gap, so it is no proof of quiet.
+ */
+const OUTCOME_NOTES: Record<string, string> = {
+  succeeded: '^Succeeded: ',
+  failed: '^Failed: ',
+  rejected: '^Rejected by ',
+  cancelled: '^Cancelled by ',
+  expired: '^Expired without enough approvals',
+  interrupted: '^⚠️ Interrupted: ',
+  invalidated: '^⚠️ Not run: ',
+};
+
+/**
  * Waits until nothing is left in flight: no execution without a live owner, no approved request
- * waiting for a claim, no pending outbox row. Returns what was still in flight on timeout.
+ * waiting for a claim, every finished request's outcome queued in its thread, no pending outbox row.
+ * Returns what was still in flight on timeout.
  */
 export async function settle(rig: ReplicaRig, timeoutMs = 60_000): Promise<string | null> {
-  const end = Date.now() + timeoutMs;
+  const end = Date.now() + timeoutMs * timeFactor();
   let last = '';
+  const outcomeCase = `CASE a.state ${Object.entries(OUTCOME_NOTES).map(([state, re]) => `WHEN '${state}' THEN '${re}'`).join(' ')} END`;
   while (Date.now() < end) {
-    const r = await rig.db.query<{ executing: number; approved: number; outbox: number }>(
+    const r = await rig.db.query<{ executing: number; approved: number; unannounced: string[] | null; outbox: number }>(
       `SELECT (SELECT count(*)::int FROM approval_requests WHERE state = 'executing') AS executing,
               (SELECT count(*)::int FROM approval_requests a WHERE state = 'pending'
                  AND (SELECT count(*) FROM approval_votes v WHERE v.request_id = a.id AND v.vote = 'approve') >= a.approvals_needed) AS approved,
+              (SELECT array_agg(a.id || ' ' || a.state) FROM approval_requests a
+                 WHERE a.message_key IS NOT NULL AND ${outcomeCase} IS NOT NULL
+                   AND NOT EXISTS (SELECT 1 FROM chat_messages m JOIN outbox o ON o.message_key = m.key AND o.op = 'post'
+                                   WHERE m.thread_key = a.message_key AND o.payload->'message'->>'title' ~ ${outcomeCase})) AS unannounced,
               (SELECT count(*)::int FROM outbox WHERE state = 'pending') AS outbox`,
     );
     const s = r.rows[0]!;
-    if (s.executing === 0 && s.approved === 0 && s.outbox === 0) return null;
-    last = `${s.executing} executing, ${s.approved} approved but pending, ${s.outbox} outbox rows pending`;
+    const unannounced = s.unannounced ?? [];
+    if (s.executing === 0 && s.approved === 0 && unannounced.length === 0 && s.outbox === 0) return null;
+    last = `${s.executing} executing, ${s.approved} approved but pending, ${s.outbox} outbox rows pending, finished but outcome not queued: ${unannounced.join(', ') || 'none'}`;
     await sleep(200);
   }
   return last;

@@ -15,6 +15,7 @@ import { startTargetServer, type TargetServer } from '../../support/target-serve
 import { freshDatabase } from '../../support/pg.js';
 import { approvalConfig, SECRET as TARGET_TOKEN } from '../../integration/approvals/fixtures.js';
 import { slackProcessEnv, startKeyturnProcess, type KeyturnProcess } from './keyturn-process.js';
+import { scaled } from '../../support/time-factor.js';
 
 export const SIGNING_SECRET = 'keyturn-reliability-signing-secret';
 /** Slack ids of the people in test/support/core.ts PEOPLE: alice requests, the others may approve. */
@@ -73,6 +74,7 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `fn` until it returns a value other than undefined/null/false. */
 export async function until<T>(what: string, fn: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 30_000, everyMs = 50): Promise<T> {
+  timeoutMs = scaled(timeoutMs);
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
