@@ -92,22 +92,6 @@ export class Approvals {
     return n > 1 ? { times: n } : {};
   }
 
-  private readonly voteCounts = new Map<string, number>();
-  /**
-   * Someone toggling ✅ on and off wrote two audit rows per toggle without limit. The same vote or
-   * withdrawal by the same person on the same request is audited the 1st, 10th, 100th... time
-   * (per process), each row carrying the count; the votes table keeps every current vote, and the
-   * decision row names the approvers. Returns what to add to the row, or null for no row.
-   */
-  private repeats(requestId: string, person: string, outcome: string): { times?: number } | null {
-    const key = `${requestId}\u0000${person}\u0000${outcome}`;
-    const n = (this.voteCounts.get(key) ?? 0) + 1;
-    this.voteCounts.delete(key);
-    this.voteCounts.set(key, n);
-    if (this.voteCounts.size > 10_000) this.voteCounts.delete(this.voteCounts.keys().next().value!);
-    if (!Number.isInteger(Math.log10(n))) return null;
-    return n > 1 ? { times: n } : {};
-  }
 
   private get secretKey(): Buffer | null {
     return this.opts.secretKey ?? null;
