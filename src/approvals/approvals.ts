@@ -8,6 +8,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Policy } from '../config/index.js';
+import { formatDuration } from '../config/duration.js';
 import type { Keyturn } from '../core/keyturn.js';
 import type { Platform } from '../core/chat.js';
 import type { Person } from '../config/index.js';
@@ -24,6 +25,7 @@ import { canonicalEmoji } from './emoji.js';
 import { mirrorRequest } from './mirror.js';
 import { IgnoredVotes } from './ignored-votes.js';
 import type { ApprovalRequest, ExecutionResult, RequestState } from './types.js';
+import { CountersignStore, approvalsNeeded, countersignAsk, countersignRefusal, isBreakGlass } from './break-glass.js';
 
 export interface Requester {
   person: Person;
@@ -58,6 +60,8 @@ export type VoteOutcome =
 
 export class Approvals {
   readonly store: RequestStore;
+  /** Break-glass requests that ran and wait for (or missed) their second person (break-glass.ts). */
+  readonly countersigns: CountersignStore;
   readonly replica = `${hostname()}/${process.pid}/${randomBytes(3).toString('hex')}`;
   private sweeper: NodeJS.Timeout | null = null;
   private inflight = new Set<Promise<unknown>>();
@@ -68,6 +72,7 @@ export class Approvals {
     private readonly opts: { staleExecutionMs?: number; secretKey?: Buffer | null; /** Keys the fingerprints of config secrets in plans. */ planKey?: Buffer } = {},
   ) {
     this.store = new RequestStore(kt().db);
+    this.countersigns = new CountersignStore(kt().db);
   }
 
   private readonly voteCounts = new Map<string, number>();
@@ -86,6 +91,7 @@ export class Approvals {
     if (!Number.isInteger(Math.log10(n))) return null;
     return n > 1 ? { times: n } : {};
   }
+
 
   private get secretKey(): Buffer | null {
     return this.opts.secretKey ?? null;
@@ -137,20 +143,22 @@ export class Approvals {
     // What the approvers bind themselves to: every target, the policy and who may approve, hashed.
     const bound = resolvePlan(kt.config, { system: systemName, action: actionName, requester: who.person.name, params: shown, requestId: id, reason: reason ?? null }, this.planKey);
     const hash = planHash(bound);
+    // Break-glass: one approval, or none for a configured role; the countersign comes after it ran.
+    const needed = approvalsNeeded(kt, policy, who.person);
     const request: ApprovalRequest = {
       id, system: systemName, action: actionName, params: shown, requester: who.person.name, platform: who.platform, channel: who.channel,
-      reason: reason ?? null, state: 'pending', approvalsNeeded: policy.approvals, approverRoles: policy.approvers, plan, messageKey: null,
+      reason: reason ?? null, state: 'pending', approvalsNeeded: needed, approverRoles: policy.approvers, plan, messageKey: null,
       planHash: hash, boundPlan: bound, sealedParams: secret ? seal(this.secretKey, id, secret) : null,
       createdAt: now, expiresAt: new Date(now.getTime() + policy.expiry), decidedAt: null, executedBy: null, finishedAt: null, result: null,
     };
     await this.store.insert(request);
-    await kt.audit.append({ actor: who.person.name, platform: who.platform, kind: 'approval.requested', subject: `${id} ${systemName}/${actionName}`, outcome: 'pending', detail: { params: shown, plan, planHash: hash, boundPlan: bound, approvalsNeeded: policy.approvals, approvers: policy.approvers, reason: reason ?? null } });
+    await kt.audit.append({ actor: who.person.name, platform: who.platform, kind: 'approval.requested', subject: `${id} ${systemName}/${actionName}`, outcome: 'pending', detail: { params: shown, plan, planHash: hash, boundPlan: bound, approvalsNeeded: needed, policyKind: policy.kind, approvers: policy.approvers, reason: reason ?? null } });
     const shownMessage = await this.render(request);
     const messageKey = await kt.chat.post(who, shownMessage);
     await this.store.attachMessage(id, messageKey, true);
     await mirrorRequest(kt, id, who.platform, shownMessage);
-    // Zero approvals needed (a policy used only to restrict requesters): proceed at once.
-    if (policy.approvals === 0) await this.tryExecute(id);
+    // Zero approvals needed (a policy used only to restrict requesters, or a break-glass role): proceed at once.
+    if (needed === 0) await this.tryExecute(id);
     return { request: { ...request, messageKey }, messageKey };
   }
 
@@ -184,6 +192,10 @@ export class Approvals {
     if (r.state === 'pending' && r.expiresAt <= now) {
       await this.expire(r.id);
       return ignore(`${who}'s ${verb} does not count: request ${r.id} expired at ${r.expiresAt.toISOString().slice(11, 16)} UTC.`, 'expired');
+    }
+    if (r.state !== 'pending' && vote === 'approve' && added && person) {
+      const signed = await this.countersign(r, person, voter.platform);
+      if (signed) return signed.counted ? signed : ignore(signed.reason, 'countersign');
     }
     if (r.state !== 'pending') return ignore(`${who}'s ${verb} does not count: request ${r.id} is already ${r.state}.`, 'decided');
     if (!r.planHash) return ignore(`${who}'s ${verb} does not count: ${r.id} was made before approvals were bound to a plan, so it can never run. Request ${r.action} on ${r.system} again.`, 'unbound');
@@ -242,8 +254,64 @@ export class Approvals {
     return 'executing';
   }
 
-  private execute(r: ApprovalRequest): Promise<RequestState> {
-    return executeClaimed({ kt: this.kt(), store: this.store, replica: this.replica, secretKey: this.secretKey, planKey: this.planKey, refresh: (id, p) => this.refresh(id, p), note: (x, t) => this.note(x, t) }, r);
+  private async execute(r: ApprovalRequest): Promise<RequestState> {
+    const kt = this.kt();
+    const policy = this.policyFor(r.system, r.action);
+    if (isBreakGlass(policy)) {
+      // The countersign clock starts when the action starts, not when it ends: a long run does not buy time.
+      const approvers = (await this.store.votes(r.id)).filter((v) => v.vote === 'approve' && v.planHash === r.planHash).map((v) => v.person);
+      const c = await this.countersigns.open(r.id, policy.countersign.roles ?? policy.approvers, policy.countersign.severity, policy.countersign.within, kt.clock.now());
+      await kt.audit.append({ actor: 'keyturn', platform: 'keyturn', kind: 'approval.countersign', subject: r.id, outcome: 'due', detail: { approvers, dueAt: c.dueAt.toISOString(), roles: c.roles, severity: c.severity } });
+      await this.note(r, countersignAsk(c, approvers, kt.config.settings.reactions.approve));
+    }
+    const state = await executeClaimed({ kt, store: this.store, replica: this.replica, secretKey: this.secretKey, planKey: this.planKey, refresh: (id, p) => this.refresh(id, p), note: (x, t) => this.note(x, t) }, r);
+    // Nothing ran (the config changed): there is nothing to countersign.
+    if (state === 'invalidated') await this.countersigns.drop(r.id);
+    return state;
+  }
+
+  /**
+   * A ✅ on a break-glass request after it ran: the countersign. Null when the request has no
+   * countersign (the vote is then ignored as on any decided request).
+   */
+  private async countersign(r: ApprovalRequest, person: Person, platform: Platform): Promise<VoteOutcome | null> {
+    const kt = this.kt();
+    const c = await this.countersigns.get(r.id);
+    if (!c) return null;
+    if (c.signedBy) return { counted: false, reason: `${r.id} is already countersigned by ${c.signedBy}.` };
+    const approvers = (await this.store.votes(r.id)).filter((v) => v.vote === 'approve' && v.planHash === r.planHash).map((v) => v.person);
+    const refused = countersignRefusal(kt, c, r, person, approvers);
+    if (refused) return { counted: false, reason: refused };
+    const now = kt.clock.now();
+    if (!(await this.countersigns.sign(r.id, person.name, now))) return { counted: false, reason: `${r.id} is already countersigned.` };
+    const late = now > c.dueAt;
+    await kt.audit.append({ actor: person.name, platform, kind: 'approval.countersign', subject: r.id, outcome: late ? 'late' : 'signed', detail: { dueAt: c.dueAt.toISOString(), incident: c.incidentId } });
+    await this.refresh(r.id);
+    await this.note(r, late ? `✍️ Countersigned by ${person.name}, after the deadline (${c.dueAt.toISOString().slice(11, 16)} UTC)${c.incidentId ? `: incident ${c.incidentId} stays open until someone resolves it` : ''}.` : `✍️ Countersigned by ${person.name}: the break-glass ${r.action} on ${r.system} now has its second person.`);
+    return { counted: true, state: r.state, approvals: approvers.length };
+  }
+
+  /** Break-glass requests nobody countersigned in time: an incident (paged if its severity pages) and a note in the thread. */
+  private async escalateCountersigns(): Promise<void> {
+    const kt = this.kt();
+    for (const c of await this.countersigns.claimOverdue(kt.clock.now())) {
+      const r = await this.store.get(c.requestId);
+      if (!r) continue;
+      const title = `Break-glass ${r.action} on ${r.system} (${r.id}) not countersigned within ${formatDuration(c.withinMs)}`;
+      let incident: string | null = null;
+      try {
+        const inc = await kt.incidents.declare({ person: { name: 'keyturn', roles: [] }, platform: r.platform as Platform, channel: r.channel }, c.severity, title, [r.system]);
+        incident = inc.id;
+        await this.countersigns.setIncident(r.id, inc.id);
+      } catch (err) {
+        kt.log.error({ err, request: r.id }, 'could not open the incident for a missed countersign');
+      }
+      await kt.audit.append({ actor: 'keyturn', platform: 'keyturn', kind: 'approval.countersign', subject: r.id, outcome: 'missed', detail: { dueAt: c.dueAt.toISOString(), incident } });
+      await this.refresh(r.id);
+      // Said as it is: the incident pages only when its severity pages and PagerDuty is configured.
+      const paged = !kt.config.incidents.severities[c.severity].page ? `${c.severity.toUpperCase()} does not page` : kt.pager ? 'on-call is paged' : 'PagerDuty is not configured: nobody was paged';
+      await this.note(r, incident ? `🚨 Nobody countersigned ${r.id} within ${formatDuration(c.withinMs)}: incident ${incident} (${c.severity.toUpperCase()}) is open and ${paged}.` : `🚨 Nobody countersigned ${r.id} within ${formatDuration(c.withinMs)}, and the incident could not be opened (see the logs): page on-call by hand.`);
+    }
   }
 
   /** Masks this request's secret parameters in this process (another replica may have taken them); a value that cannot be read masks nothing. */
@@ -275,6 +343,7 @@ export class Approvals {
    */
   async sweep(): Promise<void> {
     const kt = this.kt();
+    await this.escalateCountersigns();
     for (const r of await this.store.expireDue(kt.clock.now())) {
       this.rebuildMasks(r);
       await this.announceExpired(r);
@@ -322,7 +391,7 @@ export class Approvals {
 
   async render(r: ApprovalRequest, progress?: string) {
     const kt = this.kt();
-    return renderRequest({ request: { ...r, params: shownParams(kt.config, r) }, votes: await this.store.votes(r.id), approvers: kt.people.withRole(r.approverRoles).filter((p) => p.name !== r.requester).map((p) => p.name), reactions: kt.config.settings.reactions, progress, now: kt.clock.now() });
+    return renderRequest({ request: { ...r, params: shownParams(kt.config, r) }, votes: await this.store.votes(r.id), countersign: await this.countersigns.get(r.id), approvers: kt.people.withRole(r.approverRoles).filter((p) => p.name !== r.requester).map((p) => p.name), reactions: kt.config.settings.reactions, progress, now: kt.clock.now() });
   }
 
   /** Re-renders every message that shows the request. */

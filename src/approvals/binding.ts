@@ -35,7 +35,11 @@ export interface BoundPlan {
   requester: string;
   params: Record<string, unknown>;
   attempts: number;
-  policy: { name: string | null; approvals: number; approvers: string[]; requesters: string[]; expiryMs: number; actionRoles: string[] | null };
+  policy: {
+    name: string | null; approvals: number; approvers: string[]; requesters: string[]; expiryMs: number; actionRoles: string[] | null;
+    /** Only on break-glass policies (absent keys leave every other plan's hash as it was). */
+    kind?: 'break-glass'; noApprovalFor?: string[]; countersign?: { withinMs: number; roles: string[]; severity: string };
+  };
   /** The requester's roles (null: no longer in `people`). Absent in plans bound before it was added. */
   requesterRoles?: string[] | null;
   /** People whose approval counts (admins included, the requester never). */
@@ -82,7 +86,13 @@ function policyOf(config: Config, action: ActionDefinition): { name: string | nu
   return { name: null, policy: action.policy };
 }
 
-/** Connection settings a step of this kind goes through. */
+/**
+ * Connection settings a step of this kind goes through. Only configuration is bound, never the
+ * targets' current state (a chain-tx plan shows each contract's paused() reading, a docker plan the
+ * container's state): that state moves by itself, and binding it would invalidate an approved
+ * emergency pause because someone paused one contract by hand meanwhile. The steps re-read it
+ * when they run (chain-tx skips a contract already in its target state).
+ */
 function via(config: Config, sys: SystemConfig, step: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const db = typeof step.database === 'string' ? step.database : null;
@@ -169,7 +179,13 @@ export function resolvePlan(config: Config, input: PlanInput, fingerprintKey: Bu
     requester: input.requester,
     params,
     attempts: action.attempts ?? 1,
-    policy: { name: policyName, approvals: policy?.approvals ?? 0, approvers: [...approvers], requesters: [...(policy?.requesters ?? [])], expiryMs: policy?.expiry ?? 0, actionRoles: action.roles ? [...action.roles] : null },
+    policy: {
+      name: policyName, approvals: policy?.approvals ?? 0, approvers: [...approvers], requesters: [...(policy?.requesters ?? [])], expiryMs: policy?.expiry ?? 0, actionRoles: action.roles ? [...action.roles] : null,
+      // The ceremony is part of what is approved: who may skip the approval, and who countersigns how soon.
+      ...(policy?.kind === 'break-glass' && policy.countersign
+        ? { kind: 'break-glass' as const, noApprovalFor: [...policy.noApprovalFor], countersign: { withinMs: policy.countersign.within, roles: [...(policy.countersign.roles ?? approvers)], severity: policy.countersign.severity } }
+        : {}),
+    },
     // The requester must still be someone who may ask for this: removed or demoted since, the request does not run.
     requesterRoles: config.people.find((p) => p.name === input.requester)?.roles.slice().sort() ?? null,
     approverSet: config.people.filter((p) => p.name !== input.requester && p.roles.some((r) => approvers.includes(r) || admin.includes(r))).map((p) => p.name).sort(),

@@ -3,6 +3,7 @@ import { formatDuration, type Config } from '../config/index.js';
 import type { Message, Status } from '../core/message.js';
 import type { ApprovalRequest, Vote } from './types.js';
 import type { BoundPlan } from './binding.js';
+import type { Countersign } from './break-glass.js';
 
 const STATE_STATUS: Record<ApprovalRequest['state'], Status> = {
   pending: 'pending',
@@ -35,6 +36,8 @@ export interface RenderInput {
   reactions: { approve: string; reject: string };
   progress?: string;
   now: Date;
+  /** Break-glass: the countersign it waits for, got, or missed. */
+  countersign?: Countersign | null;
 }
 
 /** Parameters as people may see them: secret ones (a new signing key) are stored to run the action but shown as •••, even after a restart forgot their values. */
@@ -48,7 +51,7 @@ export function paramText(params: Record<string, unknown>): string {
   return entries.length ? entries.map(([k, v]) => `${k}=${String(v)}`).join(' ') : '';
 }
 
-export function renderRequest({ request: r, votes, approvers, reactions, progress, now }: RenderInput): Message {
+export function renderRequest({ request: r, votes, approvers, reactions, progress, now, countersign: c }: RenderInput): Message {
   const approvals = votes.filter((v) => v.vote === 'approve');
   const rejects = votes.filter((v) => v.vote === 'reject');
   const plan = r.plan.map((p) => `${p.phase === 'finally' ? 'finally ' : ''}${p.index + 1}. *${p.name}*: \`${p.summary}\``).join('\n');
@@ -65,6 +68,14 @@ export function renderRequest({ request: r, votes, approvers, reactions, progres
     fields.push({ label: 'Expires', value: `${r.expiresAt.toISOString().slice(11, 16)} UTC (in ${formatDuration(Math.max(0, left))})`, short: true });
   }
   if (progress) fields.push({ label: 'Progress', value: progress, short: false });
+  if (c) {
+    const value = c.signedBy
+      ? `by ${c.signedBy} at ${c.signedAt!.toISOString().slice(11, 16)} UTC${c.signedAt! > c.dueAt ? ' (late)' : ''}`
+      : c.escalatedAt
+        ? `MISSED: due ${c.dueAt.toISOString().slice(11, 16)} UTC${c.incidentId ? `, incident ${c.incidentId} opened` : ''}`
+        : `needed by ${c.dueAt.toISOString().slice(11, 16)} UTC (${c.roles.join(' or ')}, a second person: ${reactions.approve} on this message)`;
+    fields.push({ label: 'Countersign', value, short: false });
+  }
   if (r.result) fields.push({ label: 'Result', value: r.result.summary, short: false });
   return {
     title: `${STATE_TEXT[r.state]}: ${r.action} on ${r.system}${paramText(r.params) ? ` (${paramText(r.params)})` : ''}`,
@@ -72,7 +83,7 @@ export function renderRequest({ request: r, votes, approvers, reactions, progres
     text: `Will run${r.planHash ? ` (plan ${r.planHash.slice(0, 8)})` : ''}:\n${plan}`,
     fields,
     footer: `request ${r.id}`,
-    reactions: r.state === 'pending' ? reactions : undefined,
+    reactions: r.state === 'pending' || (c && !c.signedBy) ? reactions : undefined,
   };
 }
 

@@ -35,6 +35,7 @@ export async function runHttpCheck(systemName: string, sys: SystemConfig, def: H
     status: probes.length ? worst(probes.map((p) => p.status)) : 'unknown',
     summary: problems.length ? problems.join('; ') : multi ? `${probes.length} nodes: ${acrossNodes(def, probes)}` : (probes[0]?.summary ?? 'no nodes'),
     table: rows.length ? { columns: [...(multi ? ['node'] : []), 'field', 'value', 'status'], rows } : undefined,
+    values: Object.fromEntries(probes.flatMap((p) => def.fields.map((f, i) => [def.perNode ? `${p.target}/${f.field}` : f.field, p.values?.[i]]))),
     durationMs: performance.now() - started,
   };
 }

@@ -8,6 +8,11 @@ export interface CheckResult {
   summary: string;
   table?: Table;
   fields?: Field[];
+  /**
+   * Raw values by name, for verify steps that confirm a change (`until: { field, equals }`):
+   * an http check's fields (per node: `<node>/<field>`), a chain-call check's reads by label.
+   */
+  values?: Record<string, unknown>;
   durationMs: number;
 }
 

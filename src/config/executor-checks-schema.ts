@@ -158,7 +158,23 @@ export const chainRead = z.discriminatedUnion('type', [
   /** totalSupply() <= supplyCap(): the relation must hold. Both scaled to 18 decimals before comparing. */
   z.strictObject({ ...readBase, type: z.literal('compare'), call: scaledCall, op: comparison, than: scaledCall, status: level.default('critical') }),
   /** A number with thresholds, e.g. convertToAssets(1e18) with decimals 18 < 0.99. */
-  z.strictObject({ ...readBase, type: z.literal('value'), call: scaledCall, op: comparison.default('>'), warn: z.number().optional(), critical: z.number().optional(), unit: z.string().optional() }),
+  z.strictObject({
+    ...readBase,
+    type: z.literal('value'),
+    call: scaledCall,
+    op: comparison.default('>'),
+    warn: z.number().optional(),
+    critical: z.number().optional(),
+    unit: z.string().optional(),
+    decrease: z
+      .strictObject({
+        within: duration.default(60 * 60_000).describe('Readings (by block time) kept and compared against: a value below the highest of this window is a decrease.'),
+        percent: z.number().min(0).max(100).default(0).describe('Only a decrease larger than this (percent of the highest reading) counts; 0: any decrease.'),
+        status: level.default('critical').describe('Status of a decrease.'),
+      })
+      .optional()
+      .describe('Flag a decrease from earlier readings, whatever the level (mUSD SharePriceDecreaseAnomaly: 1.05 -> 1.02 is still above 1). Earlier readings are kept in the store, so any replica compares with the same history.'),
+  }),
   /** numerator / denominator, each scaled by its decimals; in percent by default; bands from mild to severe. */
   z.strictObject({
     ...readBase,

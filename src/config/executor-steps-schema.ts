@@ -72,12 +72,20 @@ export const chainTxStep = z.strictObject({
   ...stepBase,
   kind: z.literal('chain-tx'),
   /** The function to call on every contract, e.g. "function pause()". */
-  fn: abiFragment,
-  args: z.array(z.unknown()).default([]),
-  /** Sent in this order, one transaction each, stopping at the first failure. */
-  contracts: z.array(z.union([evmAddress, contractName])).min(1),
-  /** Read back after each transaction, e.g. paused() must equal true; `equals` may be a placeholder ({{params.address}}). */
-  readBack: z.strictObject({ fn: abiFragment, equals: z.union([z.boolean(), z.string(), z.number()]) }).optional(),
+  fn: abiFragment.describe('The function to call on every contract, e.g. "function pause()" (human-readable ABI fragment).'),
+  args: z.array(z.unknown()).default([]).describe('Arguments of `fn`; may be {{params.x}} placeholders.'),
+  contracts: z.array(z.union([evmAddress, contractName])).min(1).describe('Sent in this order, one transaction each (names from chain.contracts, or addresses).'),
+  readBack: z
+    .strictObject({
+      fn: abiFragment.describe('A view function read on each contract, e.g. "function paused() view returns (bool)".'),
+      equals: z.union([z.boolean(), z.string(), z.number()]).describe('The target state it must read; may be a placeholder ({{params.address}}).'),
+    })
+    .optional()
+    .describe('The target state: read before each call (the plan shows it; a contract already there is skipped, said in the thread and audited) and after each transaction (it must then read `equals`).'),
+  onFailure: z
+    .enum(['stop', 'continue'])
+    .default('stop')
+    .describe('stop: the first failing contract stops the rest (unpause: a later contract must not run before an earlier one). continue: best effort, every contract is tried in order and each result reported (an emergency pause: one reverting contract must not leave the others running); a call that would revert is then shown in the plan instead of refusing the request.'),
 });
 
 const backupBase = {

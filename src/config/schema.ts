@@ -7,7 +7,7 @@ import { systemConnections } from './connections-schema.js';
 import { crossCheckExecutors } from './executors-crosscheck.js';
 import { prometheusConnection } from '../integrations/prometheus/schema.js';
 import { alertsSection, crossCheckAlerts, ALERTS_DEFAULT } from './alerts-schema.js';
-import { incidentsSection, INCIDENTS_DEFAULT } from './incidents-schema.js';
+import { incidentsSection, INCIDENTS_DEFAULT, SEVERITY_LEVELS } from './incidents-schema.js';
 
 /**
  * A record looked up by names people type in chat (/run <system> <action>,
@@ -26,13 +26,35 @@ export const person = z.strictObject({
   roles: z.array(name).default([]).describe('Roles from `roles`; they decide which commands and approvals this person may give.'),
 });
 
-export const policy = z.strictObject({
-  approvals: z.number().int().min(0).max(10).default(2).describe('Distinct approving people needed (the requester never counts).'),
-  approvers: z.array(name).default(['approver']).describe('Roles whose members may approve or reject.'),
-  requesters: z.array(name).default([]).describe("Roles that may request the action; empty means anyone with the command's roles."),
-  expiry: duration.default(15 * 60_000).describe('A request not approved within this time expires; nothing runs.'),
-  selfApproval: z.literal(false, { error: 'self-approval is never allowed (the two-person rule)' }).default(false).describe('Always false: a config that sets it true is rejected (the two-person rule).'),
+export const countersign = z.strictObject({
+  within: duration.describe('A second person must countersign within this time after the action started; otherwise an incident is opened (and paged, if its severity pages).'),
+  roles: z.array(name).optional().describe('Roles whose members may countersign (admins always may); default the policy `approvers`. Never the requester or a person who approved it: the countersign is the second person.'),
+  severity: z.enum(SEVERITY_LEVELS).default('sev1').describe('Severity of the incident opened when nobody countersigned in time (sev1 and sev2 page by default).'),
 });
+
+export const policy = z
+  .strictObject({
+    kind: z
+      .enum(['two-person', 'break-glass'])
+      .default('two-person')
+      .describe('two-person: runs after `approvals` approvals. break-glass ("stop the bleeding", e.g. an emergency pause): runs after at most one approval (none for `noApprovalFor` roles), then needs a countersign by a second person within `countersign.within`, else an incident is opened and paged.'),
+    approvals: z.number().int().min(0).max(10).default(2).describe('Distinct approving people needed (the requester never counts). break-glass: 0 or 1.'),
+    approvers: z.array(name).default(['approver']).describe('Roles whose members may approve or reject.'),
+    requesters: z.array(name).default([]).describe("Roles that may request the action; empty means anyone with the command's roles."),
+    expiry: duration.default(15 * 60_000).describe('A request not approved within this time expires; nothing runs.'),
+    selfApproval: z.literal(false, { error: 'self-approval is never allowed (the two-person rule)' }).default(false).describe('Always false: a config that sets it true is rejected (the two-person rule).'),
+    noApprovalFor: z.array(name).default([]).describe('break-glass only: requesters with one of these roles run the action at once, with no approval; the countersign is still required.'),
+    countersign: countersign.optional().describe('break-glass only (and required there): who must countersign after the action ran, how soon, and the incident opened otherwise.'),
+  })
+  .superRefine((p, ctx) => {
+    if (p.kind === 'break-glass') {
+      if (p.approvals > 1) ctx.addIssue({ code: 'custom', path: ['approvals'], message: `break-glass runs after one approval or none, not ${p.approvals} (the second person countersigns afterwards)` });
+      if (!p.countersign) ctx.addIssue({ code: 'custom', path: ['countersign'], message: 'break-glass needs countersign: { within: <duration> } (the second person, after the fact)' });
+    } else {
+      if (p.countersign) ctx.addIssue({ code: 'custom', path: ['countersign'], message: 'countersign only applies to kind: break-glass' });
+      if (p.noApprovalFor.length) ctx.addIssue({ code: 'custom', path: ['noApprovalFor'], message: 'noApprovalFor only applies to kind: break-glass' });
+    }
+  });
 export type Policy = z.infer<typeof policy>;
 
 const channelRef = z.strictObject({ slack: z.string().optional().describe('Slack channel id (C...).'), discord: z.string().optional().describe('Discord channel id.') });
@@ -144,6 +166,16 @@ export const config = z
 export type Config = z.infer<typeof config>;
 export type Person = z.infer<typeof person>;
 
+/** The values a check reports for `verify until: { field }` (CheckResult.values); null when the check is unknown (reported elsewhere). */
+function reportedFields(sys: SystemConfig, check: string): string[] | null {
+  if (check === 'health') return [];
+  const def = sys.checks.find((c) => c.name === check);
+  if (!def) return null;
+  if (def.kind === 'http') return def.perNode ? sys.nodes.flatMap((n) => def.fields.map((f) => `${n.name}/${f.field}`)) : def.fields.map((f) => f.field);
+  if (def.kind === 'chain-call') return def.reads.map((r) => r.label);
+  return [];
+}
+
 /** References between sections: roles, policies, node names, check names. */
 function crossCheck(cfg: z.infer<z.ZodObject<any>> & Record<string, any>, ctx: z.RefinementCtx): void {
   crossCheckAlerts(cfg as never, ctx);
@@ -168,6 +200,8 @@ function crossCheck(cfg: z.infer<z.ZodObject<any>> & Record<string, any>, ctx: z
   for (const [pn, pol] of Object.entries<Policy>(cfg.policies)) {
     pol.approvers.forEach((r, j) => role(r, ['policies', pn, 'approvers', j]));
     pol.requesters.forEach((r, j) => role(r, ['policies', pn, 'requesters', j]));
+    pol.noApprovalFor.forEach((r, j) => role(r, ['policies', pn, 'noApprovalFor', j]));
+    pol.countersign?.roles?.forEach((r, j) => role(r, ['policies', pn, 'countersign', 'roles', j]));
   }
   for (const [sn, sys] of Object.entries<SystemConfig>(cfg.systems)) {
     const nodeNames = new Set<string>();
@@ -188,6 +222,11 @@ function crossCheck(cfg: z.infer<z.ZodObject<any>> & Record<string, any>, ctx: z
       [...act.steps.map((s, i) => ['steps', i, s] as const), ...act.finally.map((s, i) => ['finally', i, s] as const)].forEach(([where, i, s]) => {
         if ((s.kind === 'verify' || s.kind === 'confirm-check') && s.check !== 'health' && !checkNames.has(s.check))
           ctx.addIssue({ code: 'custom', path: ['systems', sn, 'actions', an, where, i, 'check'], message: `unknown check "${s.check}" (use "health" or one of: ${[...checkNames].join(', ') || 'none'})` });
+        if (s.kind === 'verify' && typeof s.until === 'object' && s.until.field !== undefined) {
+          const reported = reportedFields(sys, s.check);
+          if (reported && !reported.includes(s.until.field))
+            ctx.addIssue({ code: 'custom', path: ['systems', sn, 'actions', an, where, i, 'until', 'field'], message: `check "${s.check}" reports no field "${s.until.field}" (it reports: ${reported.join(', ') || 'no fields'})` });
+        }
         if (s.kind === 'announce' && !(s.channel in cfg.channels))
           ctx.addIssue({ code: 'custom', path: ['systems', sn, 'actions', an, where, i, 'channel'], message: `unknown channel "${s.channel}" (channels: ${Object.keys(cfg.channels).join(', ') || 'none'})` });
       });

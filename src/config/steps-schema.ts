@@ -30,18 +30,43 @@ export const httpStep = z.strictObject({
 
 export const waitStep = z.strictObject({ ...stepBase, kind: z.literal('wait'), duration });
 
+/**
+ * What a verify must see to pass, exactly. A bare status ('ok', 'warn') means that status or better:
+ * it passes when the action changed nothing and the check was already fine (issue 18: a faucet
+ * that never paused "verified"). The object forms confirm the change itself.
+ */
+export const verifyTarget = z
+  .strictObject({
+    field: z.string().min(1).optional().describe("A value the check reports: an http check's `fields[].field` (per node: `<node>/<field>`), a chain-call read's `label`."),
+    equals: z.union([z.boolean(), z.number(), z.string(), z.null()]).optional().describe('With `field`: the value it must read, exactly (a number also matches its decimal string).'),
+    status: z.enum(['ok', 'warn', 'critical', 'unknown']).optional().describe('The check\'s status, exactly (warn means warn, not "warn or better").'),
+    changed: z.literal(true).optional().describe("The field (or, without `field`, the status) must read differently from what it read just before the action's first step."),
+  })
+  .superRefine((t, ctx) => {
+    if (t.field !== undefined) {
+      if ((t.equals === undefined) === (t.changed === undefined)) ctx.addIssue({ code: 'custom', message: 'with field: give exactly one of equals or changed' });
+      if (t.status !== undefined) ctx.addIssue({ code: 'custom', path: ['status'], message: 'status does not combine with field' });
+    } else {
+      if (t.equals !== undefined) ctx.addIssue({ code: 'custom', path: ['equals'], message: 'equals needs field' });
+      if ((t.status === undefined) === (t.changed === undefined)) ctx.addIssue({ code: 'custom', message: 'give field (with equals or changed), status, or changed: true' });
+    }
+  });
+export type VerifyTarget = z.infer<typeof verifyTarget>;
+
 export const verifyStep = z.strictObject({
   ...stepBase,
   kind: z.literal('verify'),
-  /** `health` (the system's node fan-out) or a check name of this system. */
-  check: z.string().min(1),
-  /** Status that counts as passing. */
-  until: z.enum(['ok', 'warn']).default('ok'),
-  timeout: duration.default(60_000),
-  interval: duration.default(2_000),
-  /** With check `health`: only this node's health endpoint (e.g. {{params.node}} after restarting it). */
-  node: z.string().min(1).optional(),
-}).refine((s) => s.node === undefined || s.check === 'health', { path: ['node'], message: 'node only applies to check health (one node of the fan-out)' });
+  check: z.string().min(1).describe('`health` (the system\'s node fan-out) or a check name of this system.'),
+  until: z
+    .union([z.enum(['ok', 'warn']), verifyTarget])
+    .default('ok')
+    .describe('ok / warn: that status or better (passes when nothing changed and the check was fine already). To confirm the change: { field, equals } (e.g. { field: faucetPaused, equals: true }), { status } (exactly), { changed: true } or { field, changed: true } (differs from the reading taken before the action).'),
+  timeout: duration.default(60_000).describe('How long to keep re-running the check.'),
+  interval: duration.default(2_000).describe('Pause between runs.'),
+  node: z.string().min(1).optional().describe('With check `health`: only this node\'s health endpoint (e.g. {{params.node}} after restarting it).'),
+})
+  .refine((s) => s.node === undefined || s.check === 'health', { path: ['node'], message: 'node only applies to check health (one node of the fan-out)' })
+  .refine((s) => s.node === undefined || typeof s.until === 'string' || s.until.field === undefined, { path: ['until', 'field'], message: 'a single node\'s health reports no fields: use status or changed' });
 
 export const confirmCheckStep = z.strictObject({
   ...stepBase,

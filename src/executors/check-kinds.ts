@@ -15,7 +15,7 @@ export const executorCheckKinds: Record<string, CheckKindRunner> = {
   'pg-connections': (n, s, d) => runPgConnectionsCheck(n, s, d as never),
   'etcd-key': (n, s, d) => runEtcdKeyCheck(n, s, d as never),
   'etcd-health': (n, s, d) => runEtcdHealthCheck(n, s, d as never),
-  'chain-call': (n, s, d) => runChainCallCheck(n, s, d as never),
+  'chain-call': (n, s, d, ctx) => runChainCallCheck(n, s, d as never, ctx),
   ...sshCheckKinds,
   promql: (n, s, d) => runPromqlCheck(n, s, d as never),
 };

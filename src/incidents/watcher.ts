@@ -56,11 +56,18 @@ export class IncidentWatcher {
         }
       }
       const urgent = inc.severity === 'sev1' || inc.severity === 'sev2';
-      const quietSince = new Date(now.getTime() - cfg.escalateAfter);
+      // Each escalation moves last_update_at to its own time, so the wait for the next level is its `after`
+      // minus the previous level's (L3 at 1 h of silence = 30 min after L2 at 30 min); without `after`, escalateAfter.
+      const next = cfg.escalation[inc.escalationLevel];
+      const prevAfter = inc.escalationLevel > 0 ? (cfg.escalation[inc.escalationLevel - 1]?.after ?? 0) : 0;
+      const wait = next?.after !== undefined ? next.after - prevAfter : cfg.escalateAfter;
+      const quietSince = new Date(now.getTime() - wait);
       if (urgent && inc.lastUpdateAt <= quietSince && inc.escalationLevel < cfg.escalation.length) {
         if (await incidents.store.claimEscalation(inc.id, inc.escalationLevel, now, quietSince)) {
           const level = cfg.escalation[inc.escalationLevel]!;
-          const text = `No update for ${formatDuration(now.getTime() - inc.lastUpdateAt.getTime())}: escalated to ${level.level} (${level.contact}, respond within ${level.response}).`;
+          // Silence since the last human update: the previous levels' time plus the wait since the last escalation.
+          const silent = now.getTime() - inc.lastUpdateAt.getTime() + (next?.after !== undefined ? prevAfter : 0);
+          const text = `No update for ${formatDuration(silent)}: escalated to ${level.level} (${level.contact}, respond within ${level.response}).`;
           await incidents.event(inc, 'escalation', 'keyturn', text);
           await incidents.post(inc, { title: `⏫ ${text}`, status: 'critical', text: 'Post an /incident update to reset the clock.' });
           if (kt.pager) {

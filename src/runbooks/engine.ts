@@ -108,6 +108,7 @@ export async function runAction(kt: Keyturn, t: ActionTarget, onProgress: (p: St
       }
       // `finally` steps may act on an earlier failure (an announce with when: failed).
       ctx.failure = failure ? `${(failure as StepReport).name}: ${(failure as StepReport).summary}` : null;
+      ctx.before = baselines.get(`${phase}/${i}`);
       await onProgress({ phase, index: i, total: steps.length, name });
       const started = performance.now();
       let report: StepReport;
@@ -125,6 +126,19 @@ export async function runAction(kt: Keyturn, t: ActionTarget, onProgress: (p: St
     }
   };
 
+  // Baselines (a verify that must see a change) are read once, before anything is touched.
+  const baselines = new Map<string, unknown>();
+  for (const [phase, steps] of [['steps', action.steps], ['finally', action.finally]] as const) {
+    for (const [i, s] of steps.entries()) {
+      const exec = stepExecutor(s.kind);
+      if (!exec.before) continue;
+      try {
+        baselines.set(`${phase}/${i}`, await exec.before(s, ctx));
+      } catch (err) {
+        baselines.set(`${phase}/${i}`, { error: maskSecrets((err as Error).message) });
+      }
+    }
+  }
   // `attempts`: the steps run again from the first while one fails (restart, verify: up to 3 times); finally runs once.
   const attempts = action.attempts ?? 1;
   for (let attempt = 1; attempt <= attempts; attempt++) {

@@ -19,6 +19,8 @@ export interface StepContext {
   log: Logger;
   /** The first failed step so far ("name: summary"), or null; set by the engine before each step. */
   failure?: string | null;
+  /** What this step's `before()` read just before the action's first step (a verify's baseline); set by the engine. */
+  before?: unknown;
 }
 
 export interface StepOutcome {
@@ -33,6 +35,11 @@ export interface StepExecutor<S = any> {
   /** What will happen, for approvers. Throws a UserError if it cannot (simulation refused). */
   plan(step: S, ctx: StepContext): Promise<string>;
   run(step: S, ctx: StepContext): Promise<StepOutcome>;
+  /**
+   * Optional: a reading taken just before the action's first step runs (a verify with
+   * `until: { changed: true }` compares against it). Handed back as ctx.before; undefined: none needed.
+   */
+  before?(step: S, ctx: StepContext): Promise<unknown>;
 }
 
 const executors = new Map<string, StepExecutor>();

@@ -8,6 +8,7 @@ import eventClaims from './007-event-claims.js';
 import boundPlans from './008-bound-plans.js';
 import metricSamples from './009-metric-samples.js';
 import ignoredVotes from './010-ignored-votes.js';
+import countersigns from './011-countersigns.js';
 
 export interface Migration {
   version: number;
@@ -15,4 +16,4 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: Migration[] = [core, approvals, alerts, incidents, oneLeaseTable, eventClaims, boundPlans, metricSamples, ignoredVotes];
+export const migrations: Migration[] = [core, approvals, alerts, incidents, oneLeaseTable, eventClaims, boundPlans, metricSamples, ignoredVotes, countersigns];

@@ -270,19 +270,26 @@ describe('findag pack (runbook 002)', () => {
     expect(report).not.toContain('Post-incident review');
   });
 
-  it('F15: an urgent incident nobody updates climbs the escalation matrix L1..L4, each level with its contact and response time, paging each', async () => {
+  it('F15: an urgent incident nobody updates climbs the escalation matrix L1..L4 at 15 min, 30 min, 1 h and 2 h of silence, each level with its contact and response time, paging each', async () => {
     const t0 = new Date();
     now = t0;
     const seen = t.mark();
     expect((await t.run('alice', '/incident declare sev1 FinDAG outage --system findag')).outcome).toBe('ok');
     const levels = ['L1 (On-call engineer, respond within 15 minutes)', 'L2 (Senior engineer, respond within 30 minutes)', 'L3 (System architect, respond within 1 hour)', 'L4 (CTO/VP Engineering, respond within 2 hours)'];
+    // The runbook's matrix: each level at its own response time of silence (15 min, 30 min, 1 h, 2 h),
+    // not one level per 15 minutes. Just before each, the previous level still stands.
+    const at = [15, 30, 60, 120];
     for (const [i, level] of levels.entries()) {
-      now = new Date(t0.getTime() + (i + 1) * 15 * 60_000);
+      now = new Date(t0.getTime() + (at[i]! - 1) * 60_000);
       await t.core.incidentWatcher.tick();
       await t.flush();
-      expect(seen()).toContain(`escalated to ${level}`);
+      expect(seen().match(/escalated to L/g) ?? []).toHaveLength(i);
+      now = new Date(t0.getTime() + at[i]! * 60_000);
+      await t.core.incidentWatcher.tick();
+      await t.flush();
+      expect(seen()).toContain(`No update for ${['15m', '30m', '1h', '2h'][i]}: escalated to ${level}`);
     }
-    now = new Date(t0.getTime() + 5 * 15 * 60_000);
+    now = new Date(t0.getTime() + 5 * 60 * 60_000);
     await t.core.incidentWatcher.tick();
     await t.flush();
     expect(seen().match(/escalated to L/g)).toHaveLength(4);

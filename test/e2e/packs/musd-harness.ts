@@ -36,6 +36,8 @@ export interface MusdWorld {
   pd: FakePagerDuty;
   /** The bot's signing account (PAUSER_ROLE on the four contracts, admin on BLEBridgeV9). */
   signer: Wallet;
+  /** The deployer (admin of every contract), for what people do by hand: a manual pause, a revoked role. */
+  deployer: TxSender;
   containers: RunbookContainers | null;
   env: NodeJS.ProcessEnv;
   close(): Promise<void>;
@@ -76,7 +78,7 @@ export async function musdWorld(s: { anvil: AnvilInfo; docker: DockerInfo | null
     MUSD_ALERTS_SLACK_CHANNEL: SLACK.alerts, MUSD_TEAM_SLACK_CHANNEL: SLACK.team,
   };
   return {
-    chain, sim, pd, signer, containers, env,
+    chain, sim, pd, signer, containers, env, deployer: new TxSender(new Wallet(deployerKey, chain.provider)),
     async close() {
       await containers?.removeAll();
       await pd.close();

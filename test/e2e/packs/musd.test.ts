@@ -116,7 +116,7 @@ describe.skipIf(!anvil)('musd pack (runbook 003)', () => {
     expect(story).toMatch(/❌ step 2\/2 relay answers 200 within 15 minutes: relay-health still critical: HTTP 503/);
     const [escalation] = mentions();
     expect(escalation).toMatch(/^@channel 🔴 Relay not recovered: trigger the EMERGENCY PAUSE\nrelay answers 200 within 15 minutes: relay-health still critical: HTTP 503/);
-    expect(escalation).toContain('if the relay cannot be recovered within 15 minutes, trigger emergency pause. Request it now: /pause musd --reason "relay down over 15 minutes" (two approvals).');
+    expect(escalation).toContain('if the relay cannot be recovered within 15 minutes, trigger emergency pause. Request it now: /pause musd --reason "relay down over 15 minutes" (break-glass: one approval, then a countersign within 15 minutes).');
     expect((await slack()).filter((p) => p.message.mentionChannel).map((p) => p.channel)).toEqual([SLACK.team]);
     expect(await paused()).toEqual({ BorrowModule: false, SMUSD: false, DirectMintV2: false, BLEBridgeV9: false });
   });
@@ -134,16 +134,18 @@ describe.skipIf(!anvil)('musd pack (runbook 003)', () => {
     expect(await t.answer('/check musd validator-set')).toMatch(/🟢 validator-set · musd: OK\n2 readings within limits/);
   });
 
-  it('U4: two approvals pause BorrowModule, SMUSD, DirectMintV2, BLEBridgeV9 in that order, each simulated first; the key never shows', async () => {
+  it('U4: one approval (break-glass) pauses BorrowModule, SMUSD, DirectMintV2, BLEBridgeV9 in that order, each read and simulated first; a countersign closes it; the key never shows', async () => {
     const refused = await t.run('alice', '/pause musd');
     expect(refused.outcome).toBe('user-error');
     expect(toPlainText(refused.ephemeral[0]!)).toContain('Cannot prepare step 2 (announce the pause) of pause: this action announces why it ran: request it again with --reason "<why>"');
     const start = await chain.provider.getBlockNumber();
     const { msg } = await t.request('/pause musd --reason "oracle manipulation detected"');
     const a = chain.addresses;
-    expect(toPlainText(msg.message)).toContain(`from ${signer.address}, in this order, waiting for each receipt; after each, paused() must read true: 1. BorrowModule (${a.BorrowModule}) pause(): simulated ok; 2. SMUSD (${a.SMUSD}) pause(): simulated ok; 3. DirectMintV2 (${a.DirectMintV2}) pause(): simulated ok; 4. BLEBridgeV9 (${a.BLEBridgeV9}) pause(): simulated ok`);
+    expect(toPlainText(msg.message)).toContain(`from ${signer.address}, in this order, waiting for each receipt, best effort (a failing contract does not stop the others); after each, paused() must read true: 1. BorrowModule (${a.BorrowModule}, paused() reads false) pause(): simulated ok; 2. SMUSD (${a.SMUSD}, paused() reads false) pause(): simulated ok; 3. DirectMintV2 (${a.DirectMintV2}, paused() reads false) pause(): simulated ok; 4. BLEBridgeV9 (${a.BLEBridgeV9}, paused() reads false) pause(): simulated ok`);
+    expect(toPlainText(msg.message)).toContain('Approvals: 0/1');
     expect(await paused()).toEqual({ BorrowModule: false, SMUSD: false, DirectMintV2: false, BLEBridgeV9: false });
-    await t.approve(msg.id);
+    // Break-glass: bob's one approval runs it.
+    expect(await t.react('bob', msg.id, '✅')).toMatchObject({ counted: true, state: 'succeeded', approvals: 1 });
     expect(await paused()).toEqual({ BorrowModule: true, SMUSD: true, DirectMintV2: true, BLEBridgeV9: true });
     const logs = await chain.provider.getLogs({ fromBlock: start + 1, toBlock: 'latest', topics: [id('Paused(address)')] });
     expect(logs.map((l) => byAddress()[l.address.toLowerCase()])).toEqual([...PAUSE_ORDER]);
@@ -154,6 +156,18 @@ describe.skipIf(!anvil)('musd pack (runbook 003)', () => {
     expect(txs.map((x) => x!.blockNumber!)).toEqual([...txs.map((x) => x!.blockNumber!)].sort((p, q) => p - q));
     expect(t.story(msg.id)).toMatch(/✅ step 1\/2 pause contracts in order: pause\(\) sent to 4 contracts in order: BorrowModule \(block \d+\), SMUSD \(block \d+\), DirectMintV2 \(block \d+\), BLEBridgeV9 \(block \d+\); paused\(\) reads true on each/);
     expect(await t.answer('/check musd pause-state')).toMatch(/🟡 pause-state · musd: WARN\nBorrowModule paused: true \(expected false\)/);
+    // The second person, after the fact: not alice (requester), not bob (approver); carol countersigns.
+    expect(t.story(msg.id)).toMatch(/🔓 Break-glass: this ran after 1 approval \(bob\)\. A second person \(role approver or admin, not the requester or the approver\) must countersign with ✅ on the request within 15m/);
+    expect(await t.react('bob', msg.id, '✅')).toMatchObject({ counted: false, reason: expect.stringContaining('bob approved') });
+    expect(await t.react('alice', msg.id, '✅')).toMatchObject({ counted: false });
+    expect(await t.react('carol', msg.id, '✅')).toMatchObject({ counted: true });
+    expect(t.story(msg.id)).toContain('✍️ Countersigned by carol');
+    expect(toPlainText(t.chat.current(msg.id)!)).toMatch(/Countersign: by carol at \d\d:\d\d UTC/);
+    // Past the deadline, countersigned: no incident, no page.
+    offset = 16 * 60_000;
+    await t.core.kt.approvals.sweep();
+    await t.alertsOnce();
+    expect(pd.events.filter((e) => e.event_action === 'trigger')).toEqual([]);
     await expectNoSecrets();
   });
 
@@ -185,7 +199,7 @@ describe.skipIf(!anvil)('musd pack (runbook 003)', () => {
     const { msg } = await t.request('/pause musd --reason "reserve ratio below 90 %"');
     expect(toPlainText(msg.message)).toContain('2. *announce the pause*: `post to musd-protocol-eng with @channel: "EMERGENCY PAUSE ACTIVATED — reserve ratio below 90 %"`');
     expect(mentions()).toEqual([]);
-    await t.approve(msg.id);
+    await t.react('bob', msg.id, '✅');
     const [announcement] = mentions();
     expect(announcement).toMatch(/^@channel 🔴 EMERGENCY PAUSE ACTIVATED — reserve ratio below 90 %\nBorrowModule, SMUSD, DirectMintV2 and BLEBridgeV9 are paused \(request r-[0-9a-f]{6}\)/);
     const onSlack = (await slack()).filter((p) => p.message.mentionChannel);
@@ -227,7 +241,7 @@ describe.skipIf(!anvil)('musd pack (runbook 003)', () => {
     expect(await t.answer('/check musd share-price')).toMatch(/🟢 share-price · musd: OK/);
     await chain.set('share-price-drop');
     const out = await t.answer('/check musd share-price');
-    expect(out).toMatch(/🔴 share-price · musd: CRITICAL\nsmUSD share price \(convertToAssets\(1e18\)\): 0\.95 mUSD \(stakers are losing funds: if a strategy reported a loss, verify it is genuine/);
+    expect(out).toMatch(/🔴 share-price · musd: CRITICAL\nsmUSD share price \(convertToAssets\(1e18\)\): 0\.95 mUSD \(down 5 % from 1 mUSD \(block time \d\d:\d\d UTC, within 1h\): stakers are losing funds: if a strategy reported a loss, verify it is genuine/);
     expect(out).toContain('if the share price was manipulated, pause staking (/pause musd staking)');
     const { msg } = await t.request('/pause musd staking');
     await t.approve(msg.id);
@@ -247,7 +261,7 @@ describe.skipIf(!anvil)('musd pack (runbook 003)', () => {
     expect(toPlainText(bad.ephemeral[0]!)).toContain('Parameter address: must match 0x[0-9a-fA-F]{40} (got "0x1234").');
     const next = Wallet.createRandom().address;
     const { msg } = await t.request(`/run musd rotate-relayer address=${next}`);
-    expect(toPlainText(msg.message)).toContain(`BLEBridgeV9 (${chain.addresses.BLEBridgeV9}) updateRelayer(${next}): simulated ok`);
+    expect(toPlainText(msg.message)).toMatch(new RegExp(`BLEBridgeV9 \\(${chain.addresses.BLEBridgeV9}, relayer\\(\\) reads 0x[0-9a-fA-F]{40}\\) updateRelayer\\(${next}\\): simulated ok`));
     expect(toPlainText(msg.message)).toContain(`relayer() must read ${next}`);
     const before = await containers!.startedAt('relay');
     await t.approve(msg.id);
@@ -304,5 +318,130 @@ describe.skipIf(!anvil)('musd pack (runbook 003)', () => {
     await t.core.incidentWatcher.tick();
     await t.flush();
     expect(reminders()).toHaveLength(2);
+  });
+  // Issue 18: the pause holds in partial states. Order is read from the Paused / Unpaused logs on chain.
+  const pausedLogs = async (from: number, event = 'Paused(address)') =>
+    (await chain.provider.getLogs({ fromBlock: from + 1, toBlock: 'latest', topics: [id(event)] })).map((l) => byAddress()[l.address.toLowerCase()]);
+  const pauseByHand = async (...names: Array<(typeof PAUSE_ORDER)[number]>) => {
+    for (const n of names) await world.deployer.send(chain.contract(n), 'pause');
+  };
+
+  it('U4b: /pause musd after /pause musd mints pauses the other three in order and says DirectMintV2 was already paused', async () => {
+    const mints = await t.request('/pause musd mints --reason "reserve ratio 94 %"');
+    await t.approve(mints.msg.id);
+    expect(await paused()).toEqual({ BorrowModule: false, SMUSD: false, DirectMintV2: true, BLEBridgeV9: false });
+    const start = await chain.provider.getBlockNumber();
+    const { msg } = await t.request('/pause musd --reason "reserve ratio 89 %"');
+    // The plan shows each contract's state now: DirectMintV2 is skipped, not refused.
+    expect(toPlainText(msg.message)).toContain(`3. DirectMintV2 (${chain.addresses.DirectMintV2}) paused() reads true already: skipped`);
+    expect(toPlainText(msg.message)).toContain(`1. BorrowModule (${chain.addresses.BorrowModule}, paused() reads false) pause(): simulated ok`);
+    await t.react('bob', msg.id, '✅');
+    expect(await paused()).toEqual({ BorrowModule: true, SMUSD: true, DirectMintV2: true, BLEBridgeV9: true });
+    expect(await pausedLogs(start)).toEqual(['BorrowModule', 'SMUSD', 'BLEBridgeV9']);
+    expect(t.story(msg.id)).toMatch(/✅ step 1\/2 pause contracts in order: pause\(\) sent to 3 contracts in order: BorrowModule \(block \d+\), SMUSD \(block \d+\), BLEBridgeV9 \(block \d+\); skipped, paused\(\) already read true: DirectMintV2/);
+    // Audited: what was sent and what was skipped.
+    const step = (await t.core.kt.audit.recent(20, { kind: 'step' })).find((e) => e.subject.startsWith('musd/pause r-') && Array.isArray(e.detail.skipped) && (e.detail.skipped as unknown[]).length)!;
+    expect((step.detail.skipped as Array<{ contract: string }>).map((x) => x.contract)).toEqual(['DirectMintV2']);
+    expect((step.detail.done as Array<{ contract: string }>).map((x) => x.contract)).toEqual(['BorrowModule', 'SMUSD', 'BLEBridgeV9']);
+  });
+
+  it('U4c: after a partial pause (only BorrowModule paused), re-requesting /pause musd completes SMUSD, DirectMintV2, BLEBridgeV9 in order', async () => {
+    await pauseByHand('BorrowModule');
+    const start = await chain.provider.getBlockNumber();
+    const { msg } = await t.request('/pause musd --reason "finish the pause"');
+    await t.react('bob', msg.id, '✅');
+    expect(t.story(msg.id)).toContain('Succeeded: pause on musd');
+    expect(await paused()).toEqual({ BorrowModule: true, SMUSD: true, DirectMintV2: true, BLEBridgeV9: true });
+    expect(await pausedLogs(start)).toEqual(['SMUSD', 'DirectMintV2', 'BLEBridgeV9']);
+    // Run again with everything paused: nothing sent, nothing refused.
+    const again = await t.request('/pause musd --reason "again"');
+    await t.react('bob', again.msg.id, '✅');
+    expect(t.story(again.msg.id)).toContain('pause() sent to no contract: every one was already in the target state; skipped, paused() already read true: BorrowModule, SMUSD, DirectMintV2, BLEBridgeV9');
+  });
+
+  it('U4d: a contract whose pause() reverts in the middle does not stop the others; the thread names it and @channel says the pause is incomplete', async () => {
+    const PAUSER = id('PAUSER_ROLE');
+    await world.deployer.send(chain.contract('SMUSD'), 'revokeRole', [PAUSER, signer.address]);
+    try {
+      const start = await chain.provider.getBlockNumber();
+      const { msg } = await t.request('/pause musd --reason "active exploit"');
+      // Best effort: shown in the plan, not a refusal.
+      expect(toPlainText(msg.message)).toContain(`2. SMUSD (${chain.addresses.SMUSD}, paused() reads false) pause(): would revert now (AccessControl: not pauser), tried in its turn anyway`);
+      await t.react('bob', msg.id, '✅');
+      expect(await paused()).toEqual({ BorrowModule: true, SMUSD: false, DirectMintV2: true, BLEBridgeV9: true });
+      expect(await pausedLogs(start)).toEqual(['BorrowModule', 'DirectMintV2', 'BLEBridgeV9']);
+      const story = t.story(msg.id);
+      expect(story).toContain('❌ step 1/2 pause contracts in order: pause() on SMUSD failed: simulation reverted: AccessControl: not pauser. Done: BorrowModule, DirectMintV2, BLEBridgeV9. Not done: SMUSD.');
+      const [incomplete] = mentions();
+      expect(incomplete).toMatch(/^@channel 🔴 EMERGENCY PAUSE INCOMPLETE — active exploit\npause contracts in order: pause\(\) on SMUSD failed/);
+      expect(incomplete).toContain('Re-request /pause musd: contracts already paused are skipped');
+    } finally {
+      await world.deployer.send(chain.contract('SMUSD'), 'grantRole', [PAUSER, signer.address]);
+    }
+  });
+
+  it('U5b: /unpause musd from a mixed state unpauses only the paused ones, in reverse order', async () => {
+    await pauseByHand('BorrowModule', 'DirectMintV2');
+    const start = await chain.provider.getBlockNumber();
+    const { msg } = await t.request('/unpause musd');
+    expect(toPlainText(msg.message)).toContain(`1. BLEBridgeV9 (${chain.addresses.BLEBridgeV9}) paused() reads false already: skipped`);
+    await t.approve(msg.id);
+    expect(t.story(msg.id)).toContain('Succeeded: unpause on musd');
+    expect(await paused()).toEqual({ BorrowModule: false, SMUSD: false, DirectMintV2: false, BLEBridgeV9: false });
+    expect(await pausedLogs(start, 'Unpaused(address)')).toEqual(['DirectMintV2', 'BorrowModule']);
+    expect(t.story(msg.id)).toMatch(/unpause\(\) sent to 2 contracts in order: DirectMintV2 \(block \d+\), BorrowModule \(block \d+\); skipped, paused\(\) already read false: BLEBridgeV9, SMUSD/);
+  });
+
+  it('U4e: break-glass pause with no countersign within 15 minutes opens a SEV1 incident and pages PagerDuty (HTTPS)', async () => {
+    const policy = t.core.kt.config.policies['musd-break-glass']!;
+    expect([policy.kind, policy.approvals, policy.countersign!.within]).toEqual(['break-glass', 1, 15 * 60_000]);
+    expect(t.core.kt.config.policies.dangerous!.approvals).toBe(2);
+    const { msg, req } = await t.request('/pause musd --reason "oracle manipulation detected"');
+    await t.react('bob', msg.id, '✅');
+    expect(await paused()).toEqual({ BorrowModule: true, SMUSD: true, DirectMintV2: true, BLEBridgeV9: true });
+    // Earlier tests' break-glass pauses were never countersigned either: only this request's page is looked at.
+    const mine = () => pd.events.filter((e) => e.event_action === 'trigger' && e.payload!.summary.includes(req.id));
+    // 14 minutes: still within the countersign window, nothing happens.
+    offset = 14 * 60_000;
+    await t.core.kt.approvals.sweep();
+    await t.alertsOnce();
+    expect(mine()).toEqual([]);
+    // 15 minutes and a second: the incident is opened and paged, once however often the sweep runs.
+    offset = 15 * 60_000 + 1_000;
+    await t.core.kt.approvals.sweep();
+    await t.core.kt.approvals.sweep();
+    await t.alertsOnce();
+    expect(mine().map((e) => [e.payload!.summary, e.payload!.severity])).toEqual([[`SEV1: Break-glass pause on musd (${req.id}) not countersigned within 15m`, 'critical']]);
+    const open = (await t.core.kt.incidents.store.open()).filter((i) => i.title.includes(req.id));
+    expect(open.map((i) => [i.severity, i.systems])).toEqual([['sev1', ['musd']]]);
+    expect(t.story(msg.id)).toMatch(new RegExp(`🚨 Nobody countersigned ${req.id} within 15m: incident inc-\\S+ \\(SEV1\\) is open and on-call is paged`));
+    expect(toPlainText(t.chat.current(msg.id)!)).toMatch(/Countersign: MISSED: due \d\d:\d\d UTC, incident inc-\S+ opened/);
+    const audit = await t.core.kt.audit.recent(20, { kind: 'approval.countersign' });
+    expect(audit.map((e) => e.outcome)).toEqual(expect.arrayContaining(['due', 'missed']));
+    // A late countersign is recorded as late; the incident stays open.
+    expect(await t.react('carol', msg.id, '✅')).toMatchObject({ counted: true });
+    expect(t.story(msg.id)).toMatch(/✍️ Countersigned by carol, after the deadline \(\d\d:\d\d UTC\): incident inc-\S+ stays open/);
+    await t.answer(`/incident resolve Countersigned late by carol --id ${open[0]!.id}`);
+  });
+  it('U10b: a share price decrease that stays above 1.0 (1.10 -> 1.067) is still a critical SharePriceDecreaseAnomaly, for the whole hour', async () => {
+    const smusd = chain.contract('SMUSD');
+    const price = async () => Number((await smusd.getFunction('convertToAssets')(10n ** 18n)) as bigint) / 1e18;
+    // Strategies earned: 10 % more assets per share (a donation to the vault), read once at the peak.
+    const assets = (await smusd.getFunction('totalAssets')()) as bigint;
+    await world.deployer.send(chain.contract('MUSD'), 'transfer', [chain.addresses.SMUSD, assets / 10n]);
+    expect(await price()).toBeCloseTo(1.1, 6);
+    expect(await t.answer('/check musd share-price')).toMatch(/🟢 share-price · musd: OK/);
+    // A 3 % loss: 1.067, above 1.0, so the level threshold alone says nothing.
+    await world.deployer.send(smusd, 'simulateLoss', [(((await smusd.getFunction('totalAssets')()) as bigint) * 3n) / 100n]);
+    expect(await price()).toBeGreaterThan(1);
+    const out = await t.answer('/check musd share-price');
+    expect(out).toMatch(/🔴 share-price · musd: CRITICAL\nsmUSD share price \(convertToAssets\(1e18\)\): 1\.067 mUSD \(down 3 % from 1\.1 mUSD \(block time \d\d:\d\d UTC, within 1h\): stakers are losing funds/);
+    // The next run (no further change) still says so: the peak is kept for the hour, not only the last reading.
+    expect(await t.answer('/check musd share-price')).toMatch(/🔴 share-price · musd: CRITICAL\nsmUSD share price \(convertToAssets\(1e18\)\): 1\.067 mUSD \(down 3 %/);
+    // Back to 1.0 for whatever runs next on this deployment.
+    const now = (await smusd.getFunction('totalAssets')()) as bigint;
+    const shares = (await smusd.getFunction('totalSupply')()) as bigint;
+    await world.deployer.send(smusd, 'simulateLoss', [now - shares]);
+    expect(await price()).toBe(1);
   });
 });
