@@ -27,8 +27,7 @@ export async function startDemo(env: NodeJS.ProcessEnv): Promise<Demo> {
   const kept = env.KEYTURN_DATA_DIR === ':memory:' ? null : join(resolve(env.KEYTURN_DATA_DIR || '.keyturn'), 'demo');
   const scratch = kept ? null : await mkdtemp(join(tmpdir(), 'kt-demo-'));
   const dytallix = dytallixData(join(kept ?? scratch!, 'dytallix', 'data'));
-  // etcd (0.5-1 s for the binary) starts while the fleet does. When the MPC simulator can follow the bans
-  // (i18-restore's FleetOptions.mpcEtcd), await etcd first and pass { mpcEtcd: { endpoints: [etcd.url] } }.
+  // etcd (0.5-1 s for the binary) starts while the fleet does; the MPC simulator follows its bans once both are up.
   const etcdStarting = startDemoEtcd(env.KEYTURN_DEMO_ETCD, kept && join(kept, 'etcd'), env);
   etcdStarting.catch(() => {}); // a failure is thrown below, once the fleet is up; not an unhandled rejection meanwhile
   const fleet = await startDemoFleet(env, dytallix.onWrite).catch(async (err: unknown) => {
@@ -40,6 +39,8 @@ export async function startDemo(env: NodeJS.ProcessEnv): Promise<Demo> {
     throw err;
   });
   dytallix.start(fleet);
+  // A banned node leaves the simulated signing set, as the runbook's nodes do (/bans/<NODE_ID>).
+  fleet.followMpcBans({ endpoints: [etcd.url], prefix: env.MPC_BAN_PREFIX || undefined });
   env.KEYTURN_DEMO_URL = fleet.url;
   env.KEYTURN_DEMO_ETCD_URL = etcd.url;
   env.KEYTURN_DEMO_DYTALLIX_DATA = dytallix.dir;

@@ -50,6 +50,13 @@ async function type(d: Demo, ...lines: string[]): Promise<string> {
   return d.out().slice(start);
 }
 
+async function until(ok: () => boolean, what: string): Promise<void> {
+  for (let i = 0; !ok(); i++) {
+    if (i > 3000) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 const APPROVE = ['as bob', 'react last ✅', 'as carol', 'react last ✅', 'as alice'];
 
 describe.each([
@@ -59,6 +66,7 @@ describe.each([
   let d: Demo;
   let data: string;
   let etcd: EtcdClient;
+  const banned = (node: string) => d.rt.demo!.fleet.inspect('mpc-wallet', node).data.banned;
 
   beforeAll(async () => {
     if (skip) return;
@@ -92,6 +100,8 @@ describe.each([
     expect(r).toContain('Succeeded: ban on mpc-wallet');
     const ban = await etcd.get('/bans/', true);
     expect(ban.kvs.map((k) => [k.key, k.value])).toEqual([['/bans/3', 'true']]);
+    // The simulated MPC node reads its ban from etcd and leaves the signing set, as the runbook's nodes do.
+    await until(() => banned('mpc-node-3') === true, 'mpc-node-3 to leave the signing set');
     expect(r).toContain('🟡 Health · mpc-wallet: WARN');
     expect(r).toContain('bans: 1 key present: mpc-node-3');
 
@@ -103,6 +113,7 @@ describe.each([
     expect(r).toContain('Succeeded: unban on mpc-wallet');
     expect(r).toContain('deleted /bans/3 (was true)');
     expect((await etcd.get('/bans/', true)).count).toBe(0);
+    await until(() => banned('mpc-node-3') === false, 'mpc-node-3 to rejoin the signing set');
     expect(r).toContain('🟢 Health · mpc-wallet: OK');
   });
 
