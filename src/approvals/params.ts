@@ -142,14 +142,6 @@ function configText(config: object): string {
  */
 export function refuseStructuralSecrets(kt: Keyturn, who: { channel: string }, actionName: string, secret: Record<string, unknown> | null): void {
   if (!secret) return;
-  const text = configText(kt.config);
-  for (const [k, v] of Object.entries(secret)) {
-    const value = String(v);
-    if (value.length < MIN_PARAM_SECRET) throw new UserError(`Parameter ${k} of ${actionName}: a secret must be at least ${MIN_PARAM_SECRET} characters (value not shown: it is secret).`, 'params.invalid');
-    // Masked everywhere once registered: a value that is part of the config's own text (a target's host:port, a
-    // path, a name) would hide that text in every message about other requests.
-    if (text.includes(value)) throw new UserError(`Parameter ${k} of ${actionName}: a secret cannot be text that appears in the configuration (a host, URL, path or name) (value not shown: it is secret).`, 'params.invalid');
-  }
   const names = new Set<string>([who.channel]);
   for (const c of Object.values(kt.config.channels)) for (const id of Object.values(c ?? {})) if (typeof id === 'string') names.add(id);
   for (const [sn, sys] of Object.entries(kt.config.systems)) {
@@ -160,5 +152,13 @@ export function refuseStructuralSecrets(kt: Keyturn, who: { channel: string }, a
   for (const p of kt.config.people) for (const x of [p.name, p.slack, p.discord]) if (x) names.add(x);
   for (const [k, v] of Object.entries(secret)) {
     if (names.has(String(v))) throw new UserError(`Parameter ${k} of ${actionName}: a secret cannot be one of Keyturn's own names (a channel, system, action, node or person) (value not shown: it is secret).`, 'params.invalid');
+  }
+  const text = configText(kt.config);
+  for (const [k, v] of Object.entries(secret)) {
+    const value = String(v);
+    if (value.length < MIN_PARAM_SECRET) throw new UserError(`Parameter ${k} of ${actionName}: a secret must be at least ${MIN_PARAM_SECRET} characters (value not shown: it is secret).`, 'params.invalid');
+    // Masked everywhere once registered: a value that is part of the config's own text (a target's host:port, a
+    // path, a name) would hide that text in every message about other requests.
+    if (text.includes(value)) throw new UserError(`Parameter ${k} of ${actionName}: a secret cannot be text that appears in the configuration (a host, URL, path or name) (value not shown: it is secret).`, 'params.invalid');
   }
 }

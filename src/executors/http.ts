@@ -40,8 +40,18 @@ export async function httpRequest(req: HttpRequest): Promise<HttpResponse> {
     body = typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
     if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
   }
+  const method = req.method ?? 'GET';
+  const signal = AbortSignal.timeout(req.timeoutMs);
   try {
-    const res = await fetch(req.url, { method: req.method ?? 'GET', headers, body, signal: AbortSignal.timeout(req.timeoutMs), redirect: 'manual' });
+    let res: Response;
+    try {
+      res = await fetch(req.url, { method, headers, body, signal, redirect: 'manual' });
+    } catch (err) {
+      // A kept-alive connection the server closed just as it was reused fails before any answer. A GET or HEAD
+      // is idempotent, so it is sent once more on a new connection, as browsers do (RFC 9110 9.2.2); never a POST.
+      if (!(method === 'GET' || method === 'HEAD') || !staleConnection(err) || signal.aborted) throw err;
+      res = await fetch(req.url, { method, headers, body, signal, redirect: 'manual' });
+    }
     const text = (await res.text()).slice(0, MAX_BODY);
     let json: unknown;
     try {
@@ -58,6 +68,12 @@ export async function httpRequest(req: HttpRequest): Promise<HttpResponse> {
     if (code === 'ECONNREFUSED') throw new HttpError('connection refused', 'refused', latencyMs);
     throw new HttpError(maskSecrets(code ? `${code}: ${e.cause && 'message' in e.cause ? String((e.cause as Error).message) : e.message}` : e.message), 'network', latencyMs);
   }
+}
+
+/** The error of a request on a connection the other side had already closed (undici's "other side closed", a reset). */
+function staleConnection(err: unknown): boolean {
+  const code = (err as { cause?: { code?: string } }).cause?.code;
+  return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'UND_ERR_CLOSED';
 }
 
 /** Reads `a.b.0.c` from a JSON value. */

@@ -65,13 +65,13 @@ describe.each(storeBackends())('previous run\'s sample in the store (%s)', (_n, 
     const d = def({ reusePrevious: '1h', thresholds: [{ metric: 'scribe_errors_total', fn: 'increase', label: 'errors' }] });
     counters.errors = 100;
     const first = await runMetricsCheck('s', sys(), d, { samples: store });
-    expect(first.fields![0]!.value).toMatch(/^raw scrapes: two scrapes/);
+    expect(first.fields![0]!.value, first.summary).toMatch(/^raw scrapes: two scrapes/);
     expect((await store.load('s', 'm', 'node1'))!.samples.map((x) => x.name)).toEqual(['scribe_errors_total']);
 
     counters.errors = 130;
     await new Promise((r) => setTimeout(r, 400));
     const second = await runMetricsCheck('s', sys(), d, { samples: store });
-    expect(second.fields![0]!.value).toMatch(/^raw scrapes: previous run's sample from the store, \d+ms before$/);
+    expect(second.fields![0]!.value, second.summary).toMatch(/^raw scrapes: previous run's sample from the store, \d+ms before$/);
     expect(cell(second, 'errors')).toBe('30');
 
     // The process restarted: the counter starts again from 0 and is at 7.
@@ -82,7 +82,7 @@ describe.each(storeBackends())('previous run\'s sample in the store (%s)', (_n, 
     // A sample older than reusePrevious is not used: two fresh scrapes instead.
     await db.query(`UPDATE metric_samples SET taken_at = now() - interval '2 hours'`);
     const stale = await runMetricsCheck('s', sys(), d, { samples: store });
-    expect(stale.fields![0]!.value).toMatch(/^raw scrapes: two scrapes \d+ms apart \(stored sample 2h old: too old\)$/);
+    expect(stale.fields![0]!.value, stale.summary).toMatch(/^raw scrapes: two scrapes \d+ms apart \(stored sample 2h old: too old\)$/);
   });
 
   it.skipIf(backend.skip)('when the ops rate fell by more than half since the previous run, then drop is critical; the first run has no data', async () => {
