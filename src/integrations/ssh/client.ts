@@ -326,10 +326,12 @@ function collect(conn: Conn, stream: ClientChannel, timeoutMs: number, max: numb
       settled = true;
       clearTimeout(deadline);
       clearTimeout(grace);
+      clearTimeout(statusWait);
       conn.client.removeListener('close', lost);
       fn();
     };
     let grace: NodeJS.Timeout | undefined;
+    let statusWait: NodeJS.Timeout | undefined;
     const deadline = setTimeout(() => {
       timedOut = true;
       // OpenSSH delivers the signal to the session's process (the program, thanks to `exec`).
@@ -349,23 +351,26 @@ function collect(conn: Conn, stream: ClientChannel, timeoutMs: number, max: numb
     conn.client.once('close', lost);
     stream.on('data', (b: Buffer) => (stdout = keep(stdout, b)));
     stream.stderr.on('data', (b: Buffer) => (stderr = keep(stderr, b)));
+    const done = () => finish(() => ok({ exitCode, signal, stdout, stderr, timedOut, ms: performance.now() - started }));
+    let closed = false;
     stream.on('exit', (code: number | null, sig?: string) => {
       exitCode = typeof code === 'number' ? code : null;
       signal = sig ?? null;
+      if (closed) done();
     });
     stream.on('close', () => {
-      // A channel that closes without an exit status while the connection died: the command's fate is unknown.
-      if (exitCode === null && signal === null && !timedOut) {
-        setImmediate(() => {
-          if (conn.dead) lost();
-          else finish(() => ok({ exitCode, signal, stdout, stderr, timedOut, ms: performance.now() - started }));
-        });
-        return;
-      }
-      finish(() => ok({ exitCode, signal, stdout, stderr, timedOut, ms: performance.now() - started }));
+      closed = true;
+      if (exitCode !== null || signal !== null || timedOut) return done();
+      // The stream closes once the output ended (EOF), and OpenSSH sends the exit status after the EOF: on a busy
+      // machine or through a jump host it can come a little later. Wait for it; a connection that dies meanwhile
+      // leaves the command's fate unknown, and no status at all after the grace is reported as such.
+      statusWait = setTimeout(() => (conn.dead ? lost() : done()), EXIT_STATUS_GRACE_MS);
     });
   });
 }
+
+/** How long after the output ends a command's exit status may still arrive. */
+const EXIT_STATUS_GRACE_MS = 5_000;
 
 const pools = new Map<string, SshPool>();
 
