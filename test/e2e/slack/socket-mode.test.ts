@@ -48,7 +48,9 @@ describe('Slack in Socket Mode', () => {
     const { ack } = slash(ALICE, 'C0SOCKET1', '/health', 'mpc-wallet');
     expect(await ack).toMatchObject({ envelope_id: expect.any(String) });
     const post = await s.posted('C0SOCKET1', /Health · mpc-wallet: OK/);
-    expect(post.body.blocks).toMatchObject([{ type: 'header' }, { type: 'section' }, { type: 'section' }, { type: 'context' }]);
+    // A header, the nodes, one section per check shown in health (the demo's bans), then the footer.
+    expect(post.body.blocks.map((b: { type: string }) => b.type)).toEqual(['header', 'section', 'section', 'section', 'context']);
+    expect(post.body.blocks[2]).toMatchObject({ type: 'section', text: { text: expect.stringMatching(/bans/) } });
   });
 
   it('when an unknown user runs /pause over the socket, then the denial goes to response_url only', async () => {
