@@ -26,8 +26,10 @@ export async function runEtcdKeyCheck(systemName: string, sys: SystemConfig, def
     ? { columns: ['node', 'key', 'present', 'value'], rows: looked.map((l) => [l.node ?? '-', l.key, l.count ? 'yes' : 'no', l.kvs[0] ? short(l.kvs[0].value) : '-']) }
     : { columns: ['key', 'value', 'modified at revision'], rows: found.slice(0, def.maxRows).map((kv) => [kv.key, short(kv.value), String(kv.modRevision)]) };
   const where = def.prefix ? `under ${def.key}` : def.key;
+  // The keys as looked up, not the template: "/bans/1 … /bans/5", not "/bans/{{node.labels.node_id}}".
+  const lookedUp = keys.length > 2 ? `${keys[0]!.key} … ${keys.at(-1)!.key}` : keys.map((k) => k.key).join(', ');
   let summary: string;
-  if (def.expect === 'absent') summary = total ? `${total} key${total === 1 ? '' : 's'} ${perNode ? 'present' : where}: ${found.slice(0, 5).map((k) => k.node ?? k.key).join(', ')}${total > 5 ? ' …' : ''}` : `no keys ${perNode ? `(${def.key})` : where}`;
+  if (def.expect === 'absent') summary = total ? `${total} key${total === 1 ? '' : 's'} ${perNode ? 'present' : where}: ${found.slice(0, 5).map((k) => k.node ?? k.key).join(', ')}${total > 5 ? ' …' : ''}` : `no keys ${perNode ? `(${lookedUp})` : where}`;
   else {
     const absent = looked.filter((l) => l.count === 0);
     summary = absent.length ? `missing: ${absent.map((l) => l.key).join(', ')}` : `${total} key${total === 1 ? '' : 's'} present`;

@@ -224,7 +224,7 @@ describe.skipIf(!postgres || !etcd || !docker)('mpc-wallet pack (runbook 000)', 
   });
 
   it('M12: a banned node shows in the bans check (etcd /bans/<node>) and under /health', async () => {
-    expect((await check('bans')).summary).toBe('no keys (/bans/{{node.labels.node_id}})');
+    expect((await check('bans')).summary).toBe('no keys (/bans/1 … /bans/5)');
     await banNode(w.etcd.endpoints[0]!, 'mpc-node-3', { violation: 'double_vote', at: '2026-01-20T03:12:00Z' });
     await run('/check mpc-wallet bans');
     const m = lastMessage();

@@ -49,8 +49,9 @@ describe('Slack in Socket Mode', () => {
     expect(await ack).toMatchObject({ envelope_id: expect.any(String) });
     const post = await s.posted('C0SOCKET1', /Health · mpc-wallet: OK/);
     // A header, the nodes, one section per check shown in health (the demo's bans), then the footer.
-    expect(post.body.blocks.map((b: { type: string }) => b.type)).toEqual(['header', 'section', 'section', 'section', 'context']);
-    expect(post.body.blocks[2]).toMatchObject({ type: 'section', text: { text: expect.stringMatching(/bans/) } });
+    const blocks = post.body.blocks as Array<{ type: string }>;
+    expect(blocks.map((b) => b.type)).toEqual(['header', 'section', 'section', 'section', 'context']);
+    expect(blocks[2]).toMatchObject({ type: 'section', text: { text: expect.stringMatching(/bans/) } });
   });
 
   it('when an unknown user runs /pause over the socket, then the denial goes to response_url only', async () => {
