@@ -103,7 +103,7 @@ export class SshPool {
       const conn = await this.acquire(host);
       const reused = attempt === 1 && conn.uses > 0;
       conn.uses++;
-      let stream: ClientChannel;
+      let stream: OpenedExec;
       try {
         stream = await openExec(conn.client, line);
       } catch (err) {
@@ -299,11 +299,26 @@ function explain(name: string, h: { address: string; port: number }, err: Error 
   return new SshError(`cannot connect to ${name} (${where(h)}): ${msg}`, 'connect');
 }
 
-function openExec(client: Client, line: string): Promise<ClientChannel> {
+/** A started command: its channel, and its exit status as soon as ssh2 reports it. */
+interface OpenedExec {
+  channel: ClientChannel;
+  exit: { code: number | null; signal: string | null };
+}
+
+function openExec(client: Client, line: string): Promise<OpenedExec> {
   return new Promise((ok, ko) => {
     try {
-      const sent = client.exec(line, (err, stream) => (err ? ko(err) : ok(stream)));
-      void sent;
+      client.exec(line, (err, channel) => {
+        if (err) return ko(err);
+        // Listen now, not after the promise resolves: a quick command's exit status can arrive in the same read as
+        // the exec's confirmation (through a jump host it usually does), and ssh2 emits 'exit' once, synchronously.
+        const exit: OpenedExec['exit'] = { code: null, signal: null };
+        channel.once('exit', (code: number | null, sig?: string) => {
+          exit.code = typeof code === 'number' ? code : null;
+          exit.signal = sig ?? null;
+        });
+        ok({ channel, exit });
+      });
     } catch (err) {
       ko(err);
     }
@@ -311,14 +326,12 @@ function openExec(client: Client, line: string): Promise<ClientChannel> {
 }
 
 /** Reads a running command to its end; at the deadline KILLs it, closes the channel and drops the connection. */
-function collect(conn: Conn, stream: ClientChannel, timeoutMs: number, max: number): Promise<ExecResult> {
+function collect(conn: Conn, { channel: stream, exit }: OpenedExec, timeoutMs: number, max: number): Promise<ExecResult> {
   const started = performance.now();
   let stdout = '';
   let stderr = '';
   const keep = (acc: string, b: Buffer) => (acc + b.toString('utf8')).slice(-max);
   return new Promise((ok, ko) => {
-    let exitCode: number | null = null;
-    let signal: string | null = null;
     let timedOut = false;
     let settled = false;
     const finish = (fn: () => void) => {
@@ -326,12 +339,10 @@ function collect(conn: Conn, stream: ClientChannel, timeoutMs: number, max: numb
       settled = true;
       clearTimeout(deadline);
       clearTimeout(grace);
-      clearTimeout(statusWait);
       conn.client.removeListener('close', lost);
       fn();
     };
     let grace: NodeJS.Timeout | undefined;
-    let statusWait: NodeJS.Timeout | undefined;
     const deadline = setTimeout(() => {
       timedOut = true;
       // OpenSSH delivers the signal to the session's process (the program, thanks to `exec`).
@@ -351,26 +362,21 @@ function collect(conn: Conn, stream: ClientChannel, timeoutMs: number, max: numb
     conn.client.once('close', lost);
     stream.on('data', (b: Buffer) => (stdout = keep(stdout, b)));
     stream.stderr.on('data', (b: Buffer) => (stderr = keep(stderr, b)));
-    const done = () => finish(() => ok({ exitCode, signal, stdout, stderr, timedOut, ms: performance.now() - started }));
-    let closed = false;
-    stream.on('exit', (code: number | null, sig?: string) => {
-      exitCode = typeof code === 'number' ? code : null;
-      signal = sig ?? null;
-      if (closed) done();
-    });
     stream.on('close', () => {
-      closed = true;
-      if (exitCode !== null || signal !== null || timedOut) return done();
-      // The stream closes once the output ended (EOF), and OpenSSH sends the exit status after the EOF: on a busy
-      // machine or through a jump host it can come a little later. Wait for it; a connection that dies meanwhile
-      // leaves the command's fate unknown, and no status at all after the grace is reported as such.
-      statusWait = setTimeout(() => (conn.dead ? lost() : done()), EXIT_STATUS_GRACE_MS);
+      // OpenSSH sends the exit status before it closes the channel, so openExec has it by now.
+      const { code: exitCode, signal } = exit;
+      // A channel that closes without an exit status while the connection died: the command's fate is unknown.
+      if (exitCode === null && signal === null && !timedOut) {
+        setImmediate(() => {
+          if (conn.dead) lost();
+          else finish(() => ok({ exitCode, signal, stdout, stderr, timedOut, ms: performance.now() - started }));
+        });
+        return;
+      }
+      finish(() => ok({ exitCode, signal, stdout, stderr, timedOut, ms: performance.now() - started }));
     });
   });
 }
-
-/** How long after the output ends a command's exit status may still arrive. */
-const EXIT_STATUS_GRACE_MS = 5_000;
 
 const pools = new Map<string, SshPool>();
 
