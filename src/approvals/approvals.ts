@@ -23,7 +23,7 @@ import { RequestStore } from './request-store.js';
 import { renderRequest, paramText, shownParams } from './render.js';
 import { canonicalEmoji } from './emoji.js';
 import { mirrorRequest } from './mirror.js';
-import { IgnoredVotes } from './ignored-votes.js';
+import { audited, IgnoredVotes } from './ignored-votes.js';
 import type { ApprovalRequest, ExecutionResult, RequestState } from './types.js';
 import { CountersignStore, approvalsNeeded, countersignAsk, countersignRefusal, isBreakGlass } from './break-glass.js';
 
@@ -88,7 +88,7 @@ export class Approvals {
     this.voteCounts.delete(key);
     this.voteCounts.set(key, n);
     if (this.voteCounts.size > 10_000) this.voteCounts.delete(this.voteCounts.keys().next().value!);
-    if (!Number.isInteger(Math.log10(n))) return null;
+    if (!audited(n)) return null;
     return n > 1 ? { times: n } : {};
   }
 

@@ -27,7 +27,7 @@ export interface IgnoredVote {
 }
 
 /** 1, 10, 100, 1000...: the counts at which an audit row is written. */
-function audited(count: number): boolean {
+export function audited(count: number): boolean {
   return count >= 1 && Number.isInteger(Math.log10(count));
 }
 

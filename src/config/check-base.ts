@@ -14,7 +14,6 @@ export const checkBase = {
 
 /** Fields every action step kind shares. */
 export const stepBase = {
-  name: z.string().optional(),
-  /** Skip this step on `--dry-run`-only kinds; informational. */
-  description: z.string().optional(),
+  name: z.string().optional().describe('Shown in plans, results and the audit log.'),
+  description: z.string().optional().describe('Free text for readers of the config.'),
 };

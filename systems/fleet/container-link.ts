@@ -68,20 +68,10 @@ export async function linkContainers(fleet: Pick<Fleet, 'set'>, docker: Docker, 
       fleet.set(l.system, l.node, (data ? { ...data, mode: 'up' } : { mode: 'down' }) as NodeState);
     }).catch(() => {});
   };
-  const stream = (await docker.getEvents({ filters: { type: ['container'], event: ['start', 'die'] } } as never)) as unknown as NodeJS.ReadableStream & { destroy(): void };
-  let rest = '';
-  stream.on('data', (chunk: Buffer) => {
-    rest += chunk.toString();
-    const lines = rest.split('\n');
-    rest = lines.pop() ?? '';
-    for (const line of lines) {
-      if (!line.trim()) continue;
-      const e = JSON.parse(line) as { Action?: string; Actor?: { ID?: string } };
-      const l = byId.get(e.Actor?.ID ?? '');
-      if (l) apply(l, e.Action === 'start');
-    }
+  const stream = await containerEvents(docker, ['start', 'die'], (e) => {
+    const l = byId.get(e.Actor?.ID ?? '');
+    if (l) apply(l, e.Action === 'start');
   });
-  stream.on('error', () => {});
   for (const l of links) {
     const info = await docker.getContainer(l.container).inspect().catch(() => null);
     if (info) byId.set(info.Id, l);
@@ -96,6 +86,32 @@ export async function linkContainers(fleet: Pick<Fleet, 'set'>, docker: Docker, 
     },
     stop: () => {
       stopped = true;
+      stream.destroy();
+    },
+  };
+}
+
+/** A Docker Engine event as GET /events streams it (one JSON object per line). */
+export interface DockerEvent {
+  Action?: string;
+  status?: string;
+  timeNano?: number;
+  Actor?: { ID?: string; Attributes?: Record<string, string> };
+}
+
+/** Streams container events of the given actions to `onEvent`, one parsed line at a time; destroy() stops it (and every later line). */
+export async function containerEvents(docker: Docker, actions: string[], onEvent: (e: DockerEvent) => void): Promise<{ destroy(): void }> {
+  const stream = (await docker.getEvents({ filters: { type: ['container'], event: actions } } as never)) as unknown as NodeJS.ReadableStream & { destroy(): void };
+  let rest = '';
+  stream.on('data', (chunk: Buffer) => {
+    rest += chunk.toString();
+    const lines = rest.split('\n');
+    rest = lines.pop() ?? '';
+    for (const line of lines) if (line.trim()) onEvent(JSON.parse(line) as DockerEvent);
+  });
+  stream.on('error', () => {});
+  return {
+    destroy: () => {
       stream.removeAllListeners('data');
       stream.destroy();
     },

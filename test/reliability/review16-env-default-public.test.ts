@@ -5,8 +5,9 @@
 // in the audit log. An empty default says nothing about whether the value is a credential.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toPlainText } from '../../src/core/message.js';
-import { PEOPLE, testCore, type TestCore } from '../support/core.js';
-import { startTargetServer, type TargetServer } from '../support/target-server.js';
+import type { TestCore } from '../support/core.js';
+import type { TargetServer } from '../support/target-server.js';
+import { startTargetCore } from '../support/target-core.js';
 
 const TOKEN_PATH = 'T0REVIEW16/B0REVIEW16/xoxWebhookTokenPart9f3k2';
 
@@ -15,21 +16,10 @@ describe('review16: a webhook URL from ${env:NAME:-} with an empty default', () 
   let target: TargetServer;
 
   beforeAll(async () => {
-    target = await startTargetServer();
+    ({ t, target } = await startTargetCore((url) => ({
+      announce: { policy: 'dangerous', steps: [{ name: 'notify partner', kind: 'http', method: 'POST', url: '${env:REVIEW16_ALERT_HOOK_URL:-}', body: { text: 'maintenance' } }] },
+    })));
     process.env.REVIEW16_ALERT_HOOK_URL = `${target.url}/services/${TOKEN_PATH}`;
-    t = await testCore({
-      config: {
-        ...PEOPLE,
-        systems: {
-          target: {
-            nodes: [{ name: 'n1', health: `${target.url}/health` }],
-            actions: {
-              announce: { policy: 'dangerous', steps: [{ name: 'notify partner', kind: 'http', method: 'POST', url: '${env:REVIEW16_ALERT_HOOK_URL:-}', body: { text: 'maintenance' } }] },
-            },
-          },
-        },
-      },
-    });
   });
 
   afterAll(async () => {

@@ -5,8 +5,9 @@
 // request, so approvers are asked to approve "POST http://•••/drain" without seeing the target.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toPlainText } from '../../src/core/message.js';
-import { PEOPLE, testCore, type TestCore } from '../support/core.js';
-import { startTargetServer, type TargetServer } from '../support/target-server.js';
+import type { TestCore } from '../support/core.js';
+import type { TargetServer } from '../support/target-server.js';
+import { startTargetCore } from '../support/target-core.js';
 
 describe('review16: a cancelled request leaves its secret value masking other requests', () => {
   let t: TestCore;
@@ -14,23 +15,12 @@ describe('review16: a cancelled request leaves its secret value masking other re
   let hostPort: string;
 
   beforeAll(async () => {
-    target = await startTargetServer();
+    ({ t, target } = await startTargetCore((url) => ({
+      // A secret without a narrow pattern (the default conservative string rule applies).
+      'set-token': { roles: ['oncall'], policy: 'dangerous', params: [{ name: 'token', secret: true }], steps: [{ name: 'set', kind: 'http', url: `${url}/set`, body: { token: '{{params.token}}' } }] },
+      drain: { policy: 'dangerous', steps: [{ name: 'drain', kind: 'http', method: 'POST', url: `${url}/drain` }] },
+    })));
     hostPort = new URL(target.url).host;
-    t = await testCore({
-      config: {
-        ...PEOPLE,
-        systems: {
-          target: {
-            nodes: [{ name: 'n1', health: `${target.url}/health` }],
-            actions: {
-              // A secret without a narrow pattern (the default conservative string rule applies).
-              'set-token': { roles: ['oncall'], policy: 'dangerous', params: [{ name: 'token', secret: true }], steps: [{ name: 'set', kind: 'http', url: `${target.url}/set`, body: { token: '{{params.token}}' } }] },
-              drain: { policy: 'dangerous', steps: [{ name: 'drain', kind: 'http', method: 'POST', url: `${target.url}/drain` }] },
-            },
-          },
-        },
-      },
-    });
   });
 
   afterAll(async () => {

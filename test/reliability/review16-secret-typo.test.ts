@@ -4,8 +4,9 @@
 // the first free parameter, which is not secret), so the command's own audit row and log line
 // keep the new signing key in clear.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PEOPLE, testCore, type TestCore } from '../support/core.js';
-import { startTargetServer, type TargetServer } from '../support/target-server.js';
+import type { TestCore } from '../support/core.js';
+import type { TargetServer } from '../support/target-server.js';
+import { startTargetCore } from '../support/target-core.js';
 
 const NEW_KEY = 'a1b2c3d4'.repeat(8);
 
@@ -14,27 +15,16 @@ describe('review16: a misspelt secret parameter name', () => {
   let target: TargetServer;
 
   beforeAll(async () => {
-    target = await startTargetServer();
-    t = await testCore({
-      config: {
-        ...PEOPLE,
-        systems: {
-          target: {
-            nodes: [{ name: 'n1', health: `${target.url}/health` }],
-            actions: {
-              'rotate-key': {
-                policy: 'dangerous',
-                params: [
-                  { name: 'node', type: 'node' },
-                  { name: 'new_key', secret: true, pattern: '[0-9a-fA-F]{64}' },
-                ],
-                steps: [{ name: 'rotate', kind: 'http', method: 'POST', url: `${target.url}/rotate`, body: { key: '{{params.new_key}}' } }],
-              },
-            },
-          },
-        },
+    ({ t, target } = await startTargetCore((url) => ({
+      'rotate-key': {
+        policy: 'dangerous',
+        params: [
+          { name: 'node', type: 'node' },
+          { name: 'new_key', secret: true, pattern: '[0-9a-fA-F]{64}' },
+        ],
+        steps: [{ name: 'rotate', kind: 'http', method: 'POST', url: `${url}/rotate`, body: { key: '{{params.new_key}}' } }],
       },
-    });
+    })));
   });
 
   afterAll(async () => {

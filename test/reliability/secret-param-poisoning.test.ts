@@ -6,36 +6,25 @@
 // to "•••"), request titles and audit outcomes. Now: a value becomes a mask only once it is valid
 // and permitted, one of Keyturn's own names is refused as a secret, and masking touches content only.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PEOPLE, testCore, type TestCore } from '../support/core.js';
-import { startTargetServer, type TargetServer } from '../support/target-server.js';
+import type { TestCore } from '../support/core.js';
+import type { TargetServer } from '../support/target-server.js';
+import { startTargetCore } from '../support/target-core.js';
 
 describe('secret parameters cannot poison the masking (issue 16, finding 5)', () => {
   let t: TestCore;
   let target: TargetServer;
 
   beforeAll(async () => {
-    target = await startTargetServer();
-    t = await testCore({
-      config: {
-        ...PEOPLE,
-        channels: { ops: { slack: 'C0OPS0001' } },
-        systems: {
-          target: {
-            nodes: [{ name: 'n1', health: `${target.url}/health` }],
-            actions: {
-              // Only on-call people may run it; its one parameter is a secret.
-              'set-key': {
-                roles: ['oncall'],
-                policy: 'dangerous',
-                params: [{ name: 'key', secret: true, pattern: '[A-Za-z0-9.-]{1,80}' }],
-                steps: [{ name: 'set', kind: 'http', url: `${target.url}/set`, body: { key: '{{params.key}}' } }],
-              },
-              'drain-target': { policy: 'dangerous', steps: [{ name: 'drain', kind: 'http', url: `${target.url}/drain` }] },
-            },
-          },
-        },
+    ({ t, target } = await startTargetCore((url) => ({
+      // Only on-call people may run it; its one parameter is a secret.
+      'set-key': {
+        roles: ['oncall'],
+        policy: 'dangerous',
+        params: [{ name: 'key', secret: true, pattern: '[A-Za-z0-9.-]{1,80}' }],
+        steps: [{ name: 'set', kind: 'http', url: `${url}/set`, body: { key: '{{params.key}}' } }],
       },
-    });
+      'drain-target': { policy: 'dangerous', steps: [{ name: 'drain', kind: 'http', url: `${url}/drain` }] },
+    }), { channels: { ops: { slack: 'C0OPS0001' } } }));
   });
 
   afterAll(async () => {

@@ -5,6 +5,7 @@
  * only its last 256 events, and healthcheck execs fill that in seconds.
  */
 import type Docker from 'dockerode';
+import { containerEvents } from '../../systems/fleet/container-link.js';
 
 export interface ContainerEvent {
   name: string;
@@ -26,20 +27,10 @@ const LIFECYCLE = ['create', 'start', 'die', 'stop', 'kill', 'destroy', 'restart
 
 /** Starts watching container lifecycle events (no exec / health noise); resolves once the daemon streams. */
 export async function watchContainerEvents(docker: Docker): Promise<EventWatch> {
-  const stream = (await docker.getEvents({ filters: { type: ['container'], event: LIFECYCLE } } as never)) as unknown as NodeJS.ReadableStream & { destroy(): void };
   const seen: ContainerEvent[] = [];
-  let rest = '';
-  stream.on('data', (chunk: Buffer) => {
-    rest += chunk.toString();
-    const lines = rest.split('\n');
-    rest = lines.pop() ?? '';
-    for (const line of lines) {
-      if (!line.trim()) continue;
-      const e = JSON.parse(line) as { Action?: string; status?: string; timeNano?: number; Actor?: { Attributes?: Record<string, string> } };
-      seen.push({ name: e.Actor?.Attributes?.name ?? '', action: e.Action ?? e.status ?? '', ms: Number(e.timeNano ?? 0) / 1e6, image: e.Actor?.Attributes?.image, labels: e.Actor?.Attributes ?? {} });
-    }
+  const stream = await containerEvents(docker, LIFECYCLE, (e) => {
+    seen.push({ name: e.Actor?.Attributes?.name ?? '', action: e.Action ?? e.status ?? '', ms: Number(e.timeNano ?? 0) / 1e6, image: e.Actor?.Attributes?.image, labels: e.Actor?.Attributes ?? {} });
   });
-  stream.on('error', () => {});
   return {
     events: (names) => seen.filter((e) => !names || names.includes(e.name)).sort((a, b) => a.ms - b.ms),
     stop: () => stream.destroy(),

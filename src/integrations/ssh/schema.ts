@@ -95,8 +95,6 @@ const sudo = z.boolean().default(false).describe('Run as `sudo -n ...` (never pr
 export const systemdStep = z
   .strictObject({
     ...stepBase,
-    name: stepBase.name.describe('Shown in plans, results and the audit log.'),
-    description: stepBase.description.describe('Free text for readers of the config.'),
     kind: z.literal('systemd').describe('systemctl start | stop | restart | reload | status of a unit on a host over SSH.'),
     host: hostRef,
     op: z.enum(SYSTEMD_OPS).describe('status only reads the unit\'s state.'),
@@ -111,8 +109,6 @@ export const systemdStep = z
 export const sshExecStep = z
   .strictObject({
     ...stepBase,
-    name: stepBase.name.describe('Shown in plans, results and the audit log.'),
-    description: stepBase.description.describe('Free text for readers of the config.'),
     kind: z.literal('ssh-exec').describe('An allow-listed command on a host over SSH.'),
     host: hostRef,
     command: z
