@@ -61,22 +61,17 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const log = opts.log ?? createLogger();
   const db = opts.db ?? (await openDb(env));
   const owned = !opts.db || opts.ownsDb === true;
-  // Before anything else: with Postgres and no KEYTURN_AUDIT_KEY this is the start-up error.
-  let auditKey: string;
-  let anchorEvery: number;
-  try {
-    auditKey = resolveAuditKey(db as Db & { dataDir?: string | null }, env);
-    anchorEvery = anchorEveryMs(env);
-  } catch (err) {
-    if (owned) await db.close().catch(() => {});
-    throw err;
-  }
   const clock = opts.clock ?? systemClock;
   const config = opts.config;
-  // Before anything else is built: without it, a request with a secret parameter could not be stored.
+  // Before anything else is built: with Postgres and no KEYTURN_AUDIT_KEY (or no KEYTURN_SECRET_KEY while an action
+  // takes secret parameters) this is the start-up error.
+  let auditKey: string;
+  let anchorEvery: number;
   let secretKey: Buffer | null;
   try {
-    secretKey = loadSecretKey(env, { kind: db.kind, dataDir: (db as { dataDir?: string | null }).dataDir ?? null }, config);
+    auditKey = resolveAuditKey(db, env);
+    anchorEvery = anchorEveryMs(env);
+    secretKey = loadSecretKey(env, db, config);
   } catch (err) {
     if (owned) await db.close().catch(() => {});
     throw err;
@@ -93,7 +88,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     log,
     clock,
     registry,
-    audit: new AuditLog(db, () => clock.now(), (row) => (metrics.observeAudit(row), auditAnchoring.appended()), { key: auditKey, anchorFile: anchorPathFor(db as Db & { dataDir?: string | null }, env) }),
+    audit: new AuditLog(db, () => clock.now(), (row) => (metrics.observeAudit(row), auditAnchoring.appended()), { key: auditKey, anchorFile: anchorPathFor(db, env) }),
     chat: new Chat(db).on('delivery', (e: DeliveryEvent) => metrics.observeDelivery(e)),
     checks: new CheckRunner(() => kt.config, { samples: new DbSampleStore(db) }),
     people: new People(() => kt.config),

@@ -24,7 +24,7 @@ import { renderRequest, paramText, shownParams } from './render.js';
 import { canonicalEmoji } from './emoji.js';
 import { mirrorRequest } from './mirror.js';
 import { audited, IgnoredVotes } from './ignored-votes.js';
-import type { ApprovalRequest, ExecutionResult, RequestState } from './types.js';
+import { countedApprovals, type ApprovalRequest, type ExecutionResult, type RequestState } from './types.js';
 import { CountersignStore, approvalsNeeded, countersignAsk, countersignRefusal, isBreakGlass } from './break-glass.js';
 
 export interface Requester {
@@ -232,7 +232,7 @@ export class Approvals {
       return { counted: true, state: rejected ? 'rejected' : (await this.store.get(r.id))!.state, approvals: 0 };
     }
     const votes = await this.store.votes(r.id);
-    const approvals = votes.filter((v) => v.vote === 'approve' && v.planHash === r.planHash).length;
+    const approvals = countedApprovals(votes, r).length;
     const executed = await this.tryExecute(r.id, opts);
     if (!executed) await this.refresh(r.id);
     return { counted: true, state: executed ? executed : 'pending', approvals };
@@ -259,7 +259,7 @@ export class Approvals {
     const policy = this.policyFor(r.system, r.action);
     if (isBreakGlass(policy)) {
       // The countersign clock starts when the action starts, not when it ends: a long run does not buy time.
-      const approvers = (await this.store.votes(r.id)).filter((v) => v.vote === 'approve' && v.planHash === r.planHash).map((v) => v.person);
+      const approvers = countedApprovals(await this.store.votes(r.id), r).map((v) => v.person);
       const c = await this.countersigns.open(r.id, policy.countersign.roles ?? policy.approvers, policy.countersign.severity, policy.countersign.within, kt.clock.now());
       await kt.audit.append({ actor: 'keyturn', platform: 'keyturn', kind: 'approval.countersign', subject: r.id, outcome: 'due', detail: { approvers, dueAt: c.dueAt.toISOString(), roles: c.roles, severity: c.severity } });
       await this.note(r, countersignAsk(c, approvers, kt.config.settings.reactions.approve));
@@ -279,7 +279,7 @@ export class Approvals {
     const c = await this.countersigns.get(r.id);
     if (!c) return null;
     if (c.signedBy) return { counted: false, reason: `${r.id} is already countersigned by ${c.signedBy}.` };
-    const approvers = (await this.store.votes(r.id)).filter((v) => v.vote === 'approve' && v.planHash === r.planHash).map((v) => v.person);
+    const approvers = countedApprovals(await this.store.votes(r.id), r).map((v) => v.person);
     const refused = countersignRefusal(kt, c, r, person, approvers);
     if (refused) return { counted: false, reason: refused };
     const now = kt.clock.now();
@@ -391,7 +391,7 @@ export class Approvals {
 
   async render(r: ApprovalRequest, progress?: string) {
     const kt = this.kt();
-    return renderRequest({ request: { ...r, params: shownParams(kt.config, r) }, votes: await this.store.votes(r.id), countersign: await this.countersigns.get(r.id), approvers: kt.people.withRole(r.approverRoles).filter((p) => p.name !== r.requester).map((p) => p.name), reactions: kt.config.settings.reactions, progress, now: kt.clock.now() });
+    return renderRequest({ request: { ...r, params: shownParams(kt.config, r) }, votes: await this.store.votes(r.id), countersign: r.state === 'pending' ? null : await this.countersigns.get(r.id), approvers: kt.people.withRole(r.approverRoles).filter((p) => p.name !== r.requester).map((p) => p.name), reactions: kt.config.settings.reactions, progress, now: kt.clock.now() });
   }
 
   /** Re-renders every message that shows the request. */

@@ -12,6 +12,7 @@
  * and anything that differs is named (`diffPlans`).
  */
 import { createHash, createHmac } from 'node:crypto';
+import { canonical } from '../core/canonical-json.js';
 import type { ActionDefinition, Config, Policy, StepDefinition, SystemConfig } from '../config/index.js';
 import { replaceConfigSecrets } from '../core/secrets.js';
 import { lookup, PLACEHOLDER, renderUrl, type Vars } from '../runbooks/template.js';
@@ -215,21 +216,9 @@ function hideConfigSecrets<T>(v: T, key: Buffer): T {
   return walk(v) as T;
 }
 
-/** JSON with object keys sorted at every level: the same plan is the same text, whatever order the config listed things in. */
-export function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (v && typeof v === 'object') {
-    return `{${Object.keys(v)
-      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v ?? null);
-}
 
 export function planHash(plan: BoundPlan): string {
-  return createHash('sha256').update(canonicalJson(plan)).digest('hex');
+  return createHash('sha256').update(canonical(plan)).digest('hex');
 }
 
 export const shortHash = (hash: string) => hash.slice(0, 8);

@@ -5,13 +5,14 @@
  * runs. Before each step the step is resolved once more; a step that no
  * longer matches what was approved is not run.
  */
+import { canonical } from '../core/canonical-json.js';
 import { registerPublicUrl } from '../core/url-display.js';
 import type { Keyturn } from '../core/keyturn.js';
 import { runAction, type StepProgress } from '../runbooks/engine.js';
-import { boundStep, canonicalJson, diffPlans, planHash, resolvePlan, shortHash, type BoundPlan } from './binding.js';
+import { boundStep, diffPlans, planHash, resolvePlan, shortHash, type BoundPlan } from './binding.js';
 import { registerParamSecrets, unseal } from './sealed-params.js';
 import type { RequestStore } from './request-store.js';
-import type { ApprovalRequest, ExecutionResult, RequestState } from './types.js';
+import { countedApprovals, type ApprovalRequest, type ExecutionResult, type RequestState } from './types.js';
 
 const HEARTBEAT_MS = 5_000;
 /** At most this many changes are listed in the thread (all of them go to the audit row). */
@@ -73,7 +74,7 @@ export async function executeClaimed(d: ExecuteDeps, r: ApprovalRequest): Promis
   const check = checkPlan(kt, r, d.planKey);
   if (!check.same) return invalidate(d, r, check.changes, check.hash);
 
-  const votes = (await store.votes(r.id)).filter((v) => v.vote === 'approve' && v.planHash === r.planHash);
+  const votes = countedApprovals(await store.votes(r.id), r);
   await kt.audit.append({ actor: 'keyturn', platform: 'keyturn', kind: 'approval.decision', subject: r.id, outcome: 'approved', detail: { approvers: votes.map((v) => v.person), replica: d.replica, planHash: r.planHash } });
   await d.note(r, `Approved by ${votes.map((v) => v.person).join(' and ')}. Executing ${r.action}.`);
   const beat = setInterval(() => void store.heartbeat(r.id, kt.clock.now()).catch(() => {}), HEARTBEAT_MS);
@@ -89,7 +90,7 @@ export async function executeClaimed(d: ExecuteDeps, r: ApprovalRequest): Promis
       return (err as Error).message;
     }
     const is = boundStep(now, phase, index);
-    if (was && is && canonicalJson(was) === canonicalJson(is)) return null;
+    if (was && is && canonical(was) === canonical(is)) return null;
     const changes = diffPlans({ ...approved, steps: was ? [was] : [] }, { ...approved, steps: is ? [is] : [] });
     return `this step changed since it was approved: ${changes.slice(0, 3).join('; ') || 'it is no longer in the action'}`;
   };

@@ -66,3 +66,8 @@ export interface Vote {
   account: string;
   at: Date;
 }
+
+/** The approvals that count: ✅ votes given on the request's current plan. */
+export function countedApprovals(votes: Vote[], r: Pick<ApprovalRequest, 'planHash'>): Vote[] {
+  return votes.filter((v) => v.vote === 'approve' && v.planHash === r.planHash);
+}

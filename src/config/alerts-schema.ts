@@ -6,10 +6,9 @@
  */
 import { z } from 'zod';
 import { validate as validCron } from 'node-cron';
-import { registerSecret } from '../core/secrets.js';
+import { asSecret } from '../core/secrets.js';
 
 /** A PagerDuty routing key is a credential however it was given (even `${env:NAME:-}`): masked everywhere. */
-const asSecret = (v: string) => (registerSecret(v), v);
 
 /** A label matcher: one value or any of several. */
 const matchValue = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);

@@ -1,6 +1,5 @@
 /** Check definitions: read-only probes with thresholds, giving ok / warn / critical. */
 import { z } from 'zod';
-import { duration } from './duration.js';
 import { checkBase as base, comparison } from './check-base.js';
 import { executorChecks } from './executor-checks-schema.js';
 import { metricsCheck } from './metrics-schema.js';

@@ -54,6 +54,9 @@ export function registerSecret(value: string | undefined | null, origin: 'config
   longestForm = Math.max(longestForm, ...formsOf(value).map((f) => f.length));
 }
 
+/** A zod transform for config fields that always hold a credential: registers the value, returns it unchanged. */
+export const asSecret = (value: string): string => (registerSecret(value), value);
+
 /** Replaces every configuration secret in `text` by `replace(secret)`: parameter secrets are left alone (see configSecrets). */
 export function replaceConfigSecrets(text: string, replace: (secret: string) => string): string {
   return configPattern ? text.replace(configPattern, (form) => replace(formOwner.get(form) ?? form)) : text;

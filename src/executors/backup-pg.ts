@@ -81,16 +81,18 @@ export async function plannedDrops(url: string, timeoutMs: number): Promise<stri
 }
 
 /**
- * Replays a logical dump into the target in one transaction, then counts the rows it wrote.
+ * Replays a logical dump into the target in one transaction, then counts the rows it wrote
+ * (and says which drops ran).
  * With `replace`, the target's own objects are dropped first inside that same transaction:
  * all of it lands, or the old (even corrupted) database stays exactly as it was.
  */
-export async function restoreLogical(url: string, dump: AsyncIterable<Buffer>, timeoutMs: number, opts: { replace?: boolean } = {}): Promise<Record<string, number>> {
+export async function restoreLogical(url: string, dump: AsyncIterable<Buffer>, timeoutMs: number, opts: { replace?: boolean } = {}): Promise<{ counts: Record<string, number>; dropped: string[] }> {
   return withClient(url, timeoutMs, async (c: pg.Client) => {
     await c.query('BEGIN');
     try {
       await c.query("SELECT set_config('statement_timeout', $1, true), set_config('search_path', '', true)", [String(timeoutMs)]);
-      if (opts.replace) for (const sql of await dropStatements(c)) await c.query(sql);
+      const dropped = opts.replace ? await dropStatements(c) : [];
+      for (const sql of dropped) await c.query(sql);
       let end: Extract<LogicalRecord, { type: 'end' }> | null = null;
       for await (const text of lines(dump)) {
         const rec = JSON.parse(text) as LogicalRecord;
@@ -112,7 +114,7 @@ export async function restoreLogical(url: string, dump: AsyncIterable<Buffer>, t
         if (got[key] !== end.tables[key]) throw new Error(`table ${key}: ${got[key]} rows restored, the backup has ${end.tables[key]}`);
       }
       await c.query('COMMIT');
-      return got;
+      return { counts: got, dropped };
     } catch (err) {
       await c.query('ROLLBACK').catch(() => {});
       throw err;

@@ -26,7 +26,6 @@
  */
 import { isError, type JsonRpcProvider, type Wallet } from 'ethers';
 import type { ChainTxStep } from '../config/executor-steps-schema.js';
-import type { ChainConnection } from '../config/connections-schema.js';
 import { maskDeep, maskSecrets } from '../core/secrets.js';
 import { renderJson } from '../runbooks/template.js';
 import type { StepContext, StepExecutor, StepOutcome } from '../runbooks/step-kinds.js';

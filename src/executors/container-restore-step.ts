@@ -30,6 +30,7 @@ import { findBackup, openBackup, verifyBackup, type Manifest } from './backup.js
 import { describeContents } from './backup-steps.js';
 import { checkedName, containerOp, containerState, describeState, dockerClient, dockerMessage } from './docker.js';
 import { TarLister } from './tar.js';
+import { DockerDemux } from './docker-stream.js';
 
 interface Target {
   backup: Manifest;
@@ -87,14 +88,10 @@ async function helper(docker: Docker, container: string, image: string, argv: st
     await c.start();
     const r = (await c.wait()) as { StatusCode: number };
     const logs = (await c.logs({ stdout: true, stderr: true })) as unknown as Buffer;
-    // Multiplexed frames: 8-byte headers then text; keep the text.
-    const text: string[] = [];
-    for (let i = 0; i + 8 <= logs.length; ) {
-      const n = logs.readUInt32BE(i + 4);
-      text.push(logs.subarray(i + 8, i + 8 + n).toString('utf8'));
-      i += 8 + n;
-    }
-    return { code: r.StatusCode, output: text.join('').trim().slice(-300) };
+    // Multiplexed frames, stdout and stderr interleaved as they came.
+    const text: Buffer[] = [];
+    new DockerDemux((b) => text.push(b), (b) => text.push(b)).push(logs);
+    return { code: r.StatusCode, output: Buffer.concat(text).toString('utf8').trim().slice(-300) };
   } finally {
     await c.remove({ force: true }).catch(() => {});
   }

@@ -16,7 +16,8 @@ import { describeContents } from './backup-steps.js';
 import { checkedName, containerState, describeState, dockerClient, execIn } from './docker.js';
 import { databaseUrl, displayUrl } from './postgres.js';
 
-async function prepare(step: PgRestoreStep, ctx: StepContext): Promise<{ m: Manifest; target: string; drops: string[] }> {
+/** `plan`: also lists what a replacing restore would drop now; at run time the restore's own transaction decides that. */
+async function prepare(step: PgRestoreStep, ctx: StepContext, mode: 'plan' | 'run'): Promise<{ m: Manifest; target: string; drops: string[] }> {
   const m = await findBackup(ctx.systemName, renderText(step.backup, ctx.vars));
   await verifyBackup(m);
   if (m.format === 'pg-logical' && !step.database) throw new Error(`backup ${m.id} is a logical dump: restore it with database: <name from databases>`);
@@ -25,7 +26,7 @@ async function prepare(step: PgRestoreStep, ctx: StepContext): Promise<{ m: Mani
   if (step.replace && !step.database) throw new Error('replace applies to logical backups restored with database: (pg_restore archives: use --clean in your own tooling)');
   if (step.database) {
     const url = databaseUrl(ctx.sys, step.database);
-    if (step.replace) return { m, target: `${step.database} (${displayUrl(url)})`, drops: await plannedDrops(url, 10_000) };
+    if (step.replace) return { m, target: `${step.database} (${displayUrl(url)})`, drops: mode === 'plan' ? await plannedDrops(url, 10_000) : [] };
     if (step.requireEmpty) {
       const tables = await userTables(url, 10_000);
       if (tables.length) throw new Error(`target ${step.database} already has ${tables.length} table(s) (${tables.slice(0, 5).join(', ')}${tables.length > 5 ? ', …' : ''}): restore into an empty database`);
@@ -41,16 +42,17 @@ async function prepare(step: PgRestoreStep, ctx: StepContext): Promise<{ m: Mani
 export const pgRestoreStepExecutor: StepExecutor<PgRestoreStep> = {
   kind: 'pg-restore',
   async plan(step, ctx) {
-    const { m, target, drops } = await prepare(step, ctx);
+    const { m, target, drops } = await prepare(step, ctx, 'plan');
     const replacing = step.replace ? (drops.length ? `, replacing what is there: first ${drops.join('; ')}` : ', replacing what is there (nothing to drop now)') : '';
     return `restore ${m.id} (${describeContents(m)}; taken ${m.createdAt} from ${m.source}; sha256 ${m.sha256.slice(0, 12)}… verified) into ${target}${replacing}, in one transaction (a failure leaves the database as it was)`;
   },
   async run(step, ctx): Promise<StepOutcome> {
-    const { m, target, drops } = await prepare(step, ctx);
+    const { m, target } = await prepare(step, ctx, 'run');
     if (step.database) {
       let counts: Record<string, number>;
+      let drops: string[];
       try {
-        counts = await restoreLogical(databaseUrl(ctx.sys, step.database), openBackup(m), step.timeout, { replace: step.replace });
+        ({ counts, dropped: drops } = await restoreLogical(databaseUrl(ctx.sys, step.database), openBackup(m), step.timeout, { replace: step.replace }));
       } catch (err) {
         return { ok: false, summary: `restore of ${m.id} into ${target} failed and was rolled back${step.replace ? ' (nothing dropped: the old tables are still there)' : ''}: ${maskSecrets((err as Error).message)}`, detail: { backup: m.id, target } };
       }

@@ -33,7 +33,7 @@ export function anchorMac(key: string, a: Omit<Anchor, 'mac' | 'v'>): string {
  * Where anchors go: KEYTURN_AUDIT_ANCHOR_FILE, else next to the embedded store, else (Postgres)
  * <KEYTURN_DATA_DIR>/audit-anchors.jsonl. An in-memory store has none unless the variable is set.
  */
-export function anchorPathFor(db: Pick<Db, 'kind'> & { dataDir?: string | null }, env: NodeJS.ProcessEnv = process.env): string | null {
+export function anchorPathFor(db: Pick<Db, 'kind' | 'dataDir'>, env: NodeJS.ProcessEnv = process.env): string | null {
   if (env.KEYTURN_AUDIT_ANCHOR_FILE?.trim()) return env.KEYTURN_AUDIT_ANCHOR_FILE.trim();
   if (db.kind === 'pglite') return db.dataDir ? join(db.dataDir, ANCHOR_FILE) : null;
   const data = env.KEYTURN_DATA_DIR ?? '.keyturn';

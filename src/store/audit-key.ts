@@ -22,7 +22,7 @@ let processKey: string | null = null;
 export class AuditKeyError extends Error {}
 
 /** The key for `db`: KEYTURN_AUDIT_KEY, else the embedded store's key file, else (in memory only) a per-process key. */
-export function resolveAuditKey(db: Pick<Db, 'kind'> & { dataDir?: string | null }, env: NodeJS.ProcessEnv = process.env): string {
+export function resolveAuditKey(db: Pick<Db, 'kind' | 'dataDir'>, env: NodeJS.ProcessEnv = process.env): string {
   const fromEnv = env.KEYTURN_AUDIT_KEY?.trim();
   if (fromEnv) {
     if (fromEnv.length < MIN_KEY_LENGTH) {

@@ -16,6 +16,7 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { Db } from './db.js';
 import { maskDeep, maskSecrets } from '../core/secrets.js';
 import { resolveAuditKey } from './audit-key.js';
+import { canonical } from '../core/canonical-json.js';
 import { anchorMac, appendAnchor, readAnchors, type Anchor } from './audit-anchor.js';
 
 export interface AuditEntry {
@@ -66,7 +67,7 @@ export class AuditLog {
     private readonly onAppend: (row: AuditRow) => void = () => {},
     opts: AuditOptions = {},
   ) {
-    this.key = opts.key ?? resolveAuditKey(db as Db & { dataDir?: string | null });
+    this.key = opts.key ?? resolveAuditKey(db);
     this.anchorFile = opts.anchorFile ?? null;
   }
 
@@ -139,6 +140,8 @@ export class AuditLog {
    * under the append lock, so the count and the head agree.
    */
   async anchor(): Promise<Anchor | null> {
+    // Nowhere to write it (an in-memory store): no snapshot under the append lock for nothing.
+    if (!this.anchorFile) return null;
     const a = await this.db.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock(7420002)');
       const start = await tx.query<RawRow>(`SELECT * FROM audit_log WHERE kind = $1 ORDER BY id LIMIT 1`, [CHAIN_START]);
@@ -281,15 +284,3 @@ export function plainHash(prevHash: string, at: Date, e: Hashed): string {
   return createHash('sha256').update(content(prevHash, at, e)).digest('hex');
 }
 
-/** JSON with sorted keys: JSONB does not keep key order, the hash must not depend on it. */
-export function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object' && !(v instanceof Date)) {
-    return `{${Object.keys(v)
-      .sort()
-      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v) ?? 'null';
-}

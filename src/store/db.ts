@@ -10,6 +10,8 @@ export interface Queryable {
 
 export interface Db extends Queryable {
   readonly kind: 'postgres' | 'pglite';
+  /** The embedded store's data directory (its generated keys live there); absent for Postgres and in memory. */
+  readonly dataDir?: string | null;
   /** Runs fn in one transaction on one connection; rolls back if it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Cheap round trip for /healthz. */

@@ -8,6 +8,7 @@
  * after a restart or a restore" can fail for real.
  */
 import type Docker from 'dockerode';
+import { demuxBuffer } from '../../src/executors/docker-stream.js';
 import type { Fleet, NodeState } from './index.js';
 
 export interface ContainerLink {
@@ -35,13 +36,7 @@ async function readFile(docker: Docker, container: string, path: string): Promis
     const raw = Buffer.concat(chunks);
     const info = await e.inspect();
     if (info.ExitCode !== 0 && info.ExitCode !== null) return null;
-    const out: string[] = [];
-    for (let i = 0; i + 8 <= raw.length; ) {
-      const n = raw.readUInt32BE(i + 4);
-      if (raw[i] === 1) out.push(raw.subarray(i + 8, i + 8 + n).toString('utf8'));
-      i += 8 + n;
-    }
-    return out.join('');
+    return demuxBuffer(raw).stdout.toString('utf8');
   } catch {
     return null;
   }

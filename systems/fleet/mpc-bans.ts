@@ -6,6 +6,7 @@
  * in turn until one answers); an etcd that cannot be read changes nothing.
  */
 import { mpcWallet } from './mpc-wallet.js';
+import { b64, BAN_PREFIX, rangeEnd, unb64 } from './mpc-etcd.js';
 
 export interface MpcEtcdOptions {
   /** Client URLs of the etcd cluster (http://127.0.0.1:2379). */
@@ -15,10 +16,6 @@ export interface MpcEtcdOptions {
   /** How often etcd is read; default 200 ms. */
   intervalMs?: number;
 }
-
-const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
-const unb64 = (s: string) => Buffer.from(s, 'base64').toString('utf8');
-const rangeEnd = (prefix: string) => b64(prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1));
 
 /** The node a ban key names: `3`, `node-3`, `node3` or `mpc-node-3` after the prefix. */
 export function bannedNode(suffix: string): string | undefined {
@@ -42,7 +39,7 @@ async function readBans(endpoints: string[], prefix: string): Promise<Set<string
 
 /** Keeps each MPC node's `banned` in step with etcd; returns the stop function. */
 export function followBans(o: MpcEtcdOptions, node: { isBanned(n: string): boolean; setBanned(n: string, banned: boolean): void }): () => void {
-  const prefix = o.prefix ?? '/bans/';
+  const prefix = o.prefix ?? BAN_PREFIX;
   let before = new Set<string>();
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;

@@ -7,10 +7,10 @@
  */
 export const BAN_PREFIX = '/bans/';
 
-const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
-const unb64 = (s: string) => Buffer.from(s, 'base64').toString('utf8');
+export const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
+export const unb64 = (s: string) => Buffer.from(s, 'base64').toString('utf8');
 /** The prefix's range end: its last byte + 1 (`/bans/` -> `/bans0`). */
-const rangeEnd = (prefix: string) => b64(prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1));
+export const rangeEnd = (prefix: string) => b64(prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1));
 
 async function call<T>(endpoint: string, path: string, body: unknown): Promise<T> {
   const res = await fetch(`${endpoint}/v3/${path}`, { method: 'POST', body: JSON.stringify(body), signal: AbortSignal.timeout(5000) });

@@ -16,10 +16,13 @@ describe('review16: a webhook URL from ${env:NAME:-} with an empty default', () 
   let target: TargetServer;
 
   beforeAll(async () => {
-    ({ t, target } = await startTargetCore((url) => ({
-      announce: { policy: 'dangerous', steps: [{ name: 'notify partner', kind: 'http', method: 'POST', url: '${env:REVIEW16_ALERT_HOOK_URL:-}', body: { text: 'maintenance' } }] },
-    })));
-    process.env.REVIEW16_ALERT_HOOK_URL = `${target.url}/services/${TOKEN_PATH}`;
+    ({ t, target } = await startTargetCore((url) => {
+      // Set before the config is loaded: the reference resolves then.
+      process.env.REVIEW16_ALERT_HOOK_URL = `${url}/services/${TOKEN_PATH}`;
+      return {
+        announce: { policy: 'dangerous', steps: [{ name: 'notify partner', kind: 'http', method: 'POST', url: '${env:REVIEW16_ALERT_HOOK_URL:-}', body: { text: 'maintenance' } }] },
+      };
+    }));
   });
 
   afterAll(async () => {

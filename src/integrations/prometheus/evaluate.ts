@@ -61,7 +61,7 @@ export function nodeOf(labels: Record<string, string>, sys: Pick<SystemConfig, '
   return byUrl?.name ?? v;
 }
 
-export const limitsText = (t: { op: string; warn?: number; critical?: number }) =>
+export const limitsText = (t: { op: string; warn?: unknown; critical?: unknown }) =>
   [t.warn !== undefined ? `warn ${t.op} ${t.warn}` : '', t.critical !== undefined ? `crit ${t.op} ${t.critical}` : ''].filter(Boolean).join(', ');
 
 function reduce(values: number[], how: NonNullable<QueryItem['range']>['reduce']): number {

@@ -6,23 +6,19 @@
 import { z } from 'zod';
 import { duration } from '../../config/duration.js';
 import { checkBase as base, comparison } from '../../config/check-base.js';
-import { registerSecret } from '../../core/secrets.js';
+import { asSecret } from '../../core/secrets.js';
 
-const secret = (v: string) => {
-  registerSecret(v);
-  return v;
-};
 
 export const prometheusConnection = z
   .strictObject({
     url: z
       .union([z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }), z.literal('')])
       .describe('Base URL of the Prometheus server (http://prometheus:9090); its /api/v1/query is used. Empty (e.g. an unset `${env:X:-}`): no Prometheus, `metrics` checks scrape the nodes themselves.'),
-    bearer: z.string().min(1).transform(secret).optional().describe('Bearer token sent as Authorization; give it as ${env:NAME}.'),
+    bearer: z.string().min(1).transform(asSecret).optional().describe('Bearer token sent as Authorization; give it as ${env:NAME}.'),
     basic: z
       .strictObject({
         username: z.string().min(1).describe('Basic auth user.'),
-        password: z.string().min(1).transform(secret).describe('Basic auth password; give it as ${env:NAME}.'),
+        password: z.string().min(1).transform(asSecret).describe('Basic auth password; give it as ${env:NAME}.'),
       })
       .optional()
       .describe('HTTP basic auth (a Prometheus behind a proxy).'),

@@ -10,6 +10,8 @@ import { maskedExcerpt } from '../../core/secrets.js';
 import type { CheckResult } from '../../checks/types.js';
 import { compare, judge } from '../../checks/prometheus.js';
 import { sshPool } from './client.js';
+import { jsonPath } from '../../executors/http.js';
+import { limitsText } from '../prometheus/evaluate.js';
 import { showArgv } from './quote.js';
 import type { SshExecCheck, SshExecThreshold, SystemdUnitCheck } from './schema.js';
 import { unitState } from './unit-state.js';
@@ -75,16 +77,6 @@ export function parseOutput(parse: SshExecCheck['parse'], out: string): { value?
   return { value: Number(last[1]) };
 }
 
-function pick(value: unknown, field: string | undefined): unknown {
-  if (!field) return value;
-  let cur = value;
-  for (const part of field.split('.')) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[part];
-  }
-  return cur;
-}
-
 function judgeOne(v: unknown, t: SshExecThreshold): Status {
   if (v === undefined) return 'unknown';
   if (typeof v === 'number' && (typeof t.warn === 'number' || typeof t.critical === 'number'))
@@ -119,14 +111,13 @@ export async function runSshExecCheck(systemName: string, sys: SystemConfig, def
         let status: Status = 'ok';
         const problems: string[] = [];
         const rows = def.thresholds.map((t) => {
-          const v = pick(parsed.value, t.field);
+          const v = t.field ? jsonPath(parsed.value, t.field) : parsed.value;
           const s = judgeOne(v, t);
           const label = t.label ?? t.field ?? shown;
           const shownV = v === undefined ? 'missing' : `${typeof v === 'string' ? maskedExcerpt(v, 80) : JSON.stringify(v)}${t.unit ?? ''}`;
           if (s !== 'ok') problems.push(`${label} ${shownV}`);
           status = worst(status, s);
-          const limits = [t.warn !== undefined && `warn ${t.op} ${t.warn}`, t.critical !== undefined && `crit ${t.op} ${t.critical}`].filter(Boolean).join(', ');
-          return [host, label, shownV, limits, s];
+          return [host, label, shownV, limitsText(t), s];
         });
         return { host, status, rows, problem: problems.join(', ') };
       } catch (err) {

@@ -5,6 +5,7 @@
  * parameter the action declares. Reported with the field's path.
  */
 import type { z } from 'zod';
+import { PLACEHOLDER } from '../../runbooks/template.js';
 
 type Path = (string | number)[];
 type Obj = Record<string, unknown> & { kind: string };
@@ -17,7 +18,6 @@ interface Sys {
 
 const STEP_KINDS = ['systemd', 'ssh-exec'];
 const CHECK_KINDS = ['systemd-unit', 'ssh-exec'];
-const PLACEHOLDER = /\{\{\s*([a-zA-Z0-9_.-]+)\s*\}\}/g;
 
 export function crossCheckSsh(systemName: string, sys: Sys, ctx: z.RefinementCtx): void {
   const issue = (path: Path, message: string) => ctx.addIssue({ code: 'custom', path: ['systems', systemName, ...path], message });

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { duration } from '../../config/duration.js';
 import { checkBase, comparison, stepBase } from '../../config/check-base.js';
-import { registerSecret } from '../../core/secrets.js';
+import { asSecret } from '../../core/secrets.js';
 
 const hostName = z.string().regex(/^[a-z0-9][a-z0-9-_.]*$/, 'expected a lower-case host name (letters, digits, - _ .)');
 const KEY_TYPES = 'ssh-ed25519|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521|ssh-rsa';
@@ -15,10 +15,6 @@ const KEY_TYPES = 'ssh-ed25519|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha
 export const publicKeyLine = z
   .string()
   .regex(new RegExp(`^(${KEY_TYPES}) [A-Za-z0-9+/]+={0,2}( .*)?$`), 'expected a public key line like "ssh-ed25519 AAAA..." (ssh-keyscan -t ed25519 <host>, without the host name)');
-const secret = (v: string) => {
-  registerSecret(v);
-  return v;
-};
 /** systemd unit names: no shell or option syntax can hide in one. */
 export const unitName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9:_.@\\-]*$/, 'expected a systemd unit name like scribe-node or scribe-node.service');
 /** An argv element; may hold {{params.x}}, {{node.name}}, {{system}} placeholders, each rendered into this one argument. */
@@ -46,11 +42,11 @@ export const sshConnection = z
     privateKey: z
       .string()
       .min(1)
-      .transform(secret)
+      .transform(asSecret)
       .optional()
       .describe('The private key itself (OpenSSH or PEM format); always as ${env:NAME}. Never shown, logged or audited.'),
     privateKeyFile: z.string().min(1).optional().describe('Path of the private key file, read when connecting (e.g. /etc/keyturn/id_ed25519).'),
-    passphrase: z.string().min(1).transform(secret).optional().describe('Passphrase of an encrypted private key; always as ${env:NAME}.'),
+    passphrase: z.string().min(1).transform(asSecret).optional().describe('Passphrase of an encrypted private key; always as ${env:NAME}.'),
     knownHosts: z
       .string()
       .min(1)

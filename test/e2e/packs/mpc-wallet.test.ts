@@ -11,9 +11,9 @@ import { listBackups } from '../../../src/executors/backup.js';
 import { watchContainerEvents } from '../../support/docker-events.js';
 import { banNode, listBans, putKey } from '../../../systems/fleet/mpc-etcd.js';
 import {
-  dropMpcTables, fillDiskTo, holdIdleConnections, idleConnections, mpcCounts, pushByzantineViolation, pushFailedTransactions, pushStuckTransaction,
+  fillDiskTo, holdIdleConnections, idleConnections, mpcCounts, pushByzantineViolation, pushFailedTransactions, pushStuckTransaction,
 } from '../../../systems/fleet/mpc-postgres.js';
-import { ALERT_TOKEN, DISK_BYTES, alertmanagerPayload, approved, requestSince, startMpcWorld, textSince, type MpcWorld } from './mpc-harness.js';
+import { ALERT_TOKEN, DISK_BYTES, alertmanagerPayload, approved, startMpcWorld, textSince, type MpcWorld } from './mpc-harness.js';
 
 const postgres = need('postgres');
 const etcd = need('etcd');
@@ -34,7 +34,6 @@ describe.skipIf(!postgres || !etcd || !docker)('mpc-wallet pack (runbook 000)', 
   const run = (line: string, who = 'alice') => w.t.run(who, line);
   const check = (name: string) => w.t.core.kt.checks.run('mpc-wallet', name);
   /** The newest message's current text (what `/check` or `/health` just answered). */
-  const last = () => toPlainText(w.t.chat.current(w.t.chat.posts.at(-1)!.id)!);
   const lastMessage = () => w.t.chat.current(w.t.chat.posts.at(-1)!.id)!;
   type SigningSet = { active_nodes: number; can_sign: boolean; nodes: Array<{ name: string; state: string }> };
   /** The signing set as mpc-node-1 reports it, once mpc-node-3 is (or is not) in the banned state. */

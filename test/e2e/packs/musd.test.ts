@@ -12,7 +12,7 @@ import type { FakePagerDuty } from '../../support/fake-pagerduty.js';
 import { need } from '../../support/need.js';
 import { toPlainText, type Message } from '../../../src/core/message.js';
 import type { VerifyStep } from '../../../src/config/index.js';
-import { packCore, RunbookContainers, tick, until, type PackCore } from './pack-fixture.js';
+import { packCore, RunbookContainers, tick, type PackCore } from './pack-fixture.js';
 import { musdWorld, PASSWORD, SIM, SLACK, type MusdWorld } from './musd-harness.js';
 
 const anvil = need('anvil');
