@@ -34,22 +34,27 @@ export function audited(count: number): boolean {
 export class IgnoredVotes {
   constructor(private readonly kt: () => Keyturn) {}
 
-  /** Counts the ignored vote; appends a coalesced audit row at the 1st, 10th, 100th... of its (request, account). */
+  /**
+   * Counts the ignored vote; appends a coalesced audit row at the 1st, 10th, 100th... of its (request, account).
+   * The row is written before the count goes up: a process killed in between writes the 1st row again next
+   * time (a spare row), never none (the vote's sender was answered, so the vote must be in the audit).
+   */
   async record(v: IgnoredVote): Promise<void> {
     const kt = this.kt();
     const now = kt.clock.now();
-    const r = await kt.db.query<{ count: number }>(
+    const before = await kt.db.query<{ count: number }>(`SELECT count FROM ignored_votes WHERE request_id = $1 AND platform = $2 AND account = $3`, [v.requestId, v.platform, v.account]);
+    const count = Number(before.rows[0]?.count ?? 0) + 1;
+    if (audited(count)) {
+      await kt.audit.append({
+        actor: v.who, platform: v.platform, kind: 'approval.vote', subject: v.requestId, outcome: `ignored:${v.code}`,
+        detail: { vote: v.vote, added: v.added, count, ...(count > 1 ? { coalesced: `${count} ignored votes from this account on this request so far; rows are written at 1, 10, 100...` } : {}) },
+      });
+    }
+    await kt.db.query(
       `INSERT INTO ignored_votes (request_id, platform, account, count, first_at, last_at) VALUES ($1, $2, $3, 1, $4, $4)
-       ON CONFLICT (request_id, platform, account) DO UPDATE SET count = ignored_votes.count + 1, last_at = EXCLUDED.last_at
-       RETURNING count`,
+       ON CONFLICT (request_id, platform, account) DO UPDATE SET count = ignored_votes.count + 1, last_at = EXCLUDED.last_at`,
       [v.requestId, v.platform, v.account, now.toISOString()],
     );
-    const count = Number(r.rows[0]!.count);
-    if (!audited(count)) return;
-    await kt.audit.append({
-      actor: v.who, platform: v.platform, kind: 'approval.vote', subject: v.requestId, outcome: `ignored:${v.code}`,
-      detail: { vote: v.vote, added: v.added, count, ...(count > 1 ? { coalesced: `${count} ignored votes from this account on this request so far; rows are written at 1, 10, 100...` } : {}) },
-    });
   }
 
   /** Whether this ignored vote gets a thread reply: the first per (request, account), within the account's reply budget. */

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFleet, type Fleet } from '../../../systems/fleet/index.js';
 import { startFakePagerDuty, type FakePagerDuty } from '../../support/fake-pagerduty.js';
 import { need } from '../../support/need.js';
+import { scaled } from '../../support/time-factor.js';
 import { alertServer, alertmanagerPayload, packCore, RunbookContainers, tick, until, type PackCore } from './pack-fixture.js';
 import { linkContainers } from '../../../systems/fleet/container-link.js';
 import { watchContainerEvents } from '../../support/docker-events.js';
@@ -304,7 +305,7 @@ describe('scribe-ledger pack (runbook 001)', () => {
     } finally {
       link.stop();
     }
-  });
+  }, scaled(180_000)); // waits out the restored node's 20 s verify, undoes, restarts the old node: over 60 s on a busy machine
 
   // The data directory on a 320 KiB disk (a tmpfs mounted on the host, bind-mounted in): needs root, as the Docker Engine does.
   const disk = mkdtempSync(join(tmpdir(), 'kt-scribe-disk-'));
