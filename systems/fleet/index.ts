@@ -14,7 +14,7 @@ import { findag } from './findag.js';
 import { dytallix } from './dytallix.js';
 import { mintedMusd } from './minted-musd.js';
 import { handleControl } from './control.js';
-import { followBans, type MpcEtcdOptions } from './mpc-bans.js';
+import { followBans, type BanFollower, type MpcEtcdOptions } from './mpc-bans.js';
 
 export type { NodeState, NamedState, NodeOverrides, TransportMode } from './types.js';
 
@@ -43,6 +43,8 @@ export interface Fleet {
   adminToken: string;
   /** From now on the MPC nodes follow the bans in this etcd (as the `mpcEtcd` option, for an etcd started after the fleet). */
   followMpcBans(o: MpcEtcdOptions): void;
+  /** Resolves once the MPC nodes have applied an etcd read begun after the call (at once when not following bans). */
+  bansSynced(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -143,11 +145,11 @@ export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
     });
   });
   const { port } = server.address() as AddressInfo;
-  let stopBans = () => {};
+  let bans: BanFollower | undefined;
   const followMpcBans = (o: MpcEtcdOptions) => {
     if (!wanted.includes('mpc-wallet')) return;
-    stopBans();
-    stopBans = followBans(o, {
+    bans?.stop();
+    bans = followBans(o, {
       isBanned: (n) => registry.inspect('mpc-wallet', n).data.banned === true,
       setBanned: (n, banned) => registry.set('mpc-wallet', n, { banned }),
     });
@@ -177,10 +179,11 @@ export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
     clearHits: () => log.clear(),
     inspect: (system, node) => registry.inspect(system, node),
     followMpcBans,
+    bansSynced: () => bans?.synced() ?? Promise.resolve(),
     nodes: () => registry.names().flatMap((system) => registry.sim(system)!.nodes.map((node) => ({ system, node, url: `${base}/${system}/${node}` }))),
     close: () => {
       closing ??= new Promise<void>((resolve) => {
-        stopBans();
+        bans?.stop();
         for (const t of timers) clearTimeout(t);
         timers.clear();
         server.close(() => resolve());

@@ -37,15 +37,25 @@ async function readBans(endpoints: string[], prefix: string): Promise<Set<string
   return null;
 }
 
-/** Keeps each MPC node's `banned` in step with etcd; returns the stop function. */
-export function followBans(o: MpcEtcdOptions, node: { isBanned(n: string): boolean; setBanned(n: string, banned: boolean): void }): () => void {
+export interface BanFollower {
+  stop(): void;
+  /** Resolves once a read of etcd that began after this call has been applied (a harness resetting bans waits on it). */
+  synced(): Promise<void>;
+}
+
+/** Keeps each MPC node's `banned` in step with etcd. */
+export function followBans(o: MpcEtcdOptions, node: { isBanned(n: string): boolean; setBanned(n: string, banned: boolean): void }): BanFollower {
   const prefix = o.prefix ?? BAN_PREFIX;
   let before = new Set<string>();
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
+  // Waiters for the next poll to start, and for the running poll to finish.
+  let nextPoll: Array<() => void> = [];
   const poll = async () => {
+    const done = nextPoll;
+    nextPoll = [];
     const now = await readBans(o.endpoints, prefix);
-    if (stopped) return;
+    if (stopped) return void done.forEach((d) => d());
     if (now) {
       for (const n of now) if (!node.isBanned(n)) node.setBanned(n, true);
       // Only a ban that was in etcd and is gone is lifted: a node banned by the simulator's own
@@ -53,12 +63,17 @@ export function followBans(o: MpcEtcdOptions, node: { isBanned(n: string): boole
       for (const n of before) if (!now.has(n) && node.isBanned(n)) node.setBanned(n, false);
       before = now;
     }
+    done.forEach((d) => d());
     timer = setTimeout(() => void poll(), o.intervalMs ?? 200);
     timer.unref();
   };
   void poll();
-  return () => {
-    stopped = true;
-    clearTimeout(timer);
+  return {
+    stop: () => {
+      stopped = true;
+      clearTimeout(timer);
+      nextPoll.splice(0).forEach((d) => d());
+    },
+    synced: () => (stopped ? Promise.resolve() : new Promise<void>((resolve) => nextPoll.push(resolve))),
   };
 }

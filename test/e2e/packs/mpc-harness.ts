@@ -143,6 +143,9 @@ export async function startMpcWorld(docker: DockerInfo): Promise<MpcWorld> {
         ...ETCD_MEMBERS.filter((m) => !etcd.running(m)).map((m) => etcd.start(m)),
       ]);
       await clearBans(etcd.endpoints[0]!);
+      // The nodes follow etcd's bans: the next test starts once they have read the cleared list
+      // (a read begun before the clear would otherwise ban a node again after fleet.reset()).
+      await fleet.bansSynced();
     },
     async close() {
       await Promise.allSettled(world.held.map((h) => h.close()));
