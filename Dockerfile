@@ -6,7 +6,8 @@
 #     -v "$PWD/keyturn.yml:/config/keyturn.yml:ro" -v keyturn-data:/data keyturn
 #
 # Config: /config/keyturn.yml (the working directory is /config, so relative
-# `include:` paths resolve next to it); without one the bundled demo runs.
+# `include:` paths resolve next to it); without one it exits saying so: the demo
+# (demo/: simulators, their config) is not in the image, it runs from a checkout (npm start).
 # Data: /data (the embedded store; unused when DATABASE_URL is set).
 # Secrets come from the environment at run time (.env.example lists them):
 # none is written into the image. BASE: a Node LTS image (22 or 24) with npm and /bin/sh.
@@ -20,7 +21,6 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY commands ./commands
 COPY adapters ./adapters
-COPY systems ./systems
 RUN npm run build
 
 FROM ${BASE} AS run
@@ -29,10 +29,10 @@ ENV NODE_ENV=production PORT=3000 KEYTURN_DATA_DIR=/data KEYTURN_BACKUP_DIR=/dat
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
-# dist/ holds the compiled core, adapters, commands (loaded from dist/commands) and fleet;
-# systems/ the demo config and system packs, read from <package root>/systems.
+# dist/ holds the compiled core, adapters and commands (loaded from dist/commands), no demo code
+# (test/unit/build/dist-contents.test.ts); packs/ the system packs, to copy next to your keyturn.yml.
 COPY --from=build /app/dist ./dist
-COPY systems ./systems
+COPY packs ./packs
 # bin/keyturn.js is the `keyturn` command (package.json bin): here it runs dist/ (no sources in the image).
 COPY bin ./bin
 # uid 1000 is the image's `node` user; numeric so Kubernetes' runAsNonRoot can verify it.

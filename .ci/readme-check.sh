@@ -75,7 +75,7 @@ echo "    ban, unban, backup and backups answered as the README says ($(ls "$wor
 
 echo "--- npx keyturn"
 npx keyturn --help | grep -q 'keyturn validate' || fail "npx keyturn --help"
-cp systems/demo.yml keyturn.yml
+cp demo/demo.yml keyturn.yml
 KEYTURN_DEMO_URL=http://127.0.0.1:7700 DYTALLIX_ADMIN_TOKEN=check FINDAG_ADMIN_TOKEN=check npx keyturn validate keyturn.yml || fail "npx keyturn validate keyturn.yml (good) exited $?"
 printf 'people:\n  - name: alice\n   roles: [oncall]\nsystems: {}\n' > bad.yml
 set +e; npx keyturn validate bad.yml 2> "$work/bad.err"; code=$?; set -e

@@ -4,7 +4,7 @@
 // the last change to any source file (loading compiled JavaScript is several
 // times faster than transpiling on the fly), else the TypeScript sources
 // through tsx, so it works right after `npm ci` with no build step. The
-// Docker image ships only dist/. KEYTURN_FROM_SOURCE=1 always runs the
+// Docker image ships only dist/ (and the packs), not the demo. KEYTURN_FROM_SOURCE=1 always runs the
 // sources. One process either way (tsx is registered in this process, not
 // spawned), so signals reach Keyturn itself.
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -14,8 +14,8 @@ import { join } from 'node:path';
 const root = new URL('..', import.meta.url);
 const source = new URL('src/cli.ts', root);
 const compiled = new URL('dist/src/cli.js', root);
-// The directories tsconfig.build.json compiles.
-const SOURCE_DIRS = ['src', 'commands', 'adapters', 'systems'];
+// The directories tsconfig.build.json compiles (the demo, demo/, is not one: src/demo.ts loads it through tsx).
+const SOURCE_DIRS = ['src', 'commands', 'adapters'];
 
 /** Newest modification time of a .ts file (or of a directory: a deleted or renamed file) under the source dirs. */
 function newestSource() {

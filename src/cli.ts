@@ -50,7 +50,7 @@ function validate(files: string[]): number {
       process.stdout.write(`${f}: ok (${systems} systems, ${config.people.length} people)\n`);
       // Valid but useless is worth a word: an empty or misplaced file validates too. (A pack alone has
       // systems and no people: that is normal, its including file has the people.)
-      if (systems === 0) process.stderr.write(`${f}: warning: no systems are defined${config.people.length === 0 ? ' and no people' : ''}, so there is nothing to check or act on. Add some under \`systems:\` or include a pack (include: [systems/dytallix.yml]).\n`);
+      if (systems === 0) process.stderr.write(`${f}: warning: no systems are defined${config.people.length === 0 ? ' and no people' : ''}, so there is nothing to check or act on. Add some under \`systems:\` or include a pack (include: [packs/dytallix.yml]).\n`);
     } catch (err) {
       bad++;
       if (err instanceof ConfigError) process.stderr.write(err.problems.join('\n') + '\n');

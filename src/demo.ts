@@ -1,106 +1,35 @@
 /**
- * Local demo: starts the in-process fleet simulators and points the bundled
- * config at them, so `npm start` on a fresh machine checks real HTTP nodes.
- * Adds `demo degrade|restore|state` to the console.
+ * The demo, seen from the product: what the runtime needs of it (console
+ * commands, close) and how it is found. The demo itself (simulators, anvil,
+ * its config) lives in demo/, outside the product: never compiled into dist/,
+ * never in the image, never imported statically from here. `npm start` in a
+ * checkout without a config loads demo/start.ts at run time; an installation
+ * without demo/ (the image) says it needs a config.
  */
-import { startFleet, type Fleet, type FleetOptions } from '../systems/fleet/index.js';
-import { ANVIL_DEV_KEY, startDemoChain, type DemoChain } from '../systems/fleet/demo-chain.js';
-import { freePorts } from '../systems/fleet/ports.js';
-import { startDemoEtcd, type DemoEtcd } from '../systems/fleet/demo-etcd.js';
-import { dytallixData } from '../systems/fleet/dytallix-data.js';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { DEMO_DIR } from './paths.js';
 
+/**
+ * A running demo. demo/start.ts adds what it runs (fleet, chain, etcd) to this
+ * interface (declaration merging), so code compiled with the demo (tests) sees them.
+ */
 export interface Demo {
-  fleet: Fleet;
-  /** anvil with the mUSD contracts; null when anvil is not installed (the image) or did not start. */
-  chain: DemoChain | null;
-  /** mpc-wallet's ban list (/bans/<node>): the etcd binary when on PATH, else the built-in stand-in. */
-  etcd: DemoEtcd;
+  /** `demo degrade|restore|state` in the console; false when the words are not a demo command. */
   consoleCommands: (words: string[], print: (s: string) => void) => Promise<boolean>;
   close(): Promise<void>;
 }
 
+export const DEMO_ENTRY = join(DEMO_DIR, 'start.ts');
+
 export async function startDemo(env: NodeJS.ProcessEnv): Promise<Demo> {
-  // The demo's own state beside Keyturn's (bans, Dytallix's data dir); an in-memory run gets a temp dir, removed at close.
-  const kept = env.KEYTURN_DATA_DIR === ':memory:' ? null : join(resolve(env.KEYTURN_DATA_DIR || '.keyturn'), 'demo');
-  const scratch = kept ? null : await mkdtemp(join(tmpdir(), 'kt-demo-'));
-  const dytallix = dytallixData(join(kept ?? scratch!, 'dytallix', 'data'));
-  // etcd (0.5-1 s for the binary) starts while the fleet does; the MPC simulator follows its bans once both are up.
-  const etcdStarting = startDemoEtcd(env.KEYTURN_DEMO_ETCD, kept && join(kept, 'etcd'), env);
-  etcdStarting.catch(() => {}); // a failure is thrown below, once the fleet is up; not an unhandled rejection meanwhile
-  const fleet = await startDemoFleet(env, dytallix.onWrite).catch(async (err: unknown) => {
-    await etcdStarting.then((e) => e.close(), () => {});
-    throw err;
-  });
-  const etcd = await etcdStarting.catch(async (err: unknown) => {
-    await fleet.close();
-    throw err;
-  });
-  dytallix.start(fleet);
-  // A banned node leaves the simulated signing set, as the runbook's nodes do (/bans/<NODE_ID>).
-  fleet.followMpcBans({ endpoints: [etcd.url], prefix: env.MPC_BAN_PREFIX || undefined });
-  env.KEYTURN_DEMO_URL = fleet.url;
-  env.KEYTURN_DEMO_ETCD_URL = etcd.url;
-  env.KEYTURN_DEMO_DYTALLIX_DATA = dytallix.dir;
-  env.DYTALLIX_ADMIN_TOKEN ??= fleet.adminToken;
-  env.SCRIBE_ADMIN_KEY ??= fleet.adminToken;
-  env.FINDAG_ADMIN_TOKEN ??= fleet.adminToken;
-  // mUSD's contracts on the bundled anvil, deployed from committed artifacts (no solc at start).
-  let chain: DemoChain | null = null;
-  try {
-    chain = await startDemoChain((await freePorts(1))[0]!);
-    env.KEYTURN_DEMO_RPC_URL = chain.rpcUrl;
-  } catch (err) {
-    process.stderr.write(`demo: mUSD's chain is not running (${(err as Error).message}); /health musd shows the relay and validators, chain checks fail.\n`);
+  if (!existsSync(DEMO_ENTRY)) {
+    throw new Error(`no configuration: set KEYTURN_CONFIG or put keyturn.yml in the working directory (${process.cwd()}). The demo (demo/) is not part of this installation; it runs from a checkout of the repository (npm start).`);
   }
-  env.KEYTURN_DEMO_CHAIN_KEY ??= ANVIL_DEV_KEY;
-  return {
-    fleet,
-    chain,
-    etcd,
-    async consoleCommands(words, print) {
-      if (words[0] !== 'demo') return false;
-      const [, verb, named, node, state] = words;
-      // The fleet names mUSD's simulator after the runbook (minted-musd); the config calls the system musd.
-      const system = named === 'musd' ? 'minted-musd' : named;
-      try {
-        if (verb === 'degrade' && system && node) {
-          fleet.set(system, node, (state ?? 'down') as never);
-          print(`demo: ${named}/${node} is now ${state ?? 'down'}. Try /health ${named}.`);
-        } else if (verb === 'restore') {
-          fleet.reset();
-          print('demo: every simulated node is healthy again.');
-        } else {
-          print('Usage: demo degrade <system> <node> [down|unhealthy|hung|slow|garbage|...]   |   demo restore');
-        }
-      } catch (err) {
-        print(`demo: ${(err as Error).message}`);
-      }
-      return true;
-    },
-    close: async () => {
-      await chain?.close();
-      await fleet.close();
-      await etcd.close();
-      await dytallix.flushed();
-      if (scratch) await rm(scratch, { recursive: true, force: true });
-    },
-  };
-}
-
-/** The demo's default fleet port: the same on every start, so a request made before a restart still points at a live fleet. */
-export const DEMO_FLEET_PORT = 7700;
-
-/** KEYTURN_DEMO_PORT when set (0: any free port); otherwise 7700, or any free port when 7700 is taken (another demo running). */
-async function startDemoFleet(env: NodeJS.ProcessEnv, onWrite: FleetOptions['onWrite']): Promise<Fleet> {
-  const opts = { adminToken: env.DEMO_ADMIN_TOKEN ?? 'demo-admin-token', host: '127.0.0.1', onWrite };
-  if (env.KEYTURN_DEMO_PORT !== undefined && env.KEYTURN_DEMO_PORT !== '') return startFleet({ ...opts, port: Number(env.KEYTURN_DEMO_PORT) });
-  try {
-    return await startFleet({ ...opts, port: DEMO_FLEET_PORT });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
-    return startFleet({ ...opts, port: 0 });
-  }
+  // Compiled runs (dist/) have no TypeScript loader: the demo is transpiled on load by tsx, kept apart from dist/.
+  if (!import.meta.url.endsWith('.ts')) (await import('tsx/esm/api')).register();
+  // A computed specifier: the build never follows it into demo/.
+  const demo = (await import(pathToFileURL(DEMO_ENTRY).href)) as { startDemo(env: NodeJS.ProcessEnv): Promise<Demo> };
+  return demo.startDemo(env);
 }

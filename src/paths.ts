@@ -1,4 +1,4 @@
-/** Files shipped with the package (the demo config, system packs), found from the package root in both tsx and dist runs. */
+/** Files shipped with the package (the system packs; in a checkout also the demo), found from the package root in both tsx and dist runs. */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,4 +14,6 @@ function findRoot(from: string): string {
 }
 
 export const PACKAGE_ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));
-export const SYSTEMS_DIR = join(PACKAGE_ROOT, 'systems');
+export const PACKS_DIR = join(PACKAGE_ROOT, 'packs');
+/** The demo (simulators, their config): in a checkout only, never in dist/ or the image (tsconfig.build.json, Dockerfile). */
+export const DEMO_DIR = join(PACKAGE_ROOT, 'demo');

@@ -150,7 +150,7 @@ export const settings = z.strictObject({
 
 export const config = z
   .strictObject({
-    include: z.array(z.string()).default([]).describe('More files merged in (system packs), relative to this file; globs allowed: `[systems/*.yml]`.'),
+    include: z.array(z.string()).default([]).describe('More files merged in (system packs), relative to this file; globs allowed: `[packs/*.yml]`.'),
     settings: settings.default(settings.parse({})).describe('Command prefix, vote reactions, who may run what where, rate limit.'),
     roles: z.array(name).default(['admin', 'oncall', 'approver', 'viewer']).describe('Role names used by people, policies and actions.'),
     people: z.array(person).default([]).describe('One entry per human. Votes and permissions count people, not accounts.'),

@@ -1,4 +1,4 @@
-// The demo's in-process etcd (systems/fleet/etcd-lite.ts) behaves like a real etcd for every call
+// The demo's in-process etcd (demo/fleet/etcd-lite.ts) behaves like a real etcd for every call
 // Keyturn and the demo make: the same requests go to a private real etcd (test/support/services.ts)
 // and to etcd-lite, both fresh, and the answers must be the same (ids and raft terms aside).
 // Then the same assertions through Keyturn's own EtcdClient on each.
@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { need } from '../support/need.js';
 import { startEtcd, type RunningEtcd } from '../support/services.js';
-import { startEtcdLite, type EtcdLite } from '../../systems/fleet/etcd-lite.js';
+import { startEtcdLite, type EtcdLite } from '../../demo/fleet/etcd-lite.js';
 import { EtcdClient, rangeEnd } from '../../src/executors/etcd.js';
 
 const available = need('etcd'); // the binary is there (global setup started one); this file starts its own, fresh

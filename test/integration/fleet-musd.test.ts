@@ -8,7 +8,7 @@ import {
   UNPAUSE_ORDER,
   deployMusd,
   type MusdFleet,
-} from '../../systems/fleet/musd/deploy.js';
+} from '../../demo/fleet/musd/deploy.js';
 import { startAnvil, type RunningAnvil } from '../support/services.js';
 
 let anvil: RunningAnvil;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:net';
 import { testCore, PEOPLE, type TestCore } from '../support/core.js';
-import { startFleet, type Fleet } from '../../systems/fleet/index.js';
+import { startFleet, type Fleet } from '../../demo/fleet/index.js';
 import { toPlainText } from '../../src/core/message.js';
 
 let fleet: Fleet;

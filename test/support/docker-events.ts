@@ -5,7 +5,7 @@
  * only its last 256 events, and healthcheck execs fill that in seconds.
  */
 import type Docker from 'dockerode';
-import { containerEvents } from '../../systems/fleet/container-link.js';
+import { containerEvents } from '../../demo/fleet/container-link.js';
 
 export interface ContainerEvent {
   name: string;

@@ -1,6 +1,6 @@
 // Keyturn's real runtime (bundled demo config, demo fleet, in-memory store)
 // with its Discord adapter logged in to the local fake Discord. The guild's
-// channels and members carry the ids systems/demo.yml uses.
+// channels and members carry the ids demo/demo.yml uses.
 
 import { Writable } from 'node:stream';
 import type { TextChannel } from 'discord.js';
@@ -10,7 +10,7 @@ import { startFakeDiscord, type FakeDiscord, type Json, type OptionValue, type R
 
 export const TOKEN = 'kt-test-bot-token-5f1c2a9e7d3b4c6a8e0f';
 
-/** Ids from systems/demo.yml, plus an ops channel and a member Keyturn does not know. */
+/** Ids from demo/demo.yml, plus an ops channel and a member Keyturn does not know. */
 export const IDS = {
   ops: '200000000000000010',
   alerts: '200000000000000001',

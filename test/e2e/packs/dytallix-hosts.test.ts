@@ -1,13 +1,13 @@
-// systems/dytallix-hosts.yml (runbook 004's systemctl procedures over SSH), driven from the console
+// packs/dytallix-hosts.yml (runbook 004's systemctl procedures over SSH), driven from the console
 // platform: one `it` per procedure of COVERAGE.md (D10..D12). The server is a real OpenSSH server with
 // its key in known_hosts; on it the STAND-IN `systemctl` (test/support/sshd.ts: systemd cannot run
-// here) records its argv, keeps the units' states, and takes the simulated node (systems/fleet) down
+// here) records its argv, keeps the units' states, and takes the simulated node (demo/fleet) down
 // and up as a real restart would.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFleet, type Fleet } from '../../../systems/fleet/index.js';
+import { startFleet, type Fleet } from '../../../demo/fleet/index.js';
 import { closeSshPools } from '../../../src/integrations/ssh/client.js';
 import { need } from '../../support/need.js';
 import { installSystemctlStandIn, startSshd, warnNoSudo, type Sshd } from '../../support/sshd.js';

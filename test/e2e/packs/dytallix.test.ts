@@ -1,4 +1,4 @@
-// systems/dytallix.yml against the Dytallix simulators (runbook 004), driven from the console
+// packs/dytallix.yml against the Dytallix simulators (runbook 004), driven from the console
 // platform: one `it` per procedure of COVERAGE.md (D1..D9), each in the failure state the runbook
 // describes, asserting what the operator sees. Backup and restore use a real container
 // (dytallix-api) on the test Docker Engine.
@@ -6,11 +6,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFleet, type Fleet } from '../../../systems/fleet/index.js';
+import { startFleet, type Fleet } from '../../../demo/fleet/index.js';
 import { startFakePagerDuty, type FakePagerDuty } from '../../support/fake-pagerduty.js';
 import { need } from '../../support/need.js';
 import { toPlainText } from '../../../src/core/message.js';
-import { linkContainers } from '../../../systems/fleet/container-link.js';
+import { linkContainers } from '../../../demo/fleet/container-link.js';
 import { alertServer, alertmanagerPayload, packCore, RunbookContainers, tick, until, type PackCore } from './pack-fixture.js';
 
 const TOKEN = 'dytallix-admin-token-c0ffee42';

@@ -1,4 +1,4 @@
-// systems/findag.yml against the FinDAG simulator (runbook 002), driven from the console platform:
+// packs/findag.yml against the FinDAG simulator (runbook 002), driven from the console platform:
 // one `it` per procedure of COVERAGE.md (F1..F15), each in the failure state the runbook describes,
 // asserting what the operator sees. Logs, stats, restarts and backups use a real container
 // (findag-node) on the test Docker Engine that prints the runbook's log lines.
@@ -6,10 +6,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFleet, type Fleet } from '../../../systems/fleet/index.js';
+import { startFleet, type Fleet } from '../../../demo/fleet/index.js';
 import { startFakePagerDuty, type FakePagerDuty } from '../../support/fake-pagerduty.js';
 import { need } from '../../support/need.js';
-import { linkContainers } from '../../../systems/fleet/container-link.js';
+import { linkContainers } from '../../../demo/fleet/container-link.js';
 import { packCore, RunbookContainers, tick, until, type PackCore } from './pack-fixture.js';
 
 const TOKEN = 'findag-admin-token-5d1e88a0';

@@ -6,7 +6,7 @@
  * real 3-member etcd cluster (its own: the shared test etcd has one member, and
  * the runbook's degraded cluster needs members to stop), TLS listeners with the
  * node certificates, a
- * local PagerDuty, and Keyturn loaded from systems/mpc-wallet.yml the way a
+ * local PagerDuty, and Keyturn loaded from packs/mpc-wallet.yml the way a
  * user would include it, with only URLs set through the environment.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -20,18 +20,18 @@ import { HttpServer } from '../../../src/server/http-server.js';
 import { registerAlertRoutes } from '../../../src/server/alert-routes.js';
 import { createLogger } from '../../../src/core/logger.js';
 import { toPlainText, type Message } from '../../../src/core/message.js';
-import { startFleet, type Fleet } from '../../../systems/fleet/index.js';
-import { startDockerFleet, MPC_CONTAINERS, type DockerFleet } from '../../../systems/fleet/docker-fleet.js';
-import { startEtcdCluster, type EtcdCluster } from '../../../systems/fleet/etcd-cluster.js';
-import { startNodeCertificates, type NodeCertificates } from '../../../systems/fleet/mpc-tls.js';
-import { clearBans } from '../../../systems/fleet/mpc-etcd.js';
-import { resetMpc, seedMpc, type HeldConnections } from '../../../systems/fleet/mpc-postgres.js';
+import { startFleet, type Fleet } from '../../../demo/fleet/index.js';
+import { startDockerFleet, MPC_CONTAINERS, type DockerFleet } from '../../../demo/fleet/docker-fleet.js';
+import { startEtcdCluster, type EtcdCluster } from '../../../demo/fleet/etcd-cluster.js';
+import { startNodeCertificates, type NodeCertificates } from '../../../demo/fleet/mpc-tls.js';
+import { clearBans } from '../../../demo/fleet/mpc-etcd.js';
+import { resetMpc, seedMpc, type HeldConnections } from '../../../demo/fleet/mpc-postgres.js';
 import { startPostgres, type RunningPostgres } from '../../support/services.js';
 import { startFakePagerDuty, type FakePagerDuty } from '../../support/fake-pagerduty.js';
 import { PEOPLE, testCore, type TestCore, type Delivered } from '../../support/core.js';
 import type { DockerInfo } from '../../support/services.js';
 
-export const PACK = fileURLToPath(new URL('../../../systems/mpc-wallet.yml', import.meta.url));
+export const PACK = fileURLToPath(new URL('../../../packs/mpc-wallet.yml', import.meta.url));
 export const NODES = [1, 2, 3, 4, 5].map((i) => `mpc-node-${i}`);
 export const ETCD_MEMBERS = ['mpc-etcd-1', 'mpc-etcd-2', 'mpc-etcd-3'];
 export const ALERT_TOKEN = 'mpc-pack-alert-token-0123456789';

@@ -1,4 +1,4 @@
-// The MPC wallet pack (systems/mpc-wallet.yml) end to end: one test per
+// The MPC wallet pack (packs/mpc-wallet.yml) end to end: one test per
 // procedure of runbook 000 (M1..M28 in COVERAGE.md), each driven from the
 // console platform against the fleet pushed into the runbook's failure state,
 // asserting what the runbook says the operator should see or get.
@@ -9,10 +9,10 @@ import { need } from '../../support/need.js';
 import { toPlainText } from '../../../src/core/message.js';
 import { listBackups } from '../../../src/executors/backup.js';
 import { watchContainerEvents } from '../../support/docker-events.js';
-import { banNode, listBans, putKey } from '../../../systems/fleet/mpc-etcd.js';
+import { banNode, listBans, putKey } from '../../../demo/fleet/mpc-etcd.js';
 import {
   fillDiskTo, holdIdleConnections, idleConnections, mpcCounts, pushByzantineViolation, pushFailedTransactions, pushStuckTransaction,
-} from '../../../systems/fleet/mpc-postgres.js';
+} from '../../../demo/fleet/mpc-postgres.js';
 import { ALERT_TOKEN, DISK_BYTES, alertmanagerPayload, approved, startMpcWorld, textSince, type MpcWorld } from './mpc-harness.js';
 
 const postgres = need('postgres');

@@ -1,13 +1,13 @@
-// systems/musd.yml against the Minted mUSD simulators (runbook 003), driven from the console platform:
+// packs/musd.yml against the Minted mUSD simulators (runbook 003), driven from the console platform:
 // one `it` per procedure of COVERAGE.md (U1..U14). The contracts run on the test anvil (deployed once),
 // the relay and validators are the fleet's HTTP simulators, the relay container is a real container on
 // the test Docker Engine and the Canton ledger a real Postgres database. Slack is activated too (its
 // messages stay queued) so tests can read which Slack channel a message was addressed to.
-import { linkContainers } from '../../../systems/fleet/container-link.js';
+import { linkContainers } from '../../../demo/fleet/container-link.js';
 import { Wallet, id } from 'ethers';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Fleet } from '../../../systems/fleet/index.js';
-import { PAUSE_ORDER, UNPAUSE_ORDER, type MusdFleet } from '../../../systems/fleet/musd/deploy.js';
+import type { Fleet } from '../../../demo/fleet/index.js';
+import { PAUSE_ORDER, UNPAUSE_ORDER, type MusdFleet } from '../../../demo/fleet/musd/deploy.js';
 import type { FakePagerDuty } from '../../support/fake-pagerduty.js';
 import { need } from '../../support/need.js';
 import { toPlainText, type Message } from '../../../src/core/message.js';

@@ -1,7 +1,7 @@
 /**
  * What the scribe-ledger, findag and dytallix pack tests share: a Keyturn
  * core loaded the way a user runs a pack (a main keyturn.yml with people,
- * channels and PagerDuty that `include`s systems/<pack>.yml, env pointing the
+ * channels and PagerDuty that `include`s packs/<pack>.yml, env pointing the
  * pack's URLs at the fleet simulators), console chat, a local PagerDuty, the
  * alert webhooks on a real HTTP server, and real containers named as in the
  * runbooks on the test Docker Engine.
@@ -24,21 +24,21 @@ import { need } from '../../support/need.js';
 import { freshDatabase } from '../../support/pg.js';
 import type { Clock } from '../../../src/core/keyturn.js';
 import type { ApprovalRequest } from '../../../src/approvals/types.js';
-import { SYSTEMS_DIR } from '../../../src/paths.js';
+import { PACKS_DIR } from '../../../src/paths.js';
 import { scaled } from '../../support/time-factor.js';
 
 
 /** The policy every pack declares; the main file repeats it word for word, as a user's keyturn.yml would. */
 const DANGEROUS = { approvals: 2, approvers: ['approver', 'admin'], requesters: ['oncall', 'admin'], expiry: '15m' };
 
-/** Loads systems/<pack>.yml through a main file that includes it, with `env` for its ${env:...} references. */
+/** Loads packs/<pack>.yml through a main file that includes it, with `env` for its ${env:...} references. */
 export function loadPack(pack: string, env: NodeJS.ProcessEnv): Config {
   const dir = mkdtempSync(join(tmpdir(), `kt-pack-${pack}-`));
   const main = join(dir, 'keyturn.yml');
   writeFileSync(
     main,
     stringify({
-      include: [join(SYSTEMS_DIR, `${pack}.yml`)],
+      include: [join(PACKS_DIR, `${pack}.yml`)],
       // One test file drives dozens of commands a minute as alice; the per-person limit is not under test here.
       settings: { rateLimitPerMinute: 1000 },
       roles: PEOPLE.roles,

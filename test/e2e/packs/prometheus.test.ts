@@ -5,7 +5,7 @@
 // green. The packs are loaded as a user includes them, with <PACK>_PROMETHEUS_URL set; only the
 // PromQL ranges are shortened ([5m] -> [10s], drop over 1h -> 40s) so a test takes seconds.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFleet, type Fleet } from '../../../systems/fleet/index.js';
+import { startFleet, type Fleet } from '../../../demo/fleet/index.js';
 import { startPrometheus, type RunningPrometheus } from '../../support/services.js';
 import { need } from '../../support/need.js';
 import { loadPack } from './pack-fixture.js';

@@ -1,14 +1,14 @@
-// systems/scribe-ledger-hosts.yml (runbook 001's node operations on systemd hosts over SSH), driven
+// packs/scribe-ledger-hosts.yml (runbook 001's node operations on systemd hosts over SSH), driven
 // from the console platform: one `it` per procedure of COVERAGE.md (S12..S16). Each node's host is a
 // real OpenSSH server with its own pinned key (known_hosts); on each, the STAND-IN `systemctl`
 // (test/support/sshd.ts: systemd cannot run here) records its argv, keeps the unit's state, and takes
-// the simulated node (systems/fleet) down and up as a real restart would. df runs for real.
+// the simulated node (demo/fleet) down and up as a real restart would. df runs for real.
 // The rolling restart (S15) through Slack: test/e2e/slack/ssh-rolling-restart.test.ts.
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFleet, type Fleet } from '../../../systems/fleet/index.js';
+import { startFleet, type Fleet } from '../../../demo/fleet/index.js';
 import { closeSshPools } from '../../../src/integrations/ssh/client.js';
 import { need } from '../../support/need.js';
 import { installSystemctlStandIn, startSshd, warnNoSudo, type Sshd, type StandInConfig } from '../../support/sshd.js';

@@ -1,4 +1,4 @@
-// systems/scribe-ledger.yml against the Scribe Ledger simulators (runbook 001), driven from the
+// packs/scribe-ledger.yml against the Scribe Ledger simulators (runbook 001), driven from the
 // console platform: one `it` per procedure of COVERAGE.md (S1..S11), each in the failure state the
 // runbook describes, asserting what the operator sees. Backups and restores use a real container
 // (scribe-node1) on the test Docker Engine.
@@ -7,12 +7,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFleet, type Fleet } from '../../../systems/fleet/index.js';
+import { startFleet, type Fleet } from '../../../demo/fleet/index.js';
 import { startFakePagerDuty, type FakePagerDuty } from '../../support/fake-pagerduty.js';
 import { need } from '../../support/need.js';
 import { scaled } from '../../support/time-factor.js';
 import { alertServer, alertmanagerPayload, packCore, RunbookContainers, tick, until, type PackCore } from './pack-fixture.js';
-import { linkContainers } from '../../../systems/fleet/container-link.js';
+import { linkContainers } from '../../../demo/fleet/container-link.js';
 import { watchContainerEvents } from '../../support/docker-events.js';
 import { execIn } from '../../../src/executors/docker.js';
 

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALICE, startSlackKeyturn, tsOf, type SlackRig } from './keyturn-slack.js';
 import { startFakePagerDuty, type FakePagerDuty } from '../../support/fake-pagerduty.js';
 
-const ALERTS = 'C0ALERTS1'; // systems/demo.yml channels.alerts.slack
+const ALERTS = 'C0ALERTS1'; // demo/demo.yml channels.alerts.slack
 const TOKEN = 'e2e-alert-token-0001';
 const ROUTING_KEY = 'R0UTINGKEYE2E0000000000000000001';
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/alertmanager/${name}.json`, import.meta.url), 'utf8');

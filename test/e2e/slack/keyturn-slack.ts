@@ -5,7 +5,7 @@
 import { expect } from 'vitest';
 import { BUNDLED_DEMO_CONFIG } from '../../../src/config/index.js';
 import { startRuntime, type Runtime } from '../../../src/runtime.js';
-import type { Fleet } from '../../../systems/fleet/index.js';
+import type { Fleet } from '../../../demo/fleet/index.js';
 import { startFakeSlackApi, type FakeSlackApi, type RecordedCall } from './fake-slack-api.js';
 import { startFakeSocketMode, type FakeSocketMode } from './fake-socket-mode.js';
 import {
@@ -25,7 +25,7 @@ export const SECRET = 'keyturn-e2e-signing-secret';
 /** Waits end as soon as their condition holds; the limits only matter on a heavily loaded machine. */
 export const WAIT = { timeoutMs: 15_000 };
 export const POLL = { timeout: scaled(15_000) };
-/** The demo config's people (systems/demo.yml). */
+/** The demo config's people (demo/demo.yml). */
 export const ALICE = 'U0ALICE01'; // oncall: may request
 export const BOB = 'U0BOB0001'; // approver
 export const CAROL = 'U0CAROL01'; // approver

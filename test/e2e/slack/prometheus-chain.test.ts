@@ -1,6 +1,6 @@
 // Acceptance (issue 19), the whole real chain: the Scribe simulator's error rate rises -> a real
 // Prometheus (Debian's) scraping the three nodes evaluates the shipped rule HighErrorRate
-// (systems/rules/scribe-ledger.yml) -> a real Alertmanager (prometheus-alertmanager) posts webhook v4
+// (packs/rules/scribe-ledger.yml) -> a real Alertmanager (prometheus-alertmanager) posts webhook v4
 // to Keyturn's POST /alerts/alertmanager -> the alert thread appears in Slack (the local fake, real
 // SDK). The fault cleared, the rule resolves and so does the thread. Only the rule's timings are
 // shortened ([5m] -> [10s], for: 2m -> 1s, group interval 30s -> 1s) so it completes in seconds.
@@ -11,16 +11,16 @@ import { stringify } from 'yaml';
 import { startSlackKeyturn, tsOf, type SlackRig } from './keyturn-slack.js';
 import { startAlertmanager, startPrometheus, type RunningAlertmanager, type RunningPrometheus } from '../../support/services.js';
 import { need } from '../../support/need.js';
-import { SYSTEMS_DIR } from '../../../src/paths.js';
+import { PACKS_DIR } from '../../../src/paths.js';
 
-const ALERTS = 'C0ALERTS1'; // systems/demo.yml channels.alerts.slack
+const ALERTS = 'C0ALERTS1'; // demo/demo.yml channels.alerts.slack
 const TOKEN = 'e2e-prom-chain-token-01';
 const S = 'scribe-ledger';
 const bins = need('prometheus');
 const CHAIN = { timeoutMs: 120_000 };
 
 const shippedRules = () =>
-  readFileSync(join(SYSTEMS_DIR, 'rules', 'scribe-ledger.yml'), 'utf8')
+  readFileSync(join(PACKS_DIR, 'rules', 'scribe-ledger.yml'), 'utf8')
     .replace(/\[5m\]/g, '[10s]')
     .replace(/^(\s+)for: \S+$/gm, '$1for: 1s')
     .replace(/^(\s+)interval: 30s$/m, '$1interval: 1s');

@@ -1,17 +1,17 @@
-// Scribe Ledger's rolling restart over SSH (systems/scribe-ledger-hosts.yml), driven through the
+// Scribe Ledger's rolling restart over SSH (packs/scribe-ledger-hosts.yml), driven through the
 // Slack harness: /run in a channel, two approvals by reaction, the result in the thread.
 // Three real OpenSSH servers stand for node1..node3's hosts (each its own host key, pinned in a
 // known_hosts file); on each, the STAND-IN `systemctl` (test/support/sshd.ts: systemd cannot run
 // here) records its argv and, like the Docker fleet's containers, takes its simulated node down
 // on restart and reports it healthy once the unit is active again. The Scribe simulators
-// (systems/fleet) answer /health. Order is read from the stand-ins' logs and the health probes.
+// (demo/fleet) answer /health. Order is read from the stand-ins' logs and the health probes.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SYSTEMS_DIR } from '../../../src/paths.js';
-import { startFleet, type Fleet } from '../../../systems/fleet/index.js';
+import { PACKS_DIR } from '../../../src/paths.js';
+import { startFleet, type Fleet } from '../../../demo/fleet/index.js';
 import { closeSshPools } from '../../../src/integrations/ssh/client.js';
 import { need } from '../../support/need.js';
 import { installSystemctlStandIn, startSshd, warnNoSudo, type Sshd, type StandInCall } from '../../support/sshd.js';
@@ -42,7 +42,7 @@ describe.skipIf(!ssh?.sudo)('Scribe Ledger rolling restart over SSH, through Sla
     writeFileSync(join(dir, 'known_hosts'), knownHosts);
     const main = join(dir, 'keyturn.yml');
     writeFileSync(main, stringify({
-      include: [join(SYSTEMS_DIR, 'scribe-ledger-hosts.yml')],
+      include: [join(PACKS_DIR, 'scribe-ledger-hosts.yml')],
       roles: ['admin', 'oncall', 'approver', 'viewer'],
       people: [
         { name: 'alice', slack: ALICE, roles: ['oncall'] },

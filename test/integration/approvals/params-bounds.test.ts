@@ -106,7 +106,7 @@ describe('action parameters', () => {
 describe('pack parameters have the bounds their runbook implies', () => {
   it('presig-generate count is 1..1000 and terminate-idle idle_minutes is 0..1440 (never negative)', () => {
     const env = { ...process.env, MPC_DATABASE_URL: 'postgres://mpc@127.0.0.1:5432/mpc_wallet' };
-    const mpc = loadConfig('systems/mpc-wallet.yml', env).config.systems['mpc-wallet']!;
+    const mpc = loadConfig('packs/mpc-wallet.yml', env).config.systems['mpc-wallet']!;
     expect(mpc.actions['presig-generate']!.params.find((p) => p.name === 'count')).toMatchObject({ min: 1, max: 1000 });
     expect(mpc.actions['terminate-idle']!.params.find((p) => p.name === 'idle_minutes')!.min).toBe(0);
   });

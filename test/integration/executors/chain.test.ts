@@ -8,7 +8,7 @@ import { Wallet, encryptKeystoreJson, id } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { need } from '../../support/need.js';
 import { PEOPLE, testCore, type TestCore } from '../../support/core.js';
-import { PAUSE_ORDER, UNPAUSE_ORDER, deployMusd, type MusdFleet } from '../../../systems/fleet/musd/deploy.js';
+import { PAUSE_ORDER, UNPAUSE_ORDER, deployMusd, type MusdFleet } from '../../../demo/fleet/musd/deploy.js';
 import { runAction } from '../../../src/runbooks/engine.js';
 
 const anvil = need('anvil');

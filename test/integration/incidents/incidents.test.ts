@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { testCore, PEOPLE, type TestCore } from '../../support/core.js';
-import { startFleet, type Fleet } from '../../../systems/fleet/index.js';
+import { startFleet, type Fleet } from '../../../demo/fleet/index.js';
 import { toPlainText } from '../../../src/core/message.js';
 import type { Pager } from '../../../src/core/keyturn.js';
 

@@ -1,4 +1,4 @@
-// The alert rules shipped next to the packs (systems/rules/*.yml): Debian's promtool accepts every
+// The alert rules shipped next to the packs (packs/rules/*.yml): Debian's promtool accepts every
 // file, every alert name a pack routes has a rule, and a unit test (promtool test rules) fires
 // runbook 001's HighErrorRate on a counter growing 42/min and not on the healthy 0.4/min.
 import { spawnSync } from 'node:child_process';
@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { SYSTEMS_DIR } from '../../../src/paths.js';
+import { PACKS_DIR } from '../../../src/paths.js';
 import { need } from '../../support/need.js';
 
-const RULES = join(SYSTEMS_DIR, 'rules');
+const RULES = join(PACKS_DIR, 'rules');
 const files = readdirSync(RULES).filter((f) => f.endsWith('.yml')).sort();
 const bins = need('prometheus');
 
@@ -24,7 +24,7 @@ describe('shipped Prometheus rules', () => {
 
   it('when a pack routes alerts by name, then each of those names has a rule with the pack\'s system label', () => {
     for (const f of files) {
-      const pack = parse(readFileSync(join(SYSTEMS_DIR, f), 'utf8')) as { alerts?: { routes?: Array<{ match: { system?: string; alertname?: string | string[] } }> } };
+      const pack = parse(readFileSync(join(PACKS_DIR, f), 'utf8')) as { alerts?: { routes?: Array<{ match: { system?: string; alertname?: string | string[] } }> } };
       const routed = (pack.alerts?.routes ?? []).flatMap((r) => [r.match.alertname ?? []].flat()).filter((n) => n !== 'ScheduledCheckFailed');
       const rules = alertNames(f);
       for (const name of routed) expect(rules, `${f} routes ${name}`).toContain(name);

@@ -3,11 +3,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 
 /**
- * `keyturn validate systems/*.yml` on every shipped pack, with its required
+ * `keyturn validate packs/*.yml` on every shipped pack, with its required
  * variables set the way an operator would (any value): the packs must be
  * valid as shipped, and say which secrets they need.
  */
-const packs = readdirSync('systems').filter((f) => f.endsWith('.yml')).map((f) => `systems/${f}`);
+const packs = readdirSync('packs').filter((f) => f.endsWith('.yml')).map((f) => `packs/${f}`);
 const required = [...new Set(packs.flatMap((p) => [...readFileSync(p, 'utf8').matchAll(/\$\{(?:env|public):([A-Z0-9_]+)\}/g)].map((m) => m[1]!)))];
 const dummy = (name: string) => (/URL$/.test(name) ? 'http://127.0.0.1:9' : `dummy-${name.toLowerCase()}-value`);
 
@@ -24,7 +24,7 @@ describe('shipped system packs', () => {
   it('when a pack secret is missing, then validate names the variable and exits 2', () => {
     const env = { ...process.env, ...Object.fromEntries(required.map((n) => [n, dummy(n)])) };
     delete env.DYTALLIX_ADMIN_TOKEN;
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'validate', 'systems/dytallix.yml'], { encoding: 'utf8', env });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'validate', 'packs/dytallix.yml'], { encoding: 'utf8', env });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/systems\/dytallix\.yml:\d+ .*environment variable DYTALLIX_ADMIN_TOKEN is not set/);
   });

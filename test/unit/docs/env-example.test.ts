@@ -6,11 +6,11 @@ import { parse } from 'yaml';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 /**
- * Product code and config. systems/fleet is left out: it is the demo's
+ * Product code and config. demo/fleet is left out: it is the demo's
  * simulator (its own FLEET_PORT etc.), not something an operator configures.
  */
 const SOURCE_DIRS = ['src', 'adapters', 'commands', 'systems'];
-const EXCLUDED = ['systems/fleet'];
+const EXCLUDED = ['demo/fleet'];
 
 function files(dir: string, ext: RegExp): string[] {
   const out: string[] = [];
@@ -86,7 +86,7 @@ describe('.env.example', () => {
   it('the scan covers the tree: TypeScript reads and ${env:...} references in the system packs, not the simulator', () => {
     expect(reads.has('DATABASE_URL')).toBe(true);
     expect(reads.has('SLACK_BOT_TOKEN')).toBe(true);
-    expect(reads.get('KEYTURN_DEMO_URL')).toContain('systems/demo.yml');
+    expect(reads.get('KEYTURN_DEMO_URL')).toContain('demo/demo.yml');
     expect(reads.has('FLEET_PORT')).toBe(false);
     expect(reads.size).toBeGreaterThan(20);
   });

@@ -1,6 +1,6 @@
 // Runbook 004 (Dytallix API): status, faucet admin, key rotation, metrics; chain node health.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startFleet, type Fleet } from '../../../systems/fleet/index.js';
+import { startFleet, type Fleet } from '../../../demo/fleet/index.js';
 import { bearer, get, histogramQuantile, metric, overWindow, post, scrape } from './helpers.js';
 
 let fleet: Fleet;

@@ -1,6 +1,6 @@
 // Runbook 002 (FinDAG): one node, admin calls with Authorization: Bearer $ADMIN_TOKEN.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startFleet, type Fleet } from '../../../systems/fleet/index.js';
+import { startFleet, type Fleet } from '../../../demo/fleet/index.js';
 import { bearer, get, metric, overWindow, post, scrape } from './helpers.js';
 
 let fleet: Fleet;

@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startFleet, type Fleet } from '../../../systems/fleet/index.js';
+import { startFleet, type Fleet } from '../../../demo/fleet/index.js';
 import { call, get, post, scrape, metric, overWindow } from './helpers.js';
 
 let fleet: Fleet;

@@ -3,7 +3,7 @@ import { expect } from 'vitest';
 import { parsePrometheusText } from '../../../src/checks/prometheus.js';
 import { computeFromScrapes, type Scrape } from '../../../src/checks/scrape-math.js';
 import { metricThreshold } from '../../../src/config/metrics-schema.js';
-import type { Fleet } from '../../../systems/fleet/index.js';
+import type { Fleet } from '../../../demo/fleet/index.js';
 
 export interface Reply {
   status: number;

@@ -1,6 +1,6 @@
 // Runbook 003 (Minted mUSD): relay health and the three validators' health.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startFleet, type Fleet } from '../../../systems/fleet/index.js';
+import { startFleet, type Fleet } from '../../../demo/fleet/index.js';
 import { get } from './helpers.js';
 
 let fleet: Fleet;

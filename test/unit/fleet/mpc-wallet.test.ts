@@ -1,6 +1,6 @@
 // Runbook 000 (MPC threshold wallet): 5 nodes, threshold 4.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startFleet, type Fleet } from '../../../systems/fleet/index.js';
+import { startFleet, type Fleet } from '../../../demo/fleet/index.js';
 import { get, histogramQuantile, metric, overWindow, post, scrape } from './helpers.js';
 
 let fleet: Fleet;

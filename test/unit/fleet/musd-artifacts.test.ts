@@ -2,7 +2,7 @@
 // compile of the committed sources. After changing a contract: npm run musd:artifacts.
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { ARTIFACTS_FILE, CONTRACTS_DIR, compileMusdContracts, readSources, sourcesHash } from '../../../systems/fleet/musd/compile.js';
+import { ARTIFACTS_FILE, CONTRACTS_DIR, compileMusdContracts, readSources, sourcesHash } from '../../../demo/fleet/musd/compile.js';
 
 describe('mUSD precompiled artifacts', () => {
   it('when the contracts are loaded, then they come from artifacts.json built from the current sources', async () => {

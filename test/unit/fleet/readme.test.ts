@@ -1,9 +1,9 @@
 // The fleet README is what config packs are written from: it must list every route and state.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { SIMULATORS } from '../../../systems/fleet/index.js';
+import { SIMULATORS } from '../../../demo/fleet/index.js';
 
-const readme = readFileSync(new URL('../../../systems/fleet/README.md', import.meta.url), 'utf8');
+const readme = readFileSync(new URL('../../../demo/fleet/README.md', import.meta.url), 'utf8');
 
 function section(system: string): string {
   const start = readme.indexOf(`\n## ${system} `);
@@ -12,7 +12,7 @@ function section(system: string): string {
   return readme.slice(start, end === -1 ? undefined : end);
 }
 
-describe('systems/fleet/README.md', () => {
+describe('demo/fleet/README.md', () => {
   it('when a route exists, then its system section lists it with its nodes and auth', () => {
     for (const sim of SIMULATORS) {
       const text = section(sim.name);

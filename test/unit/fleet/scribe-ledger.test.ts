@@ -1,6 +1,6 @@
 // Runbook 001 (Scribe Ledger): 3-node Raft, admin calls with X-API-Key.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startFleet, type Fleet } from '../../../systems/fleet/index.js';
+import { startFleet, type Fleet } from '../../../demo/fleet/index.js';
 import { bearer, get, metric, overWindow, post, scrape } from './helpers.js';
 
 let fleet: Fleet;

@@ -1,6 +1,6 @@
 /**
  * Runs the demo fleet until Ctrl-C and prints every node URL.
- *   tsx systems/fleet/cli.ts [--port N] [--host H] [--token T] [--systems a,b] [--slow-ms N] [--json]
+ *   tsx demo/fleet/cli.ts [--port N] [--host H] [--token T] [--systems a,b] [--slow-ms N] [--json]
  * Port: --port, else $FLEET_PORT, else 7700 (0 picks a free one).
  */
 import { parseArgs } from 'node:util';
@@ -19,7 +19,7 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  console.log('usage: tsx systems/fleet/cli.ts [--port N] [--host H] [--token T] [--systems a,b] [--slow-ms N] [--json]');
+  console.log('usage: tsx demo/fleet/cli.ts [--port N] [--host H] [--token T] [--systems a,b] [--slow-ms N] [--json]');
   process.exit(0);
 }
 
@@ -57,7 +57,7 @@ if (values.json) {
   for (const n of fleet.nodes()) console.log(`  ${n.system.padEnd(width)}  ${n.url}`);
   console.log(`\nPush a failure:  curl -X POST ${fleet.url}/_fleet/set -d '{"system":"scribe-ledger","node":"node2","state":"down"}'`);
   console.log(`Back to healthy: curl -X POST ${fleet.url}/_fleet/reset`);
-  console.log('Endpoints and failure states: systems/fleet/README.md. Ctrl-C stops.');
+  console.log('Endpoints and failure states: demo/fleet/README.md. Ctrl-C stops.');
 }
 
 const stop = () => {

@@ -6,7 +6,7 @@
  * MPC node certificates, and anvil with the mUSD contracts. Prints every
  * variable the system packs need (`export NAME=value`) and stops everything on
  * Ctrl-C.
- *   tsx systems/fleet/full.ts [--port N] [--env-file F] [--no-postgres] [--no-etcd] [--no-docker] [--no-anvil]
+ *   tsx demo/fleet/full.ts [--port N] [--env-file F] [--no-postgres] [--no-etcd] [--no-docker] [--no-anvil]
  */
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,8 +20,8 @@ import { startEtcdCluster } from './etcd-cluster.js';
 import { startNodeCertificates } from './mpc-tls.js';
 import { seedMpc } from './mpc-postgres.js';
 import { deployMusd } from './musd/deploy.js';
-// The test harness's starters: throwaway servers in temp dirs, stopped by PID (no system services touched).
-import { startAnvil, startDocker, startPostgres } from '../../test/support/services.js';
+// The service starters shared with the test harness: throwaway servers in temp dirs, stopped by PID (no system services touched).
+import { startAnvil, startDocker, startPostgres } from '../services/starters.js';
 
 const { values } = parseArgs({
   options: {
@@ -35,7 +35,7 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  console.log('usage: tsx systems/fleet/full.ts [--port N] [--env-file F] [--no-postgres] [--no-etcd] [--no-docker] [--no-anvil]');
+  console.log('usage: tsx demo/fleet/full.ts [--port N] [--env-file F] [--no-postgres] [--no-etcd] [--no-docker] [--no-anvil]');
   process.exit(0);
 }
 
@@ -155,7 +155,7 @@ for (const n of notes) console.log(`# ${n}`);
 for (const [name, value, why] of exportsList) console.log(`export ${name}=${quote(value)}   # ${why}`);
 console.log(`\n# Push a failure:  curl -X POST ${fleet.url}/_fleet/set -d '{"system":"mpc-wallet","node":"mpc-node-2","state":"down"}'`);
 if (docker) console.log(`# Kill a container: DOCKER_HOST=${exportsList.find(([n]) => n === 'MPC_DOCKER_HOST')![1]} docker kill mpc-node-3   (its node goes down; docker start brings it back)`);
-console.log('# Then: KEYTURN_CONFIG=keyturn.yml npm start, with `include: [systems/mpc-wallet.yml, ...]` in keyturn.yml. Ctrl-C stops everything.');
+console.log('# Then: KEYTURN_CONFIG=keyturn.yml npm start, with `include: [packs/mpc-wallet.yml, ...]` in keyturn.yml. Ctrl-C stops everything.');
 if (values['env-file']) {
   writeFileSync(values['env-file'], exportsList.map(([n, v]) => `${n}=${v}\n`).join(''), { mode: 0o600 });
   console.log(`# The same variables are in ${values['env-file']}.`);

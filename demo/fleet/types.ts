@@ -74,7 +74,7 @@ export interface Route<D, S> {
   handle(req: SimRequest, ctx: SimContext<D, S>): SimResponse;
 }
 
-/** The contract each `systems/fleet/<system>.ts` exports. */
+/** The contract each `demo/fleet/<system>.ts` exports. */
 export interface SystemSim<D extends object = Record<string, unknown>, S = unknown> {
   name: string;
   /** Runbook file in shared/runbooks this simulator follows. */
