@@ -6,12 +6,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFleet, type Fleet } from '../../../demo/fleet/index.js';
+import { describe, expect, it } from 'vitest';
+import type { Fleet } from '../../../demo/fleet/index.js';
 import { closeSshPools } from '../../../src/integrations/ssh/client.js';
 import { need } from '../../support/need.js';
 import { installSystemctlStandIn, startSshd, warnNoSudo, type Sshd } from '../../support/sshd.js';
-import { packCore, type PackCore } from './pack-fixture.js';
+import { simulatorWorld, usePackFixture, type PackCore } from './pack-fixture.js';
 
 const ssh = need('ssh');
 warnNoSudo(ssh);
@@ -26,29 +26,30 @@ describe.skipIf(!ssh?.sudo)('dytallix-hosts pack (runbook 004, systemd services 
   let standIn: Awaited<ReturnType<typeof installSystemctlStandIn>>;
   const calls = async (verb: string) => (await standIn.calls()).filter((c) => c.argv[0] === verb && c.phase === 'begin').map((c) => [c.uid, c.argv]);
 
-  beforeAll(async () => {
-    fleet = await startFleet({ systems: [D] });
-    server = await startSshd({ publicKey: ssh!.publicKey });
-    const dir = mkdtempSync(join(tmpdir(), 'kt-dytallix-hosts-'));
-    writeFileSync(join(dir, 'known_hosts'), `[127.0.0.1]:${server.port} ${server.hostKey}\n`);
-    t = await packCore({
-      pack: H,
-      env: {
-        DYTALLIX_API_URL: fleet.nodeUrl(D, 'api'),
-        DYTALLIX_NODE_URL: fleet.nodeUrl(D, 'node'),
-        DYTALLIX_SSH: `127.0.0.1:${server.port}`,
-        DYTALLIX_SSH_USER: ssh!.user,
-        DYTALLIX_SSH_KEY_FILE: ssh!.keyFile,
-        DYTALLIX_SSH_KNOWN_HOSTS: join(dir, 'known_hosts'),
+  usePackFixture({
+    pack: H,
+    resetEach: false,
+    world: () => simulatorWorld({
+      systems: [D],
+      env: async (f) => {
+        server = await startSshd({ publicKey: ssh!.publicKey });
+        const dir = mkdtempSync(join(tmpdir(), 'kt-dytallix-hosts-'));
+        writeFileSync(join(dir, 'known_hosts'), `[127.0.0.1]:${server.port} ${server.hostKey}\n`);
+        return {
+          DYTALLIX_API_URL: f.nodeUrl(D, 'api'),
+          DYTALLIX_NODE_URL: f.nodeUrl(D, 'node'),
+          DYTALLIX_SSH: `127.0.0.1:${server.port}`,
+          DYTALLIX_SSH_USER: ssh!.user,
+          DYTALLIX_SSH_KEY_FILE: ssh!.keyFile,
+          DYTALLIX_SSH_KNOWN_HOSTS: join(dir, 'known_hosts'),
+        };
       },
-    });
-  });
-
-  afterAll(async () => {
-    await t?.close();
-    closeSshPools();
-    await server?.stop();
-    await fleet?.close();
+      stop: async () => {
+        closeSshPools();
+        await server?.stop();
+      },
+    }),
+    ready: (f) => { fleet = f.world.fleet; t = f.t; },
   });
 
   it('D10: restart-node runs `sudo systemctl restart dytallix-node` once after two approvals, then waits for the node\'s /health', async () => {

@@ -5,13 +5,13 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFleet, type Fleet } from '../../../demo/fleet/index.js';
-import { startFakePagerDuty, type FakePagerDuty } from '../../support/fake-pagerduty.js';
+import { describe, expect, it } from 'vitest';
+import type { Fleet } from '../../../demo/fleet/index.js';
+import type { FakePagerDuty } from '../../support/fake-pagerduty.js';
 import { need } from '../../support/need.js';
 import { toPlainText } from '../../../src/core/message.js';
 import { linkContainers } from '../../../demo/fleet/container-link.js';
-import { alertServer, alertmanagerPayload, packCore, RunbookContainers, tick, until, type PackCore } from './pack-fixture.js';
+import { alertServer, alertmanagerPayload, RunbookContainers, simulatorWorld, tick, until, usePackFixture, type PackCore } from './pack-fixture.js';
 
 const TOKEN = 'dytallix-admin-token-c0ffee42';
 const docker = need('docker');
@@ -34,22 +34,13 @@ describe('dytallix pack (runbook 004)', () => {
   const hits = (path: string) => fleet.hits(D, 'api', path);
   const api = () => fleet.inspect(D, 'api').data;
 
-  beforeAll(async () => {
-    process.env.KEYTURN_BACKUP_DIR = mkdtempSync(join(tmpdir(), 'kt-dytallix-backups-'));
-    fleet = await startFleet({ systems: [D], adminToken: TOKEN });
-    pd = await startFakePagerDuty();
-    env = { DYTALLIX_KEY_DIR: keyDir, DYTALLIX_API_URL: fleet.nodeUrl(D, 'api'), DYTALLIX_NODE_URL: fleet.nodeUrl(D, 'node'), DYTALLIX_ADMIN_TOKEN: TOKEN, DYTALLIX_DOCKER_HOST: docker?.dockerHost ?? 'unix:///var/run/docker.sock' };
-    t = await packCore({ pack: D, env, pd });
-  });
-  beforeEach(() => {
-    fleet.reset();
-    pd.events.length = 0;
-  });
-  afterAll(async () => {
-    await t?.close();
-    await containers?.removeAll();
-    await pd?.close();
-    await fleet?.close();
+  usePackFixture({
+    pack: D,
+    world: () => simulatorWorld({
+      systems: [D], adminToken: TOKEN, pagerDuty: true, backups: 'kt-dytallix-backups-', containers,
+      env: (f) => ({ DYTALLIX_KEY_DIR: keyDir, DYTALLIX_API_URL: f.nodeUrl(D, 'api'), DYTALLIX_NODE_URL: f.nodeUrl(D, 'node'), DYTALLIX_ADMIN_TOKEN: TOKEN, DYTALLIX_DOCKER_HOST: docker?.dockerHost ?? 'unix:///var/run/docker.sock' }),
+    }),
+    ready: (f) => { fleet = f.world.fleet; pd = f.world.pd!; env = f.world.env; t = f.t; },
   });
 
   it('D1: node sync lag from /api/status: over 10 blocks warns, over 100 is critical, an unreachable node is named', async () => {

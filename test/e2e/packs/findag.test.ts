@@ -2,15 +2,13 @@
 // one `it` per procedure of COVERAGE.md (F1..F15), each in the failure state the runbook describes,
 // asserting what the operator sees. Logs, stats, restarts and backups use a real container
 // (findag-node) on the test Docker Engine that prints the runbook's log lines.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFleet, type Fleet } from '../../../demo/fleet/index.js';
-import { startFakePagerDuty, type FakePagerDuty } from '../../support/fake-pagerduty.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Fleet } from '../../../demo/fleet/index.js';
+import type { FakePagerDuty } from '../../support/fake-pagerduty.js';
 import { need } from '../../support/need.js';
 import { linkContainers } from '../../../demo/fleet/container-link.js';
-import { packCore, RunbookContainers, tick, until, type PackCore } from './pack-fixture.js';
+import { RunbookContainers, simulatorWorld, tick, until, usePackFixture, type PackCore } from './pack-fixture.js';
 
 const TOKEN = 'findag-admin-token-5d1e88a0';
 const docker = need('docker');
@@ -42,25 +40,23 @@ describe('findag pack (runbook 002)', () => {
   const containers = docker ? new RunbookContainers(docker) : null;
   const hits = (path: string) => fleet.hits(F, NODE, path);
 
-  beforeAll(async () => {
-    process.env.KEYTURN_BACKUP_DIR = mkdtempSync(join(tmpdir(), 'kt-findag-backups-'));
-    fleet = await startFleet({ systems: [F], adminToken: TOKEN });
-    pd = await startFakePagerDuty();
-    const url = fleet.nodeUrl(F, NODE);
-    env = { FINDAG_API_URL: url, FINDAG_METRICS_URL: url, FINDAG_ADMIN_TOKEN: TOKEN, FINDAG_DOCKER_HOST: docker?.dockerHost ?? 'unix:///var/run/docker.sock' };
-    t = await packCore({ pack: F, env, pd, clock });
-    await containers?.start(NODE, FINDAG_NODE);
+  usePackFixture({
+    pack: F,
+    clock,
+    world: () => simulatorWorld({
+      systems: [F], adminToken: TOKEN, pagerDuty: true, backups: 'kt-findag-backups-', containers,
+      env: (f) => {
+        const url = f.nodeUrl(F, NODE);
+        return { FINDAG_API_URL: url, FINDAG_METRICS_URL: url, FINDAG_ADMIN_TOKEN: TOKEN, FINDAG_DOCKER_HOST: docker?.dockerHost ?? 'unix:///var/run/docker.sock' };
+      },
+    }),
+    ready: async (f) => {
+      fleet = f.world.fleet; pd = f.world.pd!; env = f.world.env; t = f.t;
+      await containers?.start(NODE, FINDAG_NODE);
+    },
   });
   beforeEach(() => {
-    fleet.reset();
-    pd.events.length = 0;
     now = null;
-  });
-  afterAll(async () => {
-    await t?.close();
-    await containers?.removeAll();
-    await pd?.close();
-    await fleet?.close();
   });
 
   it('F1: daily health check: /health green with the validator list, metrics reachable; a failing node is red', async () => {

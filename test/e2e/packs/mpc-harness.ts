@@ -7,17 +7,12 @@
  * the runbook's degraded cluster needs members to stop), TLS listeners with the
  * node certificates, a
  * local PagerDuty, and Keyturn loaded from packs/mpc-wallet.yml the way a
- * user would include it, with only URLs set through the environment.
+ * user would include it (pack-fixture's loadPack), with only URLs set through the environment.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { stringify } from 'yaml';
-import { loadConfig } from '../../../src/config/index.js';
-import { HttpServer } from '../../../src/server/http-server.js';
-import { registerAlertRoutes } from '../../../src/server/alert-routes.js';
 import { createLogger } from '../../../src/core/logger.js';
 import { toPlainText, type Message } from '../../../src/core/message.js';
 import { startFleet, type Fleet } from '../../../demo/fleet/index.js';
@@ -28,10 +23,11 @@ import { clearBans } from '../../../demo/fleet/mpc-etcd.js';
 import { resetMpc, seedMpc, type HeldConnections } from '../../../demo/fleet/mpc-postgres.js';
 import { startPostgres, type RunningPostgres } from '../../support/services.js';
 import { startFakePagerDuty, type FakePagerDuty } from '../../support/fake-pagerduty.js';
-import { PEOPLE, testCore, type TestCore, type Delivered } from '../../support/core.js';
+import { testCore, type TestCore, type Delivered } from '../../support/core.js';
+import { pdEnv } from '../../integration/alerts/harness.js';
+import { alertServer, loadPack } from './pack-fixture.js';
 import type { DockerInfo } from '../../support/services.js';
 
-export const PACK = fileURLToPath(new URL('../../../packs/mpc-wallet.yml', import.meta.url));
 export const NODES = [1, 2, 3, 4, 5].map((i) => `mpc-node-${i}`);
 export const ETCD_MEMBERS = ['mpc-etcd-1', 'mpc-etcd-2', 'mpc-etcd-3'];
 export const ALERT_TOKEN = 'mpc-pack-alert-token-0123456789';
@@ -89,16 +85,11 @@ export async function startMpcWorld(docker: DockerInfo): Promise<MpcWorld> {
   const dbUrl = await createMpcDatabase(postgres);
   await seedMpc(dbUrl);
 
-  const caDir = mkdtempSync(join(tmpdir(), 'kt-mpc-pd-'));
-  writeFileSync(join(caDir, 'ca.pem'), pd.ca);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     KEYTURN_ALERT_TOKEN: ALERT_TOKEN,
     KEYTURN_POSTMORTEM_DIR: postmortemDir,
-    PAGERDUTY_EVENTS_URL: pd.url,
-    PAGERDUTY_API_URL: pd.url,
-    PAGERDUTY_CA_FILE: join(caDir, 'ca.pem'),
-    PAGERDUTY_API_TOKEN: pd.apiToken,
+    ...pdEnv(pd),
     MPC_DATABASE_URL: dbUrl,
     MPC_DOCKER_HOST: docker.dockerHost,
     MPC_PG_DISK_BYTES: String(DISK_BYTES),
@@ -110,28 +101,12 @@ export async function startMpcWorld(docker: DockerInfo): Promise<MpcWorld> {
   etcd.endpoints.forEach((u, i) => (env[`MPC_ETCD_${i + 1}_URL`] = u));
 
   // The user's keyturn.yml: people, channels, paging; the pack is included as it ships.
-  const dir = mkdtempSync(join(tmpdir(), 'kt-mpc-config-'));
-  const main = join(dir, 'keyturn.yml');
-  writeFileSync(main, stringify({
-    include: [PACK],
-    // One person runs every procedure here, faster than the default 30 commands a minute.
-    settings: { rateLimitPerMinute: 1000 },
-    roles: PEOPLE.roles,
-    people: PEOPLE.people,
-    channels: { alerts: { slack: 'C0ALERTS1' }, incidents: { slack: 'C0INCIDNT' } },
-    policies: PEOPLE.policies,
-    alerts: { pagerduty: { routingKey: ROUTING_KEY } },
-  }));
-  const { config } = loadConfig(main, env);
-  const t = await testCore({ loaded: config, env });
-
-  const server = new HttpServer(createLogger({ level: 'silent' }));
-  registerAlertRoutes(server, t.core.kt);
-  const port = await server.listen(0, '127.0.0.1');
+  const t = await testCore({ loaded: loadPack('mpc-wallet', env, { routingKey: ROUTING_KEY }), env });
+  const server = await alertServer(t, createLogger({ level: 'silent' }));
 
   const world: MpcWorld = {
     fleet, containers, postgres, dbUrl, etcd, certs, pd, t, backupDir, postmortemDir,
-    alertsUrl: `http://127.0.0.1:${port}`,
+    alertsUrl: server.url,
     held: [],
     async reset() {
       await Promise.all(world.held.splice(0).map((h) => h.close()));

@@ -17,7 +17,7 @@ import { TxSender } from '../../../demo/fleet/musd/tx-sender.js';
 import { startFakePagerDuty, type FakePagerDuty } from '../../support/fake-pagerduty.js';
 import { freshDatabase } from '../../support/pg.js';
 import type { AnvilInfo, DockerInfo, PostgresInfo } from '../../support/services.js';
-import { RunbookContainers } from './pack-fixture.js';
+import { RunbookContainers, type PackWorld } from './pack-fixture.js';
 
 export const SIM = 'minted-musd';
 export const PASSWORD = 'musd keystore passphrase 0451';
@@ -30,8 +30,9 @@ const CANTON = `CREATE TABLE contracts (id bigserial PRIMARY KEY, template text 
   INSERT INTO contracts (template, payload) SELECT 'Minted.Attestation', jsonb_build_object('n', i) FROM generate_series(1, 40) i;
   INSERT INTO transactions (offset_id) SELECT generate_series(1, 25);`;
 
-export interface MusdWorld {
+export interface MusdWorld extends PackWorld {
   chain: MusdFleet;
+  /** The relay and validators' simulators (also `fleet`). */
   sim: Fleet;
   pd: FakePagerDuty;
   /** The bot's signing account (PAUSER_ROLE on the four contracts, admin on BLEBridgeV9). */
@@ -78,7 +79,7 @@ export async function musdWorld(s: { anvil: AnvilInfo; docker: DockerInfo | null
     MUSD_ALERTS_SLACK_CHANNEL: SLACK.alerts, MUSD_TEAM_SLACK_CHANNEL: SLACK.team,
   };
   return {
-    chain, sim, pd, signer, containers, env, deployer: new TxSender(new Wallet(deployerKey, chain.provider)),
+    chain, sim, fleet: sim, pd, signer, containers, env, deployer: new TxSender(new Wallet(deployerKey, chain.provider)),
     async close() {
       await containers?.removeAll();
       await pd.close();

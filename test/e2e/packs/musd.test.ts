@@ -5,14 +5,14 @@
 // messages stay queued) so tests can read which Slack channel a message was addressed to.
 import { linkContainers } from '../../../demo/fleet/container-link.js';
 import { Wallet, id } from 'ethers';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Fleet } from '../../../demo/fleet/index.js';
 import { PAUSE_ORDER, UNPAUSE_ORDER, type MusdFleet } from '../../../demo/fleet/musd/deploy.js';
 import type { FakePagerDuty } from '../../support/fake-pagerduty.js';
 import { need } from '../../support/need.js';
 import { toPlainText, type Message } from '../../../src/core/message.js';
 import type { VerifyStep } from '../../../src/config/index.js';
-import { packCore, RunbookContainers, tick, type PackCore } from './pack-fixture.js';
+import { RunbookContainers, tick, usePackFixture, type PackCore } from './pack-fixture.js';
 import { musdWorld, PASSWORD, SIM, SLACK, type MusdWorld } from './musd-harness.js';
 
 const anvil = need('anvil');
@@ -30,27 +30,27 @@ describe.skipIf(!anvil)('musd pack (runbook 003)', () => {
   let offset = 0;
   const clock = { now: () => new Date(Date.now() + offset) };
 
-  beforeAll(async () => {
-    world = await musdWorld({ anvil: anvil!, docker, postgres });
-    ({ chain, sim, pd, containers, signer } = world);
-    // One core for the file (opening an in-memory store is the slow part); each test starts from what it sees next.
-    t = await packCore({ pack: 'musd', env: world.env, pd, clock });
-    t.core.kt.channels.activate('slack');
-    // alice types every procedure's commands within seconds; the per-person flood guard is for humans.
-    t.core.kt.config.settings.rateLimitPerMinute = 1_000;
+  // One core for the file (opening an in-memory store is the slow part); each test starts from what it sees next.
+  usePackFixture({
+    pack: 'musd',
+    clock,
+    world: () => musdWorld({ anvil: anvil!, docker, postgres }),
+    ready: (f) => {
+      world = f.world;
+      ({ chain, sim, pd, containers, signer } = world);
+      t = f.t;
+      t.core.kt.channels.activate('slack');
+      // alice types every procedure's commands within seconds; the per-person flood guard is for humans.
+      t.core.kt.config.settings.rateLimitPerMinute = 1_000;
+    },
   });
   let seen = { posts: 0, outbox: 0 };
+  // The fixture put the simulators back and forgot PagerDuty's events.
   beforeEach(async () => {
-    sim.reset();
-    pd.events.length = 0;
     offset = 0;
     await chain.set('healthy');
     const last = await t.core.kt.db.query<{ id: string | null }>(`SELECT max(id) AS id FROM outbox`);
     seen = { posts: t.chat.posts.length, outbox: Number(last.rows[0]?.id ?? 0) };
-  });
-  afterAll(async () => {
-    await t?.close();
-    await world?.close();
   });
 
   const paused = async () => Object.fromEntries(await Promise.all(PAUSE_ORDER.map(async (c) => [c, (await chain.contract(c).getFunction('paused')()) as boolean])));

@@ -1,21 +1,23 @@
 /**
- * What the scribe-ledger, findag and dytallix pack tests share: a Keyturn
- * core loaded the way a user runs a pack (a main keyturn.yml with people,
- * channels and PagerDuty that `include`s packs/<pack>.yml, env pointing the
- * pack's URLs at the fleet simulators), console chat, a local PagerDuty, the
- * alert webhooks on a real HTTP server, and real containers named as in the
- * runbooks on the test Docker Engine.
+ * What every pack test shares, in one place: a Keyturn core loaded the way a
+ * user runs a pack (a main keyturn.yml with people, channels and PagerDuty that
+ * `include`s packs/<pack>.yml, env pointing the pack's URLs at the fleet
+ * simulators), console chat, a local PagerDuty, the alert webhooks on a real
+ * HTTP server, and real containers named as in the runbooks on the test Docker
+ * Engine. usePackFixture() is a test file's whole setup: world, core, reset
+ * before each test, teardown in order.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { stringify } from 'yaml';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import { loadConfig, type Config } from '../../../src/config/index.js';
 import { PEOPLE, testCore, type Delivered, type TestCore } from '../../support/core.js';
 import { pdEnv, ROUTING_KEY, TOKEN as ALERT_TOKEN } from '../../integration/alerts/harness.js';
-import type { FakePagerDuty } from '../../support/fake-pagerduty.js';
+import { startFakePagerDuty, type FakePagerDuty } from '../../support/fake-pagerduty.js';
+import { startFleet, type Fleet } from '../../../demo/fleet/index.js';
 import { toPlainText } from '../../../src/core/message.js';
 import { HttpServer } from '../../../src/server/http-server.js';
 import { registerAlertRoutes } from '../../../src/server/alert-routes.js';
@@ -32,7 +34,7 @@ import { scaled } from '../../support/time-factor.js';
 const DANGEROUS = { approvals: 2, approvers: ['approver', 'admin'], requesters: ['oncall', 'admin'], expiry: '15m' };
 
 /** Loads packs/<pack>.yml through a main file that includes it, with `env` for its ${env:...} references. */
-export function loadPack(pack: string, env: NodeJS.ProcessEnv): Config {
+export function loadPack(pack: string, env: NodeJS.ProcessEnv, o: { routingKey?: string } = {}): Config {
   const dir = mkdtempSync(join(tmpdir(), `kt-pack-${pack}-`));
   const main = join(dir, 'keyturn.yml');
   writeFileSync(
@@ -45,7 +47,7 @@ export function loadPack(pack: string, env: NodeJS.ProcessEnv): Config {
       people: PEOPLE.people,
       channels: { alerts: { slack: 'C0ALERTS1' }, incidents: { slack: 'C0INCIDNT' } },
       policies: { dangerous: DANGEROUS },
-      alerts: { pagerduty: { routingKey: ROUTING_KEY } },
+      alerts: { pagerduty: { routingKey: o.routingKey ?? ROUTING_KEY } },
     }),
   );
   return loadConfig(main, env).config;
@@ -109,6 +111,93 @@ export async function packCore(opts: { pack: string; env: NodeJS.ProcessEnv; pd?
   });
 }
 
+/** What a pack runs against: its simulators, a local PagerDuty (or none), the env pointing the pack at them. */
+export interface PackWorld {
+  fleet: Fleet;
+  pd: FakePagerDuty | null;
+  env: NodeJS.ProcessEnv;
+  /** Stops what the world started, after the core is closed. */
+  close(): Promise<void>;
+}
+
+/**
+ * The usual world: the pack's fleet simulators, a local PagerDuty when asked, a fresh backup
+ * directory when asked (backup.ts reads KEYTURN_BACKUP_DIR from the process), `env` from the
+ * running fleet (it may start more, e.g. SSH servers, stopped by `stop`), and containers
+ * removed at the end.
+ */
+export async function simulatorWorld(o: {
+  systems: string[];
+  adminToken?: string;
+  pagerDuty?: boolean;
+  /** Prefix of a fresh KEYTURN_BACKUP_DIR. */
+  backups?: string;
+  env(fleet: Fleet): NodeJS.ProcessEnv | Promise<NodeJS.ProcessEnv>;
+  containers?: RunbookContainers | null;
+  /** Whatever `env` started (SSH servers, their pools), stopped before the fleet. */
+  stop?: () => Promise<void> | void;
+}): Promise<PackWorld> {
+  if (o.backups) process.env.KEYTURN_BACKUP_DIR = mkdtempSync(join(tmpdir(), o.backups));
+  const fleet = await startFleet({ systems: o.systems, ...(o.adminToken ? { adminToken: o.adminToken } : {}) });
+  let pd: FakePagerDuty | null = null;
+  let env: NodeJS.ProcessEnv;
+  try {
+    pd = o.pagerDuty ? await startFakePagerDuty() : null;
+    env = await o.env(fleet);
+  } catch (err) {
+    await o.stop?.();
+    await pd?.close();
+    await fleet.close();
+    throw err;
+  }
+  return {
+    fleet, pd, env,
+    async close() {
+      await o.containers?.removeAll();
+      await o.stop?.();
+      await pd?.close();
+      await fleet.close();
+    },
+  };
+}
+
+export interface PackFixture<W extends PackWorld = PackWorld> {
+  world: W;
+  t: PackCore;
+}
+
+/**
+ * A pack test file's setup, once: beforeAll starts the world and loads the pack into one core
+ * (`ready` then binds what the tests use), beforeEach puts the simulated nodes back to healthy and
+ * forgets PagerDuty's events (unless `resetEach: false`), afterAll closes the core, then the world.
+ */
+export function usePackFixture<W extends PackWorld>(o: {
+  pack: string;
+  world: () => Promise<W>;
+  clock?: Clock;
+  resetEach?: boolean;
+  ready: (f: PackFixture<W>) => void | Promise<void>;
+}): void {
+  let f: PackFixture<W> | null = null;
+  let world: W | null = null;
+  beforeAll(async () => {
+    world = await o.world();
+    const t = await packCore({ pack: o.pack, env: world.env, pd: world.pd ?? undefined, clock: o.clock });
+    f = { world, t };
+    await o.ready(f);
+  });
+  if (o.resetEach !== false) {
+    beforeEach(() => {
+      f!.world.fleet.reset();
+      if (f!.world.pd) f!.world.pd.events.length = 0;
+    });
+  }
+  afterAll(async () => {
+    await f?.t.close();
+    await world?.close();
+  });
+}
+
 /** Claims one tick of a system's schedule the way node-cron's coordinator would, and runs it. */
 export async function tick(t: TestCore, system: string, schedule: string, slot: Date) {
   const kt = t.core.kt;
@@ -121,11 +210,12 @@ export async function tick(t: TestCore, system: string, schedule: string, slot: 
 }
 
 /** The alert webhooks (POST /alerts/alertmanager, /alerts/generic) of this core on a real port. */
-export async function alertServer(t: TestCore): Promise<{ post(path: string, body: unknown): Promise<number>; close(): Promise<void> }> {
-  const server = new HttpServer(t.core.kt.log);
+export async function alertServer(t: TestCore, log = t.core.kt.log): Promise<{ url: string; post(path: string, body: unknown): Promise<number>; close(): Promise<void> }> {
+  const server = new HttpServer(log);
   registerAlertRoutes(server, t.core.kt);
   const port = await server.listen(0, '127.0.0.1');
   return {
+    url: `http://127.0.0.1:${port}`,
     async post(path, body) {
       const res = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers: { authorization: `Bearer ${ALERT_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
       await res.text();

@@ -8,11 +8,11 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFleet, type Fleet } from '../../../demo/fleet/index.js';
+import type { Fleet } from '../../../demo/fleet/index.js';
 import { closeSshPools } from '../../../src/integrations/ssh/client.js';
 import { need } from '../../support/need.js';
 import { installSystemctlStandIn, startSshd, warnNoSudo, type Sshd, type StandInConfig } from '../../support/sshd.js';
-import { packCore, type PackCore } from './pack-fixture.js';
+import { simulatorWorld, usePackFixture, type PackCore } from './pack-fixture.js';
 
 const ssh = need('ssh');
 warnNoSudo(ssh);
@@ -37,31 +37,39 @@ describe.skipIf(!ssh?.sudo)('scribe-ledger-hosts pack (runbook 001, nodes as sys
     for (const n of NODES) standIns[n] = await installSystemctlStandIn(hosts[n]!, { units: { 'scribe-node': units[n] ?? {} }, activatingShows: 1, fleet: { control: fleet.url, system: S, node: n } });
   }
 
-  beforeAll(async () => {
+  beforeAll(() => {
     // The disk check reads the data directory's filesystem, as `df` on a node would.
     if (!existsSync(DATA)) { mkdirSync(DATA, { recursive: true }); madeData = true; }
-    fleet = await startFleet({ systems: [S] });
-    const dir = mkdtempSync(join(tmpdir(), 'kt-scribe-hosts-'));
-    let known = '';
-    for (const n of NODES) {
-      hosts[n] = await startSshd({ publicKey: ssh!.publicKey });
-      known += `[127.0.0.1]:${hosts[n].port} ${hosts[n].hostKey}\n`;
-    }
-    writeFileSync(join(dir, 'known_hosts'), known);
-    const env: NodeJS.ProcessEnv = { SCRIBE_SSH_USER: ssh!.user, SCRIBE_SSH_KEY_FILE: ssh!.keyFile, SCRIBE_SSH_KNOWN_HOSTS: join(dir, 'known_hosts') };
-    NODES.forEach((n, i) => {
-      env[`SCRIBE_NODE${i + 1}_URL`] = fleet.nodeUrl(S, n);
-      env[`SCRIBE_NODE${i + 1}_SSH`] = `127.0.0.1:${hosts[n]!.port}`;
-    });
-    t = await packCore({ pack: H, env });
   });
-
-  afterAll(async () => {
-    await t?.close();
-    closeSshPools();
-    for (const h of Object.values(hosts)) await h.stop();
-    await fleet?.close();
+  afterAll(() => {
     if (madeData) rmSync(DATA, { recursive: true, force: true });
+  });
+  usePackFixture({
+    pack: H,
+    resetEach: false,
+    world: () => simulatorWorld({
+      systems: [S],
+      env: async (f) => {
+        const dir = mkdtempSync(join(tmpdir(), 'kt-scribe-hosts-'));
+        let known = '';
+        for (const n of NODES) {
+          hosts[n] = await startSshd({ publicKey: ssh!.publicKey });
+          known += `[127.0.0.1]:${hosts[n].port} ${hosts[n].hostKey}\n`;
+        }
+        writeFileSync(join(dir, 'known_hosts'), known);
+        const env: NodeJS.ProcessEnv = { SCRIBE_SSH_USER: ssh!.user, SCRIBE_SSH_KEY_FILE: ssh!.keyFile, SCRIBE_SSH_KNOWN_HOSTS: join(dir, 'known_hosts') };
+        NODES.forEach((n, i) => {
+          env[`SCRIBE_NODE${i + 1}_URL`] = f.nodeUrl(S, n);
+          env[`SCRIBE_NODE${i + 1}_SSH`] = `127.0.0.1:${hosts[n]!.port}`;
+        });
+        return env;
+      },
+      stop: async () => {
+        closeSshPools();
+        for (const h of Object.values(hosts)) await h.stop();
+      },
+    }),
+    ready: (f) => { fleet = f.world.fleet; t = f.t; },
   });
 
   it('S12: the scribe-node unit on every host (systemctl show): active is ok, a failed unit with restarts is critical and named', async () => {

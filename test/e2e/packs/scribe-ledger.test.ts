@@ -6,12 +6,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFleet, type Fleet } from '../../../demo/fleet/index.js';
-import { startFakePagerDuty, type FakePagerDuty } from '../../support/fake-pagerduty.js';
+import { describe, expect, it } from 'vitest';
+import type { Fleet } from '../../../demo/fleet/index.js';
+import type { FakePagerDuty } from '../../support/fake-pagerduty.js';
 import { need } from '../../support/need.js';
 import { scaled } from '../../support/time-factor.js';
-import { alertServer, alertmanagerPayload, packCore, RunbookContainers, tick, until, type PackCore } from './pack-fixture.js';
+import { alertServer, alertmanagerPayload, RunbookContainers, simulatorWorld, tick, until, usePackFixture, type PackCore } from './pack-fixture.js';
 import { linkContainers } from '../../../demo/fleet/container-link.js';
 import { watchContainerEvents } from '../../support/docker-events.js';
 import { execIn } from '../../../src/executors/docker.js';
@@ -36,34 +36,27 @@ describe('scribe-ledger pack (runbook 001)', () => {
   const containers = docker ? new RunbookContainers(docker) : null;
   const hits = (node: string, path: string) => fleet.hits(S, node, path);
 
-  beforeAll(async () => {
-    process.env.KEYTURN_BACKUP_DIR = mkdtempSync(join(tmpdir(), 'kt-scribe-backups-'));
-    fleet = await startFleet({ systems: [S], adminToken: KEY });
-    pd = await startFakePagerDuty();
-    const url = (n: string) => fleet.nodeUrl(S, n);
-    env = {
-      SCRIBE_NODE1_URL: url('node1'),
-      SCRIBE_NODE2_URL: url('node2'),
-      SCRIBE_NODE3_URL: url('node3'),
-      SCRIBE_LEADER_URL: url('node1'),
-      SCRIBE_ADMIN_KEY: KEY,
-      SCRIBE_DOCKER_HOST: docker?.dockerHost ?? 'unix:///var/run/docker.sock',
-      // The busybox test image has no scribe-ledger user: the runbook's chown with its ids.
-      SCRIBE_DATA_OWNER: '101:102',
-      // How long a restored node has to answer before the restore is undone (the pack's default is 2m).
-      SCRIBE_RESTORE_VERIFY_TIMEOUT: '20s',
-    };
-    t = await packCore({ pack: S, env, pd });
-  });
-  beforeEach(() => {
-    fleet.reset();
-    pd.events.length = 0;
-  });
-  afterAll(async () => {
-    await t?.close();
-    await containers?.removeAll();
-    await pd?.close();
-    await fleet?.close();
+  usePackFixture({
+    pack: S,
+    world: () => simulatorWorld({
+      systems: [S], adminToken: KEY, pagerDuty: true, backups: 'kt-scribe-backups-', containers,
+      env: (f) => {
+        const url = (n: string) => f.nodeUrl(S, n);
+        return {
+          SCRIBE_NODE1_URL: url('node1'),
+          SCRIBE_NODE2_URL: url('node2'),
+          SCRIBE_NODE3_URL: url('node3'),
+          SCRIBE_LEADER_URL: url('node1'),
+          SCRIBE_ADMIN_KEY: KEY,
+          SCRIBE_DOCKER_HOST: docker?.dockerHost ?? 'unix:///var/run/docker.sock',
+          // The busybox test image has no scribe-ledger user: the runbook's chown with its ids.
+          SCRIBE_DATA_OWNER: '101:102',
+          // How long a restored node has to answer before the restore is undone (the pack's default is 2m).
+          SCRIBE_RESTORE_VERIFY_TIMEOUT: '20s',
+        };
+      },
+    }),
+    ready: (f) => { fleet = f.world.fleet; pd = f.world.pd!; env = f.world.env; t = f.t; },
   });
 
   it('S1: /health shows the 3 nodes green; node3 down is yellow, a second node down is red "quorum lost"', async () => {

@@ -6,11 +6,12 @@ import { parse } from 'yaml';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 /**
- * Product code and config. demo/fleet is left out: it is the demo's
- * simulator (its own FLEET_PORT etc.), not something an operator configures.
+ * Product code and config, the packs, and the demo's config and start-up. demo/fleet is left out: it is
+ * the demo's simulator (its own FLEET_PORT etc.), not something an operator configures; demo/services
+ * holds the service starters shared with the test harness (KT_TEST_TMPDIR is the tests').
  */
-const SOURCE_DIRS = ['src', 'adapters', 'commands', 'systems'];
-const EXCLUDED = ['demo/fleet'];
+const SOURCE_DIRS = ['src', 'adapters', 'commands', 'packs', 'demo'];
+const EXCLUDED = ['demo/fleet', 'demo/services'];
 
 function files(dir: string, ext: RegExp): string[] {
   const out: string[] = [];
