@@ -18,7 +18,7 @@ const PACKS = ['dytallix', 'findag', 'mpc-wallet', 'musd', 'scribe-ledger'];
 
 describe('packs: who may take a backup', () => {
   it.each(PACKS)('%s: the backup action has roles, and viewer is not one of them', async (pack) => {
-    const doc = parse(await readFile(join(import.meta.dirname, '../../../systems', `${pack}.yml`), 'utf8')) as { systems: Record<string, { actions: Record<string, { roles?: string[] }> }> };
+    const doc = parse(await readFile(join(import.meta.dirname, '../../../packs', `${pack}.yml`), 'utf8')) as { systems: Record<string, { actions: Record<string, { roles?: string[] }> }> };
     const backups = Object.values(doc.systems).flatMap((s) => Object.entries(s.actions ?? {}).filter(([n]) => n === 'backup' || n.startsWith('backup-')).map(([, a]) => a));
     expect(backups.length).toBeGreaterThan(0);
     for (const a of backups) {

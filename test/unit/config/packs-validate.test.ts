@@ -26,7 +26,7 @@ describe('shipped system packs', () => {
     delete env.DYTALLIX_ADMIN_TOKEN;
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'validate', 'packs/dytallix.yml'], { encoding: 'utf8', env });
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/systems\/dytallix\.yml:\d+ .*environment variable DYTALLIX_ADMIN_TOKEN is not set/);
+    expect(r.stderr).toMatch(/packs\/dytallix\.yml:\d+ .*environment variable DYTALLIX_ADMIN_TOKEN is not set/);
   });
 
   it('every variable the packs require is documented in .env.example', () => {
