@@ -2,20 +2,28 @@
 // of the image, on the private Docker Engine the global setup starts. No
 // registry is reachable, so the base image is this machine's node (see
 // node-base-image.ts) passed as BASE; the build's `npm ci` runs with the
-// host's network (no bridge here) to reach the npm registry.
+// host's network (no bridge here) to reach the npm registry. The image holds
+// no demo: the running container gets a keyturn.yml (the demo's config) on its
+// /config volume, pointed at the fleet simulators and etcd stand-in that this
+// test runs on the host (the container shares the host's network).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Docker from 'dockerode';
 import { need } from '../../support/need.js';
 import { freePort } from '../../support/services.js';
 import { ensureNodeBaseImage } from './node-base-image.js';
+import { startFleet, type Fleet } from '../../../demo/fleet/index.js';
+import { startEtcdLite, type EtcdLite } from '../../../demo/fleet/etcd-lite.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const IMAGE = 'keyturn-test/keyturn:e2e';
 /** What the Dockerfile COPYs: the build context holds nothing else (no node_modules, dist, .env). */
-const CONTEXT = ['Dockerfile', '.dockerignore', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'bin', 'src', 'commands', 'adapters', 'systems'];
+const CONTEXT = ['Dockerfile', '.dockerignore', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'bin', 'src', 'commands', 'adapters', 'packs'];
 
 const dockerInfo = need('docker');
 let docker: Docker;
@@ -27,6 +35,22 @@ const stepTimes: Array<[string, number]> = [];
 const CONTAINER_TEST_MS = 240_000;
 let container: Docker.Container | null = null;
 let port = 0;
+/** What the container's config points at, on the host. */
+let fleet: Fleet | null = null;
+let etcd: EtcdLite | null = null;
+let configDir = '';
+
+/** A /config volume with keyturn.yml (the demo's config), and the env that points it at the host's simulators. */
+async function configVolume(): Promise<string[]> {
+  fleet = await startFleet({ host: '127.0.0.1', port: 0 });
+  etcd = await startEtcdLite({ host: '127.0.0.1', port: 0 });
+  configDir = mkdtempSync(join(tmpdir(), 'kt-image-config-'));
+  copyFileSync(join(ROOT, 'demo', 'demo.yml'), join(configDir, 'keyturn.yml'));
+  // The image runs as uid 1000: the volume must be readable by it.
+  chmodSync(configDir, 0o755);
+  chmodSync(join(configDir, 'keyturn.yml'), 0o644);
+  return [`KEYTURN_DEMO_URL=${fleet.url}`, `KEYTURN_DEMO_ETCD_URL=${etcd.url}`, `DYTALLIX_ADMIN_TOKEN=${fleet.adminToken}`, `FINDAG_ADMIN_TOKEN=${fleet.adminToken}`];
+}
 
 async function build(base: string): Promise<void> {
   const context = spawn('tar', ['-C', ROOT, '-c', ...CONTEXT], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -84,6 +108,9 @@ describe.skipIf(!dockerInfo)('the Docker image', () => {
 
   afterAll(async () => {
     await container?.remove({ force: true, v: true }).catch(() => {});
+    await fleet?.close();
+    await etcd?.close();
+    if (configDir) rmSync(configDir, { recursive: true, force: true });
   });
 
   it('when inspected, then it runs as a non-root user, declares the volumes, a health check on /healthz, and carries no secret', async () => {
@@ -99,12 +126,13 @@ describe.skipIf(!dockerInfo)('the Docker image', () => {
 
   it('when run, then /healthz answers 200 from the embedded store, Docker reports it healthy, and /metrics is served', async () => {
     port = await freePort();
+    const env = await configVolume();
     container = await docker.createContainer({
       Image: IMAGE,
-      Env: [`PORT=${port}`],
+      Env: [`PORT=${port}`, ...env],
       // The image's own health command, checked every second instead of every 30 s.
       Healthcheck: { Interval: 1e9, Timeout: 5e9, StartPeriod: 120e9, Retries: 3 },
-      HostConfig: { NetworkMode: 'host' },
+      HostConfig: { NetworkMode: 'host', Binds: [`${configDir}:/config:ro`] },
     });
     await container.start();
     const deadline = Date.now() + CONTAINER_TEST_MS - 20_000;
@@ -132,7 +160,22 @@ describe.skipIf(!dockerInfo)('the Docker image', () => {
     expect(lines[5]).toMatch(/^usage: keyturn \[start\]/);
   }, CONTAINER_TEST_MS);
 
-  it('when console input is piped to the CLI inside the container, then the demo answers /health and exits 0', async () => {
+  it('when inspected from inside, then the image holds no demo: no demo/ and no simulator in dist/', async () => {
+    const r = await exec(['sh', '-c', 'test -e /app/demo || echo no-demo; test -e /app/systems || echo no-systems; find /app/dist -name "*fleet*" -o -name "*musd*" -o -name "*.sol" | wc -l; ls /app/packs | grep -c "\\.yml$"']);
+    expect(r.code, r.out).toBe(0);
+    const lines = r.out.trim().split('\n');
+    expect(lines.slice(0, 3)).toEqual(['no-demo', 'no-systems', '0']);
+    expect(Number(lines[3])).toBeGreaterThanOrEqual(6);
+  }, CONTAINER_TEST_MS);
+
+  it('when started without a config, then it exits 1 saying it needs one (the demo is not in the image)', async () => {
+    const r = await exec(['sh', '-c', 'cd /tmp && node /app/dist/src/cli.js start < /dev/null'], ['KEYTURN_CONSOLE=auto', 'KEYTURN_DATA_DIR=:memory:', 'PORT=0']);
+    expect(r.code, r.out).toBe(1);
+    expect(r.out).toContain('Keyturn cannot start: no configuration: set KEYTURN_CONFIG or put keyturn.yml in the working directory (/tmp)');
+    expect(r.out).toContain('The demo (demo/) is not part of this installation');
+  }, CONTAINER_TEST_MS);
+
+  it('when console input is piped to the CLI inside the container, then the config\'s systems answer /health and it exits 0', async () => {
     // Its own in-memory store and port: the running bot holds /data.
     const r = await exec(['sh', '-c', "printf '/health mpc-wallet\\n/help\\n' | node /app/dist/src/cli.js start"], ['KEYTURN_CONSOLE=auto', 'KEYTURN_DATA_DIR=:memory:', 'PORT=0']);
     expect(r.code, r.out).toBe(0);
