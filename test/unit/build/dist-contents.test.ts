@@ -2,7 +2,7 @@
 // stage), packs/ and bin/. This test builds dist/ the way the image does (the build script's tsc project, into a
 // temp dir), lists every emitted file, and checks that none is demo code (demo/: the fleet simulators, the mUSD
 // contracts, the service starters, demo/start.ts), that no emitted module imports anything outside the product
-// dirs, and that neither Docker stage copies demo/ in.
+// dirs, that neither Docker stage copies demo/ in, and that the demo imports nothing from test/.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -89,6 +89,16 @@ describe("the runtime image's dist/", () => {
       }
     }
     expect(escapes).toEqual([]);
+  });
+
+  it('when the demo is read, then it imports nothing from test/ (tests may use the demo, never the other way round)', () => {
+    const intoTests: string[] = [];
+    for (const f of demoFiles.filter((d) => d.endsWith('.ts'))) {
+      for (const m of readFileSync(join(ROOT, f), 'utf8').matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)['"](\.{1,2}\/[^'"]+)['"]/g)) {
+        if (relative(ROOT, resolve(ROOT, dirname(f), m[1]!)).split(sep)[0] === 'test') intoTests.push(`${f} -> ${m[1]}`);
+      }
+    }
+    expect(intoTests).toEqual([]);
   });
 
   it('when the Dockerfile is read, then neither stage copies demo/ and the run stage copies only dist/, packs/, bin/ and the package files', () => {
