@@ -5,7 +5,7 @@
  * Reported at load with the path of the field, like every config problem.
  */
 import type { z } from 'zod';
-import { crossCheckSsh } from '../integrations/ssh/crosscheck.js';
+import { crossCheckSsh } from './ssh/crosscheck.js';
 
 type Path = (string | number)[];
 interface Sys {

@@ -10,12 +10,12 @@
  * directory.
  */
 import { posix } from 'node:path';
-import type { ArchiveRestoreStep } from '../config/executor-steps-schema.js';
-import { renderText } from '../runbooks/template.js';
-import type { StepContext, StepExecutor, StepOutcome } from '../runbooks/step-kinds.js';
-import { findBackup, openBackup, verifyBackup, type Manifest } from './backup.js';
+import type { ArchiveRestoreStep } from './schema.js';
+import { renderText } from '../../runbooks/template.js';
+import type { StepContext, StepExecutor, StepOutcome } from '../contracts.js';
+import { findBackup, openBackup, verifyBackup, type Manifest } from './store.js';
 import { describeContents } from './backup-steps.js';
-import { checkedName, containerState, describeState, dockerClient, dockerMessage } from './docker.js';
+import { checkedName, containerState, describeState, dockerClient, dockerMessage } from '../docker/client.js';
 import { TarLister } from './tar.js';
 import { restorePath, safeEntryName } from './tar-local.js';
 import { lstat, stat } from 'node:fs/promises';

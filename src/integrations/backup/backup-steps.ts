@@ -5,18 +5,18 @@
  * host, as tar). Each produces
  * one verified, checksummed gzip file and manifest (see backup.ts).
  */
-import type { ArchiveStep, EtcdSnapshotStep, PgDumpStep } from '../config/executor-steps-schema.js';
-import { ETCD_KEYS } from './backup-formats.js';
-import { formatNumber } from './chain-eval.js';
-import { createBackup, humanBytes, systemDir, type BackupWriter, type Manifest, type NewBackup } from './backup.js';
-import { dumpLogical, userTables } from './backup-pg.js';
-import { renderText } from '../runbooks/template.js';
-import { maskedExcerpt, maskSecrets } from '../core/secrets.js';
-import { formatDuration } from '../config/duration.js';
-import type { StepContext, StepExecutor, StepOutcome } from '../runbooks/step-kinds.js';
-import { checkedName, containerState, describeState, dockerClient, execIn, getArchive } from './docker.js';
-import { EtcdClient } from './etcd.js';
-import { databaseUrl, displayUrl } from './postgres.js';
+import type { ArchiveStep, EtcdSnapshotStep, PgDumpStep } from './schema.js';
+import { ETCD_KEYS } from './formats.js';
+import { formatNumber } from '../chain/eval.js';
+import { createBackup, humanBytes, systemDir, type BackupWriter, type Manifest, type NewBackup } from './store.js';
+import { dumpLogical, userTables } from './pg.js';
+import { renderText } from '../../runbooks/template.js';
+import { maskedExcerpt, maskSecrets } from '../../core/secrets.js';
+import { formatDuration } from '../../config/duration.js';
+import type { StepContext, StepExecutor, StepOutcome } from '../contracts.js';
+import { checkedName, containerState, describeState, dockerClient, execIn, getArchive } from '../docker/client.js';
+import { EtcdClient } from '../etcd/client.js';
+import { databaseUrl, displayUrl } from '../postgres/client.js';
 import { packPath } from './tar-local.js';
 import { lstat } from 'node:fs/promises';
 import { basename } from 'node:path';
@@ -36,7 +36,7 @@ export function describeContents(m: Pick<Manifest, 'format' | 'contents'>): stri
 }
 
 async function backup(ctx: StepContext, b: Omit<NewBackup, 'system' | 'requestId' | 'now'>): Promise<StepOutcome> {
-  const { manifest: m, pruned } = await createBackup({ ...b, system: ctx.systemName, requestId: ctx.requestId, now: ctx.kt.clock.now() });
+  const { manifest: m, pruned } = await createBackup({ ...b, system: ctx.systemName, requestId: ctx.requestId, now: ctx.now() });
   const notes = [m.notIncluded.length ? `not included: ${m.notIncluded.join(', ')}` : '', pruned.length ? `pruned ${pruned.length} older` : ''].filter(Boolean);
   return {
     ok: true,

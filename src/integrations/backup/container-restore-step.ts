@@ -21,16 +21,17 @@
  */
 import { posix } from 'node:path';
 import type Docker from 'dockerode';
-import type { ContainerRestoreStep } from '../config/executor-steps-schema.js';
-import { verifyStep } from '../config/steps-schema.js';
-import { formatDuration } from '../config/duration.js';
-import { renderText } from '../runbooks/template.js';
-import { stepExecutor, type StepContext, type StepExecutor, type StepOutcome } from '../runbooks/step-kinds.js';
-import { findBackup, openBackup, verifyBackup, type Manifest } from './backup.js';
+import type { ContainerRestoreStep } from './schema.js';
+import { verifyStep } from '../../config/steps-schema.js';
+import { formatDuration } from '../../config/duration.js';
+import { renderText } from '../../runbooks/template.js';
+import type { StepContext, StepExecutor, StepOutcome } from '../contracts.js';
+import { verifyStepExecutor } from '../../runbooks/flow-steps.js';
+import { findBackup, openBackup, verifyBackup, type Manifest } from './store.js';
 import { describeContents } from './backup-steps.js';
-import { checkedName, containerOp, containerState, describeState, dockerClient, dockerMessage } from './docker.js';
+import { checkedName, containerOp, containerState, describeState, dockerClient, dockerMessage } from '../docker/client.js';
 import { TarLister } from './tar.js';
-import { DockerDemux } from './docker-stream.js';
+import { DockerDemux } from '../docker/stream.js';
 
 interface Target {
   backup: Manifest;
@@ -173,7 +174,7 @@ async function verifyRestored(step: ContainerRestoreStep, ctx: StepContext, dock
     return { ok: s.state === 'running', summary: `container ${describeState(s)}` };
   }
   const v = verifyStep.parse({ kind: 'verify', check: step.verify.check, node: step.verify.node === undefined ? undefined : renderText(step.verify.node, ctx.vars), timeout: step.verify.timeout, interval: step.verify.interval });
-  return stepExecutor('verify').run(v, ctx);
+  return verifyStepExecutor.run(v, ctx);
 }
 
 /** Puts the old data back and the container in its old state; says exactly where everything is. */

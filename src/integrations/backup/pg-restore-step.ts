@@ -6,15 +6,15 @@
  * requireEmpty is false), in one transaction; pg_dump archives restore with
  * pg_restore --single-transaction inside a container.
  */
-import type { PgRestoreStep } from '../config/executor-steps-schema.js';
-import { maskedExcerpt, maskSecrets } from '../core/secrets.js';
-import { renderText } from '../runbooks/template.js';
-import type { StepContext, StepExecutor, StepOutcome } from '../runbooks/step-kinds.js';
-import { findBackup, openBackup, verifyBackup, type Manifest } from './backup.js';
-import { plannedDrops, restoreLogical, userTables } from './backup-pg.js';
+import type { PgRestoreStep } from './schema.js';
+import { maskedExcerpt, maskSecrets } from '../../core/secrets.js';
+import { renderText } from '../../runbooks/template.js';
+import type { StepContext, StepExecutor, StepOutcome } from '../contracts.js';
+import { findBackup, openBackup, verifyBackup, type Manifest } from './store.js';
+import { plannedDrops, restoreLogical, userTables } from './pg.js';
 import { describeContents } from './backup-steps.js';
-import { checkedName, containerState, describeState, dockerClient, execIn } from './docker.js';
-import { databaseUrl, displayUrl } from './postgres.js';
+import { checkedName, containerState, describeState, dockerClient, execIn } from '../docker/client.js';
+import { databaseUrl, displayUrl } from '../postgres/client.js';
 
 /** `plan`: also lists what a replacing restore would drop now; at run time the restore's own transaction decides that. */
 async function prepare(step: PgRestoreStep, ctx: StepContext, mode: 'plan' | 'run'): Promise<{ m: Manifest; target: string; drops: string[] }> {

@@ -7,10 +7,10 @@
  * transaction: all of it lands, or nothing does.
  */
 import type pg from 'pg';
-import { PG_LOGICAL, lines, type LogicalRecord } from './backup-formats.js';
-import { readSchema, qname, q, USER_NS } from './backup-pg-schema.js';
-import type { BackupWriter } from './backup.js';
-import { withClient } from './postgres.js';
+import { PG_LOGICAL, lines, type LogicalRecord } from './formats.js';
+import { readSchema, qname, q, USER_NS } from './pg-schema.js';
+import type { BackupWriter } from './store.js';
+import { withClient } from '../postgres/client.js';
 
 const BATCH = 1000;
 

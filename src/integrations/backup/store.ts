@@ -17,8 +17,8 @@ import { Transform, type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import { z } from 'zod';
-import { verifyFormat, type BackupFormat } from './backup-formats.js';
-import { formatDuration } from '../config/duration.js';
+import { verifyFormat, type BackupFormat } from './formats.js';
+import { formatDuration } from '../../config/duration.js';
 
 export const manifestSchema = z.object({
   version: z.literal(1),

@@ -1,16 +1,16 @@
 /** Check kind `chain-call`: view calls with thresholds (bool equals, a value vs another call, ratio bands, timestamp age). */
 import type { JsonRpcProvider } from 'ethers';
-import type { SystemConfig } from '../config/index.js';
-import type { ChainCall, ChainCallCheck, ChainRead } from '../config/executor-checks-schema.js';
-import type { ChainConnection } from '../config/connections-schema.js';
-import { formatDuration } from '../config/duration.js';
-import { worst, type Status } from '../core/message.js';
-import { judge } from '../checks/prometheus.js';
-import type { CheckResult } from '../checks/types.js';
-import type { CheckContext } from '../checks/runner.js';
-import type { SampleStore } from '../checks/sample-store.js';
-import { contractLabel, fragmentOf, needChain, openProvider, readCall, revertReason, rpcProblem, transportProblem } from './chain.js';
-import { compareBig, display, formatNumber, judgeAge, judgeBands, ratio, sameValue, scaled, to18, toBigInt } from './chain-eval.js';
+import type { SystemConfig } from '../../config/index.js';
+import type { ChainCall, ChainCallCheck, ChainRead } from './schema.js';
+import type { ChainConnection } from './schema.js';
+import { formatDuration } from '../../config/duration.js';
+import { worst, type Status } from '../../core/message.js';
+import { judge } from '../../checks/prometheus.js';
+import type { CheckResult } from '../../checks/types.js';
+import type { CheckContext } from '../contracts.js';
+import type { SampleStore } from '../../checks/sample-store.js';
+import { contractLabel, fragmentOf, needChain, openProvider, readCall, revertReason, rpcProblem, transportProblem } from './client.js';
+import { compareBig, display, formatNumber, judgeAge, judgeBands, ratio, sameValue, scaled, to18, toBigInt } from './eval.js';
 
 type Decimals = number | ChainCall;
 

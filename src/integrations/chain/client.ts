@@ -5,13 +5,13 @@
  * it is known. No NonceManager: it bumps its counter before estimateGas, so
  * one reverting call would leave a nonce gap; nonces are read per send.
  */
-import { displayUrl } from '../core/url-display.js';
-import { formatDeadline } from '../config/duration.js';
+import { displayUrl } from '../../core/url-display.js';
+import { formatDeadline } from '../../config/duration.js';
 import { readFile, stat } from 'node:fs/promises';
 import { FetchRequest, FunctionFragment, Interface, JsonRpcProvider, Network, Wallet, isError } from 'ethers';
-import type { ChainConnection } from '../config/connections-schema.js';
-import type { ChainCall } from '../config/executor-checks-schema.js';
-import { maskSecrets, registerSecret } from '../core/secrets.js';
+import type { ChainConnection } from './schema.js';
+import type { ChainCall } from './schema.js';
+import { maskSecrets, registerSecret } from '../../core/secrets.js';
 
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 

@@ -1,8 +1,8 @@
-import { compare } from '../checks/prometheus.js';
+import { compare } from '../../checks/prometheus.js';
 /** Pure arithmetic for chain checks: decimal scaling with bigints, comparisons, ratio bands, timestamp ages. */
 import { formatUnits } from 'ethers';
-import type { Status } from '../core/message.js';
-import { worst } from '../core/message.js';
+import type { Status } from '../../core/message.js';
+import { worst } from '../../core/message.js';
 
 export function toBigInt(v: unknown): bigint {
   if (typeof v === 'bigint') return v;

@@ -25,12 +25,12 @@
  * approve on a state that has since changed.
  */
 import { isError, type JsonRpcProvider, type Wallet } from 'ethers';
-import type { ChainTxStep } from '../config/executor-steps-schema.js';
-import { maskDeep, maskSecrets } from '../core/secrets.js';
-import { renderJson } from '../runbooks/template.js';
-import type { StepContext, StepExecutor, StepOutcome } from '../runbooks/step-kinds.js';
-import { callText, contractAddress, contractLabel, fragmentOf, needChain, openProvider, openSigner, readCall, revertReason } from './chain.js';
-import { display, sameValue } from './chain-eval.js';
+import type { ChainTxStep } from './schema.js';
+import { maskDeep, maskSecrets } from '../../core/secrets.js';
+import { renderJson } from '../../runbooks/template.js';
+import type { StepContext, StepExecutor, StepOutcome } from '../contracts.js';
+import { callText, contractAddress, contractLabel, fragmentOf, needChain, openProvider, openSigner, readCall, revertReason } from './client.js';
+import { display, sameValue } from './eval.js';
 
 const NONCE_RETRIES = 3;
 

@@ -1,12 +1,12 @@
 /** Check kinds `container`, `container-stats` and `logs`: one row per container. */
-import type { SystemConfig } from '../config/index.js';
-import type { ContainerCheck, ContainerStatsCheck, LogsCheck, LogPattern } from '../config/executor-checks-schema.js';
-import { worst, type Status } from '../core/message.js';
-import { maskedExcerpt } from '../core/secrets.js';
-import { formatDuration } from '../config/duration.js';
-import { judge } from '../checks/prometheus.js';
-import type { CheckResult } from '../checks/types.js';
-import { DEFAULT_DOCKER_TIMEOUT, containerLogs, containerState, containerStats, cpuPercent, describeState, dockerClient, dockerMessage, memoryUsage, type ContainerState } from './docker.js';
+import type { SystemConfig } from '../../config/index.js';
+import type { ContainerCheck, ContainerStatsCheck, LogsCheck, LogPattern } from './schema.js';
+import { worst, type Status } from '../../core/message.js';
+import { maskedExcerpt } from '../../core/secrets.js';
+import { formatDuration } from '../../config/duration.js';
+import { judge } from '../../checks/prometheus.js';
+import type { CheckResult } from '../../checks/types.js';
+import { DEFAULT_DOCKER_TIMEOUT, containerLogs, containerState, containerStats, cpuPercent, describeState, dockerClient, dockerMessage, memoryUsage, type ContainerState } from './client.js';
 
 /** The check's containers, else every node's, labelled with the node name where there is one. */
 export function targets(sys: SystemConfig, listed: string[] | undefined): Array<{ container: string; node?: string }> {

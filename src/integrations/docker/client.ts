@@ -3,12 +3,12 @@
  * health, stats, logs, lifecycle operations and exec. No docker CLI, no
  * shell: exec runs an argv list.
  */
-import { formatDeadline } from '../config/duration.js';
+import { formatDeadline } from '../../config/duration.js';
 import type Docker from 'dockerode';
 import { createRequire } from 'node:module';
 import type { Readable, Writable } from 'node:stream';
-import type { DockerConnection } from '../config/connections-schema.js';
-import { DockerDemux, TailBuffer, demuxBuffer } from './docker-stream.js';
+import type { DockerConnection } from './schema.js';
+import { DockerDemux, TailBuffer, demuxBuffer } from './stream.js';
 
 const clients = new Map<string, Docker>();
 // dockerode (with docker-modem and its ssh2) takes ~0.9 s to load on a busy 2-core machine: loaded on the first Docker call, not at start-up.

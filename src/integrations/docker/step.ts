@@ -1,9 +1,9 @@
 /** `docker` action steps: restart / stop / start / pause / unpause a container, or exec an argv in it. */
-import type { DockerStep } from '../config/executor-steps-schema.js';
-import { maskedExcerpt, maskSecrets } from '../core/secrets.js';
-import { renderText } from '../runbooks/template.js';
-import type { StepContext, StepExecutor, StepOutcome } from '../runbooks/step-kinds.js';
-import { DEFAULT_DOCKER_TIMEOUT, checkedName, containerOp, containerState, describeState, dockerClient, execIn } from './docker.js';
+import type { DockerStep } from './schema.js';
+import { maskedExcerpt, maskSecrets } from '../../core/secrets.js';
+import { renderText } from '../../runbooks/template.js';
+import type { StepContext, StepExecutor, StepOutcome } from '../contracts.js';
+import { DEFAULT_DOCKER_TIMEOUT, checkedName, containerOp, containerState, describeState, dockerClient, execIn } from './client.js';
 
 function build(step: DockerStep, ctx: StepContext) {
   const container = checkedName(renderText(step.container, ctx.vars));

@@ -1,11 +1,11 @@
 /** Check kinds `etcd-key` (e.g. is a node banned: /bans/<node>) and `etcd-health` (endpoints and members). */
-import type { SystemConfig } from '../config/index.js';
-import type { EtcdHealthCheck, EtcdKeyCheck } from '../config/executor-checks-schema.js';
-import type { Status } from '../core/message.js';
-import { maskedExcerpt, maskSecrets } from '../core/secrets.js';
-import { renderText } from '../runbooks/template.js';
-import type { CheckResult } from '../checks/types.js';
-import { EtcdClient, type KeyValue } from './etcd.js';
+import type { SystemConfig } from '../../config/index.js';
+import type { EtcdHealthCheck, EtcdKeyCheck } from './schema.js';
+import type { Status } from '../../core/message.js';
+import { maskedExcerpt, maskSecrets } from '../../core/secrets.js';
+import { renderText } from '../../runbooks/template.js';
+import type { CheckResult } from '../../checks/types.js';
+import { EtcdClient, type KeyValue } from './client.js';
 
 const short = (v: string) => (v.length > 80 ? `${maskedExcerpt(v, 80)}…` : maskSecrets(v));
 

@@ -4,7 +4,7 @@
  * prefix with its last byte incremented, int64 fields come back as strings.
  * Endpoints are tried in order until one answers.
  */
-import type { EtcdConnection } from '../config/connections-schema.js';
+import type { EtcdConnection } from './schema.js';
 
 export interface KeyValue {
   key: string;

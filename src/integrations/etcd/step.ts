@@ -5,11 +5,11 @@
  * was really there at that moment) in the step detail, which the engine
  * writes to the audit log.
  */
-import type { EtcdStep } from '../config/executor-steps-schema.js';
-import { maskedExcerpt, maskSecrets } from '../core/secrets.js';
-import { renderJson, renderText } from '../runbooks/template.js';
-import type { StepContext, StepExecutor, StepOutcome } from '../runbooks/step-kinds.js';
-import { EtcdClient, type KeyValue } from './etcd.js';
+import type { EtcdStep } from './schema.js';
+import { maskedExcerpt, maskSecrets } from '../../core/secrets.js';
+import { renderJson, renderText } from '../../runbooks/template.js';
+import type { StepContext, StepExecutor, StepOutcome } from '../contracts.js';
+import { EtcdClient, type KeyValue } from './client.js';
 
 function build(step: EtcdStep, ctx: StepContext) {
   const key = renderText(step.key, ctx.vars);

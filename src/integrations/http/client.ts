@@ -2,7 +2,7 @@
  * HTTP executor: health probes, check fetches and `http` action steps.
  * Every request has a hard timeout, so a hung node costs at most that long.
  */
-import { maskSecrets } from '../core/secrets.js';
+import { maskSecrets } from '../../core/secrets.js';
 
 export interface HttpRequest {
   method?: string;

@@ -6,12 +6,12 @@
  * fails when it did not; `quorumWithout` refuses a removal (before approval
  * too) that would leave the remaining members without a reachable majority.
  */
-import type { MemberCountStep } from '../config/executor-steps-schema.js';
-import { formatDuration } from '../config/duration.js';
-import { maskSecrets } from '../core/secrets.js';
-import { renderText, renderUrl } from '../runbooks/template.js';
-import type { StepContext, StepExecutor, StepOutcome } from '../runbooks/step-kinds.js';
-import { httpRequest, jsonPath } from './http.js';
+import type { MemberCountStep } from './schema.js';
+import { formatDuration } from '../../config/duration.js';
+import { maskSecrets } from '../../core/secrets.js';
+import { renderText, renderUrl } from '../../runbooks/template.js';
+import type { StepContext, StepExecutor, StepOutcome } from '../contracts.js';
+import { httpRequest, jsonPath } from './client.js';
 
 interface Members {
   ids: string[];

@@ -9,7 +9,7 @@
  */
 import { readFile, realpath } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { registerSecret } from '../core/secrets.js';
+import { registerSecret } from '../../core/secrets.js';
 
 export interface SecretRefRule {
   ref: string;

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { rootCertificates } from 'node:tls';
 import { event, api } from '@pagerduty/pdjs';
-import { registerSecret } from '../core/secrets.js';
+import { registerSecret } from '../../core/secrets.js';
 
 export type PdSeverity = 'critical' | 'error' | 'warning' | 'info';
 

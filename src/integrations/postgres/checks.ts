@@ -1,10 +1,10 @@
 /** Check kinds `sql` (named read-only queries with thresholds, rendered as tables) and `pg-connections`. */
-import type { SystemConfig } from '../config/index.js';
-import type { PgConnectionsCheck, SqlCheck, SqlThreshold } from '../config/executor-checks-schema.js';
-import { worst, type Status } from '../core/message.js';
-import { compare } from '../checks/prometheus.js';
-import type { CheckResult } from '../checks/types.js';
-import { cell, connectionUsage, databaseUrl, readOnlyQuery } from './postgres.js';
+import type { SystemConfig } from '../../config/index.js';
+import type { PgConnectionsCheck, SqlCheck, SqlThreshold } from './schema.js';
+import { worst, type Status } from '../../core/message.js';
+import { compare } from '../../checks/prometheus.js';
+import type { CheckResult } from '../../checks/types.js';
+import { cell, connectionUsage, databaseUrl, readOnlyQuery } from './client.js';
 
 const DEFAULT_TIMEOUT = 5_000;
 

@@ -4,8 +4,8 @@
  * from config only; values are always bound parameters.
  */
 import pg from 'pg';
-import type { SystemConfig } from '../config/index.js';
-import { maskSecrets } from '../core/secrets.js';
+import type { SystemConfig } from '../../config/index.js';
+import { maskSecrets } from '../../core/secrets.js';
 
 /** The URL of one of the system's databases; an unknown name is a config error the schema already reports. */
 export function databaseUrl(sys: SystemConfig, name: string): string {

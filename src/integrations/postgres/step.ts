@@ -1,9 +1,9 @@
 /** `sql` action steps: a maintenance statement from config (VACUUM ANALYZE, terminate idle connections), values bound. */
-import type { SqlStep } from '../config/executor-steps-schema.js';
-import { maskDeep } from '../core/secrets.js';
-import { renderJson } from '../runbooks/template.js';
-import type { StepContext, StepExecutor, StepOutcome } from '../runbooks/step-kinds.js';
-import { cell, databaseUrl, displayUrl, runStatement } from './postgres.js';
+import type { SqlStep } from './schema.js';
+import { maskDeep } from '../../core/secrets.js';
+import { renderJson } from '../../runbooks/template.js';
+import type { StepContext, StepExecutor, StepOutcome } from '../contracts.js';
+import { cell, databaseUrl, displayUrl, runStatement } from './client.js';
 
 function build(step: SqlStep, ctx: StepContext) {
   const url = databaseUrl(ctx.sys, step.database);

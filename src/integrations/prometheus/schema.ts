@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { duration } from '../../config/duration.js';
 import { checkBase as base, comparison } from '../../config/check-base.js';
 import { asSecret } from '../../core/secrets.js';
+import type { IntegrationSchema } from '../schema-types.js';
 
 
 export const prometheusConnection = z
@@ -65,3 +66,14 @@ export const promqlCheck = z.strictObject({
   "PromQL against the system's `prometheus`: instant queries, or range queries (`range`) for rules like \"rate decrease > 50 %\". Every series is judged and mapped to a node (`prometheus.nodeLabel`, default `instance`, by host:port or `nodeMap`); the result shows each query and the Prometheus it came from. A query without series is NO DATA (`noData`), a bad query critical with Prometheus' error.",
 );
 export type PromqlCheck = z.infer<typeof promqlCheck>;
+
+export const prometheusSchema = {
+  name: 'prometheus',
+  connection: {
+    prometheus: prometheusConnection
+      .optional()
+      .describe("The system's Prometheus: `promql` checks query it, and `metrics` checks read through it instead of scraping the nodes (src/integrations/prometheus)."),
+  },
+  checks: [promqlCheck],
+  steps: [],
+} as const satisfies IntegrationSchema;
