@@ -11,7 +11,7 @@ import type { Message } from '../core/message.js';
 import type { ChannelTarget } from '../core/chat.js';
 import type { AuditEntry } from '../store/audit-log.js';
 import type { CheckResult } from '../checks/types.js';
-import type { ExecutionResult, PlanStep, StepReport } from '../approvals/types.js';
+import type { ExecutionResult, PlanStep, StepReport } from './results.js';
 import type { StepContext } from '../integrations/contracts.js';
 import { stepExecutor } from '../integrations/registry.js';
 

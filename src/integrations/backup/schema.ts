@@ -34,7 +34,7 @@ function sourceRule(s: { database?: string; container?: string; dbname?: string 
 export const pgDumpStep = z
   .strictObject({
     ...backupBase,
-    kind: z.literal('pg-dump'),
+    kind: z.literal('pg-dump').describe('Postgres backup.'),
     database: database.describe('Logical mode: a name from the system\'s `databases`; Keyturn reads it over the wire into a JSON dump (schema and rows).'),
     container: containerRef.optional().describe('Container mode: run pg_dump inside this container (docker exec), e.g. {{node.container}}.'),
     dbname: z.string().min(1).optional().describe('Container mode: pg_dump\'s --dbname (a database name or conninfo).'),
@@ -48,7 +48,7 @@ export const pgDumpStep = z
 export const etcdSnapshotStep = z
   .strictObject({
     ...backupBase,
-    kind: z.literal('etcd-snapshot'),
+    kind: z.literal('etcd-snapshot').describe('etcd backup.'),
     format: z.enum(['snapshot', 'keys']).default('snapshot').describe('snapshot: the bbolt database from /v3/maintenance/snapshot (etcdctl snapshot restore can use it); keys: every key under `prefix` as JSON.'),
     prefix: z.string().default('').describe('keys format: only keys under this prefix; empty: every key.'),
   })
@@ -57,7 +57,7 @@ export const etcdSnapshotStep = z
 export const archiveStep = z
   .strictObject({
     ...backupBase,
-    kind: z.literal('archive'),
+    kind: z.literal('archive').describe('Files backup (tar.gz).'),
     container: containerRef.optional().describe("The container holding `path` (read through the Docker Engine, works on a stopped container); leave it out to archive `path` on Keyturn's own host (e.g. a volume mounted into Keyturn)."),
     path: z.string().startsWith('/', 'expected an absolute path').describe('Absolute path of the directory or file to archive, inside `container` or on Keyturn\'s host.'),
   })
@@ -66,7 +66,7 @@ export const archiveStep = z
 export const archiveRestoreStep = z
   .strictObject({
     ...stepBase,
-    kind: z.literal('archive-restore'),
+    kind: z.literal('archive-restore').describe('Put an archive backup back.'),
     backup: backupRef.describe('An `archive` backup: its id as listed by /backups (usually {{params.backup}}), or latest:<label>.'),
     container: containerRef.optional().describe("The container to restore into (it may be stopped); leave it out when the backup's `path` is on Keyturn's own host: the directory is then replaced whole."),
     path: z.string().startsWith('/', 'expected an absolute path').describe('The path the archive was taken from (e.g. /var/lib/scribe-ledger); the backup must hold exactly that file or directory.'),
@@ -85,7 +85,7 @@ export const archiveRestoreStep = z
 export const containerRestoreStep = z
   .strictObject({
     ...stepBase,
-    kind: z.literal('container-restore'),
+    kind: z.literal('container-restore').describe('Restore a container\'s data, undoable as a whole.'),
     container: containerRef.describe('The container whose data is restored, e.g. {{node.container}}.'),
     archives: z
       .array(
@@ -114,7 +114,7 @@ export const containerRestoreStep = z
 export const pgRestoreStep = z
   .strictObject({
     ...stepBase,
-    kind: z.literal('pg-restore'),
+    kind: z.literal('pg-restore').describe('Restore a Postgres backup.'),
     backup: backupRef,
     database: database.describe('Target of a logical backup: a name from the system\'s `databases`.'),
     container: containerRef.optional().describe('Target of a pg_dump archive: pg_restore runs in this container (docker exec).'),

@@ -166,7 +166,7 @@ export type ChainRead = z.infer<typeof chainRead>;
 export const chainCallCheck = z
   .strictObject({
     ...base,
-    kind: z.literal('chain-call'),
+    kind: z.literal('chain-call').describe('View calls on contracts, judged.'),
     reads: z.array(chainRead).min(1).describe('Readings, all at one block; each has a `type`: equals, compare, value, ratio or age.'),
   })
   .describe('View calls on the system\'s contracts, read at one block and judged: flags, relations, values, ratios and ages.');
@@ -174,7 +174,7 @@ export const chainCallCheck = z
 export const chainTxStep = z
   .strictObject({
     ...stepBase,
-    kind: z.literal('chain-tx'),
+    kind: z.literal('chain-tx').describe('One transaction per contract.'),
     fn: abiFragment.describe('The function to call on every contract, e.g. "function pause()" (human-readable ABI fragment).'),
     args: z.array(z.unknown()).default([]).describe('Arguments of `fn`; may be {{params.x}} placeholders.'),
     contracts: z.array(z.union([evmAddress, contractName])).min(1).describe('Sent in this order, one transaction each (names from chain.contracts, or addresses).'),

@@ -28,7 +28,7 @@ const containers = z.array(containerName).min(1).optional().describe('Containers
 export const containerCheck = z
   .strictObject({
     ...base,
-    kind: z.literal('container'),
+    kind: z.literal('container').describe('Container state: running, healthy, restarts.'),
     containers,
     maxRestarts: z.number().int().min(0).optional().describe('Warn when a container restarted more often than this (Docker\'s RestartCount); default: restarts are not judged.'),
   })
@@ -41,7 +41,7 @@ const percentLimits = z.strictObject({
 export const containerStatsCheck = z
   .strictObject({
     ...base,
-    kind: z.literal('container-stats'),
+    kind: z.literal('container-stats').describe('CPU and memory of containers (docker stats).'),
     containers,
     cpu: percentLimits.default({ warn: 80, critical: 95 }).describe('CPU use in percent as `docker stats` shows it (100 = one full core; a container on two cores can reach 200).'),
     memory: percentLimits.default({ warn: 80, critical: 90 }).describe('Memory use in percent of the container\'s limit (page cache not counted).'),
@@ -78,7 +78,7 @@ export const DEFAULT_LOG_PATTERNS: LogPattern[] = [
 export const logsCheck = z
   .strictObject({
     ...base,
-    kind: z.literal('logs'),
+    kind: z.literal('logs').describe('Pattern counts in container logs.'),
     containers,
     since: duration.default(15 * 60_000).describe('How far back the logs are read.'),
     patterns: z.array(logPattern).min(1).default(DEFAULT_LOG_PATTERNS).describe('What to count; default errors, byzantine, timeouts and certificates.'),
@@ -92,7 +92,7 @@ export const DOCKER_OPS = ['restart', 'stop', 'start', 'pause', 'unpause', 'exec
 export const dockerStep = z
   .strictObject({
     ...stepBase,
-    kind: z.literal('docker'),
+    kind: z.literal('docker').describe('A container lifecycle operation or exec.'),
     op: z.enum(DOCKER_OPS).describe('What to do with the container; exec runs `cmd` in it.'),
     container: containerRef.describe('The container, e.g. {{node.container}}; the rendered name is checked before use.'),
     timeout: duration.default(30_000).describe('stop/restart: time the container gets to exit before SIGKILL; exec: how long the command may run.'),

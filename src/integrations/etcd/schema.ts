@@ -22,7 +22,7 @@ export type EtcdConnection = z.infer<typeof etcdConnection>;
 export const etcdKeyCheck = z
   .strictObject({
     ...base,
-    kind: z.literal('etcd-key'),
+    kind: z.literal('etcd-key').describe('Keys present or absent in etcd.'),
     key: z.string().min(1).describe('A key, or a prefix with `prefix: true`, e.g. /bans/. `{{node.name}}` in it checks the key once per node (/bans/{{node.name}}).'),
     prefix: z.boolean().default(false).describe('Treat `key` as a prefix: every key under it.'),
     expect: z.enum(['absent', 'present']).default('absent').describe('What is healthy: `absent` (e.g. no bans: any key found is a finding) or `present` (each key must exist).'),
@@ -34,7 +34,7 @@ export const etcdKeyCheck = z
 export const etcdHealthCheck = z
   .strictObject({
     ...base,
-    kind: z.literal('etcd-health'),
+    kind: z.literal('etcd-health').describe('etcd endpoint health and members.'),
     members: z.number().int().positive().optional().describe('Expected member count; fewer warns. Default: not judged.'),
   })
   .describe('Each endpoint answers its health and status, with the cluster\'s members and leader: one down warns, all down is critical.');
@@ -42,7 +42,7 @@ export const etcdHealthCheck = z
 export const etcdStep = z
   .strictObject({
     ...stepBase,
-    kind: z.literal('etcd'),
+    kind: z.literal('etcd').describe('Put or delete an etcd key.'),
     op: z.enum(['put', 'delete']).describe('Write `value` to `key`, or delete it.'),
     key: z.string().min(1).describe('The key; may use placeholders, e.g. /bans/{{params.node}}.'),
     prefix: z.boolean().default(false).describe('delete: every key under `key`.'),

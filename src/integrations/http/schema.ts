@@ -19,7 +19,7 @@ import type { IntegrationSchema } from '../schema-types.js';
 export const memberCountStep = z
   .strictObject({
     ...stepBase,
-    kind: z.literal('member-count'),
+    kind: z.literal('member-count').describe('A cluster member list over HTTP.'),
     url: z.string().min(1).describe('GET this URL; the answer is JSON with the member list.'),
     headers: z.record(z.string(), z.string()).default({}).describe('Request headers (secrets by ${env:...}).'),
     list: z.string().min(1).default('nodes').describe('Dotted path of the member array in the answer.'),

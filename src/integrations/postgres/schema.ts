@@ -48,7 +48,7 @@ export type SqlThreshold = z.infer<typeof sqlThreshold>;
 export const sqlCheck = z
   .strictObject({
     ...base,
-    kind: z.literal('sql'),
+    kind: z.literal('sql').describe('A read-only query with thresholds.'),
     database: dbName,
     query: configSql.describe('The query; runs in a READ ONLY transaction with a statement timeout (the check\'s timeout, default 5 s). From config only: {{placeholders}} are refused, pass values as `params`.'),
     params: z.array(z.union([z.string(), z.number(), z.boolean(), z.null()])).default([]).describe('Values bound as $1, $2... (never interpolated).'),
@@ -62,7 +62,7 @@ export const sqlCheck = z
 export const pgConnectionsCheck = z
   .strictObject({
     ...base,
-    kind: z.literal('pg-connections'),
+    kind: z.literal('pg-connections').describe('Postgres connections in use.'),
     database: dbName,
     warn: z.number().min(0).max(100).default(80).describe('Percent of usable connections (max_connections minus the superuser-reserved ones) in use at or above which the check warns.'),
     critical: z.number().min(0).max(100).default(95).describe('Percent of usable connections in use at or above which the check is critical.'),
@@ -72,7 +72,7 @@ export const pgConnectionsCheck = z
 export const sqlStep = z
   .strictObject({
     ...stepBase,
-    kind: z.literal('sql'),
+    kind: z.literal('sql').describe('One SQL statement.'),
     database: dbName,
     statement: configSql.describe('The statement, from config only, e.g. VACUUM ANALYZE; {{placeholders}} are refused (pass values as `params`).'),
     params: z.array(z.unknown()).default([]).describe('Values bound as $1, $2...; may be {{params.x}} placeholders (bound, never interpolated).'),

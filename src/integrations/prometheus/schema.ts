@@ -56,7 +56,7 @@ export type PromqlQuery = z.infer<typeof promqlQuery>;
 
 export const promqlCheck = z.strictObject({
   ...base,
-  kind: z.literal('promql'),
+  kind: z.literal('promql').describe('PromQL queries with thresholds.'),
   queries: z.array(promqlQuery).min(1).describe('Queries run against the system\'s `prometheus`; every series is judged.'),
   noData: z
     .enum(['unknown', 'warn', 'critical'])
