@@ -10,6 +10,7 @@ import { duration } from '../../config/duration.js';
 import { stepBase } from '../../config/check-base.js';
 import { containerRef, envMap, lowerName } from '../common-schema.js';
 import type { IntegrationSchema } from '../schema-types.js';
+import { crossCheckBackup } from './crosscheck.js';
 
 const backupRef = z.string().min(1).describe('A backup id as listed by /backups (usually {{params.backup}}), or latest:<label> (the newest with that label).');
 const database = lowerName.optional().describe('A name from the system\'s `databases` (logical mode: Keyturn talks to it over the wire).');
@@ -132,6 +133,7 @@ export const pgRestoreStep = z
 /** Backups use the docker, databases and etcd connections; they add none of their own. */
 export const backupSchema = {
   name: 'backup',
+  crossCheck: crossCheckBackup,
   connection: {},
   checks: [],
   steps: [pgDumpStep, etcdSnapshotStep, archiveStep, archiveRestoreStep, containerRestoreStep, pgRestoreStep],

@@ -10,6 +10,7 @@ import { checkBase as base, comparison, stepBase } from '../../config/check-base
 import { registerSecret } from '../../core/secrets.js';
 import { level, scalar } from '../common-schema.js';
 import type { IntegrationSchema } from '../schema-types.js';
+import { crossCheckChain } from './crosscheck.js';
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
 
@@ -194,6 +195,7 @@ export const chainTxStep = z
 
 export const chainSchema = {
   name: 'chain',
+  crossCheck: crossCheckChain,
   connection: { chain: chainConnection.optional() },
   checks: [chainCallCheck],
   steps: [chainTxStep],

@@ -7,6 +7,7 @@ import { duration } from '../../config/duration.js';
 import { checkBase as base, stepBase } from '../../config/check-base.js';
 import { containerRef, envMap } from '../common-schema.js';
 import type { IntegrationSchema } from '../schema-types.js';
+import { crossCheckDocker } from './crosscheck.js';
 
 export const dockerConnection = z
   .strictObject({
@@ -112,6 +113,7 @@ export const dockerStep = z
 
 export const dockerSchema = {
   name: 'docker',
+  crossCheck: crossCheckDocker,
   connection: { docker: dockerConnection.optional() },
   checks: [containerCheck, containerStatsCheck, logsCheck],
   steps: [dockerStep],

@@ -8,6 +8,7 @@ import { duration } from '../../config/duration.js';
 import { checkBase as base, stepBase } from '../../config/check-base.js';
 import { level } from '../common-schema.js';
 import type { IntegrationSchema } from '../schema-types.js';
+import { crossCheckEtcd } from './crosscheck.js';
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
 
@@ -58,6 +59,7 @@ export const etcdStep = z
 
 export const etcdSchema = {
   name: 'etcd',
+  crossCheck: crossCheckEtcd,
   connection: { etcd: etcdConnection.optional() },
   checks: [etcdKeyCheck, etcdHealthCheck],
   steps: [etcdStep],

@@ -8,6 +8,7 @@ import { checkBase as base, comparison, stepBase } from '../../config/check-base
 import { registerSecret } from '../../core/secrets.js';
 import { lowerName, scalar } from '../common-schema.js';
 import type { IntegrationSchema } from '../schema-types.js';
+import { crossCheckPostgres } from './crosscheck.js';
 
 /** postgres:// URL; a password in it is registered as a secret so it is masked wherever it could appear. */
 export const postgresUrl = z
@@ -82,6 +83,7 @@ export const sqlStep = z
 
 export const postgresSchema = {
   name: 'postgres',
+  crossCheck: crossCheckPostgres,
   connection: { databases },
   checks: [sqlCheck, pgConnectionsCheck],
   steps: [sqlStep],

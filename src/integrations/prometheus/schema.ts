@@ -8,6 +8,7 @@ import { duration } from '../../config/duration.js';
 import { checkBase as base, comparison } from '../../config/check-base.js';
 import { asSecret } from '../../core/secrets.js';
 import type { IntegrationSchema } from '../schema-types.js';
+import { crossCheckPrometheus } from './crosscheck.js';
 
 
 export const prometheusConnection = z
@@ -69,6 +70,7 @@ export type PromqlCheck = z.infer<typeof promqlCheck>;
 
 export const prometheusSchema = {
   name: 'prometheus',
+  crossCheck: crossCheckPrometheus,
   connection: {
     prometheus: prometheusConnection
       .optional()

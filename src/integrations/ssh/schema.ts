@@ -9,6 +9,7 @@ import { duration } from '../../config/duration.js';
 import { checkBase, comparison, stepBase } from '../../config/check-base.js';
 import { asSecret } from '../../core/secrets.js';
 import type { IntegrationSchema } from '../schema-types.js';
+import { crossCheckSsh } from './crosscheck.js';
 
 const hostName = z.string().regex(/^[a-z0-9][a-z0-9-_.]*$/, 'expected a lower-case host name (letters, digits, - _ .)');
 const KEY_TYPES = 'ssh-ed25519|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521|ssh-rsa';
@@ -176,6 +177,7 @@ export const sshExecCheck = z
 
 export const sshSchema = {
   name: 'ssh',
+  crossCheck: crossCheckSsh,
   connection: { ssh: sshConnection.optional() },
   checks: [systemdUnitCheck, sshExecCheck],
   steps: [systemdStep, sshExecStep],
