@@ -8,7 +8,7 @@
  */
 import type { SystemConfig } from '../config/schema.js';
 import type { Logger } from '../core/logger.js';
-import type { Message, Status } from '../core/message.js';
+import type { Message } from '../core/message.js';
 import type { CheckResult } from '../checks/types.js';
 import type { SampleStore } from '../checks/sample-store.js';
 import type { Vars } from '../runbooks/template.js';
@@ -31,7 +31,7 @@ export interface Announced {
 }
 
 /** A check's verdict as a step sees it (verify, confirm-check, a restore's own verify). */
-export type CheckReading = Pick<CheckResult, 'status' | 'summary' | 'values'> & { status: Status };
+export type CheckReading = Pick<CheckResult, 'status' | 'summary' | 'values'>;
 
 export interface StepContext {
   systemName: string;
