@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { defineCommand, whenSomeAction } from '../src/core/command.js';
 import { arg } from '../src/core/args.js';
-import { listBackups, humanBytes } from '../src/executors/backup.js';
-import { describeContents } from '../src/executors/backup-steps.js';
+import { listBackups, humanBytes } from '../src/integrations/backup/store.js';
+import { describeContents } from '../src/integrations/backup/backup-steps.js';
 
 export default defineCommand({
   name: 'backups',

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineCommand } from '../src/core/command.js';
 import { UserError } from '../src/core/errors.js';
-import { PagerDutyError } from '../src/executors/pagerduty.js';
+import { PagerDutyError } from '../src/integrations/pagerduty/client.js';
 
 export default defineCommand({
   name: 'oncall',

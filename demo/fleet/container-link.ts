@@ -8,7 +8,7 @@
  * after a restart or a restore" can fail for real.
  */
 import type Docker from 'dockerode';
-import { demuxBuffer } from '../../src/executors/docker-stream.js';
+import { demuxBuffer } from '../../src/integrations/docker/stream.js';
 import type { Fleet, NodeState } from './index.js';
 
 export interface ContainerLink {

@@ -12,7 +12,7 @@ import { registerSecret } from '../core/secrets.js';
 import { canonicalEmoji } from '../approvals/emoji.js';
 import type { ReactionEvent } from '../approvals/approvals.js';
 import { formatDuration } from '../config/duration.js';
-import { PagerDuty } from '../executors/pagerduty.js';
+import { PagerDuty } from '../integrations/pagerduty/client.js';
 import { takeLease, releaseLease } from '../store/leases.js';
 import { AlertIngest, type Stored } from './ingest.js';
 import { fromGeneric, type AlertSource, type GenericAlert, type IncomingAlert } from './schemas.js';

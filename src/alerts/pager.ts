@@ -7,7 +7,7 @@
  */
 import type { Keyturn, Pager as PagerPort } from '../core/keyturn.js';
 import type { Queryable } from '../store/db.js';
-import { PagerDutyError, type PagerDuty, type PdEvent, type PdSeverity } from '../executors/pagerduty.js';
+import { PagerDutyError, type PagerDuty, type PdEvent, type PdSeverity } from '../integrations/pagerduty/client.js';
 import { maskSecrets } from '../core/secrets.js';
 import type { RouteInput } from './routing.js';
 import type { GroupState, PageAction } from './grouping.js';

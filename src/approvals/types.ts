@@ -5,30 +5,9 @@ export type RequestState = 'pending' | 'executing' | 'succeeded' | 'failed' | 'r
 
 export const FINAL_STATES: RequestState[] = ['succeeded', 'failed', 'rejected', 'expired', 'cancelled', 'interrupted', 'invalidated'];
 
-/** One line of what will run, from the step's dry run (secrets masked). */
-export interface PlanStep {
-  phase: 'steps' | 'finally';
-  index: number;
-  kind: string;
-  name: string;
-  summary: string;
-}
-
-export interface StepReport {
-  phase: 'steps' | 'finally';
-  index: number;
-  name: string;
-  ok: boolean;
-  summary: string;
-  ms: number;
-}
-
-export interface ExecutionResult {
-  ok: boolean;
-  /** "failed at step 2/4 (pause faucet): HTTP 500" */
-  summary: string;
-  steps: StepReport[];
-}
+// What an action's run plans and reports: the runbook engine's types (src/runbooks/results.ts), re-exported here.
+import type { ExecutionResult, PlanStep } from '../runbooks/results.js';
+export type { ExecutionResult, PlanStep, StepReport } from '../runbooks/results.js';
 
 export interface ApprovalRequest {
   id: string;

@@ -1,6 +1,6 @@
 /** HTTP health fan-out over a system's nodes, in parallel, judged by the quorum rule. */
 import type { SystemConfig } from '../config/schema.js';
-import { httpRequest, HttpError } from '../executors/http.js';
+import { httpRequest, HttpError } from '../integrations/http/client.js';
 import { evaluateQuorum } from './quorum.js';
 import type { HealthResult, NodeHealth } from './types.js';
 

@@ -1,6 +1,6 @@
 import type { HttpCheck, SystemConfig } from '../config/index.js';
 import { worst, type Status } from '../core/message.js';
-import { httpRequest, jsonPath } from '../executors/http.js';
+import { httpRequest, jsonPath } from '../integrations/http/client.js';
 import { renderText, renderUrl } from '../runbooks/template.js';
 import { judge, compare } from './prometheus.js';
 import type { CheckResult } from './types.js';

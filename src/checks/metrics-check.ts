@@ -8,7 +8,7 @@
 import type { MetricsCheck, SystemConfig } from '../config/index.js';
 import type { MetricThreshold } from '../config/metrics-schema.js';
 import { worst, type Status } from '../core/message.js';
-import { httpRequest } from '../executors/http.js';
+import { httpRequest } from '../integrations/http/client.js';
 import { formatDuration } from '../config/duration.js';
 import { parsePrometheusText, judge } from './prometheus.js';
 import { computeFromScrapes, currentRate, relevantSamples, type Scrape } from './scrape-math.js';

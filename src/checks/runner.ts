@@ -1,36 +1,17 @@
 /**
- * Runs a system's checks by name. Check kinds beyond http/metrics/tls
- * (docker, sql, etcd, chain, logs) register themselves with `registerCheckKind`.
+ * Runs a system's checks by name. Each kind's runner comes from the typed
+ * registry (src/integrations/registry.ts), which covers every kind of the
+ * config's check union.
  */
-import type { CheckDefinition, Config, SystemConfig } from '../config/index.js';
+import type { Config, SystemConfig } from '../config/index.js';
 import { UserError } from '../core/errors.js';
 import { unknownName } from '../core/suggest.js';
 import { checkHealth } from './health.js';
-import { runMetricsCheck } from './metrics-check.js';
-import { runTlsCheck } from './tls-check.js';
-import { runHttpCheck } from './http-check.js';
 import type { CheckResult } from './types.js';
-import { executorCheckKinds } from '../executors/check-kinds.js';
-import type { SampleStore } from './sample-store.js';
+import { checkRunner } from '../integrations/registry.js';
+import type { CheckContext } from '../integrations/contracts.js';
 
-/** What a check kind may use beyond its config: the store's previous samples (metrics rates across runs). */
-export interface CheckContext {
-  samples?: SampleStore;
-}
-
-export type CheckKindRunner = (systemName: string, sys: SystemConfig, def: CheckDefinition & Record<string, unknown>, ctx: CheckContext) => Promise<CheckResult>;
-
-const kinds = new Map<string, CheckKindRunner>([
-  ['metrics', (n, s, d, ctx) => runMetricsCheck(n, s, d as never, ctx)],
-  ['tls', (n, _s, d) => runTlsCheck(n, d as never)],
-  ['http', (n, s, d) => runHttpCheck(n, s, d as never)],
-  // container, container-stats, logs, sql, pg-connections, etcd-key, etcd-health, chain-call, promql
-  ...Object.entries(executorCheckKinds),
-]);
-
-export function registerCheckKind(kind: string, runner: CheckKindRunner): void {
-  kinds.set(kind, runner);
-}
+export type { CheckContext, CheckKindRunner } from '../integrations/contracts.js';
 
 export class CheckRunner {
   constructor(
@@ -50,11 +31,10 @@ export class CheckRunner {
     if (checkName === 'health') return checkHealth(systemName, sys);
     const def = sys.checks.find((c) => c.name === checkName);
     if (!def) throw new UserError(unknownName('check', checkName, ['health', ...sys.checks.map((c) => c.name)]), 'unknown.check');
-    const runner = kinds.get(def.kind);
-    if (!runner) throw new UserError(`Check kind "${def.kind}" is not available in this build.`, 'check.kind');
+    const runner = checkRunner(def.kind);
     const started = performance.now();
     try {
-      return await runner(systemName, sys, def as never, this.ctx);
+      return await runner(systemName, sys, def, this.ctx);
     } catch (err) {
       // A check that throws is reported, never allowed to take the command down.
       return { system: systemName, check: checkName, status: 'unknown', summary: `check failed: ${(err as Error).message}`, durationMs: performance.now() - started };

@@ -1,6 +1,6 @@
 import type { TlsCheck } from '../config/index.js';
 import { worst, type Status } from '../core/message.js';
-import { fetchCertificate } from '../executors/tls.js';
+import { fetchCertificate } from '../integrations/tls/client.js';
 import type { CheckResult } from './types.js';
 
 export function judgeExpiry(daysLeft: number, warnDays: number, criticalDays: number): Status {

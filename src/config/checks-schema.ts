@@ -1,9 +1,8 @@
 /** Check definitions: read-only probes with thresholds, giving ok / warn / critical. */
 import { z } from 'zod';
 import { checkBase as base, comparison } from './check-base.js';
-import { executorChecks } from './executor-checks-schema.js';
+import { integrationChecks } from '../integrations/schemas.js';
 import { metricsCheck } from './metrics-schema.js';
-import { promqlCheck } from '../integrations/prometheus/schema.js';
 
 // The metrics check and its thresholds: src/config/metrics-schema.ts; the promql check: src/integrations/prometheus/schema.ts.
 export { metricThreshold, metricsCheck, type MetricThreshold } from './metrics-schema.js';
@@ -43,7 +42,7 @@ export const httpCheck = z.strictObject({
 });
 
 /** Check kinds provided by executors added later (docker, sql, etcd, chain, logs) share the base and carry their own fields. */
-export const checkDefinition = z.discriminatedUnion('kind', [metricsCheck, tlsCheck, httpCheck, promqlCheck, ...executorChecks]);
+export const checkDefinition = z.discriminatedUnion('kind', [metricsCheck, tlsCheck, httpCheck, ...integrationChecks]);
 export type CheckDefinition = z.infer<typeof checkDefinition>;
 export type MetricsCheck = z.infer<typeof metricsCheck>;
 export type { PromqlCheck } from '../integrations/prometheus/schema.js';

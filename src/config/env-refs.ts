@@ -14,7 +14,7 @@
  * Every value from the environment is secret unless the config marks it public
  * like this; there is no guessing from what a value looks like. Credentials inside
  * public values (a URL's password, an RPC URL's key path) are registered by the
- * fields that hold them (connections-schema.ts), and URLs in chat are cut to their
+ * fields that hold them (each integration's schema.ts under src/integrations), and URLs in chat are cut to their
  * origin unless public (src/core/url-display.ts).
  */
 import { registerSecret } from '../core/secrets.js';

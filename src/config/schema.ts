@@ -3,9 +3,8 @@ import { z } from 'zod';
 import { duration } from './duration.js';
 import { checkDefinition } from './checks-schema.js';
 import { stepDefinition } from './steps-schema.js';
-import { systemConnections } from './connections-schema.js';
-import { crossCheckExecutors } from './executors-crosscheck.js';
-import { prometheusConnection } from '../integrations/prometheus/schema.js';
+import { systemConnections } from '../integrations/schemas.js';
+import { crossCheckExecutors } from '../integrations/crosscheck.js';
 import { alertsSection, crossCheckAlerts, ALERTS_DEFAULT } from './alerts-schema.js';
 import { incidentsSection, INCIDENTS_DEFAULT, SEVERITY_LEVELS } from './incidents-schema.js';
 
@@ -129,9 +128,8 @@ export const system = z.strictObject({
   actions: z.record(name, action).overwrite(ownKeys).default(() => ownKeys({})).describe('Runbook actions (/run, /pause, /backup...), each a list of steps.'),
   schedules: z.array(schedule).default([]).describe('Cron jobs, run once across replicas.'),
   channel: z.string().optional().describe("Named channel for this system's alerts and schedules; default `alerts`."),
-  /** Executor connections (docker, databases, etcd, chain): src/config/connections-schema.ts. */
+  /** The integrations' connections (docker, databases, etcd, chain, ssh, prometheus): src/integrations/schemas.ts. */
   ...systemConnections,
-  prometheus: prometheusConnection.optional().describe("The system's Prometheus: `promql` checks query it, and `metrics` checks read through it instead of scraping the nodes (src/integrations/prometheus)."),
   postmortem: z.enum(['review', 'report']).default('review').describe("Post-mortem draft layout: the MPC runbook's post-incident review, or the FinDAG incident report."),
 });
 export type SystemConfig = z.infer<typeof system>;

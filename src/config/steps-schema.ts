@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { duration } from './duration.js';
 import { stepBase } from './check-base.js';
-import { executorSteps } from './executor-steps-schema.js';
+import { integrationSteps } from '../integrations/schemas.js';
 
 export const httpStep = z.strictObject({
   ...stepBase,
@@ -89,7 +89,7 @@ export const announceStep = z.strictObject({
   requireReason: z.boolean().default(false).describe('Refuse the request before approval when it has no --reason.'),
 });
 
-export const stepDefinition = z.discriminatedUnion('kind', [httpStep, waitStep, verifyStep, confirmCheckStep, announceStep, ...executorSteps]);
+export const stepDefinition = z.discriminatedUnion('kind', [httpStep, waitStep, verifyStep, confirmCheckStep, announceStep, ...integrationSteps]);
 export type StepDefinition = z.infer<typeof stepDefinition>;
 export type HttpStep = z.infer<typeof httpStep>;
 export type WaitStep = z.infer<typeof waitStep>;

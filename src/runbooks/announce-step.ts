@@ -9,7 +9,7 @@ import type { Message } from '../core/message.js';
 import { UserError } from '../core/errors.js';
 import { maskSecrets } from '../core/secrets.js';
 import { renderText } from './template.js';
-import type { StepContext, StepExecutor } from './step-kinds.js';
+import type { StepContext, StepExecutor } from '../integrations/contracts.js';
 
 function message(step: AnnounceStep, ctx: StepContext): Message {
   const vars = { ...ctx.vars, failure: ctx.failure ?? '' };
@@ -35,11 +35,10 @@ export const announceStepExecutor: StepExecutor<AnnounceStep> = {
   async run(step, ctx) {
     if (step.when === 'failed' && !ctx.failure) return { ok: true, summary: 'not posted: no earlier step failed' };
     if (step.when === 'succeeded' && ctx.failure) return { ok: true, summary: 'not posted: an earlier step failed' };
-    const targets = ctx.kt.channels.targets(step.channel);
-    // Saying nothing while reporting success would hide that nobody was told.
-    if (!targets.length) return { ok: false, summary: `channel ${step.channel} has no id on any running platform (${ctx.kt.channels.platforms().join(', ') || 'none'}): nothing was posted` };
     const m = message(step, ctx);
-    for (const t of targets) await ctx.kt.chat.post(t, m);
-    return { ok: true, summary: `posted to ${step.channel}${step.mentionChannel ? ' with @channel' : ''} (${targets.map((t) => t.platform).join(', ')}): ${m.title}` };
+    const { posted, running } = await ctx.announce(step.channel, m);
+    // Saying nothing while reporting success would hide that nobody was told.
+    if (!posted.length) return { ok: false, summary: `channel ${step.channel} has no id on any running platform (${running.join(', ') || 'none'}): nothing was posted` };
+    return { ok: true, summary: `posted to ${step.channel}${step.mentionChannel ? ' with @channel' : ''} (${posted.join(', ')}): ${m.title}` };
   },
 };

@@ -4,12 +4,32 @@
  * backup even when the backup failed). Every step result is audited.
  */
 import type { ActionDefinition, StepDefinition, SystemConfig } from '../config/index.js';
-import type { Keyturn } from '../core/keyturn.js';
 import { UserError } from '../core/errors.js';
 import { maskSecrets } from '../core/secrets.js';
-import type { ExecutionResult, PlanStep, StepReport } from '../approvals/types.js';
-import { stepExecutor, type StepContext } from './step-kinds.js';
-import './builtin-steps.js';
+import type { Logger } from '../core/logger.js';
+import type { Message } from '../core/message.js';
+import type { ChannelTarget } from '../core/chat.js';
+import type { AuditEntry } from '../store/audit-log.js';
+import type { CheckResult } from '../checks/types.js';
+import type { ExecutionResult, PlanStep, StepReport } from './results.js';
+import type { StepContext } from '../integrations/contracts.js';
+import { stepExecutor } from '../integrations/registry.js';
+
+/**
+ * What the engine needs from the running services, and no more: it builds
+ * each step's small context (src/integrations/contracts.ts) from these.
+ */
+export interface RunbookServices {
+  checks: { system(name: string): SystemConfig; run(systemName: string, checkName: string): Promise<CheckResult> };
+  audit: { append(entry: AuditEntry): Promise<unknown> };
+  chat: { post(target: ChannelTarget, message: Message): Promise<unknown> };
+  channels: { targets(name: string): ChannelTarget[]; platforms(): string[] };
+  log: Logger;
+  clock: { now(): Date };
+}
+
+/** Stops a run early: long waits (wait, verify) end when it is aborted. Never aborted unless a caller passes one. */
+const NEVER = new AbortController().signal;
 
 export interface ActionTarget {
   systemName: string;
@@ -33,11 +53,10 @@ export function stepName(s: StepDefinition, i: number): string {
   return s.name ?? `${s.kind} #${i + 1}`;
 }
 
-function context(kt: Keyturn, sys: SystemConfig, t: ActionTarget): StepContext {
+function context(kt: RunbookServices, sys: SystemConfig, t: ActionTarget, signal: AbortSignal): StepContext {
   const nodeParam = Object.values(t.params).find((v) => typeof v === 'string' && sys.nodes.some((n) => n.name === v));
   const node = sys.nodes.find((n) => n.name === nodeParam);
   return {
-    kt,
     systemName: t.systemName,
     sys,
     params: t.params,
@@ -45,10 +64,25 @@ function context(kt: Keyturn, sys: SystemConfig, t: ActionTarget): StepContext {
     failure: null,
     requestId: t.requestId,
     log: kt.log.child({ system: t.systemName, action: t.actionName, requestId: t.requestId }),
+    ...stepServices(kt, t.systemName),
+    signal,
   };
 }
 
-export function actionOf(kt: Keyturn, systemName: string, actionName: string): { sys: SystemConfig; action: ActionDefinition } {
+/** The services part of a step's context: checks of this system, announcements, the clock. */
+export function stepServices(kt: RunbookServices, systemName: string): Pick<StepContext, 'runCheck' | 'announce' | 'now'> {
+  return {
+    runCheck: (check) => kt.checks.run(systemName, check),
+    announce: async (channel, message) => {
+      const targets = kt.channels.targets(channel);
+      for (const target of targets) await kt.chat.post(target, message);
+      return { posted: targets.map((x) => x.platform), running: kt.channels.platforms() };
+    },
+    now: () => kt.clock.now(),
+  };
+}
+
+export function actionOf(kt: Pick<RunbookServices, 'checks'>, systemName: string, actionName: string): { sys: SystemConfig; action: ActionDefinition } {
   const sys = kt.checks.system(systemName);
   const action = sys.actions[actionName];
   if (!action) throw new Error(`system ${systemName} has no action ${actionName}`);
@@ -56,9 +90,9 @@ export function actionOf(kt: Keyturn, systemName: string, actionName: string): {
 }
 
 /** The dry run: what each step will do, exactly, secrets masked. Refuses (UserError) when a step cannot be prepared. */
-export async function planAction(kt: Keyturn, t: ActionTarget): Promise<PlanStep[]> {
+export async function planAction(kt: RunbookServices, t: ActionTarget, signal: AbortSignal = NEVER): Promise<PlanStep[]> {
   const { sys, action } = actionOf(kt, t.systemName, t.actionName);
-  const ctx = context(kt, sys, t);
+  const ctx = context(kt, sys, t, signal);
   const plan: PlanStep[] = [];
   for (const [phase, steps] of [['steps', action.steps], ['finally', action.finally]] as const) {
     for (const [i, s] of steps.entries()) {
@@ -83,9 +117,15 @@ export async function planAction(kt: Keyturn, t: ActionTarget): Promise<PlanStep
  */
 export type StepGuard = (phase: 'steps' | 'finally', index: number) => Promise<string | null>;
 
-export async function runAction(kt: Keyturn, t: ActionTarget, onProgress: (p: StepProgress) => Promise<void> = async () => {}, guard?: StepGuard): Promise<ExecutionResult> {
+export async function runAction(
+  kt: RunbookServices,
+  t: ActionTarget,
+  onProgress: (p: StepProgress) => Promise<void> = async () => {},
+  guard?: StepGuard,
+  signal: AbortSignal = NEVER,
+): Promise<ExecutionResult> {
   const { sys, action } = actionOf(kt, t.systemName, t.actionName);
-  const ctx = context(kt, sys, t);
+  const ctx = context(kt, sys, t, signal);
   const reports: StepReport[] = [];
   let failure: StepReport | null = null;
   let refused = false;
@@ -156,7 +196,7 @@ export async function runAction(kt: Keyturn, t: ActionTarget, onProgress: (p: St
   return { ok: !f, summary, steps: reports };
 }
 
-async function audit(kt: Keyturn, t: ActionTarget, r: StepReport, detail: Record<string, unknown> = {}): Promise<void> {
+async function audit(kt: RunbookServices, t: ActionTarget, r: StepReport, detail: Record<string, unknown> = {}): Promise<void> {
   await kt.audit.append({
     actor: t.actor,
     platform: 'keyturn',

@@ -3,20 +3,33 @@ import type { ConfirmCheckStep, VerifyStep, WaitStep } from '../config/index.js'
 import type { VerifyTarget } from '../config/steps-schema.js';
 import { formatDuration } from '../config/index.js';
 import type { Status } from '../core/message.js';
-import type { StepContext, StepExecutor } from './step-kinds.js';
+import type { StepContext, StepExecutor } from '../integrations/contracts.js';
 import { probeNode } from '../checks/health.js';
 import { renderText } from './template.js';
 
 const RANK: Record<Status, number> = { ok: 0, info: 0, pending: 1, warn: 2, unknown: 3, critical: 4 };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Waits `ms`, or less when the run is aborted; true when the full time passed. */
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const done = (full: boolean) => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      resolve(full);
+    };
+    const onAbort = () => done(false);
+    const timer = setTimeout(() => done(true), ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
 
 export const waitStepExecutor: StepExecutor<WaitStep> = {
   kind: 'wait',
   async plan(step) {
     return `wait ${formatDuration(step.duration)}`;
   },
-  async run(step) {
-    await sleep(step.duration);
+  async run(step, ctx) {
+    if (!(await sleep(step.duration, ctx.signal))) return { ok: false, summary: `wait of ${formatDuration(step.duration)} cut short: the run was stopped` };
     return { ok: true, summary: `waited ${formatDuration(step.duration)}` };
   },
 };
@@ -33,7 +46,7 @@ function verifiedNode(step: VerifyStep, ctx: StepContext): { name: string; healt
 
 async function runVerified(step: VerifyStep, ctx: StepContext): Promise<{ status: Status; summary: string; values?: Record<string, unknown> }> {
   const node = verifiedNode(step, ctx);
-  if (!node) return ctx.kt.checks.run(ctx.systemName, step.check);
+  if (!node) return ctx.runCheck(step.check);
   const h = await probeNode(node.name, node.health, ctx.sys.healthTimeout);
   return { status: h.status, summary: `${node.name} ${h.healthy ? 'healthy' : `DOWN (${h.detail})`}` };
 }
@@ -104,7 +117,7 @@ export const verifyStepExecutor: StepExecutor<VerifyStep> = {
       }
       if (Date.now() + step.interval > end)
         return { ok: false, summary: typeof step.until === 'string' ? `${step.check} still ${last} after ${formatDuration(step.timeout)}` : `${step.check} did not confirm ${targetText(step.until)} within ${formatDuration(step.timeout)}: ${last}` };
-      await sleep(step.interval);
+      if (!(await sleep(step.interval, ctx.signal))) return { ok: false, summary: `${step.check} not confirmed: the run was stopped (last: ${last})` };
     }
   },
 };
@@ -115,7 +128,7 @@ export const confirmCheckStepExecutor: StepExecutor<ConfirmCheckStep> = {
     return `stop if check ${step.check} is ${step.stopOn} or worse`;
   },
   async run(step, ctx) {
-    const r = await ctx.kt.checks.run(ctx.systemName, step.check);
+    const r = await ctx.runCheck(step.check);
     const stop = RANK[r.status] >= RANK[step.stopOn];
     return { ok: !stop, summary: `${step.check} is ${r.status}: ${r.summary}${stop ? ' — stopping' : ''}` };
   },

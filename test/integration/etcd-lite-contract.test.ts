@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { need } from '../support/need.js';
 import { startEtcd, type RunningEtcd } from '../support/services.js';
 import { startEtcdLite, type EtcdLite } from '../../demo/fleet/etcd-lite.js';
-import { EtcdClient, rangeEnd } from '../../src/executors/etcd.js';
+import { EtcdClient, rangeEnd } from '../../src/integrations/etcd/client.js';
 
 const available = need('etcd'); // the binary is there (global setup started one); this file starts its own, fresh
 const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64');

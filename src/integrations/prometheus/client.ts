@@ -1,5 +1,5 @@
 /** Prometheus HTTP API: instant and range queries, with the connection's auth and timeout. */
-import { httpRequest } from '../../executors/http.js';
+import { httpRequest } from '../http/client.js';
 import type { PrometheusConnection } from './schema.js';
 
 export interface InstantSeries {

@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { duration } from '../../config/duration.js';
 import { checkBase as base, comparison } from '../../config/check-base.js';
 import { asSecret } from '../../core/secrets.js';
+import type { IntegrationSchema } from '../schema-types.js';
+import { crossCheckPrometheus } from './crosscheck.js';
 
 
 export const prometheusConnection = z
@@ -55,7 +57,7 @@ export type PromqlQuery = z.infer<typeof promqlQuery>;
 
 export const promqlCheck = z.strictObject({
   ...base,
-  kind: z.literal('promql'),
+  kind: z.literal('promql').describe('PromQL queries with thresholds.'),
   queries: z.array(promqlQuery).min(1).describe('Queries run against the system\'s `prometheus`; every series is judged.'),
   noData: z
     .enum(['unknown', 'warn', 'critical'])
@@ -65,3 +67,15 @@ export const promqlCheck = z.strictObject({
   "PromQL against the system's `prometheus`: instant queries, or range queries (`range`) for rules like \"rate decrease > 50 %\". Every series is judged and mapped to a node (`prometheus.nodeLabel`, default `instance`, by host:port or `nodeMap`); the result shows each query and the Prometheus it came from. A query without series is NO DATA (`noData`), a bad query critical with Prometheus' error.",
 );
 export type PromqlCheck = z.infer<typeof promqlCheck>;
+
+export const prometheusSchema = {
+  name: 'prometheus',
+  crossCheck: crossCheckPrometheus,
+  connection: {
+    prometheus: prometheusConnection
+      .optional()
+      .describe("The system's Prometheus: `promql` checks query it, and `metrics` checks read through it instead of scraping the nodes (src/integrations/prometheus)."),
+  },
+  checks: [promqlCheck],
+  steps: [],
+} as const satisfies IntegrationSchema;

@@ -10,7 +10,7 @@ import { maskedExcerpt } from '../../core/secrets.js';
 import type { CheckResult } from '../../checks/types.js';
 import { compare, judge } from '../../checks/prometheus.js';
 import { sshPool } from './client.js';
-import { jsonPath } from '../../executors/http.js';
+import { jsonPath } from '../http/client.js';
 import { limitsText } from '../prometheus/evaluate.js';
 import { showArgv } from './quote.js';
 import type { SshExecCheck, SshExecThreshold, SystemdUnitCheck } from './schema.js';

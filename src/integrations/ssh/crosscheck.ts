@@ -4,23 +4,13 @@
  * every node of the system), and placeholders in a command must name a
  * parameter the action declares. Reported with the field's path.
  */
-import type { z } from 'zod';
 import { PLACEHOLDER } from '../../runbooks/template.js';
-
-type Path = (string | number)[];
-type Obj = Record<string, unknown> & { kind: string };
-interface Sys {
-  nodes: Array<{ name: string }>;
-  ssh?: { hosts: Record<string, unknown> };
-  checks: Obj[];
-  actions: Record<string, { params?: Array<{ name: string; type?: string }>; steps: Obj[]; finally: Obj[] }>;
-}
+import type { Path, Refs } from '../crosscheck-helpers.js';
 
 const STEP_KINDS = ['systemd', 'ssh-exec'];
 const CHECK_KINDS = ['systemd-unit', 'ssh-exec'];
 
-export function crossCheckSsh(systemName: string, sys: Sys, ctx: z.RefinementCtx): void {
-  const issue = (path: Path, message: string) => ctx.addIssue({ code: 'custom', path: ['systems', systemName, ...path], message });
+export function crossCheckSsh({ sys, issue }: Refs): void {
   const hosts = Object.keys(sys.ssh?.hosts ?? {});
   const knownHost = (h: string, path: Path) => {
     if (sys.ssh && !hosts.includes(h)) issue(path, `unknown host "${h}" (ssh.hosts: ${hosts.join(', ') || 'none'})`);

@@ -1,11 +1,10 @@
-/** The ssh integration's step and check kinds, registered by src/runbooks/builtin-steps.ts and src/executors/check-kinds.ts. */
-import type { CheckKindRunner } from '../../checks/runner.js';
+/** The ssh integration's runners: one per kind of ./schema.ts (a missing one does not compile). */
+import type { IntegrationRunners } from '../runner-types.js';
+import type { sshSchema } from './schema.js';
 import { runSshExecCheck, runSystemdUnitCheck } from './checks.js';
 import { sshExecStepExecutor, systemdStepExecutor } from './steps.js';
 
-export const sshStepExecutors = [systemdStepExecutor, sshExecStepExecutor];
-
-export const sshCheckKinds: Record<string, CheckKindRunner> = {
-  'systemd-unit': (n, s, d) => runSystemdUnitCheck(n, s, d as never),
-  'ssh-exec': (n, s, d) => runSshExecCheck(n, s, d as never),
-};
+export const sshRunners = {
+  checks: { 'systemd-unit': runSystemdUnitCheck, 'ssh-exec': runSshExecCheck },
+  steps: { systemd: systemdStepExecutor, 'ssh-exec': sshExecStepExecutor },
+} satisfies IntegrationRunners<typeof sshSchema>;

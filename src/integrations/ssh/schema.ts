@@ -8,6 +8,8 @@ import { z } from 'zod';
 import { duration } from '../../config/duration.js';
 import { checkBase, comparison, stepBase } from '../../config/check-base.js';
 import { asSecret } from '../../core/secrets.js';
+import type { IntegrationSchema } from '../schema-types.js';
+import { crossCheckSsh } from './crosscheck.js';
 
 const hostName = z.string().regex(/^[a-z0-9][a-z0-9-_.]*$/, 'expected a lower-case host name (letters, digits, - _ .)');
 const KEY_TYPES = 'ssh-ed25519|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521|ssh-rsa';
@@ -173,8 +175,13 @@ export const sshExecCheck = z
   })
   .describe('A read-only command over SSH with thresholds on its output.');
 
-export const sshSteps = [systemdStep, sshExecStep] as const;
-export const sshChecks = [systemdUnitCheck, sshExecCheck] as const;
+export const sshSchema = {
+  name: 'ssh',
+  crossCheck: crossCheckSsh,
+  connection: { ssh: sshConnection.optional() },
+  checks: [systemdUnitCheck, sshExecCheck],
+  steps: [systemdStep, sshExecStep],
+} as const satisfies IntegrationSchema;
 export type SystemdStep = z.infer<typeof systemdStep>;
 export type SshExecStep = z.infer<typeof sshExecStep>;
 export type SystemdUnitCheck = z.infer<typeof systemdUnitCheck>;

@@ -8,7 +8,7 @@
 import { formatDeadline } from '../../config/duration.js';
 import { maskedExcerpt, maskSecrets } from '../../core/secrets.js';
 import { renderText } from '../../runbooks/template.js';
-import type { StepContext, StepExecutor, StepOutcome } from '../../runbooks/step-kinds.js';
+import type { StepContext, StepExecutor, StepOutcome } from '../contracts.js';
 import { SshError, sshPool, type ExecResult } from './client.js';
 import { showArgv } from './quote.js';
 import type { SshExecStep, SystemdStep } from './schema.js';

@@ -9,8 +9,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRuntime, type Runtime } from '../../../src/runtime.js';
-import { EtcdClient } from '../../../src/executors/etcd.js';
-import { backupRoot, findBackup, verifyBackup } from '../../../src/executors/backup.js';
+import { EtcdClient } from '../../../src/integrations/etcd/client.js';
+import { backupRoot, findBackup, verifyBackup } from '../../../src/integrations/backup/store.js';
 import { need } from '../../support/need.js';
 
 const etcdInstalled = need('etcd'); // the binary variant; global setup started one only if it is installed

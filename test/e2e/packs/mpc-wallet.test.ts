@@ -7,7 +7,7 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { need } from '../../support/need.js';
 import { toPlainText } from '../../../src/core/message.js';
-import { listBackups } from '../../../src/executors/backup.js';
+import { listBackups } from '../../../src/integrations/backup/store.js';
 import { watchContainerEvents } from '../../support/docker-events.js';
 import { banNode, listBans, putKey } from '../../../demo/fleet/mpc-etcd.js';
 import {

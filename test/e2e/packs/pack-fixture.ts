@@ -21,7 +21,7 @@ import { startFleet, type Fleet } from '../../../demo/fleet/index.js';
 import { toPlainText } from '../../../src/core/message.js';
 import { HttpServer } from '../../../src/server/http-server.js';
 import { registerAlertRoutes } from '../../../src/server/alert-routes.js';
-import { execIn } from '../../../src/executors/docker.js';
+import { execIn } from '../../../src/integrations/docker/client.js';
 import { need } from '../../support/need.js';
 import { freshDatabase } from '../../support/pg.js';
 import type { Clock } from '../../../src/core/keyturn.js';

@@ -14,7 +14,7 @@ import { scaled } from '../../support/time-factor.js';
 import { alertServer, alertmanagerPayload, RunbookContainers, simulatorWorld, tick, until, usePackFixture, type PackCore } from './pack-fixture.js';
 import { linkContainers } from '../../../demo/fleet/container-link.js';
 import { watchContainerEvents } from '../../support/docker-events.js';
-import { execIn } from '../../../src/executors/docker.js';
+import { execIn } from '../../../src/integrations/docker/client.js';
 
 const KEY = 'scribe-admin-key-7f3a9c21';
 const docker = need('docker');

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PEOPLE, testCore, type TestCore } from '../../support/core.js';
 import { runAction } from '../../../src/runbooks/engine.js';
-import { backupPath, createBackup, findBackup, listBackups, verifyBackup } from '../../../src/executors/backup.js';
+import { backupPath, createBackup, findBackup, listBackups, verifyBackup } from '../../../src/integrations/backup/store.js';
 
 const LONG = `${'n'.repeat(60)}/${'m'.repeat(70)}.log`;
 

@@ -10,7 +10,7 @@ import { parse } from 'yaml';
 import { testCore, PEOPLE, type TestCore } from '../../support/core.js';
 import { need } from '../../support/need.js';
 import { freshDatabase } from '../../support/pg.js';
-import { listBackups } from '../../../src/executors/backup.js';
+import { listBackups } from '../../../src/integrations/backup/store.js';
 import { toPlainText } from '../../../src/core/message.js';
 
 const postgres = need('postgres');

@@ -12,7 +12,7 @@ import { need } from '../../support/need.js';
 import { freshDatabase } from '../../support/pg.js';
 import { PEOPLE, testCore, type TestCore } from '../../support/core.js';
 import { TestContainers } from './containers.js';
-import { findBackup, listBackups, verifyBackup, backupPath, type Manifest } from '../../../src/executors/backup.js';
+import { findBackup, listBackups, verifyBackup, backupPath, type Manifest } from '../../../src/integrations/backup/store.js';
 import { runAction } from '../../../src/runbooks/engine.js';
 
 const postgres = need('postgres');

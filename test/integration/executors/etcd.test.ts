@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { need } from '../../support/need.js';
 import { PEOPLE, testCore, type TestCore } from '../../support/core.js';
-import { EtcdClient } from '../../../src/executors/etcd.js';
+import { EtcdClient } from '../../../src/integrations/etcd/client.js';
 import { freePort } from '../../support/services.js';
 
 const etcd = need('etcd');

@@ -4,9 +4,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { memberCountStep } from '../../../src/config/executor-steps-schema.js';
-import { memberCountStepExecutor } from '../../../src/executors/member-count-step.js';
-import type { StepContext } from '../../../src/runbooks/step-kinds.js';
+import { memberCountStep } from '../../../src/integrations/http/schema.js';
+import { memberCountStepExecutor } from '../../../src/integrations/http/member-count-step.js';
+import type { StepContext } from '../../../src/integrations/contracts.js';
 
 describe('member-count step', () => {
   let server: Server;

@@ -12,7 +12,7 @@ import { need } from '../../support/need.js';
 import { PEOPLE, testCore, type TestCore } from '../../support/core.js';
 import { installSystemctlStandIn, sshSection, startSshd, warnNoSudo, type Sshd } from '../../support/sshd.js';
 import { closeSshPools } from '../../../src/integrations/ssh/client.js';
-import { stepExecutor, type StepContext } from '../../../src/runbooks/step-kinds.js';
+import { stepExecutor, type StepContext } from '../../support/step-context.js';
 import { registerSecret } from '../../../src/core/secrets.js';
 
 const ssh = need('ssh');

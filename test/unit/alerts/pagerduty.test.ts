@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PagerDuty, PagerDutyError } from '../../../src/executors/pagerduty.js';
+import { PagerDuty, PagerDutyError } from '../../../src/integrations/pagerduty/client.js';
 
 describe('PagerDuty client configuration', () => {
   it('when PAGERDUTY_EVENTS_URL is plain http, then it is refused with the reason (pdjs only speaks https)', () => {

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { BackupCorrupt, backupId, createBackup, findBackup, listBackups, prune, verifyBackup, type NewBackup } from '../../../src/executors/backup.js';
-import { ETCD_KEYS } from '../../../src/executors/backup-formats.js';
+import { BackupCorrupt, backupId, createBackup, findBackup, listBackups, prune, verifyBackup, type NewBackup } from '../../../src/integrations/backup/store.js';
+import { ETCD_KEYS } from '../../../src/integrations/backup/formats.js';
 
 let dir: string;
 beforeEach(async () => {

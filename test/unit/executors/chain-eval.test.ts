@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseUnits } from 'ethers';
-import { compareBig, judgeAge, judgeBands, ratio, sameValue, to18 } from '../../../src/executors/chain-eval.js';
-import { gasLimitFor } from '../../../src/executors/chain-step.js';
-import { revertReason } from '../../../src/executors/chain.js';
+import { compareBig, judgeAge, judgeBands, ratio, sameValue, to18 } from '../../../src/integrations/chain/eval.js';
+import { gasLimitFor } from '../../../src/integrations/chain/step.js';
+import { revertReason } from '../../../src/integrations/chain/client.js';
 
 const BANDS = [
   { below: 99, status: 'warn' as const, label: '99' },

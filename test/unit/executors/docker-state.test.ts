@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { cpuPercent, describeState, memoryUsage, type ContainerState } from '../../../src/executors/docker.js';
-import { containerStatus, countPatterns } from '../../../src/executors/docker-checks.js';
-import { DEFAULT_LOG_PATTERNS } from '../../../src/config/executor-checks-schema.js';
+import { cpuPercent, describeState, memoryUsage, type ContainerState } from '../../../src/integrations/docker/client.js';
+import { containerStatus, countPatterns } from '../../../src/integrations/docker/checks.js';
+import { DEFAULT_LOG_PATTERNS } from '../../../src/integrations/docker/schema.js';
 import { registerSecret } from '../../../src/core/secrets.js';
 
 const state = (over: Partial<ContainerState>): ContainerState => ({

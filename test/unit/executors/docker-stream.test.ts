@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DockerDemux, TailBuffer, demuxBuffer } from '../../../src/executors/docker-stream.js';
+import { DockerDemux, TailBuffer, demuxBuffer } from '../../../src/integrations/docker/stream.js';
 
 const frame = (stream: 1 | 2, payload: Buffer) => {
   const h = Buffer.alloc(8);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rangeEnd } from '../../../src/executors/etcd.js';
+import { rangeEnd } from '../../../src/integrations/etcd/client.js';
 
 describe('etcd prefix range', () => {
   it.each([

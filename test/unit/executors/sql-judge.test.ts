@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { judgeRows } from '../../../src/executors/postgres-checks.js';
-import { cell } from '../../../src/executors/postgres.js';
-import { sqlThreshold } from '../../../src/config/executor-checks-schema.js';
+import { judgeRows } from '../../../src/integrations/postgres/checks.js';
+import { cell } from '../../../src/integrations/postgres/client.js';
+import { sqlThreshold } from '../../../src/integrations/postgres/schema.js';
 
 const t = (x: Record<string, unknown>) => sqlThreshold.parse(x);
 

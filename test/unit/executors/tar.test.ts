@@ -3,7 +3,7 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TarLister } from '../../../src/executors/tar.js';
+import { TarLister } from '../../../src/integrations/backup/tar.js';
 
 const LONG = `${'deep-directory-name/'.repeat(6)}file-with-a-long-name.txt`;
 let dir: string;

@@ -1,0 +1,68 @@
+/** `docker` action steps: restart / stop / start / pause / unpause a container, or exec an argv in it. */
+import type { DockerStep } from './schema.js';
+import { maskedExcerpt, maskSecrets } from '../../core/secrets.js';
+import { renderText } from '../../runbooks/template.js';
+import type { StepContext, StepExecutor, StepOutcome } from '../contracts.js';
+import { DEFAULT_DOCKER_TIMEOUT, checkedName, containerOp, containerState, describeState, dockerClient, execIn } from './client.js';
+
+function build(step: DockerStep, ctx: StepContext) {
+  const container = checkedName(renderText(step.container, ctx.vars));
+  // Each argv element is rendered on its own: a parameter is one argument, never a shell word list.
+  const cmd = step.cmd?.map((a) => renderText(a, ctx.vars));
+  const env = Object.fromEntries(Object.entries(step.env).map(([k, v]) => [k, renderText(v, ctx.vars)]));
+  return { container, cmd, env, docker: dockerClient(ctx.sys.docker), ms: ctx.sys.docker?.timeout ?? DEFAULT_DOCKER_TIMEOUT };
+}
+
+const argv = (cmd: string[]) => cmd.map((a) => (/^[\w./:=@%+-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
+const seconds = (ms: number) => Math.max(0, Math.round(ms / 1000));
+
+/** After a restart: polls until running and healthy (or no healthcheck), or until it exits / turns unhealthy / time runs out. */
+async function settle(docker: Parameters<typeof containerState>[0], container: string, withinMs: number, ms: number) {
+  const end = Date.now() + withinMs;
+  for (;;) {
+    const s = await containerState(docker, container, ms);
+    const done = s.state !== 'running' || s.health === null || s.health === 'healthy' || s.health === 'unhealthy';
+    if (done || Date.now() > end) return s;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export const dockerStepExecutor: StepExecutor<DockerStep> = {
+  kind: 'docker',
+  async plan(step, ctx) {
+    const { container, cmd, docker, ms } = build(step, ctx);
+    const s = await containerState(docker, container, ms);
+    if (!s.found) throw new Error(`container ${container} not found`);
+    const now = `(now ${describeState(s)})`;
+    if (step.op === 'exec') return maskSecrets(`exec in ${container} ${now}: ${argv(cmd!)} — expect exit ${step.expectExit}`);
+    const grace = step.op === 'stop' || step.op === 'restart' ? `, ${seconds(step.timeout)} s to exit before SIGKILL` : '';
+    const wait = step.healthyWithin === undefined ? '' : `, then up to ${seconds(step.healthyWithin)} s for it to be healthy`;
+    return `${step.op} container ${container} ${now}${grace}${wait}`;
+  },
+  async run(step, ctx): Promise<StepOutcome> {
+    const { container, cmd, env, docker, ms } = build(step, ctx);
+    const before = await containerState(docker, container, ms);
+    if (!before.found) return { ok: false, summary: `container ${container} not found`, detail: { container, op: step.op } };
+    if (step.op === 'exec') {
+      const r = await execIn(docker, container, { cmd: cmd!, env, user: step.user, workdir: step.workdir, timeoutMs: step.timeout, callTimeoutMs: ms, maxCapture: 4000 });
+      const output = maskedExcerpt([r.stdout.trim(), r.stderr.trim() && `[stderr] ${r.stderr.trim()}`].filter(Boolean).join('\n'), 500, 'end');
+      const ok = r.exitCode === step.expectExit;
+      return {
+        ok,
+        summary: `${argv(cmd!)} in ${container} exited ${r.exitCode}${ok ? '' : ` (expected ${step.expectExit})`}${output ? `: ${output}` : ''}`,
+        detail: { container, op: 'exec', cmd: maskSecrets(argv(cmd!)), exitCode: r.exitCode, stdout: maskedExcerpt(r.stdout, 2000, 'end'), stderr: maskedExcerpt(r.stderr, 2000, 'end') },
+      };
+    }
+    const { changed } = await containerOp(docker, container, step.op, seconds(step.timeout), ms);
+    const after = step.healthyWithin === undefined ? await containerState(docker, container, ms) : await settle(docker, container, step.healthyWithin, ms);
+    const settled = step.healthyWithin === undefined || (after.state === 'running' && (after.health === null || after.health === 'healthy'));
+    if (!settled) {
+      return { ok: false, summary: `${step.op} ${container}: ${after.state === 'running' ? `not healthy within ${seconds(step.healthyWithin!)} s` : 'it did not stay up'}: now ${describeState(after)}`, detail: { container, op: step.op, changed, before: describeState(before), after: describeState(after) } };
+    }
+    return {
+      ok: true,
+      summary: `${changed ? `${step.op} ${container}` : `${container} was already ${step.op === 'stop' ? 'stopped' : step.op === 'start' ? 'running' : step.op + 'd'}`}: now ${describeState(after)}`,
+      detail: { container, op: step.op, changed, before: describeState(before), after: describeState(after) },
+    };
+  },
+};
