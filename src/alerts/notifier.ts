@@ -6,8 +6,12 @@
  * together, up to `stormSize`) or one reply combining everything a thread
  * has not said yet. Silenced groups are skipped until their silence ends.
  */
-import type { Keyturn } from '../core/keyturn.js';
-import type { ChannelTarget } from '../core/chat.js';
+import type { Clock, ConfigSource } from '../core/contracts.js';
+import type { Config } from '../config/index.js';
+import type { Db } from '../store/db.js';
+import type { Logger } from '../core/logger.js';
+import type { Chat, ChannelTarget } from '../core/chat.js';
+import type { Channels } from '../core/channels.js';
 import type { GroupState } from './grouping.js';
 import { toGroup, type GroupRow } from './group-store.js';
 import { ChannelPacer } from './pacer.js';
@@ -37,6 +41,15 @@ interface Work {
   threads: Map<number, Array<{ g: GroupState; link: Link }>>;
 }
 
+export interface NotifierDeps {
+  config: ConfigSource<Config>;
+  db: Db;
+  chat: Pick<Chat, 'post' | 'update'>;
+  channels: Pick<Channels, 'targets'>;
+  clock: Clock;
+  log: Logger;
+}
+
 const tkey = (t: { platform: string; channel: string }) => `${t.platform}\u0000${t.channel}`;
 
 export class AlertNotifier {
@@ -44,12 +57,12 @@ export class AlertNotifier {
   readonly stats = { roots: 0, replies: 0, edits: 0 };
 
   constructor(
-    private readonly kt: () => Keyturn,
+    private readonly deps: NotifierDeps,
     private readonly opts: { stormSize?: number; editIntervalMs?: number; postIntervalMs?: number } = {},
   ) {
     this.pacer = new ChannelPacer(
       async (key) => {
-        const r = await kt().db.query<{ state: string }>(`SELECT state FROM outbox WHERE message_key = $1 AND op = 'post'`, [key]);
+        const r = await deps.db.query<{ state: string }>(`SELECT state FROM outbox WHERE message_key = $1 AND op = 'post'`, [key]);
         return r.rows.length > 0 && r.rows.every((x) => x.state !== 'pending');
       },
       Date.now,
@@ -58,9 +71,9 @@ export class AlertNotifier {
   }
 
   async tick(): Promise<void> {
-    const kt = this.kt();
-    const now = kt.clock.now();
-    const r = await kt.db.query<GroupRow>(
+    const d = this.deps;
+    const now = d.clock.now();
+    const r = await d.db.query<GroupRow>(
       `SELECT * FROM alert_groups WHERE chat_pending AND (silenced_until IS NULL OR silenced_until <= $1) ORDER BY pending_since, group_key LIMIT 5000`,
       [now],
     );
@@ -69,10 +82,10 @@ export class AlertNotifier {
     const links = await this.links(groups.map((g) => g.groupKey));
     const work = new Map<string, Work>();
     for (const g of groups) {
-      const targets = g.channel ? kt.channels.targets(g.channel) : [];
+      const targets = g.channel ? d.channels.targets(g.channel) : [];
       if (targets.length === 0) {
         // Nowhere to post (log-only route, or the channel is not on any running platform): nothing to catch up.
-        kt.log.info({ alert: g.id, channel: g.channel }, 'alert group has no chat target; stored only');
+        d.log.info({ alert: g.id, channel: g.channel }, 'alert group has no chat target; stored only');
         await this.caughtUp(g);
         continue;
       }
@@ -93,7 +106,7 @@ export class AlertNotifier {
     // Groups every target has fully shown stop being pending (unless they changed meanwhile: version guard).
     const after = await this.links(groups.map((g) => g.groupKey));
     for (const g of groups) {
-      const targets = g.channel ? kt.channels.targets(g.channel) : [];
+      const targets = g.channel ? d.channels.targets(g.channel) : [];
       if (targets.length === 0) continue;
       const done = targets.every((t) => {
         const l = after.get(`${g.groupKey}\u0000${tkey(t)}`);
@@ -104,11 +117,11 @@ export class AlertNotifier {
   }
 
   private async caughtUp(g: GroupState): Promise<void> {
-    await this.kt().db.query(`UPDATE alert_groups SET chat_pending = false, pending_since = NULL WHERE group_key = $1 AND version = $2`, [g.groupKey, g.version]);
+    await this.deps.db.query(`UPDATE alert_groups SET chat_pending = false, pending_since = NULL WHERE group_key = $1 AND version = $2`, [g.groupKey, g.version]);
   }
 
   private async links(keys: string[]): Promise<Map<string, Link>> {
-    const r = await this.kt().db.query<Link>(`SELECT * FROM alert_group_threads WHERE group_key = ANY($1::text[])`, [keys]);
+    const r = await this.deps.db.query<Link>(`SELECT * FROM alert_group_threads WHERE group_key = ANY($1::text[])`, [keys]);
     return new Map(r.rows.map((l) => [`${l.group_key}\u0000${tkey(l)}`, { ...l, thread_id: Number(l.thread_id), shown_alert_id: Number(l.shown_alert_id), shown_note_id: Number(l.shown_note_id), root_version: Number(l.root_version) }]));
   }
 
@@ -116,7 +129,7 @@ export class AlertNotifier {
   private async editRoots(w: Work, now: Date): Promise<void> {
     const stale = [...w.threads.entries()].filter(([, gs]) => gs.some(({ g, link }) => g.version > link.root_version)).map(([id]) => id);
     if (stale.length === 0) return;
-    const kt = this.kt();
+    const d = this.deps;
     const threads = await this.threads(stale);
     const interval = this.opts.editIntervalMs ?? 1000;
     const due = threads.filter((t) => !t.root_updated_at || now.getTime() - new Date(t.root_updated_at).getTime() >= interval);
@@ -126,16 +139,16 @@ export class AlertNotifier {
     for (const t of due) {
       const gs = members.get(t.id) ?? [];
       if (gs.length === 0) continue;
-      await kt.chat.update(t.root_key, t.storm ? stormRootMessage(gs, now, kt.config.alerts.ackReaction) : rootMessage(gs[0]!, now, kt.config.alerts.ackReaction));
+      await d.chat.update(t.root_key, t.storm ? stormRootMessage(gs, now, d.config().alerts.ackReaction) : rootMessage(gs[0]!, now, d.config().alerts.ackReaction));
       this.stats.edits++;
       for (const g of gs) shown.push({ thread_id: t.id, group_key: g.groupKey, version: g.version });
     }
-    await kt.db.query(
+    await d.db.query(
       `UPDATE alert_group_threads l SET root_version = x.version FROM jsonb_to_recordset($1::jsonb) AS x(thread_id bigint, group_key text, version bigint)
        WHERE l.thread_id = x.thread_id AND l.group_key = x.group_key AND l.root_version < x.version`,
       [JSON.stringify(shown)],
     );
-    await kt.db.query(`UPDATE alert_threads SET root_updated_at = $2 WHERE id = ANY($1::bigint[])`, [due.map((t) => t.id), now]);
+    await d.db.query(`UPDATE alert_threads SET root_updated_at = $2 WHERE id = ANY($1::bigint[])`, [due.map((t) => t.id), now]);
     for (const [id, gs] of w.threads) {
       if (!due.some((t) => t.id === id)) continue;
       for (const x of gs) x.link.root_version = Math.max(x.link.root_version, members.get(id)?.find((g) => g.groupKey === x.g.groupKey)?.version ?? 0);
@@ -156,14 +169,14 @@ export class AlertNotifier {
   }
 
   private async postRoot(target: ChannelTarget, fresh: GroupState[], now: Date): Promise<void> {
-    const kt = this.kt();
+    const d = this.deps;
     const storm = fresh.length > 1;
     const gs = storm ? fresh.slice(0, this.opts.stormSize ?? 25) : fresh;
-    const ack = kt.config.alerts.ackReaction;
-    const key = await kt.chat.post(target, storm ? stormRootMessage(gs, now, ack) : rootMessage(gs[0]!, now, ack));
+    const ack = d.config().alerts.ackReaction;
+    const key = await d.chat.post(target, storm ? stormRootMessage(gs, now, ack) : rootMessage(gs[0]!, now, ack));
     this.pacer.posted(tkey(target), key);
     this.stats.roots++;
-    const t = await kt.db.query<{ id: number }>(`INSERT INTO alert_threads (platform, channel, root_key, storm, root_updated_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`, [
+    const t = await d.db.query<{ id: number }>(`INSERT INTO alert_threads (platform, channel, root_key, storm, root_updated_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`, [
       target.platform,
       target.channel,
       key,
@@ -171,7 +184,7 @@ export class AlertNotifier {
       now,
     ]);
     const threadId = Number(t.rows[0]!.id);
-    await kt.db.query(
+    await d.db.query(
       `INSERT INTO alert_group_threads (group_key, platform, channel, thread_id, shown_alert_id, shown_note_id, root_version)
        SELECT x.group_key, $1, $2, $3, x.shown_alert_id, x.shown_note_id, x.root_version
        FROM jsonb_to_recordset($4::jsonb) AS x(group_key text, shown_alert_id bigint, shown_note_id bigint, root_version bigint)
@@ -181,18 +194,18 @@ export class AlertNotifier {
   }
 
   private async postReply(threadId: number, gs: Array<{ g: GroupState; link: Link }>, now: Date, channelKey: string): Promise<void> {
-    const kt = this.kt();
+    const d = this.deps;
     const [thread] = await this.threads([threadId]);
     if (!thread) return;
     const deltas = await this.deltas(gs);
-    const key = await kt.chat.post(
+    const key = await d.chat.post(
       { platform: gs[0]!.link.platform as ChannelTarget['platform'], channel: gs[0]!.link.channel },
       thread.storm ? stormReplyMessage(deltas, now) : replyMessage(deltas[0]!, now),
       { threadOf: thread.root_key },
     );
     this.pacer.posted(channelKey, key);
     this.stats.replies++;
-    await kt.db.query(
+    await d.db.query(
       `UPDATE alert_group_threads l SET shown_alert_id = GREATEST(l.shown_alert_id, x.a), shown_note_id = GREATEST(l.shown_note_id, x.n)
        FROM jsonb_to_recordset($1::jsonb) AS x(group_key text, a bigint, n bigint) WHERE l.thread_id = $2 AND l.group_key = x.group_key`,
       [JSON.stringify(gs.map(({ g }) => ({ group_key: g.groupKey, a: g.lastAlertId, n: g.lastNoteId }))), threadId],
@@ -201,7 +214,7 @@ export class AlertNotifier {
 
   /** Counts of firing / resolved notifications and the notes each group has not shown in this thread. */
   private async deltas(gs: Array<{ g: GroupState; link: Link }>): Promise<GroupDelta[]> {
-    const db = this.kt().db;
+    const db = this.deps.db;
     const ranges = JSON.stringify(gs.map(({ g, link }) => ({ group_key: g.groupKey, after: link.shown_alert_id, upto: g.lastAlertId, nafter: link.shown_note_id, nupto: g.lastNoteId })));
     const c = await db.query<{ group_key: string; status: string; n: number }>(
       `SELECT a.group_key, a.status, count(*)::int AS n FROM jsonb_to_recordset($1::jsonb) AS r(group_key text, after bigint, upto bigint)
@@ -222,13 +235,13 @@ export class AlertNotifier {
   }
 
   private async threads(ids: number[]): Promise<Thread[]> {
-    const r = await this.kt().db.query<Thread>(`SELECT id, root_key, storm, root_updated_at FROM alert_threads WHERE id = ANY($1::bigint[])`, [ids]);
+    const r = await this.deps.db.query<Thread>(`SELECT id, root_key, storm, root_updated_at FROM alert_threads WHERE id = ANY($1::bigint[])`, [ids]);
     return r.rows.map((t) => ({ ...t, id: Number(t.id) }));
   }
 
   /** Every group shown in these threads (a storm root renders all of them), oldest first. */
   private async threadGroups(ids: number[]): Promise<Map<number, GroupState[]>> {
-    const r = await this.kt().db.query<GroupRow & { thread_id: number }>(
+    const r = await this.deps.db.query<GroupRow & { thread_id: number }>(
       `SELECT g.*, l.thread_id FROM alert_group_threads l JOIN alert_groups g ON g.group_key = l.group_key WHERE l.thread_id = ANY($1::bigint[]) ORDER BY g.first_alert_id`,
       [ids],
     );

@@ -10,28 +10,11 @@ import { maskSecrets } from '../core/secrets.js';
 import type { ExecutionResult, PlanStep, StepReport } from '../approvals/types.js';
 import { stepExecutor, type StepContext } from './step-kinds.js';
 import './builtin-steps.js';
+import type { ActionTarget, StepProgress } from './action.js';
+import { stepName } from './step-name.js';
 
-export interface ActionTarget {
-  systemName: string;
-  actionName: string;
-  params: Record<string, unknown>;
-  requestId: string | null;
-  actor: string;
-  /** The requester's --reason, as {{reason}} in steps (an announcement says why). */
-  reason?: string | null;
-}
-
-export interface StepProgress {
-  phase: 'steps' | 'finally';
-  index: number;
-  total: number;
-  name: string;
-  report?: StepReport;
-}
-
-export function stepName(s: StepDefinition, i: number): string {
-  return s.name ?? `${s.kind} #${i + 1}`;
-}
+export type { ActionTarget, StepProgress } from './action.js';
+export { stepName } from './step-name.js';
 
 function context(kt: Keyturn, sys: SystemConfig, t: ActionTarget): StepContext {
   const nodeParam = Object.values(t.params).find((v) => typeof v === 'string' && sys.nodes.some((n) => n.name === v));
