@@ -11,7 +11,7 @@ import type { Chat, Platform } from '../core/chat.js';
 import type { People } from '../core/people.js';
 import type { Channels } from '../core/channels.js';
 import type { AuditLog } from '../store/audit-log.js';
-import type { CheckRunner } from '../checks/runner.js';
+import type { CheckService } from '../core/check-service.js';
 import type { Db } from '../store/db.js';
 import { UserError } from '../core/errors.js';
 import { unknownName } from '../core/suggest.js';
@@ -25,7 +25,7 @@ export type ApprovalChat = Pick<Chat, 'post' | 'update' | 'reply' | 'findByPlatf
 export type ApprovalPeople = Pick<People, 'byAccount' | 'hasAnyRole' | 'isAdmin' | 'withRole'>;
 export type AuditAppender = Pick<AuditLog, 'append'>;
 /** Looks up a configured system (a UserError naming the known ones when it is not). */
-export type SystemLookup = Pick<CheckRunner, 'system'>;
+export type SystemLookup = Pick<CheckService, 'system'>;
 export type NamedTargets = Pick<Channels, 'targets'>;
 
 /** What a missed countersign opens. */

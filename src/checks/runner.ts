@@ -11,14 +11,9 @@ import { runTlsCheck } from './tls-check.js';
 import { runHttpCheck } from './http-check.js';
 import type { CheckResult } from './types.js';
 import { executorCheckKinds } from '../executors/check-kinds.js';
-import type { SampleStore } from './sample-store.js';
+import type { CheckContext, CheckKindRunner } from './check-kind.js';
 
-/** What a check kind may use beyond its config: the store's previous samples (metrics rates across runs). */
-export interface CheckContext {
-  samples?: SampleStore;
-}
-
-export type CheckKindRunner = (systemName: string, sys: SystemConfig, def: CheckDefinition & Record<string, unknown>, ctx: CheckContext) => Promise<CheckResult>;
+export type { CheckContext, CheckKindRunner } from './check-kind.js';
 
 const kinds = new Map<string, CheckKindRunner>([
   ['metrics', (n, s, d, ctx) => runMetricsCheck(n, s, d as never, ctx)],

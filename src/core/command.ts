@@ -11,7 +11,7 @@ import type { Config, Person } from '../config/index.js';
 import type { Logger } from './logger.js';
 import type { Clock } from './contracts.js';
 import type { AuditLog } from '../store/audit-log.js';
-import type { CheckRunner } from '../checks/runner.js';
+import type { CheckService } from './check-service.js';
 import type { Approvals } from '../approvals/approvals.js';
 import type { Incidents } from '../incidents/incidents.js';
 import type { Alerts } from '../alerts/alerts.js';
@@ -46,7 +46,7 @@ export interface CommandServices {
   config: Config;
   clock: Clock;
   audit: Pick<AuditLog, 'recent' | 'verify'>;
-  checks: Pick<CheckRunner, 'system' | 'run' | 'runAll'>;
+  checks: Pick<CheckService, 'system' | 'run' | 'runAll'>;
   approvals: Approvals;
   incidents: Incidents;
   alerts: Alerts;

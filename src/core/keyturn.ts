@@ -8,7 +8,7 @@ import type { Config } from '../config/index.js';
 import type { Db } from '../store/db.js';
 import type { AuditLog } from '../store/audit-log.js';
 import type { Chat } from './chat.js';
-import type { CheckRunner } from '../checks/runner.js';
+import type { CheckService } from './check-service.js';
 import type { People } from './people.js';
 import type { CommandRegistry } from './registry.js';
 import type { Logger } from './logger.js';
@@ -29,7 +29,7 @@ export interface Keyturn {
   db: Db;
   audit: AuditLog;
   chat: Chat;
-  checks: CheckRunner;
+  checks: CheckService;
   people: People;
   registry: CommandRegistry;
   approvals: Approvals;

@@ -7,7 +7,7 @@ import { formatDuration } from '../config/duration.js';
 import { worst, type Status } from '../core/message.js';
 import { judge } from '../checks/prometheus.js';
 import type { CheckResult } from '../checks/types.js';
-import type { CheckContext } from '../checks/runner.js';
+import type { CheckContext } from '../checks/check-kind.js';
 import type { SampleStore } from '../checks/sample-store.js';
 import { contractLabel, fragmentOf, needChain, openProvider, readCall, revertReason, rpcProblem, transportProblem } from './chain.js';
 import { compareBig, display, formatNumber, judgeAge, judgeBands, ratio, sameValue, scaled, to18, toBigInt } from './chain-eval.js';

@@ -1,5 +1,5 @@
 /** The executors' check kinds by name; src/checks/runner.ts adds them to its table (no import cycle: types only from there). */
-import type { CheckKindRunner } from '../checks/runner.js';
+import type { CheckKindRunner } from '../checks/check-kind.js';
 import { runContainerCheck, runContainerStatsCheck, runLogsCheck } from './docker-checks.js';
 import { runPgConnectionsCheck, runSqlCheck } from './postgres-checks.js';
 import { runEtcdHealthCheck, runEtcdKeyCheck } from './etcd-checks.js';

@@ -12,7 +12,7 @@ import type { AuditLog } from '../store/audit-log.js';
 import type { Chat } from '../core/chat.js';
 import type { People } from '../core/people.js';
 import type { Channels } from '../core/channels.js';
-import type { CheckRunner } from '../checks/runner.js';
+import type { CheckService } from '../core/check-service.js';
 import type { Person } from '../config/index.js';
 import type { SeverityLevel } from '../config/incidents-schema.js';
 import type { ChannelTarget, Platform } from '../core/chat.js';
@@ -32,7 +32,7 @@ export interface IncidentDeps {
   db: Db;
   audit: Pick<AuditLog, 'append'>;
   chat: Pick<Chat, 'post' | 'reply' | 'update'>;
-  checks: Pick<CheckRunner, 'system' | 'run'>;
+  checks: Pick<CheckService, 'system' | 'run'>;
   people: Pick<People, 'byName' | 'withRole'>;
   channels: Pick<Channels, 'targets'>;
   clock: Clock;

@@ -8,14 +8,14 @@
 import type { Clock, ConfigSource, PagerSlot } from '../core/contracts.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../core/logger.js';
-import type { CheckRunner } from '../checks/runner.js';
+import type { CheckService } from '../core/check-service.js';
 import { formatDuration } from '../config/index.js';
 import { healthKey, type Incidents } from './incidents.js';
 
 export interface WatcherDeps {
   config: ConfigSource<Config>;
   incidents: Incidents;
-  checks: Pick<CheckRunner, 'run'>;
+  checks: Pick<CheckService, 'run'>;
   clock: Clock;
   log: Logger;
   pagers: PagerSlot;

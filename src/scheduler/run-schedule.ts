@@ -7,14 +7,14 @@ import type { SystemConfig } from '../config/index.js';
 import type { Message, Status } from '../core/message.js';
 import { STATUS_EMOJI, worst } from '../core/message.js';
 import { errorText } from '../core/errors.js';
-import type { CheckRunner } from '../checks/runner.js';
+import type { CheckService } from '../core/check-service.js';
 import type { ActionRunner } from '../approvals/context.js';
 import { runNow } from '../approvals/run-now.js';
 import type { GenericAlert } from '../alerts/schemas.js';
 
 /** What a schedule's tick uses: checks, the one run-now path for actions, and the alert pipeline. */
 export interface ScheduleDeps {
-  checks: Pick<CheckRunner, 'run'>;
+  checks: Pick<CheckService, 'run'>;
   actions: ActionRunner;
   alerts: { raise(alert: GenericAlert): Promise<unknown>; lastStatus(groupKey: string): Promise<string | null> };
 }

@@ -1,5 +1,5 @@
 /** The ssh integration's step and check kinds, registered by src/runbooks/builtin-steps.ts and src/executors/check-kinds.ts. */
-import type { CheckKindRunner } from '../../checks/runner.js';
+import type { CheckKindRunner } from '../../checks/check-kind.js';
 import { runSshExecCheck, runSystemdUnitCheck } from './checks.js';
 import { sshExecStepExecutor, systemdStepExecutor } from './steps.js';
 
