@@ -1,4 +1,4 @@
-/** The executors' check kinds by name; src/checks/runner.ts adds them to its table (no import cycle: types only from there). */
+/** The executors' check kinds by name; src/checks/runner.ts adds them to its table (their shape comes from src/checks/check-kind.ts, not the runner: no cycle). */
 import type { CheckKindRunner } from '../checks/check-kind.js';
 import { runContainerCheck, runContainerStatsCheck, runLogsCheck } from './docker-checks.js';
 import { runPgConnectionsCheck, runSqlCheck } from './postgres-checks.js';
