@@ -12,10 +12,10 @@ export default defineCommand({
   readOnly: false,
   examples: ['/ack a-1f3c9b', '/ack MPCNodeDown'],
   async run(ctx, { group }) {
-    const g = await ctx.kt.alerts.resolveRef(group);
+    const g = await ctx.services.alerts.resolveRef(group);
     if (g.status !== 'firing') throw new UserError(`${g.id} (${g.alertname}) is resolved: nothing to acknowledge.`, 'alerts.resolved');
     if (g.ackedBy) throw new UserError(`${g.id} (${g.alertname}) was already acknowledged by ${g.ackedBy}.`, 'alerts.acked');
-    const done = await ctx.kt.alerts.acknowledge([g.groupKey], ctx.actor, ctx.platform);
+    const done = await ctx.services.alerts.acknowledge([g.groupKey], ctx.actor, ctx.platform);
     if (done.length === 0) throw new UserError(`${g.id} changed meanwhile (resolved or acknowledged); see /alerts.`, 'alerts.changed');
     const paged = g.pageState === 'triggered';
     return { title: `Acknowledged ${g.id}: ${g.alertname}${g.system ? ` · ${g.system}` : ''}`, status: 'ok', text: paged ? 'PagerDuty is told (acknowledge).' : 'It was not paged; the thread notes who acknowledged.' };

@@ -1,6 +1,5 @@
 import { defineCommand } from '../src/core/command.js';
 import { arg } from '../src/core/args.js';
-import { listGroups } from '../src/alerts/group-store.js';
 import { when } from '../src/alerts/render.js';
 import { formatDuration } from '../src/config/duration.js';
 
@@ -10,8 +9,8 @@ export default defineCommand({
   flags: { resolved: arg.flag('also groups resolved in the last 24 hours') },
   examples: ['/alerts', '/alerts --resolved'],
   async run(ctx, { resolved }) {
-    const now = ctx.kt.clock.now();
-    const groups = await listGroups(ctx.kt.db, { includeResolvedSince: resolved ? new Date(now.getTime() - 86_400_000) : undefined, limit: 50 });
+    const now = ctx.services.clock.now();
+    const groups = await ctx.services.alerts.list({ includeResolvedSince: resolved ? new Date(now.getTime() - 86_400_000) : undefined, limit: 50 });
     const firing = groups.filter((g) => g.status === 'firing').length;
     if (groups.length === 0) return { title: 'No open alert groups', status: 'ok' };
     return {

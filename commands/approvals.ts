@@ -8,13 +8,13 @@ export default defineCommand({
   flags: {},
   examples: ['/approvals'],
   async run(ctx) {
-    const { approvals, clock } = ctx.kt;
+    const { approvals, clock } = ctx.services;
     const pending = await approvals.store.list(['pending', 'executing']);
     if (pending.length === 0) return { title: 'No pending approval requests', status: 'ok' };
     const rows = await Promise.all(
       pending.map(async (r) => {
         const votes = (await approvals.store.votes(r.id)).filter((v) => v.vote === 'approve');
-        const params = paramText(shownParams(ctx.kt.config, r));
+        const params = paramText(shownParams(ctx.services.config, r));
         return [r.id, `${r.system}/${r.action}${params ? ' ' + params : ''}`, r.requester, `${votes.length}/${r.approvalsNeeded}`, r.state === 'pending' ? formatDuration(Math.max(0, r.expiresAt.getTime() - clock.now().getTime())) : r.state];
       }),
     );

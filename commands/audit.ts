@@ -9,7 +9,7 @@ export default defineCommand({
   roles: ['admin', 'oncall', 'approver'],
   examples: ['/audit', '/audit r-1a2b3c', '/audit verify'],
   async run(ctx, { filter, limit }) {
-    const rows = await ctx.kt.audit.recent(limit, { subject: filter });
+    const rows = await ctx.services.audit.recent(limit, { subject: filter });
     // An empty table reads like a broken command: say what was looked for and what to try.
     if (rows.length === 0) {
       return filter
@@ -27,7 +27,7 @@ export default defineCommand({
       description: 'Check the HMAC chain against the latest anchor: names an altered row, reports truncation',
       roles: ['admin', 'oncall', 'approver'],
       async run(ctx) {
-        const r = await ctx.kt.audit.verify();
+        const r = await ctx.services.audit.verify();
         if (r.ok) {
           const anchored = r.anchor ? `matches the anchor of ${r.anchor.at.slice(0, 19).replace('T', ' ')} UTC (${r.anchor.rows} rows)` : 'no anchor written yet';
           const legacy = r.legacyRows ? ` ${r.legacyRows} rows from before the keyed chain are pinned by its start row.` : '';

@@ -15,7 +15,7 @@ export default defineCommand({
   flags: { limit: z.coerce.number().int().min(1).max(100).default(20).describe('how many to show') },
   examples: ['/backups mpc-wallet', '/backups mpc-wallet main-db --limit 5'],
   async run(ctx, { system, label, limit }) {
-    ctx.kt.checks.system(system);
+    ctx.services.checks.system(system);
     const { backups, problems } = await listBackups(system);
     const shown = backups.filter((b) => !label || b.label === label);
     if (shown.length === 0) {

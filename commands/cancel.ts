@@ -10,7 +10,7 @@ export default defineCommand({
   examples: ['/cancel r-1a2b3c'],
   async run(ctx, { request }) {
     if (!ctx.person) throw new UserError('Your account is not mapped to a person in Keyturn.', 'denied.unknown');
-    const r = await ctx.kt.approvals.cancel(request, ctx.person);
+    const r = await ctx.services.approvals.cancel(request, ctx.person);
     return { title: `Cancelled ${r.id} (${r.action} on ${r.system})`, status: 'ok', ephemeral: true };
   },
 });

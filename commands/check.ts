@@ -13,8 +13,8 @@ export default defineCommand({
   },
   examples: ['/check scribe-ledger latency', '/check musd'],
   async run(ctx, { system, check }) {
-    if (check) return checkMessage(await ctx.kt.checks.run(system, check));
-    const results = await ctx.kt.checks.runAll(system);
+    if (check) return checkMessage(await ctx.services.checks.run(system, check));
+    const results = await ctx.services.checks.runAll(system);
     return [
       {
         title: `Checks · ${system}`,

@@ -9,7 +9,7 @@ export default defineCommand({
   args: { system: arg.system('system to check; all systems when omitted').optional() },
   examples: ['/health mpc-wallet', '/health'],
   async run(ctx, { system }) {
-    const { checks, config } = ctx.kt;
+    const { checks, config } = ctx.services;
     if (system) {
       const sys = checks.system(system);
       const extra = sys.checks.filter((c) => c.showInHealth).map((c) => c.name);

@@ -8,7 +8,7 @@ export default defineCommand({
   args: { command: z.string().min(1).describe('command to explain').optional() },
   examples: ['/help', '/help unban'],
   async run(ctx, { command }) {
-    const reg = ctx.kt.registry;
+    const reg = ctx.services.registry;
     if (command) {
       const def = reg.get(command);
       if (!def) {
@@ -27,8 +27,8 @@ export default defineCommand({
     return {
       title: 'Keyturn commands',
       status: 'info',
-      table: { columns: ['command', 'what it does'], rows: reg.all().filter((c) => c.offered?.(ctx.kt.config, ctx.kt) ?? true).map((c) => [reg.slash(c.name), c.description]) },
-      text: `Dangerous actions need approvals: react ${ctx.kt.config.settings.reactions.approve} to approve, ${ctx.kt.config.settings.reactions.reject} to reject. ${reg.slash('help')} <command> for details.`,
+      table: { columns: ['command', 'what it does'], rows: reg.all().filter((c) => c.offered?.(ctx.services.config, ctx.services) ?? true).map((c) => [reg.slash(c.name), c.description]) },
+      text: `Dangerous actions need approvals: react ${ctx.services.config.settings.reactions.approve} to approve, ${ctx.services.config.settings.reactions.reject} to reject. ${reg.slash('help')} <command> for details.`,
     };
   },
 });

@@ -3,7 +3,6 @@ import { defineCommand, defineSubcommand, type CommandContext } from '../src/cor
 import { arg, tag } from '../src/core/args.js';
 import { UserError } from '../src/core/errors.js';
 import { summaryMessage } from '../src/incidents/render.js';
-import { buildTimeline } from '../src/incidents/timeline.js';
 import { SEVERITY_LEVELS } from '../src/config/incidents-schema.js';
 
 const level = z.enum(SEVERITY_LEVELS).describe('severity: sev1 (critical outage) .. sev4 (low impact)');
@@ -13,7 +12,7 @@ function who(ctx: CommandContext) {
   if (!ctx.person) throw new UserError('Your account is not mapped to a person in Keyturn, so you cannot change incidents.', 'denied.unknown');
   return ctx.person;
 }
-const target = (ctx: CommandContext, id?: string) => ctx.kt.incidents.resolveTarget(ctx.platform, ctx.channel.channel, id);
+const target = (ctx: CommandContext, id?: string) => ctx.services.incidents.resolveTarget(ctx.platform, ctx.channel.channel, id);
 
 export default defineCommand({
   name: 'incident',
@@ -27,7 +26,7 @@ export default defineCommand({
       examples: ['/incident declare sev1 Signing blocked --system mpc-wallet'],
       async run(ctx, { severity, title, system }) {
         const systems = system ? system.split(',').map((s) => s.trim()).filter(Boolean) : [];
-        const inc = await ctx.kt.incidents.declare({ person: who(ctx), platform: ctx.platform, channel: ctx.channel.channel }, severity, title, systems);
+        const inc = await ctx.services.incidents.declare({ person: who(ctx), platform: ctx.platform, channel: ctx.channel.channel }, severity, title, systems);
         return { title: `Declared ${inc.id}`, status: 'ok', ephemeral: true, text: `You are the commander. Hand over with /incident assign commander <person>.` };
       },
     }),
@@ -37,7 +36,7 @@ export default defineCommand({
       flags: idFlag,
       readOnly: false,
       async run(ctx, { text, id }) {
-        await ctx.kt.incidents.update(await target(ctx, id), who(ctx).name, text);
+        await ctx.services.incidents.update(await target(ctx, id), who(ctx).name, text);
       },
     }),
     sev: defineSubcommand({
@@ -46,7 +45,7 @@ export default defineCommand({
       flags: idFlag,
       readOnly: false,
       async run(ctx, { severity, id }) {
-        await ctx.kt.incidents.setSeverity(await target(ctx, id), who(ctx).name, severity);
+        await ctx.services.incidents.setSeverity(await target(ctx, id), who(ctx).name, severity);
       },
     }),
     assign: defineSubcommand({
@@ -55,7 +54,7 @@ export default defineCommand({
       flags: idFlag,
       readOnly: false,
       async run(ctx, { role, person, id }) {
-        await ctx.kt.incidents.assign(await target(ctx, id), who(ctx).name, role, person);
+        await ctx.services.incidents.assign(await target(ctx, id), who(ctx).name, role, person);
       },
     }),
     status: defineSubcommand({
@@ -63,8 +62,8 @@ export default defineCommand({
       flags: idFlag,
       async run(ctx, { id }) {
         const inc = await target(ctx, id);
-        const events = (await buildTimeline(ctx.kt, inc)).slice(-10);
-        const summary = summaryMessage(ctx.kt.config, inc, ctx.kt.clock.now());
+        const events = (await ctx.services.incidents.timeline(inc)).slice(-10);
+        const summary = summaryMessage(ctx.services.config, inc, ctx.services.clock.now());
         return { ...summary, pin: false, table: { columns: ['time (UTC)', 'who', 'what'], rows: events.map((e) => [e.at.toISOString().slice(11, 19), e.actor, e.text.slice(0, 120)]) } };
       },
     }),
@@ -75,13 +74,13 @@ export default defineCommand({
       readOnly: false,
       async run(ctx, { summary, id }) {
         const inc = await target(ctx, id);
-        await ctx.kt.incidents.resolve(inc, who(ctx).name, summary);
+        await ctx.services.incidents.resolve(inc, who(ctx).name, summary);
       },
     }),
     list: defineSubcommand({
       description: 'Recent incidents',
       async run(ctx) {
-        const rows = await ctx.kt.incidents.store.recent(15);
+        const rows = await ctx.services.incidents.store.recent(15);
         if (!rows.length) return { title: 'No incidents yet', status: 'ok' };
         return { title: 'Recent incidents', status: 'info', table: { columns: ['id', 'sev', 'state', 'title'], rows: rows.map((i) => [i.id, i.severity.toUpperCase(), i.state, i.title.slice(0, 60)]) } };
       },

@@ -7,13 +7,13 @@ export default defineCommand({
   name: 'oncall',
   description: 'Who is on call now, from PagerDuty (all escalation policies, or one)',
   // Only with a PagerDuty API token (PAGERDUTY_API_TOKEN): without one it can only say so.
-  offered: (_config, kt) => kt?.alerts.pagerduty.hasApiToken ?? true,
+  offered: (_config, services) => services?.alerts.pagerduty.hasApiToken ?? true,
   args: { policy: z.string().min(1).describe('escalation policy name or id (PABC123)').optional() },
   examples: ['/oncall', '/oncall "MPC Wallet"'],
   async run(ctx, { policy }) {
     let list;
     try {
-      list = await ctx.kt.alerts.pagerduty.oncall(policy);
+      list = await ctx.services.alerts.pagerduty.oncall(policy);
     } catch (err) {
       // Configuration and lookup problems are for the person; an outage is said plainly too, not as a bug.
       if (err instanceof PagerDutyError) throw new UserError(`${err.message}.`, 'pagerduty');

@@ -11,7 +11,7 @@ export default defineCommand({
   readOnly: false,
   examples: ['/postmortem inc-20261123-signing-blocked', '/postmortem inc-20261123-signing-blocked --complete'],
   async run(ctx, { incident, complete }) {
-    const incidents = ctx.kt.incidents;
+    const incidents = ctx.services.incidents;
     const inc = incident ? await incidents.resolveTarget(ctx.platform, ctx.channel.channel, incident) : ((await incidents.store.recent(1))[0] ?? null);
     if (!inc) throw new UserError('No incidents yet.', 'incident.none');
     if (complete) {

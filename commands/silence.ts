@@ -22,12 +22,12 @@ export default defineCommand({
     const ms = lift ? null : parseDuration(duration);
     if (ms === undefined) throw new UserError(`<duration>: expected something like 30m, 2h or 1d, or "off" (got "${duration}").`, 'args.invalid');
     if (ms !== null && (ms < 60_000 || ms > MAX_MS)) throw new UserError('<duration>: between 1m and 7d.', 'args.invalid');
-    const g = await ctx.kt.alerts.resolveRef(group);
-    const after = await ctx.kt.alerts.silence(g.groupKey, ms, ctx.actor, ctx.platform);
+    const g = await ctx.services.alerts.resolveRef(group);
+    const after = await ctx.services.alerts.silence(g.groupKey, ms, ctx.actor, ctx.platform);
     return {
       title: lift ? `Unsilenced ${g.id}: ${g.alertname}` : `Silenced ${g.id}: ${g.alertname}`,
       status: 'info',
-      text: `${ctx.kt.alerts.describeSilence(after)}.${lift ? ' Anything that arrived meanwhile is posted in its thread.' : ' Alerts are still stored' + (g.page ? ' and PagerDuty is still paged.' : '.')}`,
+      text: `${ctx.services.alerts.describeSilence(after)}.${lift ? ' Anything that arrived meanwhile is posted in its thread.' : ' Alerts are still stored' + (g.page ? ' and PagerDuty is still paged.' : '.')}`,
     };
   },
 });

@@ -2,6 +2,11 @@
  * Builds the platform-neutral core: config, store, audit, chat outbox,
  * checks, approvals, commands. Adapters (console, Slack, Discord) and the
  * HTTP server attach to what this returns.
+ *
+ * Services are built in dependency order, each given exactly what it uses
+ * (src/core/contracts.ts has the shared shapes). The `Keyturn` aggregate is
+ * assembled last, for the runtime, the adapters and the tests; no service
+ * holds it.
  */
 import { planKeyFor } from './approvals/binding.js';
 import { join } from 'node:path';
@@ -19,7 +24,11 @@ import { People } from './core/people.js';
 import { CommandRegistry } from './core/registry.js';
 import { Dispatcher } from './core/dispatcher.js';
 import { createLogger, type Logger } from './core/logger.js';
-import { systemClock, type Clock, type Keyturn } from './core/keyturn.js';
+import type { Keyturn } from './core/keyturn.js';
+import { systemClock, type Clock, type ConfigSource, type PagerSlot } from './core/contracts.js';
+import { newReplicaId } from './core/replica.js';
+import type { ActionRunner } from './approvals/context.js';
+import { planAction, runAction } from './runbooks/engine.js';
 import { Approvals } from './approvals/approvals.js';
 import { Channels } from './core/channels.js';
 import { Metrics } from './server/metrics.js';
@@ -62,7 +71,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const db = opts.db ?? (await openDb(env));
   const owned = !opts.db || opts.ownsDb === true;
   const clock = opts.clock ?? systemClock;
-  const config = opts.config;
+  let config = opts.config;
+  const currentConfig: ConfigSource<Config> = () => config;
   // Before anything else is built: with Postgres and no KEYTURN_AUDIT_KEY (or no KEYTURN_SECRET_KEY while an action
   // takes secret parameters) this is the start-up error.
   let auditKey: string;
@@ -77,53 +87,77 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     throw err;
   }
   const registry = opts.registry ?? (await CommandRegistry.load(undefined, config.settings.commandPrefix));
-  // Services reference each other through `kt`; it is complete before anything runs.
-  const kt = {} as Keyturn;
-  const metrics = new Metrics(db, () => kt.channels.platforms());
-  const auditAnchoring = new AuditAnchoring(() => kt, anchorEvery);
-  Object.assign(kt, {
-    metrics,
-    config,
-    db,
-    log,
-    clock,
-    registry,
-    audit: new AuditLog(db, () => clock.now(), (row) => (metrics.observeAudit(row), auditAnchoring.appended()), { key: auditKey, anchorFile: anchorPathFor(db, env) }),
-    chat: new Chat(db).on('delivery', (e: DeliveryEvent) => metrics.observeDelivery(e)),
-    checks: new CheckRunner(() => kt.config, { samples: new DbSampleStore(db) }),
-    people: new People(() => kt.config),
-    channels: new Channels(() => kt.config),
+  const replica = newReplicaId();
+
+  // Leaves: chat targets, people, metrics, the audit log, the outbox, checks.
+  const channels = new Channels(currentConfig);
+  const people = new People(currentConfig);
+  const metrics = new Metrics(db, () => channels.platforms());
+  const chat = new Chat(db).on('delivery', (e: DeliveryEvent) => metrics.observeDelivery(e));
+  // Each appended row may start the first anchor: the anchoring is built just below, before any row is appended.
+  const audit: AuditLog = new AuditLog(db, () => clock.now(), (row) => (metrics.observeAudit(row), auditAnchoring.appended()), { key: auditKey, anchorFile: anchorPathFor(db, env) });
+  const auditAnchoring = new AuditAnchoring({ config: currentConfig, db, audit, chat, channels, log, replica }, anchorEvery);
+  const checks = new CheckRunner(currentConfig, { samples: new DbSampleStore(db) });
+
+  // Alerts own the page queue; incidents and approvals page through it when a default routing key is set.
+  const pagers: PagerSlot = {};
+  const alerts = new Alerts({ config: currentConfig, db, audit, chat, people, channels, clock, log, replica }, env);
+  if (alerts.defaultRoutingKey()) pagers.pager = alerts.pager.port();
+  const incidents = new Incidents({ config: currentConfig, db, audit, chat, checks, people, channels, clock, pagers }, { postmortemDir: opts.postmortemDir ?? postmortemDirFor(env) });
+  const incidentWatcher = new IncidentWatcher({ config: currentConfig, incidents, checks, clock, log, pagers });
+  // An alert group of a system with an open incident opening, re-firing or resolving lands on its timeline and in its place.
+  alerts.onAlert(async ({ kind, group: g }) => {
+    if (!g.system || (kind !== 'opened' && kind !== 'reopened' && kind !== 'resolved')) return;
+    await incidents.recordAlert(g.system, `${kind}: ${g.alertname} · ${g.system} (${g.id}): ${g.summary}`, g.status === 'resolved' ? 'info' : g.severity);
   });
+
+  // The step engine still takes the whole aggregate (its steps' context); everything else gets this runner.
+  const actions: ActionRunner = {
+    plan: (target) => planAction(kt, target),
+    run: (target, onProgress, guard) => runAction(kt, target, onProgress, guard),
+  };
   // Fingerprints of configuration secrets in bound plans (a changed ${env:...} target changes the plan hash): keyed by the
   // audit key, which every store has (Postgres requires it, the embedded store generates it), so no replica falls back to a bare •••.
   const planKey = planKeyFor(auditKey);
-  kt.approvals = new Approvals(() => kt, { staleExecutionMs: opts.staleExecutionMs, secretKey, planKey });
-  kt.incidents = new Incidents(() => kt, { postmortemDir: opts.postmortemDir ?? postmortemDirFor(env) });
-  const incidentWatcher = new IncidentWatcher(() => kt);
-  kt.alerts = new Alerts(() => kt, env);
-  // PagerDuty for incidents too, through the alerts' retried page queue, when a default routing key is set.
-  if (kt.alerts.defaultRoutingKey()) kt.pager = kt.alerts.pager.port();
-  // An alert group of a system with an open incident opening, re-firing or resolving lands on its timeline and in its place.
-  kt.alerts.onAlert(async ({ kind, group: g }) => {
-    if (!g.system || (kind !== 'opened' && kind !== 'reopened' && kind !== 'resolved')) return;
-    await kt.incidents.recordAlert(g.system, `${kind}: ${g.alertname} · ${g.system} (${g.id}): ${g.summary}`, g.status === 'resolved' ? 'info' : g.severity);
+  const approvals = new Approvals(
+    { config: currentConfig, db, audit, chat, systems: checks, people, channels, clock, log, incidents, pagers, actions, replica },
+    { staleExecutionMs: opts.staleExecutionMs, secretKey, planKey },
+  );
+  const reactions = new Reactions();
+  reactions.register('approvals', (ev) => approvals.onReaction(ev));
+  reactions.register('alerts', (ev) => alerts.onReaction(ev));
+  const scheduler = new Scheduler({ config: currentConfig, db, audit, chat, channels, checks, actions, alerts, log, replica });
+
+  const kt: Keyturn = {
+    get config() {
+      return config;
+    },
+    set config(next: Config) {
+      config = next;
+    },
+    get pager() {
+      return pagers.pager;
+    },
+    set pager(next) {
+      pagers.pager = next;
+    },
+    db, log, clock, registry, metrics, audit, chat, checks, people, channels, incidents, alerts, approvals, reactions, scheduler,
+  };
+  const dispatcher = new Dispatcher({
+    config: currentConfig, registry, people, chat, audit, log, metrics,
+    services: { clock, audit, checks, approvals, incidents, alerts, channels },
   });
-  kt.reactions = new Reactions();
-  kt.reactions.register('approvals', (ev) => kt.approvals.onReaction(ev));
-  kt.reactions.register('alerts', (ev) => kt.alerts.onReaction(ev));
-  kt.scheduler = new Scheduler(() => kt);
-  const dispatcher = new Dispatcher(kt);
   return {
     kt,
     dispatcher,
     incidentWatcher,
     auditAnchoring,
     async close() {
-      await kt.scheduler.stop();
+      await scheduler.stop();
       await auditAnchoring.stop();
-      await kt.alerts.stop();
+      await alerts.stop();
       await incidentWatcher.stop();
-      await kt.approvals.stop();
+      await approvals.stop();
       if (owned) await db.close();
     },
   };

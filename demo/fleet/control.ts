@@ -8,10 +8,17 @@
  * Not part of any runbook and never recorded in `hits`.
  */
 import { json } from './http.js';
-import type { Fleet } from './index.js';
 import type { NodeState, SimResponse } from './types.js';
 
-export function handleControl(method: string, pathname: string, rawBody: string, fleet: Fleet): SimResponse {
+/** What the control API drives: the Fleet of ./index.ts, by its shape (index.ts imports this file, so not the reverse). */
+export interface FleetControl {
+  set(system: string, node: string, state: NodeState): void;
+  reset(): void;
+  inspect(system: string, node: string): unknown;
+  nodes(): Array<{ system: string; node: string; url: string }>;
+}
+
+export function handleControl(method: string, pathname: string, rawBody: string, fleet: FleetControl): SimResponse {
   const path = pathname.replace(/\/+$/, '') || '/';
   if (method === 'GET' && (path === '/' || path === '/_fleet')) {
     const systems: Record<string, Record<string, string>> = {};

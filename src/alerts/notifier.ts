@@ -6,29 +6,16 @@
  * together, up to `stormSize`) or one reply combining everything a thread
  * has not said yet. Silenced groups are skipped until their silence ends.
  */
-import type { Keyturn } from '../core/keyturn.js';
-import type { ChannelTarget } from '../core/chat.js';
+import type { Clock, ConfigSource } from '../core/contracts.js';
+import type { Config } from '../config/index.js';
+import type { Db } from '../store/db.js';
+import type { Logger } from '../core/logger.js';
+import type { Chat, ChannelTarget } from '../core/chat.js';
+import type { Channels } from '../core/channels.js';
 import type { GroupState } from './grouping.js';
-import { toGroup, type GroupRow } from './group-store.js';
+import { ThreadStore, type Link } from './thread-store.js';
 import { ChannelPacer } from './pacer.js';
 import { replyMessage, rootMessage, stormReplyMessage, stormRootMessage, type GroupDelta } from './render.js';
-
-interface Link {
-  group_key: string;
-  platform: string;
-  channel: string;
-  thread_id: number;
-  shown_alert_id: number;
-  shown_note_id: number;
-  root_version: number;
-}
-
-interface Thread {
-  id: number;
-  root_key: string;
-  storm: boolean;
-  root_updated_at: Date | string | null;
-}
 
 interface Work {
   target: ChannelTarget;
@@ -37,43 +24,47 @@ interface Work {
   threads: Map<number, Array<{ g: GroupState; link: Link }>>;
 }
 
+export interface NotifierDeps {
+  config: ConfigSource<Config>;
+  db: Db;
+  chat: Pick<Chat, 'post' | 'update'>;
+  channels: Pick<Channels, 'targets'>;
+  clock: Clock;
+  log: Logger;
+}
+
 const tkey = (t: { platform: string; channel: string }) => `${t.platform}\u0000${t.channel}`;
 
 export class AlertNotifier {
   readonly pacer: ChannelPacer;
   readonly stats = { roots: 0, replies: 0, edits: 0 };
+  private readonly store: ThreadStore;
 
   constructor(
-    private readonly kt: () => Keyturn,
+    private readonly deps: NotifierDeps,
     private readonly opts: { stormSize?: number; editIntervalMs?: number; postIntervalMs?: number } = {},
   ) {
+    const store = (this.store = new ThreadStore(deps.db));
     this.pacer = new ChannelPacer(
-      async (key) => {
-        const r = await kt().db.query<{ state: string }>(`SELECT state FROM outbox WHERE message_key = $1 AND op = 'post'`, [key]);
-        return r.rows.length > 0 && r.rows.every((x) => x.state !== 'pending');
-      },
+      (key) => store.posted(key),
       Date.now,
       opts.postIntervalMs ?? 1000,
     );
   }
 
   async tick(): Promise<void> {
-    const kt = this.kt();
-    const now = kt.clock.now();
-    const r = await kt.db.query<GroupRow>(
-      `SELECT * FROM alert_groups WHERE chat_pending AND (silenced_until IS NULL OR silenced_until <= $1) ORDER BY pending_since, group_key LIMIT 5000`,
-      [now],
-    );
-    if (r.rows.length === 0) return;
-    const groups = r.rows.map(toGroup);
-    const links = await this.links(groups.map((g) => g.groupKey));
+    const d = this.deps;
+    const now = d.clock.now();
+    const groups = await this.store.pendingGroups(now);
+    if (groups.length === 0) return;
+    const links = await this.store.links(groups.map((g) => g.groupKey));
     const work = new Map<string, Work>();
     for (const g of groups) {
-      const targets = g.channel ? kt.channels.targets(g.channel) : [];
+      const targets = g.channel ? d.channels.targets(g.channel) : [];
       if (targets.length === 0) {
         // Nowhere to post (log-only route, or the channel is not on any running platform): nothing to catch up.
-        kt.log.info({ alert: g.id, channel: g.channel }, 'alert group has no chat target; stored only');
-        await this.caughtUp(g);
+        d.log.info({ alert: g.id, channel: g.channel }, 'alert group has no chat target; stored only');
+        await this.store.caughtUp(g);
         continue;
       }
       for (const t of targets) {
@@ -91,51 +82,37 @@ export class AlertNotifier {
       if (await this.pacer.canPost(tkey(w.target))) await this.postOne(w, now);
     }
     // Groups every target has fully shown stop being pending (unless they changed meanwhile: version guard).
-    const after = await this.links(groups.map((g) => g.groupKey));
+    const after = await this.store.links(groups.map((g) => g.groupKey));
     for (const g of groups) {
-      const targets = g.channel ? kt.channels.targets(g.channel) : [];
+      const targets = g.channel ? d.channels.targets(g.channel) : [];
       if (targets.length === 0) continue;
       const done = targets.every((t) => {
         const l = after.get(`${g.groupKey}\u0000${tkey(t)}`);
         return l && l.shown_alert_id >= g.lastAlertId && l.shown_note_id >= g.lastNoteId && l.root_version >= g.version;
       });
-      if (done) await this.caughtUp(g);
+      if (done) await this.store.caughtUp(g);
     }
-  }
-
-  private async caughtUp(g: GroupState): Promise<void> {
-    await this.kt().db.query(`UPDATE alert_groups SET chat_pending = false, pending_since = NULL WHERE group_key = $1 AND version = $2`, [g.groupKey, g.version]);
-  }
-
-  private async links(keys: string[]): Promise<Map<string, Link>> {
-    const r = await this.kt().db.query<Link>(`SELECT * FROM alert_group_threads WHERE group_key = ANY($1::text[])`, [keys]);
-    return new Map(r.rows.map((l) => [`${l.group_key}\u0000${tkey(l)}`, { ...l, thread_id: Number(l.thread_id), shown_alert_id: Number(l.shown_alert_id), shown_note_id: Number(l.shown_note_id), root_version: Number(l.root_version) }]));
   }
 
   /** Edits the root of every thread whose groups changed, unless it was edited less than an interval ago. */
   private async editRoots(w: Work, now: Date): Promise<void> {
     const stale = [...w.threads.entries()].filter(([, gs]) => gs.some(({ g, link }) => g.version > link.root_version)).map(([id]) => id);
     if (stale.length === 0) return;
-    const kt = this.kt();
-    const threads = await this.threads(stale);
+    const d = this.deps;
+    const threads = await this.store.threads(stale);
     const interval = this.opts.editIntervalMs ?? 1000;
     const due = threads.filter((t) => !t.root_updated_at || now.getTime() - new Date(t.root_updated_at).getTime() >= interval);
     if (due.length === 0) return;
-    const members = await this.threadGroups(due.map((t) => t.id));
+    const members = await this.store.threadGroups(due.map((t) => t.id));
     const shown: Array<{ thread_id: number; group_key: string; version: number }> = [];
     for (const t of due) {
       const gs = members.get(t.id) ?? [];
       if (gs.length === 0) continue;
-      await kt.chat.update(t.root_key, t.storm ? stormRootMessage(gs, now, kt.config.alerts.ackReaction) : rootMessage(gs[0]!, now, kt.config.alerts.ackReaction));
+      await d.chat.update(t.root_key, t.storm ? stormRootMessage(gs, now, d.config().alerts.ackReaction) : rootMessage(gs[0]!, now, d.config().alerts.ackReaction));
       this.stats.edits++;
       for (const g of gs) shown.push({ thread_id: t.id, group_key: g.groupKey, version: g.version });
     }
-    await kt.db.query(
-      `UPDATE alert_group_threads l SET root_version = x.version FROM jsonb_to_recordset($1::jsonb) AS x(thread_id bigint, group_key text, version bigint)
-       WHERE l.thread_id = x.thread_id AND l.group_key = x.group_key AND l.root_version < x.version`,
-      [JSON.stringify(shown)],
-    );
-    await kt.db.query(`UPDATE alert_threads SET root_updated_at = $2 WHERE id = ANY($1::bigint[])`, [due.map((t) => t.id), now]);
+    await this.store.rootsEdited(shown, due.map((t) => t.id), now);
     for (const [id, gs] of w.threads) {
       if (!due.some((t) => t.id === id)) continue;
       for (const x of gs) x.link.root_version = Math.max(x.link.root_version, members.get(id)?.find((g) => g.groupKey === x.g.groupKey)?.version ?? 0);
@@ -156,87 +133,39 @@ export class AlertNotifier {
   }
 
   private async postRoot(target: ChannelTarget, fresh: GroupState[], now: Date): Promise<void> {
-    const kt = this.kt();
+    const d = this.deps;
     const storm = fresh.length > 1;
     const gs = storm ? fresh.slice(0, this.opts.stormSize ?? 25) : fresh;
-    const ack = kt.config.alerts.ackReaction;
-    const key = await kt.chat.post(target, storm ? stormRootMessage(gs, now, ack) : rootMessage(gs[0]!, now, ack));
+    const ack = d.config().alerts.ackReaction;
+    const key = await d.chat.post(target, storm ? stormRootMessage(gs, now, ack) : rootMessage(gs[0]!, now, ack));
     this.pacer.posted(tkey(target), key);
     this.stats.roots++;
-    const t = await kt.db.query<{ id: number }>(`INSERT INTO alert_threads (platform, channel, root_key, storm, root_updated_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`, [
-      target.platform,
-      target.channel,
-      key,
-      storm,
-      now,
-    ]);
-    const threadId = Number(t.rows[0]!.id);
-    await kt.db.query(
-      `INSERT INTO alert_group_threads (group_key, platform, channel, thread_id, shown_alert_id, shown_note_id, root_version)
-       SELECT x.group_key, $1, $2, $3, x.shown_alert_id, x.shown_note_id, x.root_version
-       FROM jsonb_to_recordset($4::jsonb) AS x(group_key text, shown_alert_id bigint, shown_note_id bigint, root_version bigint)
-       ON CONFLICT DO NOTHING`,
-      [target.platform, target.channel, threadId, JSON.stringify(gs.map((g) => ({ group_key: g.groupKey, shown_alert_id: g.lastAlertId, shown_note_id: g.lastNoteId, root_version: g.version })))],
-    );
+    await this.store.addThread(target, key, storm, now, gs);
   }
 
   private async postReply(threadId: number, gs: Array<{ g: GroupState; link: Link }>, now: Date, channelKey: string): Promise<void> {
-    const kt = this.kt();
-    const [thread] = await this.threads([threadId]);
+    const d = this.deps;
+    const [thread] = await this.store.threads([threadId]);
     if (!thread) return;
     const deltas = await this.deltas(gs);
-    const key = await kt.chat.post(
+    const key = await d.chat.post(
       { platform: gs[0]!.link.platform as ChannelTarget['platform'], channel: gs[0]!.link.channel },
       thread.storm ? stormReplyMessage(deltas, now) : replyMessage(deltas[0]!, now),
       { threadOf: thread.root_key },
     );
     this.pacer.posted(channelKey, key);
     this.stats.replies++;
-    await kt.db.query(
-      `UPDATE alert_group_threads l SET shown_alert_id = GREATEST(l.shown_alert_id, x.a), shown_note_id = GREATEST(l.shown_note_id, x.n)
-       FROM jsonb_to_recordset($1::jsonb) AS x(group_key text, a bigint, n bigint) WHERE l.thread_id = $2 AND l.group_key = x.group_key`,
-      [JSON.stringify(gs.map(({ g }) => ({ group_key: g.groupKey, a: g.lastAlertId, n: g.lastNoteId }))), threadId],
-    );
+    await this.store.replied(threadId, gs.map(({ g }) => g));
   }
 
   /** Counts of firing / resolved notifications and the notes each group has not shown in this thread. */
   private async deltas(gs: Array<{ g: GroupState; link: Link }>): Promise<GroupDelta[]> {
-    const db = this.kt().db;
-    const ranges = JSON.stringify(gs.map(({ g, link }) => ({ group_key: g.groupKey, after: link.shown_alert_id, upto: g.lastAlertId, nafter: link.shown_note_id, nupto: g.lastNoteId })));
-    const c = await db.query<{ group_key: string; status: string; n: number }>(
-      `SELECT a.group_key, a.status, count(*)::int AS n FROM jsonb_to_recordset($1::jsonb) AS r(group_key text, after bigint, upto bigint)
-       JOIN alerts a ON a.group_key = r.group_key AND a.id > r.after AND a.id <= r.upto GROUP BY a.group_key, a.status`,
-      [ranges],
-    );
-    const notes = await db.query<{ group_key: string; text: string }>(
-      `SELECT n.group_key, n.text FROM jsonb_to_recordset($1::jsonb) AS r(group_key text, nafter bigint, nupto bigint)
-       JOIN alert_notes n ON n.group_key = r.group_key AND n.id > r.nafter AND n.id <= r.nupto ORDER BY n.id`,
-      [ranges],
-    );
+    const { counts, notes } = await this.store.unshown(gs.map(({ g, link }) => ({ group_key: g.groupKey, after: link.shown_alert_id, upto: g.lastAlertId, nafter: link.shown_note_id, nupto: g.lastNoteId })));
     return gs.map(({ g }) => ({
       group: g,
-      firing: Number(c.rows.find((x) => x.group_key === g.groupKey && x.status === 'firing')?.n ?? 0),
-      resolved: Number(c.rows.find((x) => x.group_key === g.groupKey && x.status === 'resolved')?.n ?? 0),
-      notes: notes.rows.filter((x) => x.group_key === g.groupKey).map((x) => x.text),
+      firing: Number(counts.find((x) => x.group_key === g.groupKey && x.status === 'firing')?.n ?? 0),
+      resolved: Number(counts.find((x) => x.group_key === g.groupKey && x.status === 'resolved')?.n ?? 0),
+      notes: notes.filter((x) => x.group_key === g.groupKey).map((x) => x.text),
     }));
-  }
-
-  private async threads(ids: number[]): Promise<Thread[]> {
-    const r = await this.kt().db.query<Thread>(`SELECT id, root_key, storm, root_updated_at FROM alert_threads WHERE id = ANY($1::bigint[])`, [ids]);
-    return r.rows.map((t) => ({ ...t, id: Number(t.id) }));
-  }
-
-  /** Every group shown in these threads (a storm root renders all of them), oldest first. */
-  private async threadGroups(ids: number[]): Promise<Map<number, GroupState[]>> {
-    const r = await this.kt().db.query<GroupRow & { thread_id: number }>(
-      `SELECT g.*, l.thread_id FROM alert_group_threads l JOIN alert_groups g ON g.group_key = l.group_key WHERE l.thread_id = ANY($1::bigint[]) ORDER BY g.first_alert_id`,
-      [ids],
-    );
-    const out = new Map<number, GroupState[]>();
-    for (const row of r.rows) {
-      const id = Number(row.thread_id);
-      out.set(id, [...(out.get(id) ?? []), toGroup(row)]);
-    }
-    return out;
   }
 }

@@ -3,10 +3,12 @@
  * them, then sent to PagerDuty in order per dedup_key (a resolve never
  * overtakes its trigger) and retried with backoff until PagerDuty accepts
  * them. A 400 (malformed event) is not retried. Incidents page through the
- * same queue (kt.pager).
+ * same queue (the core's pager).
  */
-import type { Keyturn, Pager as PagerPort } from '../core/keyturn.js';
-import type { Queryable } from '../store/db.js';
+import type { Clock, Pager as PagerPort } from '../core/contracts.js';
+import type { Db, Queryable } from '../store/db.js';
+import type { AuditLog } from '../store/audit-log.js';
+import type { Logger } from '../core/logger.js';
 import { PagerDutyError, type PagerDuty, type PdEvent, type PdSeverity } from '../integrations/pagerduty/client.js';
 import { maskSecrets } from '../core/secrets.js';
 import type { RouteInput } from './routing.js';
@@ -69,7 +71,7 @@ export class Pager {
   readonly stats = { sent: 0, retries: 0, failed: 0 };
 
   constructor(
-    private readonly kt: () => Keyturn,
+    private readonly deps: { db: Db; audit: Pick<AuditLog, 'append'>; clock: Clock; log: Logger },
     readonly client: PagerDuty,
     /** The routing key for a route (labels), or the default key for null. */
     private readonly routingKey: (route: RouteInput | null) => string,
@@ -78,7 +80,7 @@ export class Pager {
 
   /** Sends every request that is due and first in line for its dedup_key. Returns how many were attempted. */
   async sendDue(limit = 50): Promise<number> {
-    const r = await this.kt().db.query<PageRow>(
+    const r = await this.deps.db.query<PageRow>(
       `SELECT p.id, p.subject, p.route, p.dedup_key, p.action, p.payload, p.attempts FROM page_requests p
        WHERE p.state = 'pending' AND p.next_attempt_at <= now()
          AND NOT EXISTS (SELECT 1 FROM page_requests q WHERE q.dedup_key = p.dedup_key AND q.state = 'pending' AND q.id < p.id)
@@ -90,37 +92,37 @@ export class Pager {
     return r.rows.length;
   }
 
-  /** kt.pager for incidents: queued like alert pages, so a PagerDuty outage is retried, not lost. */
+  /** The pager incidents use: queued like alert pages, so a PagerDuty outage is retried, not lost. */
   port(): PagerPort {
     const queue = async (subject: string, e: StoredEvent) => {
-      await enqueueEvent(this.kt().db, subject, null, null, e);
+      await enqueueEvent(this.deps.db, subject, null, null, e);
       this.onQueued();
     };
     return {
       trigger: (e) =>
-        queue(e.dedupKey, { action: 'trigger', dedupKey: e.dedupKey, payload: { summary: e.summary.slice(0, 1024), source: e.source, severity: e.severity, timestamp: this.kt().clock.now().toISOString(), custom_details: e.details } }),
+        queue(e.dedupKey, { action: 'trigger', dedupKey: e.dedupKey, payload: { summary: e.summary.slice(0, 1024), source: e.source, severity: e.severity, timestamp: this.deps.clock.now().toISOString(), custom_details: e.details } }),
       resolve: (dedupKey) => queue(dedupKey, { action: 'resolve', dedupKey }),
     };
   }
 
   private async sendOne(row: PageRow): Promise<void> {
-    const kt = this.kt();
+    const d = this.deps;
     const payload: StoredEvent = typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload;
     const route: RouteInput | null = typeof row.route === 'string' ? JSON.parse(row.route) : row.route;
     const routingKey = this.routingKey(route);
     const attempts = Number(row.attempts) + 1;
     const audit = (outcome: string, detail: Record<string, unknown>) =>
-      kt.audit.append({ actor: 'keyturn', platform: 'pagerduty', kind: `page.${row.action}`, subject: `${row.subject} ${row.dedup_key}`, outcome, detail });
+      d.audit.append({ actor: 'keyturn', platform: 'pagerduty', kind: `page.${row.action}`, subject: `${row.subject} ${row.dedup_key}`, outcome, detail });
     const fail = async (msg: string) => {
-      await kt.db.query(`UPDATE page_requests SET state = 'failed', attempts = $2, last_error = $3 WHERE id = $1`, [row.id, attempts, msg]);
+      await d.db.query(`UPDATE page_requests SET state = 'failed', attempts = $2, last_error = $3 WHERE id = $1`, [row.id, attempts, msg]);
       this.stats.failed++;
-      kt.log.error({ pageRequest: row.id, subject: row.subject, action: row.action, err: msg }, 'PagerDuty request failed for good');
+      d.log.error({ pageRequest: row.id, subject: row.subject, action: row.action, err: msg }, 'PagerDuty request failed for good');
       await audit('failed', { attempts, error: msg });
     };
     if (!routingKey) return fail('no PagerDuty routing key is configured for this route');
     try {
       await this.client.send({ ...payload, routingKey });
-      await kt.db.query(`UPDATE page_requests SET state = 'sent', attempts = $2, sent_at = now(), last_error = NULL WHERE id = $1`, [row.id, attempts]);
+      await d.db.query(`UPDATE page_requests SET state = 'sent', attempts = $2, sent_at = now(), last_error = NULL WHERE id = $1`, [row.id, attempts]);
       this.stats.sent++;
       await audit('sent', { attempts });
     } catch (err) {
@@ -129,8 +131,8 @@ export class Pager {
       if (!e.retryable || attempts >= MAX_ATTEMPTS) return fail(msg);
       const wait = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(attempts - 1, 10));
       this.stats.retries++;
-      kt.log.warn({ pageRequest: row.id, subject: row.subject, action: row.action, attempts, waitMs: wait, err: msg }, 'PagerDuty request failed; will retry');
-      await kt.db.query(`UPDATE page_requests SET attempts = $2, last_error = $3, next_attempt_at = now() + $4 * interval '1 millisecond' WHERE id = $1`, [row.id, attempts, msg, wait]);
+      d.log.warn({ pageRequest: row.id, subject: row.subject, action: row.action, attempts, waitMs: wait, err: msg }, 'PagerDuty request failed; will retry');
+      await d.db.query(`UPDATE page_requests SET attempts = $2, last_error = $3, next_attempt_at = now() + $4 * interval '1 millisecond' WHERE id = $1`, [row.id, attempts, msg, wait]);
     }
   }
 }

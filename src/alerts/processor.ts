@@ -4,13 +4,12 @@
  * marked processed, all at once or not at all. The group lock makes it safe
  * for any number of replicas to call this.
  */
-import type { Keyturn } from '../core/keyturn.js';
 import type { AlertSource, AlertStatus } from './schemas.js';
 import { applyAlert, groupIdFor, type AlertKind, type GroupState, type StoredAlert } from './grouping.js';
 import { GROUP_LOCK, loadGroups, loadMembers, saveGroups, saveMembers, toStoredAlert, type AlertRow } from './group-store.js';
 import type { RouteDecision, RouteInput } from './routing.js';
 import { enqueuePage } from './pager.js';
-import type { Queryable } from '../store/db.js';
+import type { Db, Queryable } from '../store/db.js';
 
 export interface AlertEvent {
   kind: AlertKind;
@@ -19,8 +18,8 @@ export interface AlertEvent {
   group: GroupState;
 }
 
-export async function processBatch(kt: Keyturn, route: (r: RouteInput) => RouteDecision, limit = 1000): Promise<AlertEvent[]> {
-  return kt.db.transaction(async (tx) => {
+export async function processBatch(db: Db, route: (r: RouteInput) => RouteDecision, limit = 1000): Promise<AlertEvent[]> {
+  return db.transaction(async (tx) => {
     await tx.query(`SELECT pg_advisory_xact_lock(${GROUP_LOCK})`);
     const r = await tx.query<AlertRow>(
       `SELECT a.*, p.source FROM alerts a JOIN alert_payloads p ON p.id = a.payload_id

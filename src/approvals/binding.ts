@@ -16,7 +16,7 @@ import { canonical } from '../core/canonical-json.js';
 import type { ActionDefinition, Config, Policy, StepDefinition, SystemConfig } from '../config/index.js';
 import { replaceConfigSecrets } from '../core/secrets.js';
 import { lookup, PLACEHOLDER, renderUrl, type Vars } from '../runbooks/template.js';
-import { stepName } from '../runbooks/engine.js';
+import { stepName } from '../runbooks/step-name.js';
 import { secretNames } from './sealed-params.js';
 
 export interface BoundStep {

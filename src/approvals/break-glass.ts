@@ -11,7 +11,7 @@
  * escalation is one conditional UPDATE: it happens once, whichever replica
  * sweeps first.
  */
-import type { Keyturn } from '../core/keyturn.js';
+import type { People } from '../core/people.js';
 import type { Person, Policy } from '../config/index.js';
 import type { SeverityLevel } from '../config/incidents-schema.js';
 import { formatDuration } from '../config/duration.js';
@@ -61,8 +61,8 @@ const toCountersign = (r: Row): Countersign => ({
 export const isBreakGlass = (p: Policy | null): p is Policy & { kind: 'break-glass'; countersign: NonNullable<Policy['countersign']> } => p?.kind === 'break-glass' && !!p.countersign;
 
 /** Approvals this requester needs under the policy: none for a break-glass `noApprovalFor` role. */
-export function approvalsNeeded(kt: Keyturn, policy: Policy, requester: Person): number {
-  if (isBreakGlass(policy) && policy.noApprovalFor.length && kt.people.hasAnyRole(requester, policy.noApprovalFor)) return 0;
+export function approvalsNeeded(people: Pick<People, 'hasAnyRole'>, policy: Policy, requester: Person): number {
+  if (isBreakGlass(policy) && policy.noApprovalFor.length && people.hasAnyRole(requester, policy.noApprovalFor)) return 0;
   return policy.approvals;
 }
 
@@ -108,10 +108,10 @@ export class CountersignStore {
 }
 
 /** Who may countersign: the roles configured (admins always), never the requester nor an approver. Null when they may, else why not. */
-export function countersignRefusal(kt: Keyturn, c: Countersign, r: ApprovalRequest, person: Person, approvers: string[]): string | null {
+export function countersignRefusal(people: Pick<People, 'hasAnyRole'>, c: Countersign, r: ApprovalRequest, person: Person, approvers: string[]): string | null {
   if (person.name === r.requester) return `${person.name} requested ${r.id}: the countersign is a second person.`;
   if (approvers.includes(person.name)) return `${person.name} approved ${r.id}: the countersign is a second person, not the approver.`;
-  if (!kt.people.hasAnyRole(person, c.roles)) return `${person.name} may not countersign ${r.id} (needs role ${c.roles.join(' or ')}).`;
+  if (!people.hasAnyRole(person, c.roles)) return `${person.name} may not countersign ${r.id} (needs role ${c.roles.join(' or ')}).`;
   return null;
 }
 

@@ -7,27 +7,16 @@
  */
 import { canonical } from '../core/canonical-json.js';
 import { registerPublicUrl } from '../core/url-display.js';
-import type { Keyturn } from '../core/keyturn.js';
-import { runAction, type StepProgress } from '../runbooks/engine.js';
+import type { Config } from '../config/index.js';
+import type { ApprovalContext } from './context.js';
 import { boundStep, diffPlans, planHash, resolvePlan, shortHash, type BoundPlan } from './binding.js';
 import { registerParamSecrets, unseal } from './sealed-params.js';
-import type { RequestStore } from './request-store.js';
+import { note, progressText, refreshView, stepLine } from './view.js';
 import { countedApprovals, type ApprovalRequest, type ExecutionResult, type RequestState } from './types.js';
 
 const HEARTBEAT_MS = 5_000;
 /** At most this many changes are listed in the thread (all of them go to the audit row). */
 const SHOWN_CHANGES = 12;
-
-export interface ExecuteDeps {
-  kt: Keyturn;
-  store: RequestStore;
-  replica: string;
-  secretKey: Buffer | null;
-  /** Keys the fingerprints of configuration secrets in plans (resolvePlan). */
-  planKey: Buffer;
-  refresh(id: string, progress?: string): Promise<void>;
-  note(r: ApprovalRequest, text: string): Promise<void>;
-}
 
 export type PlanCheck = { same: true; plan: BoundPlan } | { same: false; changes: string[]; hash: string | null };
 
@@ -38,11 +27,11 @@ function registerPlanUrls(v: unknown): void {
 }
 
 /** Resolves the request's plan against the current config and compares it with the approved one. */
-export function checkPlan(kt: Keyturn, r: ApprovalRequest, planKey: Buffer): PlanCheck {
+export function checkPlan(config: Config, r: ApprovalRequest, planKey: Buffer): PlanCheck {
   if (!r.planHash || !r.boundPlan) return { same: false, changes: ['this request was made before approvals were bound to a plan'], hash: null };
   let now: BoundPlan;
   try {
-    now = resolvePlan(kt.config, { system: r.system, action: r.action, requester: r.requester, params: r.params, requestId: r.id, reason: r.reason }, planKey);
+    now = resolvePlan(config, { system: r.system, action: r.action, requester: r.requester, params: r.params, requestId: r.id, reason: r.reason }, planKey);
   } catch (err) {
     return { same: false, changes: [(err as Error).message], hash: null };
   }
@@ -63,21 +52,22 @@ export function paramsOf(r: ApprovalRequest, secretKey: Buffer | null): Record<s
   return { ...r.params, ...secret };
 }
 
-export async function executeClaimed(d: ExecuteDeps, r: ApprovalRequest): Promise<RequestState> {
-  const { kt, store } = d;
+/** Runs a request this process has claimed (start-execution.ts): only the plan that was approved runs, with a heartbeat while it does. */
+export async function executeClaimed(d: ApprovalContext, r: ApprovalRequest): Promise<RequestState> {
+  const { store } = d;
   let params: Record<string, unknown>;
   try {
     params = paramsOf(r, d.secretKey);
   } catch (err) {
     return finish(d, r, 'failed', { ok: false, summary: `not run: ${(err as Error).message}`, steps: [] });
   }
-  const check = checkPlan(kt, r, d.planKey);
+  const check = checkPlan(d.config(), r, d.planKey);
   if (!check.same) return invalidate(d, r, check.changes, check.hash);
 
   const votes = countedApprovals(await store.votes(r.id), r);
-  await kt.audit.append({ actor: 'keyturn', platform: 'keyturn', kind: 'approval.decision', subject: r.id, outcome: 'approved', detail: { approvers: votes.map((v) => v.person), replica: d.replica, planHash: r.planHash } });
-  await d.note(r, `Approved by ${votes.map((v) => v.person).join(' and ')}. Executing ${r.action}.`);
-  const beat = setInterval(() => void store.heartbeat(r.id, kt.clock.now()).catch(() => {}), HEARTBEAT_MS);
+  await d.audit.append({ actor: 'keyturn', platform: 'keyturn', kind: 'approval.decision', subject: r.id, outcome: 'approved', detail: { approvers: votes.map((v) => v.person), replica: d.replica, planHash: r.planHash } });
+  await note(d, r, `Approved by ${votes.map((v) => v.person).join(' and ')}. Executing ${r.action}.`);
+  const beat = setInterval(() => void store.heartbeat(r.id, d.clock.now()).catch(() => {}), HEARTBEAT_MS);
   beat.unref();
   const approved = r.boundPlan!;
   // Before each step: that step, resolved again here, must be the one approved.
@@ -85,7 +75,7 @@ export async function executeClaimed(d: ExecuteDeps, r: ApprovalRequest): Promis
     const was = boundStep(approved, phase, index);
     let now: BoundPlan;
     try {
-      now = resolvePlan(kt.config, { system: r.system, action: r.action, requester: r.requester, params: r.params, requestId: r.id, reason: r.reason }, d.planKey);
+      now = resolvePlan(d.config(), { system: r.system, action: r.action, requester: r.requester, params: r.params, requestId: r.id, reason: r.reason }, d.planKey);
     } catch (err) {
       return (err as Error).message;
     }
@@ -96,12 +86,12 @@ export async function executeClaimed(d: ExecuteDeps, r: ApprovalRequest): Promis
   };
   let result: ExecutionResult;
   try {
-    result = await runAction(
-      kt,
+    result = await d.actions.run(
       { systemName: r.system, actionName: r.action, params, requestId: r.id, actor: r.requester, reason: r.reason },
       async (p) => {
-        await d.refresh(r.id, progressText(p));
-        if (p.report) await d.note(r, `${p.report.ok ? '✅' : '❌'} ${p.phase === 'finally' ? 'finally ' : ''}step ${p.index + 1}/${p.total} ${p.name}: ${p.report.summary}`);
+        await refreshView(d, r.id, progressText(p));
+        const line = stepLine(p);
+        if (line) await note(d, r, line);
       },
       guard,
     );
@@ -113,21 +103,19 @@ export async function executeClaimed(d: ExecuteDeps, r: ApprovalRequest): Promis
   return finish(d, r, result.ok ? 'succeeded' : 'failed', result);
 }
 
-async function finish(d: ExecuteDeps, r: ApprovalRequest, state: RequestState, result: ExecutionResult): Promise<RequestState> {
-  const { kt } = d;
-  await d.store.transition(r.id, ['executing'], state, kt.clock.now(), result);
-  await kt.audit.append({ actor: r.requester, platform: 'keyturn', kind: 'approval.result', subject: `${r.id} ${r.system}/${r.action}`, outcome: state, detail: { summary: result.summary } });
-  await d.refresh(r.id);
-  await d.note(r, `${result.ok ? 'Succeeded' : 'Failed'}: ${result.summary}`);
+async function finish(d: ApprovalContext, r: ApprovalRequest, state: RequestState, result: ExecutionResult): Promise<RequestState> {
+  await d.store.transition(r.id, ['executing'], state, d.clock.now(), result);
+  await d.audit.append({ actor: r.requester, platform: 'keyturn', kind: 'approval.result', subject: `${r.id} ${r.system}/${r.action}`, outcome: state, detail: { summary: result.summary } });
+  await refreshView(d, r.id);
+  await note(d, r, `${result.ok ? 'Succeeded' : 'Failed'}: ${result.summary}`);
   return state;
 }
 
 /** Nothing runs: the thread says what changed, the audit keeps every change, and a new request is needed. */
-async function invalidate(d: ExecuteDeps, r: ApprovalRequest, changes: string[], hash: string | null): Promise<RequestState> {
-  const { kt } = d;
+async function invalidate(d: ApprovalContext, r: ApprovalRequest, changes: string[], hash: string | null): Promise<RequestState> {
   const summary = `not run: the config changed since the request, so what was approved is not what would run (${changes.length} change${changes.length === 1 ? '' : 's'})`;
-  await d.store.transition(r.id, ['executing'], 'invalidated', kt.clock.now(), { ok: false, summary, steps: [] });
-  await kt.audit.append({
+  await d.store.transition(r.id, ['executing'], 'invalidated', d.clock.now(), { ok: false, summary, steps: [] });
+  await d.audit.append({
     actor: 'keyturn',
     platform: 'keyturn',
     kind: 'approval.result',
@@ -135,17 +123,13 @@ async function invalidate(d: ExecuteDeps, r: ApprovalRequest, changes: string[],
     outcome: 'invalidated',
     detail: { approvedPlan: r.planHash, currentPlan: hash, changes, replica: d.replica },
   });
-  await d.refresh(r.id);
+  await refreshView(d, r.id);
   const shown = changes.slice(0, SHOWN_CHANGES).map((c) => `• ${c}`);
   if (changes.length > SHOWN_CHANGES) shown.push(`• … and ${changes.length - SHOWN_CHANGES} more (/audit ${r.id})`);
-  await d.note(
+  await note(
+    d,
     r,
     `⚠️ Not run: the configuration changed after ${r.id} was requested, so what was approved${r.planHash ? ` (plan ${shortHash(r.planHash)})` : ''} is not what would run. Nothing was executed.\nChanged since the request:\n${shown.join('\n')}\nRequest ${r.action} on ${r.system} again to approve the current plan.`,
   );
   return 'invalidated';
-}
-
-function progressText(p: StepProgress): string {
-  const where = `${p.phase === 'finally' ? 'finally ' : ''}step ${p.index + 1}/${p.total}: ${p.name}`;
-  return p.report ? `${where} ${p.report.ok ? 'done' : 'FAILED'}` : `${where}…`;
 }

@@ -9,7 +9,9 @@
  * a (request, account), each carrying the running count. State is in the
  * store, so replicas share the limits.
  */
-import type { Keyturn } from '../core/keyturn.js';
+import type { Db } from '../store/db.js';
+import type { AuditLog } from '../store/audit-log.js';
+import type { Clock } from '../core/contracts.js';
 import type { Platform } from '../core/chat.js';
 
 export const REPLIES_PER_ACCOUNT = 5;
@@ -32,7 +34,7 @@ export function audited(count: number): boolean {
 }
 
 export class IgnoredVotes {
-  constructor(private readonly kt: () => Keyturn) {}
+  constructor(private readonly deps: { db: Db; audit: Pick<AuditLog, 'append'>; clock: Clock }) {}
 
   /**
    * Counts the ignored vote; appends a coalesced audit row at the 1st, 10th, 100th... of its (request, account).
@@ -40,17 +42,17 @@ export class IgnoredVotes {
    * time (a spare row), never none (the vote's sender was answered, so the vote must be in the audit).
    */
   async record(v: IgnoredVote): Promise<void> {
-    const kt = this.kt();
-    const now = kt.clock.now();
-    const before = await kt.db.query<{ count: number }>(`SELECT count FROM ignored_votes WHERE request_id = $1 AND platform = $2 AND account = $3`, [v.requestId, v.platform, v.account]);
+    const { db, audit, clock } = this.deps;
+    const now = clock.now();
+    const before = await db.query<{ count: number }>(`SELECT count FROM ignored_votes WHERE request_id = $1 AND platform = $2 AND account = $3`, [v.requestId, v.platform, v.account]);
     const count = Number(before.rows[0]?.count ?? 0) + 1;
     if (audited(count)) {
-      await kt.audit.append({
+      await audit.append({
         actor: v.who, platform: v.platform, kind: 'approval.vote', subject: v.requestId, outcome: `ignored:${v.code}`,
         detail: { vote: v.vote, added: v.added, count, ...(count > 1 ? { coalesced: `${count} ignored votes from this account on this request so far; rows are written at 1, 10, 100...` } : {}) },
       });
     }
-    await kt.db.query(
+    await db.query(
       `INSERT INTO ignored_votes (request_id, platform, account, count, first_at, last_at) VALUES ($1, $2, $3, 1, $4, $4)
        ON CONFLICT (request_id, platform, account) DO UPDATE SET count = ignored_votes.count + 1, last_at = EXCLUDED.last_at`,
       [v.requestId, v.platform, v.account, now.toISOString()],
@@ -59,14 +61,14 @@ export class IgnoredVotes {
 
   /** Whether this ignored vote gets a thread reply: the first per (request, account), within the account's reply budget. */
   async mayReply(requestId: string, voter: { platform: Platform; account: string }): Promise<boolean> {
-    const kt = this.kt();
-    const now = kt.clock.now();
-    const recent = await kt.db.query<{ n: number | string }>(
+    const { db, audit, clock } = this.deps;
+    const now = clock.now();
+    const recent = await db.query<{ n: number | string }>(
       `SELECT count(*) AS n FROM ignored_votes WHERE platform = $1 AND account = $2 AND replied_at > $3`,
       [voter.platform, voter.account, new Date(now.getTime() - REPLY_WINDOW_MS).toISOString()],
     );
     if (Number(recent.rows[0]!.n) >= REPLIES_PER_ACCOUNT) return false;
-    const claimed = await kt.db.query(
+    const claimed = await db.query(
       `UPDATE ignored_votes SET replied_at = $4 WHERE request_id = $1 AND platform = $2 AND account = $3 AND replied_at IS NULL RETURNING 1`,
       [requestId, voter.platform, voter.account, now.toISOString()],
     );

@@ -5,16 +5,16 @@
  * person reacting on both platforms still counts once. Mirrors are attached
  * to the request and re-rendered with it as it moves.
  */
-import type { Keyturn } from '../core/keyturn.js';
+import type { ApprovalContext } from './context.js';
 import type { Platform } from '../core/chat.js';
 import type { Message } from '../core/message.js';
 
-export async function mirrorRequest(kt: Keyturn, requestId: string, origin: Platform, shown: Message): Promise<string[]> {
+export async function mirrorRequest(ctx: Pick<ApprovalContext, 'channels' | 'chat' | 'store'>, requestId: string, origin: Platform, shown: Message): Promise<string[]> {
   const keys: string[] = [];
-  for (const target of kt.channels.targets('approvals')) {
+  for (const target of ctx.channels.targets('approvals')) {
     if (target.platform === origin) continue;
-    const key = await kt.chat.post(target, shown);
-    await kt.approvals.store.attachMessage(requestId, key, false);
+    const key = await ctx.chat.post(target, shown);
+    await ctx.store.attachMessage(requestId, key, false);
     keys.push(key);
   }
   return keys;

@@ -28,7 +28,7 @@ export function nodeCommand(verb: string, description: string, examples: string[
       const tokens = [`${nodeParam.name}=${node}`];
       if (reason && action.params.some((p) => p.name === 'reason' && p !== nodeParam)) tokens.push(`reason=${reason}`);
       const params = parseActionParams(action, verb, sys, tokens);
-      await ctx.kt.approvals.requestAction(requester, system, verb, params, reason);
+      await ctx.services.approvals.requestAction(requester, system, verb, params, reason);
     },
   });
 }

@@ -7,7 +7,7 @@
 import type { ActionDefinition, SystemConfig } from '../config/index.js';
 import { UserError } from '../core/errors.js';
 import { unknownName } from '../core/suggest.js';
-import type { Keyturn } from '../core/keyturn.js';
+import type { Config } from '../config/index.js';
 
 const SAFE_STRING = /^[A-Za-z0-9._:@/+-]{1,200}$/;
 
@@ -140,20 +140,20 @@ function configText(config: object): string {
  * action, person or account, the channel the request comes from) would be
  * masked in every message and audit row that names it: refused.
  */
-export function refuseStructuralSecrets(kt: Keyturn, who: { channel: string }, actionName: string, secret: Record<string, unknown> | null): void {
+export function refuseStructuralSecrets(config: Config, who: { channel: string }, actionName: string, secret: Record<string, unknown> | null): void {
   if (!secret) return;
   const names = new Set<string>([who.channel]);
-  for (const c of Object.values(kt.config.channels)) for (const id of Object.values(c ?? {})) if (typeof id === 'string') names.add(id);
-  for (const [sn, sys] of Object.entries(kt.config.systems)) {
+  for (const c of Object.values(config.channels)) for (const id of Object.values(c ?? {})) if (typeof id === 'string') names.add(id);
+  for (const [sn, sys] of Object.entries(config.systems)) {
     names.add(sn);
     for (const an of Object.keys(sys.actions)) names.add(an);
     for (const n of sys.nodes) names.add(n.name);
   }
-  for (const p of kt.config.people) for (const x of [p.name, p.slack, p.discord]) if (x) names.add(x);
+  for (const p of config.people) for (const x of [p.name, p.slack, p.discord]) if (x) names.add(x);
   for (const [k, v] of Object.entries(secret)) {
     if (names.has(String(v))) throw new UserError(`Parameter ${k} of ${actionName}: a secret cannot be one of Keyturn's own names (a channel, system, action, node or person) (value not shown: it is secret).`, 'params.invalid');
   }
-  const text = configText(kt.config);
+  const text = configText(config);
   for (const [k, v] of Object.entries(secret)) {
     const value = String(v);
     if (value.length < MIN_PARAM_SECRET) throw new UserError(`Parameter ${k} of ${actionName}: a secret must be at least ${MIN_PARAM_SECRET} characters (value not shown: it is secret).`, 'params.invalid');

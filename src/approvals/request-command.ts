@@ -15,7 +15,7 @@ import { parseActionParams, secretValuesTyped } from './params.js';
 /** The caller as a requester and the system's action, or a UserError saying which is missing. */
 export function resolveAction(ctx: CommandContext, system: string, actionName: string) {
   if (!ctx.person) throw new UserError('Your account is not mapped to a person in Keyturn, so you cannot request actions.', 'denied.unknown');
-  const sys = ctx.kt.checks.system(system);
+  const sys = ctx.services.checks.system(system);
   const action = sys.actions[actionName];
   if (!action) throw new UserError(unknownName('action', actionName, Object.keys(sys.actions)), 'unknown.action');
   return { requester: { person: ctx.person, platform: ctx.platform, channel: ctx.channel.channel }, sys, action };
@@ -26,12 +26,12 @@ export async function requestFromChat(ctx: CommandContext, system: string, actio
   const tokens = tokenize(paramText).map((t) => t.value);
   for (const v of secretValuesTyped(action, tokens)) ctx.redact?.(v);
   const params = parseActionParams(action, actionName, sys, tokens);
-  await ctx.kt.approvals.requestAction(requester, system, actionName, params, reason);
+  await ctx.services.approvals.requestAction(requester, system, actionName, params, reason);
 }
 
 /** `/pause dytallix faucet`: the action `pause-faucet` if the system has one, else `pause` with `faucet` as its parameter. */
 export function verbAction(ctx: CommandContext, system: string, verb: string, target: string | undefined): { action: string; rest: string } {
-  const sys = ctx.kt.checks.system(system);
+  const sys = ctx.services.checks.system(system);
   if (target && sys.actions[`${verb}-${target}`]) return { action: `${verb}-${target}`, rest: '' };
   if (sys.actions[verb]) return { action: verb, rest: target ?? '' };
   const options = Object.keys(sys.actions).filter((a) => a.startsWith(`${verb}-`)).map((a) => a.slice(verb.length + 1));

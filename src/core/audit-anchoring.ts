@@ -5,8 +5,13 @@
  * interval, by lease). A truncation after the last anchor is the one the
  * anchors cannot see, so the interval is the window an attacker has.
  */
-import { randomUUID } from 'node:crypto';
-import type { Keyturn } from './keyturn.js';
+import type { Config } from '../config/index.js';
+import type { ConfigSource } from './contracts.js';
+import type { Logger } from './logger.js';
+import type { Db } from '../store/db.js';
+import type { AuditLog } from '../store/audit-log.js';
+import type { Chat } from './chat.js';
+import type { Channels } from './channels.js';
 import { parseDuration, formatDuration } from '../config/duration.js';
 import { takeLease } from '../store/leases.js';
 import type { Anchor } from '../store/audit-anchor.js';
@@ -21,15 +26,25 @@ export function anchorEveryMs(env: NodeJS.ProcessEnv): number {
   return ms;
 }
 
+export interface AnchoringDeps {
+  config: ConfigSource<Config>;
+  db: Db;
+  audit: Pick<AuditLog, 'anchor'>;
+  chat: Pick<Chat, 'post'>;
+  channels: Pick<Channels, 'targets'>;
+  log: Logger;
+  /** The process's one replica id: the holder of the posting lease. */
+  replica: string;
+}
+
 export class AuditAnchoring {
   private timer: NodeJS.Timeout | null = null;
-  private readonly holder = randomUUID();
   private last: Anchor | null = null;
   private running: Promise<unknown> = Promise.resolve();
   private pendingFirst = false;
 
   constructor(
-    private readonly kt: () => Keyturn,
+    private readonly deps: AnchoringDeps,
     readonly everyMs: number,
   ) {}
 
@@ -62,21 +77,21 @@ export class AuditAnchoring {
 
   /** One anchor now; failures are logged (the audit itself goes on). */
   tick(): Promise<unknown> {
-    this.running = this.running.then(() => this.anchorOnce()).catch((err: unknown) => this.kt().log.error({ err }, 'audit anchor failed'));
+    this.running = this.running.then(() => this.anchorOnce()).catch((err: unknown) => this.deps.log.error({ err }, 'audit anchor failed'));
     return this.running;
   }
 
   private async anchorOnce(): Promise<void> {
-    const kt = this.kt();
-    const a = await kt.audit.anchor();
+    const d = this.deps;
+    const a = await d.audit.anchor();
     this.pendingFirst = false;
     if (!a || (this.last && this.last.headHash === a.headHash)) return void (this.last = a ?? this.last);
     this.last = a;
-    if (!Object.hasOwn(kt.config.channels, 'audit')) return;
-    if (!(await takeLease(kt.db, 'audit-anchor-post', this.holder, Math.max(1000, this.everyMs - 1000)))) return;
+    if (!Object.hasOwn(d.config().channels, 'audit')) return;
+    if (!(await takeLease(d.db, 'audit-anchor-post', this.deps.replica, Math.max(1000, this.everyMs - 1000)))) return;
     const text = `rows ${a.rows} · head #${a.headId} ${a.headHash} · chain ${a.chain} · mac ${a.mac.slice(0, 16)}…`;
-    for (const target of kt.channels.targets('audit')) {
-      await kt.chat.post(target, { title: `Audit anchor ${a.at.slice(0, 19).replace('T', ' ')} UTC`, status: 'info', text, footer: `every ${formatDuration(this.everyMs)}; /audit verify checks the log against it` });
+    for (const target of d.channels.targets('audit')) {
+      await d.chat.post(target, { title: `Audit anchor ${a.at.slice(0, 19).replace('T', ' ')} UTC`, status: 'info', text, footer: `every ${formatDuration(this.everyMs)}; /audit verify checks the log against it` });
     }
   }
 }

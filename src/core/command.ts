@@ -4,12 +4,55 @@
  * platform-neutral context and returns platform-neutral messages.
  */
 import type { z } from 'zod';
-import type { Shape } from './args.js';
+import type { ArgInfo, Shape } from './args.js';
 import type { Message } from './message.js';
 import type { ChannelTarget, Platform } from './chat.js';
 import type { Config, Person } from '../config/index.js';
 import type { Logger } from './logger.js';
-import type { Keyturn } from './keyturn.js';
+import type { Clock } from './contracts.js';
+import type { AuditLog } from '../store/audit-log.js';
+import type { CheckService } from './check-service.js';
+import type { Approvals } from '../approvals/approvals.js';
+import type { Incidents } from '../incidents/incidents.js';
+import type { Alerts } from '../alerts/alerts.js';
+import type { Channels } from './channels.js';
+
+/** A command's usage and parameters, as /help and the Slack manifest show them. */
+export interface CommandInfo {
+  name: string;
+  description: string;
+  args: ArgInfo[];
+  flags: ArgInfo[];
+  usage: string;
+  examples: string[];
+  subcommands: Array<{ name: string; description: string; args: ArgInfo[]; flags: ArgInfo[]; usage: string; examples: string[] }>;
+}
+
+/** The loaded commands, as /help reads them (src/core/registry.ts). */
+export interface CommandCatalog {
+  get(name: string): CommandDef | undefined;
+  suggest(name: string): string | undefined;
+  all(): CommandDef[];
+  slash(name: string): string;
+  info(def: CommandDef): CommandInfo;
+}
+
+/**
+ * What a command may use: the use cases (approvals, incidents, alerts, checks), the audit log, the
+ * named channels, the clock and the configuration in force when it was invoked. Nothing else:
+ * no store, no adapter, no outbox of its own (its reply is its message).
+ */
+export interface CommandServices {
+  config: Config;
+  clock: Clock;
+  audit: Pick<AuditLog, 'recent' | 'verify'>;
+  checks: Pick<CheckService, 'system' | 'run' | 'runAll'>;
+  approvals: Approvals;
+  incidents: Incidents;
+  alerts: Alerts;
+  channels: Channels;
+  registry: CommandCatalog;
+}
 
 export interface CommandContext {
   invocationId: string;
@@ -23,7 +66,8 @@ export interface CommandContext {
   person: Person | null;
   /** Name to show and audit: the person's name, else the platform account. */
   actor: string;
-  kt: Keyturn;
+  /** What the command may use (see CommandServices). */
+  services: CommandServices;
   log: Logger;
   /**
    * Hides a value typed in this command (a secret parameter, valid or not) from this command's
@@ -57,9 +101,9 @@ export interface CommandDef<A extends Shape = Shape, F extends Shape = Shape> ex
   /**
    * Whether the configured systems give this command anything to do (an action it runs); /help lists
    * only commands that are offered. Absent: always offered. Slack's manifest still lists every command.
-   * `kt` for what the environment configures (a PagerDuty API token), not the file.
+   * `services` for what the environment configures (a PagerDuty API token), not the file.
    */
-  offered?(config: Config, kt?: Keyturn): boolean;
+  offered?(config: Config, services?: CommandServices): boolean;
 }
 
 /** Offered when some system has an action whose name passes the test (e.g. `pause` or `pause-faucet`). */

@@ -5,8 +5,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from './args.js';
-import type { CommandContext, CommandDef, SubcommandDef } from './command.js';
-import type { Keyturn } from './keyturn.js';
+import type { CommandContext, CommandDef, CommandServices, SubcommandDef } from './command.js';
+import type { Config } from '../config/index.js';
+import type { ConfigSource } from './contracts.js';
+import type { CommandRegistry } from './registry.js';
+import type { Logger } from './logger.js';
+import type { People } from './people.js';
+import type { Chat } from './chat.js';
+import type { AuditLog } from '../store/audit-log.js';
+import type { Metrics } from '../server/metrics.js';
 import type { Message } from './message.js';
 import type { Platform } from './chat.js';
 import { isUserError, UserError } from './errors.js';
@@ -36,64 +43,77 @@ export interface DispatchResult {
   posted: string[];
 }
 
+/** What the dispatcher itself uses; `services` is what it hands each command. */
+export interface DispatcherDeps {
+  config: ConfigSource<Config>;
+  registry: CommandRegistry;
+  people: People;
+  chat: Pick<Chat, 'post'>;
+  audit: Pick<AuditLog, 'append'>;
+  log: Logger;
+  metrics: Pick<Metrics, 'commands' | 'commandSeconds'>;
+  services: Omit<CommandServices, 'config' | 'registry'>;
+}
+
 export class Dispatcher {
   private readonly gates: Precondition[];
 
-  constructor(private readonly kt: Keyturn) {
+  constructor(private readonly deps: DispatcherDeps) {
     this.gates = [allowedChannel, rateLimiter(), knownPersonForChanges, hasRoles];
   }
 
   async dispatch(inv: Invocation): Promise<DispatchResult> {
     const started = performance.now();
     // The registry's name, never the typed text: chat input must not create metric series.
-    const command = this.kt.registry.get(inv.command)?.name ?? 'unknown';
+    const command = this.deps.registry.get(inv.command)?.name ?? 'unknown';
     let outcome: Outcome = 'error';
     try {
       const result = await this.run(inv);
       outcome = result.outcome;
       return result;
     } finally {
-      this.kt.metrics.commands.inc({ command, outcome });
-      this.kt.metrics.commandSeconds.observe({ command }, (performance.now() - started) / 1000);
+      this.deps.metrics.commands.inc({ command, outcome });
+      this.deps.metrics.commandSeconds.observe({ command }, (performance.now() - started) / 1000);
     }
   }
 
   private async run(inv: Invocation): Promise<DispatchResult> {
     const invocationId = randomUUID().slice(0, 8);
-    const { kt } = this;
-    const person = kt.people.byAccount(inv.platform, inv.account);
+    const d = this.deps;
+    const person = d.people.byAccount(inv.platform, inv.account);
     const actor = person?.name ?? `${inv.platform}:${inv.account}`;
     // Replies only the caller sees go straight to the platform, not through the outbox: mask them here the same way.
     const respond = inv.respondEphemeral;
     inv = { ...inv, respondEphemeral: (m) => respond(maskDeep(displayUrlsDeep(m))) };
-    const def = kt.registry.get(inv.command);
-    const typed = `${kt.registry.slash(def?.name ?? inv.command.replace(/^\//, ''))} ${inv.text}`.trim();
+    const def = d.registry.get(inv.command);
+    const typed = `${d.registry.slash(def?.name ?? inv.command.replace(/^\//, ''))} ${inv.text}`.trim();
     // Values the command marked as secret (ctx.redact), hidden in this command's own rows and footers only.
     const redactions: string[] = [];
     const shownLine = () => maskSecrets(redactions.reduce((line, v) => line.split(v).join('•••'), typed));
     const commandLine = shownLine();
-    const log = kt.log.child({ invocationId, command: def?.name ?? inv.command, platform: inv.platform, person: actor });
+    const log = d.log.child({ invocationId, command: def?.name ?? inv.command, platform: inv.platform, person: actor });
     const audit = (outcome: string, detail: Record<string, unknown> = {}) =>
-      kt.audit.append({ actor, platform: inv.platform, kind: 'command', subject: shownLine(), outcome, detail: { invocationId, channel: inv.channel, ...detail } });
+      d.audit.append({ actor, platform: inv.platform, kind: 'command', subject: shownLine(), outcome, detail: { invocationId, channel: inv.channel, ...detail } });
 
     if (!def) {
-      const guess = kt.registry.suggest(inv.command);
-      await inv.respondEphemeral({ title: `Unknown command ${inv.command}`, status: 'warn', text: `${guess ? `Did you mean ${kt.registry.slash(guess)}? ` : ''}Type ${kt.registry.slash('help')} for the list.` });
+      const guess = d.registry.suggest(inv.command);
+      await inv.respondEphemeral({ title: `Unknown command ${inv.command}`, status: 'warn', text: `${guess ? `Did you mean ${d.registry.slash(guess)}? ` : ''}Type ${d.registry.slash('help')} for the list.` });
       return { outcome: 'unknown-command', invocationId, posted: [] };
     }
 
     let sub: SubcommandDef = def as SubcommandDef;
     let text = inv.text;
-    let usage = kt.registry.usage(def);
+    let usage = d.registry.usage(def);
     try {
       ({ sub, text, usage } = this.pickSubcommand(def, inv.text));
     } catch (err) {
-      await inv.respondEphemeral({ title: `${kt.registry.slash(def.name)}: ${(err as Error).message}`, status: 'warn', text: `Usage:\n${usage}` });
+      await inv.respondEphemeral({ title: `${d.registry.slash(def.name)}: ${(err as Error).message}`, status: 'warn', text: `Usage:\n${usage}` });
       await audit('user-error', { error: (err as Error).message });
       return { outcome: 'user-error', invocationId, posted: [] };
     }
 
-    const denial = firstDenial(this.gates, { config: kt.config, people: kt.people, person, account: inv.account, channel: inv.channel, localOperator: inv.localOperator === true, command: sub, slash: kt.registry.slash(def.name) });
+    const config = d.config();
+    const denial = firstDenial(this.gates, { config, people: d.people, person, account: inv.account, channel: inv.channel, localOperator: inv.localOperator === true, command: sub, slash: d.registry.slash(def.name) });
     if (denial) {
       log.info({ denial: denial.id }, 'command denied');
       await inv.respondEphemeral({ title: 'Not allowed', status: 'critical', text: denial.message, footer: `invocation ${invocationId}` });
@@ -101,8 +121,9 @@ export class Dispatcher {
       return { outcome: 'denied', invocationId, posted: [] };
     }
 
+    const services: CommandServices = { ...d.services, config, registry: d.registry };
     const ctx: CommandContext = {
-      invocationId, commandLine, platform: inv.platform, channel: { platform: inv.platform, channel: inv.channel }, account: inv.account, person, actor, kt, log,
+      invocationId, commandLine, platform: inv.platform, channel: { platform: inv.platform, channel: inv.channel }, account: inv.account, person, actor, services, log,
       redact: (v) => void (v && redactions.push(v)),
     };
     try {
@@ -112,7 +133,7 @@ export class Dispatcher {
       const posted: string[] = [];
       for (const m of messages) {
         if (m.ephemeral) await inv.respondEphemeral(m);
-        else posted.push(await kt.chat.post(ctx.channel, { ...m, footer: `${m.footer ? m.footer + ' · ' : ''}${actor} · ${shownLine()}` }));
+        else posted.push(await d.chat.post(ctx.channel, { ...m, footer: `${m.footer ? m.footer + ' · ' : ''}${actor} · ${shownLine()}` }));
       }
       await audit('ok');
       return { outcome: 'ok', invocationId, posted };
@@ -123,7 +144,7 @@ export class Dispatcher {
         return { outcome: 'user-error', invocationId, posted: [] };
       }
       log.error({ err }, 'command failed');
-      await inv.respondEphemeral({ title: `Something went wrong running ${kt.registry.slash(def.name)}`, status: 'critical', text: `This is a bug, not something you did. Reference: ${invocationId} (the details are in Keyturn's log).` });
+      await inv.respondEphemeral({ title: `Something went wrong running ${d.registry.slash(def.name)}`, status: 'critical', text: `This is a bug, not something you did. Reference: ${invocationId} (the details are in Keyturn's log).` });
       await audit('error', { error: maskSecrets((err as Error).message ?? String(err)) });
       return { outcome: 'error', invocationId, posted: [] };
     }
@@ -133,8 +154,8 @@ export class Dispatcher {
     const subs = def.subcommands ?? {};
     const [first = '', ...rest] = text.trim().split(/\s+/);
     // Own keys only: `/audit constructor` must not pick Object.prototype.constructor (which has no roles to check).
-    if (Object.hasOwn(subs, first)) return { sub: subs[first]!, text: text.trim().slice(first.length).trim(), usage: this.kt.registry.usage(def, first) };
-    if (def.run) return { sub: def as SubcommandDef, text, usage: this.kt.registry.usage(def) };
+    if (Object.hasOwn(subs, first)) return { sub: subs[first]!, text: text.trim().slice(first.length).trim(), usage: this.deps.registry.usage(def, first) };
+    if (def.run) return { sub: def as SubcommandDef, text, usage: this.deps.registry.usage(def) };
     const names = Object.keys(subs);
     throw new UserError(first ? `unknown subcommand "${first}"${rest.length >= 0 ? `; choose one of: ${names.join(', ')}` : ''}` : `choose one of: ${names.join(', ')}`);
   }

@@ -1,12 +1,14 @@
 /**
- * The services every command, adapter and background job shares. Built once
- * at start (src/app.ts) and passed around; no module-level singletons.
+ * The aggregate of the services, built once at start (src/app.ts) and held
+ * by the runtime, the adapters and the tests. No service depends on it:
+ * services get their collaborators as constructor arguments, and the shapes
+ * they share are in ./contracts.ts.
  */
 import type { Config } from '../config/index.js';
 import type { Db } from '../store/db.js';
 import type { AuditLog } from '../store/audit-log.js';
 import type { Chat } from './chat.js';
-import type { CheckRunner } from '../checks/runner.js';
+import type { CheckService } from './check-service.js';
 import type { People } from './people.js';
 import type { CommandRegistry } from './registry.js';
 import type { Logger } from './logger.js';
@@ -17,19 +19,17 @@ import type { Incidents } from '../incidents/incidents.js';
 import type { Alerts } from '../alerts/alerts.js';
 import type { Reactions } from './reactions.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
+import type { Clock, Pager } from './contracts.js';
 
-export interface Clock {
-  now(): Date;
-}
-
-export const systemClock: Clock = { now: () => new Date() };
+export { systemClock, type Clock, type Pager } from './contracts.js';
 
 export interface Keyturn {
+  /** The configuration in force; assigning it (tests) is seen by every service at its next call. */
   config: Config;
   db: Db;
   audit: AuditLog;
   chat: Chat;
-  checks: CheckRunner;
+  checks: CheckService;
   people: People;
   registry: CommandRegistry;
   approvals: Approvals;
@@ -41,7 +41,7 @@ export interface Keyturn {
   clock: Clock;
   /** Incident lifecycle (src/incidents). */
   incidents: Incidents;
-  /** PagerDuty, when a routing key is configured. */
+  /** PagerDuty, when a routing key is configured; assigning it (tests) is seen by incidents and approvals. */
   pager?: Pager;
   /** Alert webhooks, groups, threads and paging (src/alerts). */
   alerts: Alerts;
@@ -49,13 +49,4 @@ export interface Keyturn {
   reactions: Reactions;
   /** Config schedules, each tick run once across replicas (src/scheduler). */
   scheduler: Scheduler;
-}
-
-/**
- * Paging, as incidents and alerts need it. Implemented over PagerDuty's
- * Events API v2 (src/executors/pagerduty.ts); absent when not configured.
- */
-export interface Pager {
-  trigger(e: { dedupKey: string; summary: string; severity: 'critical' | 'error' | 'warning' | 'info'; source: string; details?: Record<string, unknown> }): Promise<void>;
-  resolve(dedupKey: string): Promise<void>;
 }

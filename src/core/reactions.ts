@@ -3,7 +3,23 @@
  * and each handler (approvals' votes, alerts' acknowledgement) gets a turn
  * until one recognises the message. Null: nobody did.
  */
-import type { ReactionEvent } from '../approvals/approvals.js';
+import type { Platform } from './chat.js';
+
+export interface ReactionEvent {
+  platform: Platform;
+  channel: string;
+  /** The platform's id of the message reacted to (Slack ts, Discord snowflake, console ref). */
+  messageId: string;
+  account: string;
+  emoji: string;
+  added: boolean;
+  /**
+   * Return once the vote is stored and, if it completed the approvals, the
+   * execution claimed; the action then runs in the background. Slack's
+   * events are acknowledged after the handler returns, and must be within 3 s.
+   */
+  detach?: boolean;
+}
 
 export type ReactionHandler = (ev: ReactionEvent) => Promise<unknown | null>;
 

@@ -7,8 +7,8 @@ import { readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import { describeShape, usageLine, type ArgInfo } from './args.js';
-import type { CommandDef, SubcommandDef } from './command.js';
+import { describeShape, usageLine } from './args.js';
+import type { CommandCatalog, CommandDef, CommandInfo, SubcommandDef } from './command.js';
 import { closest } from './suggest.js';
 
 const subShape = z.object({
@@ -27,17 +27,9 @@ const commandShape = subShape.extend({
 
 export const COMMANDS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../commands');
 
-export interface CommandInfo {
-  name: string;
-  description: string;
-  args: ArgInfo[];
-  flags: ArgInfo[];
-  usage: string;
-  examples: string[];
-  subcommands: Array<{ name: string; description: string; args: ArgInfo[]; flags: ArgInfo[]; usage: string; examples: string[] }>;
-}
+export type { CommandInfo };
 
-export class CommandRegistry {
+export class CommandRegistry implements CommandCatalog {
   private readonly commands = new Map<string, CommandDef>();
 
   constructor(

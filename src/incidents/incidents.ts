@@ -5,7 +5,14 @@
  */
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Keyturn } from '../core/keyturn.js';
+import type { Clock, ConfigSource, PagerSlot } from '../core/contracts.js';
+import type { Config } from '../config/index.js';
+import type { Db } from '../store/db.js';
+import type { AuditLog } from '../store/audit-log.js';
+import type { Chat } from '../core/chat.js';
+import type { People } from '../core/people.js';
+import type { Channels } from '../core/channels.js';
+import type { CheckService } from '../core/check-service.js';
 import type { Person } from '../config/index.js';
 import type { SeverityLevel } from '../config/incidents-schema.js';
 import type { ChannelTarget, Platform } from '../core/chat.js';
@@ -17,7 +24,20 @@ import { IncidentStore } from './incident-store.js';
 import { summaryMessage } from './render.js';
 import { buildTimeline } from './timeline.js';
 import { renderPostmortem } from './postmortem.js';
-import type { EventKind, Incident } from './types.js';
+import type { EventKind, Incident, TimelineEvent } from './types.js';
+
+/** What incidents use: the store, chat, people and channels, health checks, and the pager when one is attached. */
+export interface IncidentDeps {
+  config: ConfigSource<Config>;
+  db: Db;
+  audit: Pick<AuditLog, 'append'>;
+  chat: Pick<Chat, 'post' | 'reply' | 'update'>;
+  checks: Pick<CheckService, 'system' | 'run'>;
+  people: Pick<People, 'byName' | 'withRole'>;
+  channels: Pick<Channels, 'targets'>;
+  clock: Clock;
+  pagers: PagerSlot;
+}
 
 export interface Origin {
   person: Person;
@@ -35,10 +55,15 @@ export class Incidents {
   private readonly places = new Map<Platform, IncidentPlaces>();
 
   constructor(
-    private readonly kt: () => Keyturn,
+    private readonly deps: IncidentDeps,
     private readonly opts: { postmortemDir?: string | null } = {},
   ) {
-    this.store = new IncidentStore(kt().db);
+    this.store = new IncidentStore(deps.db);
+  }
+
+  /** What happened during the incident: its own events and the audit rows about its systems. */
+  timeline(inc: Incident): Promise<TimelineEvent[]> {
+    return buildTimeline({ clock: this.deps.clock, db: this.deps.db, store: this.store }, inc);
   }
 
   registerPlaces(platform: Platform, places: IncidentPlaces): void {
@@ -46,9 +71,9 @@ export class Incidents {
   }
 
   async declare(who: Origin, severity: SeverityLevel, title: string, systems: string[]): Promise<Incident> {
-    const kt = this.kt();
-    for (const s of systems) kt.checks.system(s);
-    const now = kt.clock.now();
+    const d = this.deps;
+    for (const s of systems) d.checks.system(s);
+    const now = d.clock.now();
     const base = `inc-${now.toISOString().slice(0, 10).replace(/-/g, '')}-${slug(title)}`;
     const place = await this.openPlace(who, base);
     let inc: Incident | null = null;
@@ -62,13 +87,13 @@ export class Incidents {
     }
     if (!inc) throw new Error(`could not allocate an incident id for ${base}`);
     await this.event(inc, 'declared', who.person.name, `declared ${severity.toUpperCase()}: ${title}${systems.length ? ` (systems: ${systems.join(', ')})` : ''}`);
-    const summaryKey = await kt.chat.post(place.target, summaryMessage(kt.config, inc, now));
+    const summaryKey = await d.chat.post(place.target, summaryMessage(d.config(), inc, now));
     await this.store.set(inc.id, { summary_key: summaryKey });
     inc.summaryKey = summaryKey;
-    await kt.audit.append({ actor: who.person.name, platform: who.platform, kind: 'incident.declared', subject: inc.id, outcome: severity, detail: { title, systems, place: place.kind, channel: place.target.channel } });
+    await d.audit.append({ actor: who.person.name, platform: who.platform, kind: 'incident.declared', subject: inc.id, outcome: severity, detail: { title, systems, place: place.kind, channel: place.target.channel } });
     if (place.kind === 'channel' || place.target.channel !== who.channel || place.target.platform !== who.platform) {
       // Tell the channel the command came from where the incident lives.
-      await kt.chat.post({ platform: who.platform, channel: who.channel }, { title: `🚨 ${severity.toUpperCase()} declared: ${title}`, status: 'critical', text: `Incident ${inc.id} is handled ${place.kind === 'channel' ? `in its own channel (${place.target.channel})` : 'in the incidents channel thread'}.` });
+      await d.chat.post({ platform: who.platform, channel: who.channel }, { title: `🚨 ${severity.toUpperCase()} declared: ${title}`, status: 'critical', text: `Incident ${inc.id} is handled ${place.kind === 'channel' ? `in its own channel (${place.target.channel})` : 'in the incidents channel thread'}.` });
     }
     await this.page(inc, 'trigger');
     if (systems.length) await this.snapshot(inc, 'Health at declaration');
@@ -91,7 +116,7 @@ export class Incidents {
   }
 
   async update(inc: Incident, actor: string, text: string): Promise<void> {
-    const now = this.kt().clock.now();
+    const now = this.deps.clock.now();
     await this.store.set(inc.id, { status_line: text, last_update_at: now });
     await this.event(inc, 'update', actor, text);
     await this.post(inc, { title: `📣 Update from ${actor}`, status: 'info', text });
@@ -100,30 +125,30 @@ export class Incidents {
 
   async setSeverity(inc: Incident, actor: string, level: SeverityLevel): Promise<void> {
     if (inc.severity === level) throw new UserError(`${inc.id} is already ${level.toUpperCase()}.`, 'incident.same-severity');
-    await this.store.set(inc.id, { severity: level, last_update_at: this.kt().clock.now() });
+    await this.store.set(inc.id, { severity: level, last_update_at: this.deps.clock.now() });
     await this.event(inc, 'severity', actor, `severity ${inc.severity.toUpperCase()} -> ${level.toUpperCase()}`);
     await this.post(inc, { title: `Severity changed by ${actor}: ${inc.severity.toUpperCase()} → ${level.toUpperCase()}`, status: 'warn' });
     const updated = (await this.store.get(inc.id))!;
-    if (this.kt().config.incidents.severities[level].page && !this.kt().config.incidents.severities[inc.severity].page) await this.page(updated, 'trigger');
+    if (this.deps.config().incidents.severities[level].page && !this.deps.config().incidents.severities[inc.severity].page) await this.page(updated, 'trigger');
     await this.refresh(inc.id);
   }
 
   async assign(inc: Incident, actor: string, role: 'commander' | 'scribe', personName: string): Promise<void> {
-    const p = this.kt().people.byName(personName);
-    if (!p) throw new UserError(unknownName('person', personName, this.kt().config.people.map((x) => x.name)), 'unknown.person');
-    await this.store.set(inc.id, { [role]: p.name, last_update_at: this.kt().clock.now() });
+    const p = this.deps.people.byName(personName);
+    if (!p) throw new UserError(unknownName('person', personName, this.deps.config().people.map((x) => x.name)), 'unknown.person');
+    await this.store.set(inc.id, { [role]: p.name, last_update_at: this.deps.clock.now() });
     await this.event(inc, 'assign', actor, `${p.name} is ${role}`);
     await this.post(inc, { title: `${p.name} is now ${role} (assigned by ${actor})`, status: 'info' });
     await this.refresh(inc.id);
   }
 
   async resolve(inc: Incident, actor: string, summary: string | undefined): Promise<{ markdown: string; file: string | null }> {
-    const kt = this.kt();
+    const d = this.deps;
     if (inc.state !== 'open') throw new UserError(`${inc.id} is already resolved.`, 'incident.resolved');
-    const now = kt.clock.now();
+    const now = d.clock.now();
     await this.store.set(inc.id, { state: 'resolved', resolved_at: now, resolution: summary ?? null, last_update_at: now });
     await this.event(inc, 'resolved', actor, `resolved${summary ? `: ${summary}` : ''}`);
-    await kt.audit.append({ actor, platform: 'keyturn', kind: 'incident.resolved', subject: inc.id, outcome: 'resolved', detail: { summary: summary ?? null } });
+    await d.audit.append({ actor, platform: 'keyturn', kind: 'incident.resolved', subject: inc.id, outcome: 'resolved', detail: { summary: summary ?? null } });
     const resolved = (await this.store.get(inc.id))!;
     await this.page(resolved, 'resolve');
     await this.refresh(inc.id);
@@ -132,9 +157,9 @@ export class Incidents {
 
   /** Builds the draft from the timeline, posts it into the incident's place (text and Markdown file), and keeps a copy on disk. */
   async publishPostmortem(inc: Incident, heading: string): Promise<{ markdown: string; file: string | null }> {
-    const kt = this.kt();
-    const events = await buildTimeline(kt, inc);
-    const markdown = renderPostmortem(kt.config, inc, events, kt.clock.now());
+    const d = this.deps;
+    const events = await this.timeline(inc);
+    const markdown = renderPostmortem(d.config(), inc, events, d.clock.now());
     const filename = `${inc.id}-postmortem.md`;
     let file: string | null = null;
     if (this.opts.postmortemDir) {
@@ -159,8 +184,8 @@ export class Incidents {
 
   /** Posts a health snapshot of the affected systems into the incident's place and returns the state per system. */
   async snapshot(inc: Incident, title: string): Promise<Record<string, string>> {
-    const kt = this.kt();
-    const results = await Promise.all(inc.systems.map((s) => kt.checks.run(s, 'health')));
+    const d = this.deps;
+    const results = await Promise.all(inc.systems.map((s) => d.checks.run(s, 'health')));
     const state = Object.fromEntries(results.map((r) => [r.system, healthKey(r)]));
     await this.store.set(inc.id, { last_health: state });
     await this.post(inc, {
@@ -173,31 +198,31 @@ export class Incidents {
   }
 
   async post(inc: Incident, m: Message): Promise<void> {
-    const kt = this.kt();
-    if (inc.place === 'thread' && inc.summaryKey) await kt.chat.reply(inc.summaryKey, m);
-    else await kt.chat.post({ platform: inc.platform as Platform, channel: inc.channel }, m);
+    const d = this.deps;
+    if (inc.place === 'thread' && inc.summaryKey) await d.chat.reply(inc.summaryKey, m);
+    else await d.chat.post({ platform: inc.platform as Platform, channel: inc.channel }, m);
   }
 
   async refresh(id: string): Promise<void> {
     const inc = await this.store.get(id);
-    if (inc?.summaryKey) await this.kt().chat.update(inc.summaryKey, summaryMessage(this.kt().config, inc, this.kt().clock.now()));
+    if (inc?.summaryKey) await this.deps.chat.update(inc.summaryKey, summaryMessage(this.deps.config(), inc, this.deps.clock.now()));
   }
 
   async event(inc: Incident, kind: EventKind, actor: string, text: string): Promise<void> {
-    await this.store.addEvent(inc.id, { at: this.kt().clock.now(), kind, actor, text });
+    await this.store.addEvent(inc.id, { at: this.deps.clock.now(), kind, actor, text });
   }
 
   private async page(inc: Incident, action: 'trigger' | 'resolve'): Promise<void> {
-    const kt = this.kt();
-    if (!kt.config.incidents.severities[inc.severity].page) return;
+    const d = this.deps;
+    if (!d.config().incidents.severities[inc.severity].page) return;
     const dedupKey = `keyturn-incident-${inc.id}`;
-    if (!kt.pager) {
+    if (!d.pagers.pager) {
       if (action === 'trigger') await this.post(inc, { title: 'PagerDuty is not configured: nobody was paged. Set PAGERDUTY_ROUTING_KEY to page on SEV1/SEV2.', status: 'warn' });
       return;
     }
     try {
-      if (action === 'trigger') await kt.pager.trigger({ dedupKey, summary: `${inc.severity.toUpperCase()}: ${inc.title}`, severity: inc.severity === 'sev1' ? 'critical' : 'error', source: `keyturn/${inc.systems.join(',') || 'incident'}`, details: { incident: inc.id, systems: inc.systems } });
-      else await kt.pager.resolve(dedupKey);
+      if (action === 'trigger') await d.pagers.pager.trigger({ dedupKey, summary: `${inc.severity.toUpperCase()}: ${inc.title}`, severity: inc.severity === 'sev1' ? 'critical' : 'error', source: `keyturn/${inc.systems.join(',') || 'incident'}`, details: { incident: inc.id, systems: inc.systems } });
+      else await d.pagers.pager.resolve(dedupKey);
       await this.event(inc, 'escalation', 'keyturn', `PagerDuty ${action === 'trigger' ? 'paged' : 'resolved'} (dedup ${dedupKey})`);
     } catch (err) {
       await this.post(inc, { title: `PagerDuty ${action} failed: ${(err as Error).message}. It will not be retried by the incident; page by hand if needed.`, status: 'critical' });
@@ -205,16 +230,16 @@ export class Incidents {
   }
 
   private async openPlace(who: Origin, name: string): Promise<{ kind: 'channel' | 'thread'; target: ChannelTarget }> {
-    const kt = this.kt();
-    const cfg = kt.config.incidents;
+    const d = this.deps;
+    const cfg = d.config().incidents;
     const ops = this.places.get(who.platform);
     if (cfg.createChannels && ops) {
-      const oncall = kt.people.withRole(['oncall']).map((p) => (who.platform === 'slack' ? p.slack : p.discord)).filter((x): x is string => !!x);
+      const oncall = d.people.withRole(['oncall']).map((p) => (who.platform === 'slack' ? p.slack : p.discord)).filter((x): x is string => !!x);
       const own = who.platform === 'slack' ? who.person.slack : who.person.discord;
       const channel = await ops.createChannel(name.slice(0, 80), [...new Set([own, ...oncall].filter((x): x is string => !!x))]);
       return { kind: 'channel', target: { platform: who.platform, channel } };
     }
-    const target = kt.channels.targets(cfg.channel).find((t) => t.platform === who.platform) ?? { platform: who.platform, channel: who.channel };
+    const target = d.channels.targets(cfg.channel).find((t) => t.platform === who.platform) ?? { platform: who.platform, channel: who.channel };
     return { kind: 'thread', target };
   }
 }

@@ -4,7 +4,9 @@
  * audit log's commands, approval requests, votes, step results and outcomes
  * that concern the affected systems during the incident.
  */
-import type { Keyturn } from '../core/keyturn.js';
+import type { Clock } from '../core/contracts.js';
+import type { Db } from '../store/db.js';
+import type { IncidentStore } from './incident-store.js';
 import type { Incident, TimelineEvent } from './types.js';
 
 interface AuditRaw {
@@ -21,12 +23,19 @@ const TIMELINE_OUTCOMES = new Set(['ok', 'error']);
 /** Commands that only read Keyturn's own bookkeeping or help (their effects, like a cancel, have their own events). */
 const NOT_ON_TIMELINE = /^\/\S*?(help|approvals|audit|alerts|backups|oncall|cancel)(\s|$)/;
 
-export async function buildTimeline(kt: Keyturn, inc: Incident): Promise<TimelineEvent[]> {
-  const until = inc.resolvedAt ?? kt.clock.now();
-  const own = await kt.incidents.store.events(inc.id);
-  const reqs = await kt.db.query<{ id: string }>(`SELECT id FROM approval_requests WHERE system = ANY($1) AND created_at >= $2 AND created_at <= $3`, [inc.systems, inc.createdAt.toISOString(), until.toISOString()]);
+/** What the timeline reads: the incident's own events and the store's audit log and requests. */
+export interface TimelineSources {
+  clock: Clock;
+  db: Db;
+  store: Pick<IncidentStore, 'events'>;
+}
+
+export async function buildTimeline(src: TimelineSources, inc: Incident): Promise<TimelineEvent[]> {
+  const until = inc.resolvedAt ?? src.clock.now();
+  const own = await src.store.events(inc.id);
+  const reqs = await src.db.query<{ id: string }>(`SELECT id FROM approval_requests WHERE system = ANY($1) AND created_at >= $2 AND created_at <= $3`, [inc.systems, inc.createdAt.toISOString(), until.toISOString()]);
   const requestIds = new Set(reqs.rows.map((r) => r.id));
-  const audit = await kt.db.query<AuditRaw>(`SELECT at, actor, kind, subject, outcome, detail FROM audit_log WHERE at >= $1 AND at <= $2 ORDER BY id`, [inc.createdAt.toISOString(), until.toISOString()]);
+  const audit = await src.db.query<AuditRaw>(`SELECT at, actor, kind, subject, outcome, detail FROM audit_log WHERE at >= $1 AND at <= $2 ORDER BY id`, [inc.createdAt.toISOString(), until.toISOString()]);
   const mentions = (s: string) => inc.systems.some((sys) => new RegExp(`(^|[\\s/])${sys.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([\\s/]|$)`).test(s));
   const fromAudit: TimelineEvent[] = [];
   for (const a of audit.rows) {

@@ -5,19 +5,31 @@
  * reminders for a missing post-incident review. Each duty is claimed by a
  * conditional UPDATE, so with several replicas it happens once.
  */
-import type { Keyturn } from '../core/keyturn.js';
+import type { Clock, ConfigSource, PagerSlot } from '../core/contracts.js';
+import type { Config } from '../config/index.js';
+import type { Logger } from '../core/logger.js';
+import type { CheckService } from '../core/check-service.js';
 import { formatDuration } from '../config/index.js';
-import { healthKey } from './incidents.js';
+import { healthKey, type Incidents } from './incidents.js';
+
+export interface WatcherDeps {
+  config: ConfigSource<Config>;
+  incidents: Incidents;
+  checks: Pick<CheckService, 'run'>;
+  clock: Clock;
+  log: Logger;
+  pagers: PagerSlot;
+}
 
 export class IncidentWatcher {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
 
-  constructor(private readonly kt: () => Keyturn) {}
+  constructor(private readonly deps: WatcherDeps) {}
 
   start(): void {
-    const every = this.kt().config.incidents.tick;
-    this.timer = setInterval(() => void this.tick().catch((err) => this.kt().log.error({ err }, 'incident watcher failed')), every);
+    const every = this.deps.config().incidents.tick;
+    this.timer = setInterval(() => void this.tick().catch((err) => this.deps.log.error({ err }, 'incident watcher failed')), every);
     this.timer.unref();
   }
 
@@ -34,13 +46,13 @@ export class IncidentWatcher {
   }
 
   private async pass(): Promise<void> {
-    const kt = this.kt();
-    const cfg = kt.config.incidents;
-    const incidents = kt.incidents;
+    const d = this.deps;
+    const cfg = d.config().incidents;
+    const incidents = d.incidents;
     for (const inc of await incidents.store.open()) {
-      const now = kt.clock.now();
+      const now = d.clock.now();
       if (inc.systems.length) {
-        const results = await Promise.all(inc.systems.map((s) => kt.checks.run(s, 'health')));
+        const results = await Promise.all(inc.systems.map((s) => d.checks.run(s, 'health')));
         const state = Object.fromEntries(results.map((r) => [r.system, healthKey(r)]));
         const before = inc.lastHealth ?? {};
         const changed = Object.keys(state).filter((s) => before[s] !== state[s]);
@@ -70,10 +82,10 @@ export class IncidentWatcher {
           const text = `No update for ${formatDuration(silent)}: escalated to ${level.level} (${level.contact}, respond within ${level.response}).`;
           await incidents.event(inc, 'escalation', 'keyturn', text);
           await incidents.post(inc, { title: `⏫ ${text}`, status: 'critical', text: 'Post an /incident update to reset the clock.' });
-          if (kt.pager) {
-            await kt.pager
+          if (d.pagers.pager) {
+            await d.pagers.pager
               .trigger({ dedupKey: `keyturn-incident-${inc.id}-${level.level.toLowerCase()}`, summary: `ESCALATED ${level.level}: ${inc.severity.toUpperCase()} ${inc.title}`, severity: 'critical', source: 'keyturn', details: { incident: inc.id, level: level.level, contact: level.contact } })
-              .catch((err) => kt.log.error({ err, incident: inc.id }, 'escalation page failed'));
+              .catch((err) => d.log.error({ err, incident: inc.id }, 'escalation page failed'));
           }
           await incidents.refresh(inc.id);
         }
@@ -82,7 +94,7 @@ export class IncidentWatcher {
     for (const inc of await incidents.store.resolvedNeedingReview()) {
       const due = cfg.reviewReminders[inc.remindersSent];
       if (due === undefined || !inc.resolvedAt) continue;
-      const now = kt.clock.now();
+      const now = d.clock.now();
       if (now.getTime() - inc.resolvedAt.getTime() < due) continue;
       if (!(await incidents.store.claimReminder(inc.id, inc.remindersSent))) continue;
       const text = `Reminder: the post-incident review for ${inc.severity.toUpperCase()} ${inc.id} is not marked complete ${formatDuration(now.getTime() - inc.resolvedAt.getTime())} after resolution (required within 48 h).`;

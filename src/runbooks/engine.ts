@@ -30,28 +30,11 @@ export interface RunbookServices {
 
 /** Stops a run early: long waits (wait, verify) end when it is aborted. Never aborted unless a caller passes one. */
 const NEVER = new AbortController().signal;
+import type { ActionTarget, StepProgress } from './action.js';
+import { stepName } from './step-name.js';
 
-export interface ActionTarget {
-  systemName: string;
-  actionName: string;
-  params: Record<string, unknown>;
-  requestId: string | null;
-  actor: string;
-  /** The requester's --reason, as {{reason}} in steps (an announcement says why). */
-  reason?: string | null;
-}
-
-export interface StepProgress {
-  phase: 'steps' | 'finally';
-  index: number;
-  total: number;
-  name: string;
-  report?: StepReport;
-}
-
-export function stepName(s: StepDefinition, i: number): string {
-  return s.name ?? `${s.kind} #${i + 1}`;
-}
+export type { ActionTarget, StepProgress } from './action.js';
+export { stepName } from './step-name.js';
 
 function context(kt: RunbookServices, sys: SystemConfig, t: ActionTarget, signal: AbortSignal): StepContext {
   const nodeParam = Object.values(t.params).find((v) => typeof v === 'string' && sys.nodes.some((n) => n.name === v));

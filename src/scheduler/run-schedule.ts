@@ -3,12 +3,21 @@
  * an alert per failing item through the alert pipeline, and post a summary
  * to the schedule's channel.
  */
-import type { Keyturn } from '../core/keyturn.js';
 import type { SystemConfig } from '../config/index.js';
 import type { Message, Status } from '../core/message.js';
 import { STATUS_EMOJI, worst } from '../core/message.js';
 import { errorText } from '../core/errors.js';
-import { runAction } from '../runbooks/engine.js';
+import type { CheckService } from '../core/check-service.js';
+import type { ActionRunner } from '../approvals/context.js';
+import { runNow } from '../approvals/run-now.js';
+import type { GenericAlert } from '../alerts/schemas.js';
+
+/** What a schedule's tick uses: checks, the one run-now path for actions, and the alert pipeline. */
+export interface ScheduleDeps {
+  checks: Pick<CheckService, 'run'>;
+  actions: ActionRunner;
+  alerts: { raise(alert: GenericAlert): Promise<unknown>; lastStatus(groupKey: string): Promise<string | null> };
+}
 
 export type ScheduleConfig = SystemConfig['schedules'][number];
 
@@ -31,37 +40,36 @@ export function jobName(system: string, s: ScheduleConfig): string {
   return `${system}/${s.name}`;
 }
 
-async function runItem(kt: Keyturn, system: string, item: string): Promise<ItemResult> {
+async function runItem(deps: ScheduleDeps, system: string, item: string): Promise<ItemResult> {
   try {
     if (item.startsWith('action:')) {
       const actionName = item.slice('action:'.length);
-      const r = await runAction(kt, { systemName: system, actionName, params: {}, requestId: null, actor: 'scheduler' });
+      const r = await runNow(deps.actions, { systemName: system, actionName, params: {}, actor: 'scheduler' });
       return { item, status: r.ok ? 'ok' : 'critical', summary: r.summary };
     }
-    const r = await kt.checks.run(system, item);
+    const r = await deps.checks.run(system, item);
     return { item, status: r.status, summary: r.summary };
   } catch (err) {
     return { item, status: 'unknown', summary: `could not run: ${errorText(err)}` };
   }
 }
 
-export async function runSchedule(kt: Keyturn, system: string, s: ScheduleConfig, slot: Date): Promise<ScheduleRun> {
+export async function runSchedule(deps: ScheduleDeps, system: string, s: ScheduleConfig, slot: Date): Promise<ScheduleRun> {
   const items: ItemResult[] = [];
-  for (const item of s.run) items.push(await runItem(kt, system, item));
+  for (const item of s.run) items.push(await runItem(deps, system, item));
   const run: ScheduleRun = { job: jobName(system, s), slot, status: worst(items.map((i) => i.status)), items };
-  if (s.alertOnFailure) for (const i of items) await alertFor(kt, system, s, i);
+  if (s.alertOnFailure) for (const i of items) await alertFor(deps, system, s, i);
   return run;
 }
 
 /** A failing item fires its alert group; a passing one resolves it if its last stored alert was firing. */
-async function alertFor(kt: Keyturn, system: string, s: ScheduleConfig, i: ItemResult): Promise<void> {
+async function alertFor(deps: ScheduleDeps, system: string, s: ScheduleConfig, i: ItemResult): Promise<void> {
   const group = `${system}/${s.name}/${i.item}`;
   const failing = i.status === 'critical' || i.status === 'warn' || i.status === 'unknown';
   if (!failing) {
-    const last = await kt.db.query<{ status: string }>(`SELECT status FROM alerts WHERE group_key = $1 ORDER BY id DESC LIMIT 1`, [`sched:${group}`]);
-    if (last.rows[0]?.status !== 'firing') return;
+    if ((await deps.alerts.lastStatus(`sched:${group}`)) !== 'firing') return;
   }
-  await kt.alerts.raise({
+  await deps.alerts.raise({
     alertname: SCHEDULE_ALERT,
     status: failing ? 'firing' : 'resolved',
     severity: i.status === 'critical' ? 'critical' : 'warning',

@@ -1,0 +1,90 @@
+/**
+ * The sweep, run on every replica every few seconds: escalates missed
+ * countersigns, expires overdue requests, starts approved requests nobody
+ * claimed, and marks executions whose replica died as interrupted. Safe to
+ * run everywhere at once: every move is a conditional UPDATE.
+ */
+import { hostname } from 'node:os';
+import type { Platform } from '../core/chat.js';
+import { formatDuration } from '../config/duration.js';
+import type { ApprovalContext } from './context.js';
+import { paramsOf } from './execute.js';
+import { tryExecute } from './start-execution.js';
+import { note, refreshView } from './view.js';
+import type { ApprovalRequest } from './types.js';
+
+export async function sweep(ctx: ApprovalContext): Promise<void> {
+  await escalateCountersigns(ctx);
+  for (const r of await ctx.store.expireDue(ctx.clock.now())) {
+    rebuildMasks(ctx, r);
+    await announceExpired(ctx, r);
+  }
+  for (const id of await ctx.store.approvedUnclaimed(ctx.clock.now())) {
+    if ((await tryExecute(ctx, id, { detach: true })) !== null) ctx.log.warn({ request: id }, 'approved request was never started (its replica stopped after the last vote): starting it now');
+  }
+  for (const r of await ctx.store.executing()) {
+    const [host, pid] = (r.executedBy ?? '').split('/');
+    const deadLocal = host === hostname() && pid !== undefined && Number(pid) !== process.pid && !alive(Number(pid));
+    const silent = !r.heartbeatAt || ctx.clock.now().getTime() - r.heartbeatAt.getTime() > ctx.staleExecutionMs;
+    const mine = r.executedBy === ctx.replica;
+    if (mine || !(deadLocal || silent)) continue;
+    rebuildMasks(ctx, r);
+    const moved = await ctx.store.transition(r.id, ['executing'], 'interrupted', ctx.clock.now(), { ok: false, summary: `interrupted: replica ${r.executedBy} stopped while executing; not re-run automatically. Check the system and re-request if needed.`, steps: [] });
+    if (!moved) continue;
+    await ctx.audit.append({ actor: 'keyturn', platform: 'keyturn', kind: 'approval.result', subject: `${r.id} ${r.system}/${r.action}`, outcome: 'interrupted', detail: { replica: r.executedBy } });
+    await refreshView(ctx, r.id);
+    await note(ctx, r, `⚠️ Interrupted: the Keyturn process running ${r.action} on ${r.system} stopped mid-execution. It will not be re-run by itself: check what was done (/audit ${r.id}) and re-request if needed.`);
+  }
+}
+
+/** A pending request past its expiry (found by a vote or the sweep): expired, said in its thread. */
+export async function expire(ctx: ApprovalContext, id: string): Promise<void> {
+  const r = await ctx.store.transition(id, ['pending'], 'expired', ctx.clock.now());
+  if (r) await announceExpired(ctx, r);
+}
+
+async function announceExpired(ctx: ApprovalContext, r: ApprovalRequest): Promise<void> {
+  await ctx.audit.append({ actor: 'keyturn', platform: 'keyturn', kind: 'approval.decision', subject: r.id, outcome: 'expired', detail: {} });
+  await refreshView(ctx, r.id);
+  await note(ctx, r, `Expired without enough approvals. Nothing was run.`);
+}
+
+/** Break-glass requests nobody countersigned in time: an incident (paged if its severity pages) and a note in the thread. */
+async function escalateCountersigns(ctx: ApprovalContext): Promise<void> {
+  for (const c of await ctx.countersigns.claimOverdue(ctx.clock.now())) {
+    const r = await ctx.store.get(c.requestId);
+    if (!r) continue;
+    const title = `Break-glass ${r.action} on ${r.system} (${r.id}) not countersigned within ${formatDuration(c.withinMs)}`;
+    let incident: string | null = null;
+    try {
+      const inc = await ctx.incidents.declare({ person: { name: 'keyturn', roles: [] }, platform: r.platform as Platform, channel: r.channel }, c.severity, title, [r.system]);
+      incident = inc.id;
+      await ctx.countersigns.setIncident(r.id, inc.id);
+    } catch (err) {
+      ctx.log.error({ err, request: r.id }, 'could not open the incident for a missed countersign');
+    }
+    await ctx.audit.append({ actor: 'keyturn', platform: 'keyturn', kind: 'approval.countersign', subject: r.id, outcome: 'missed', detail: { dueAt: c.dueAt.toISOString(), incident } });
+    await refreshView(ctx, r.id);
+    // Said as it is: the incident pages only when its severity pages and PagerDuty is configured.
+    const paged = !ctx.config().incidents.severities[c.severity].page ? `${c.severity.toUpperCase()} does not page` : ctx.pagers.pager ? 'on-call is paged' : 'PagerDuty is not configured: nobody was paged';
+    await note(ctx, r, incident ? `🚨 Nobody countersigned ${r.id} within ${formatDuration(c.withinMs)}: incident ${incident} (${c.severity.toUpperCase()}) is open and ${paged}.` : `🚨 Nobody countersigned ${r.id} within ${formatDuration(c.withinMs)}, and the incident could not be opened (see the logs): page on-call by hand.`);
+  }
+}
+
+/** Masks this request's secret parameters in this process (another replica may have taken them); a value that cannot be read masks nothing. */
+function rebuildMasks(ctx: ApprovalContext, r: ApprovalRequest): void {
+  try {
+    paramsOf(r, ctx.secretKey);
+  } catch (err) {
+    ctx.log.warn({ request: r.id, err: (err as Error).message }, 'secret parameters could not be read back');
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
