@@ -11,6 +11,7 @@ import { takeLease, releaseLease } from '../store/leases.js';
 import type { Chat, OutboxPayload, Platform } from './chat.js';
 import type { Message } from './message.js';
 import type { Logger } from './logger.js';
+import { giveUp, nextAttemptIn, retryLater, type RetryPolicy } from './retry-queue.js';
 
 export interface PostRequest {
   channel: string;
@@ -79,8 +80,8 @@ export class DeliveryError extends Error {
 /** Longer than one chat API call may take (10 s timeout), so a live drainer never loses its lease mid-call. */
 const LEASE_MS = 15_000;
 const RENEW_MS = 3_000;
-const MAX_BACKOFF_MS = 60_000;
-const MAX_ATTEMPTS_PERMANENT = 5;
+/** 0.5 s, 1 s, 2 s... up to a minute; a platform's Retry-After wins. Errors a retry may fix are retried until delivered. */
+const RETRY: RetryPolicy = { firstMs: 500, maxMs: 60_000, maxAttempts: { transient: Infinity, permanent: 5 } };
 
 interface Row {
   id: number;
@@ -259,19 +260,19 @@ export class OutboxDrain {
       const e = err instanceof DeliveryError ? err : new DeliveryError(err instanceof Error ? err.message : String(err));
       const attempts = row.attempts + 1;
       if (e.maybeApplied) this.maybeApplied.add(row.id);
-      if (e.permanent && attempts >= MAX_ATTEMPTS_PERMANENT) {
+      const wait = nextAttemptIn(RETRY, attempts, e);
+      if (wait === null) {
         this.stats.failed++;
         report('failed');
         this.log.error({ outboxId: row.id, err: e.message }, 'outbox message failed permanently');
         this.maybeApplied.delete(row.id);
-        await this.db.query(`UPDATE outbox SET state = 'failed', attempts = $2, last_error = $3 WHERE id = $1`, [row.id, attempts, e.message]);
+        await giveUp(this.db, 'outbox', row.id, attempts, e.message);
         return;
       }
       this.stats.retries++;
       report('retry');
-      const wait = e.retryAfterMs ?? Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(attempts, 8));
       this.log.warn({ outboxId: row.id, attempts, waitMs: wait, err: e.message }, 'chat delivery failed; will retry');
-      await this.db.query(`UPDATE outbox SET attempts = $2, last_error = $3, next_attempt_at = now() + $4 * interval '1 millisecond' WHERE id = $1`, [row.id, attempts, e.message, wait]);
+      await retryLater(this.db, 'outbox', row.id, attempts, e.message, wait);
     }
   }
 
