@@ -9,42 +9,11 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../store/db.js';
 import { takeLease, releaseLease } from '../store/leases.js';
 import type { Chat, OutboxPayload, Platform } from './chat.js';
-import type { Message } from './message.js';
+import type { Deliverer, DrainView } from './chat-adapter.js';
 import type { Logger } from './logger.js';
 import { giveUp, nextAttemptIn, retryLater, type RetryPolicy } from './retry-queue.js';
 
-export interface PostRequest {
-  channel: string;
-  threadPlatformId: string | null;
-  message: Message;
-  /** Stable across retries of the same outbox row. */
-  key?: string;
-  /**
-   * An earlier attempt may have been applied without us learning it (a timeout, a dropped
-   * connection, a 5xx, or a replica that died mid-call): a platform without idempotent creates
-   * should look for the message before posting it again.
-   */
-  maybeSent?: boolean;
-  /** When the row was queued: the earliest the message can have been posted. */
-  queuedAt?: Date;
-}
-
-export interface Deliverer {
-  readonly platform: Platform;
-  /** Posts a new message; returns the platform's id for it. */
-  /**
-   * Posts a new message; returns the platform's id for it. `key` is stable across retries of the same
-   * outbox row: platforms with idempotent creates (Discord's nonce) use it so a retry never posts twice.
-   */
-  post(p: PostRequest): Promise<string>;
-  /** `threadPlatformId`: the thread the message is in, for platforms where a reply lives in its own channel (Discord). */
-  update(p: { channel: string; platformId: string; threadPlatformId?: string | null; message: Message }): Promise<void>;
-  /**
-   * Optional follow-up once a post's platform id is stored (e.g. adding the vote reactions: doing it
-   * inside post() would let a vote arrive before the id that maps it to a request). Errors are logged only.
-   */
-  onPosted?(p: { channel: string; platformId: string; message: Message }): Promise<void>;
-}
+export type { Deliverer, PostRequest } from './chat-adapter.js';
 
 /**
  * Emitted on `chat` as 'delivery' after each outbox row is handled, so the app
@@ -93,7 +62,7 @@ interface Row {
   created_at: Date | string;
 }
 
-export class OutboxDrain {
+export class OutboxDrain implements DrainView {
   private readonly holder = randomUUID();
   private leaseRenewedAt = 0;
   /** Set when this drainer (re)gains the lease: its previous holder may have died mid-call on the head row. */
