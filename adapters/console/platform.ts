@@ -1,8 +1,8 @@
 /** The local console in the adapters table: stands in when no chat platform is wanted, unless KEYTURN_CONSOLE=off. */
 import type { ChatPlatform } from '../../src/core/chat-adapter.js';
 import type { CommandRegistry } from '../../src/core/registry.js';
-import { consoleSetting } from '../../src/runtime-env.js';
 import type { AdapterContext } from '../context.js';
+import { consoleSetting } from './console-env.js';
 import { ConsoleAdapter } from './console-adapter.js';
 
 export const consolePlatform = {

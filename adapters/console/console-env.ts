@@ -1,6 +1,6 @@
 /**
- * Process settings read from the environment by the runtime itself (the
- * adapters read their own). Parsed with zod so a typo names the variable.
+ * The console adapter's setting, from the environment (KEYTURN_CONSOLE).
+ * Parsed with zod so a typo names the variable.
  */
 import { z } from 'zod';
 
