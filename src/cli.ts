@@ -8,7 +8,7 @@
 import { loadConfig, ConfigError } from './config/index.js';
 import { startRuntime } from './runtime.js';
 import { CommandRegistry } from './core/registry.js';
-import { slackManifest } from './core/manifest.js';
+import { CHAT_PLATFORMS } from '../adapters/index.js';
 import { configReference } from './config/reference.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -18,7 +18,7 @@ async function main(argv: string[]): Promise<number> {
       return validate(rest);
     case 'manifest': {
       const registry = await CommandRegistry.load(undefined, process.env.KEYTURN_COMMAND_PREFIX ?? '');
-      process.stdout.write(slackManifest(registry, { botName: process.env.KEYTURN_BOT_NAME ?? 'Keyturn', url: process.env.KEYTURN_PUBLIC_URL }));
+      process.stdout.write(CHAT_PLATFORMS.slack.manifest(registry, { botName: process.env.KEYTURN_BOT_NAME ?? 'Keyturn', url: process.env.KEYTURN_PUBLIC_URL }));
       return 0;
     }
     case 'config-docs':

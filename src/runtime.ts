@@ -1,7 +1,8 @@
 /**
  * Starts a whole Keyturn: config (with the demo fleet when the bundled demo
- * config is used), core, HTTP server, and the adapters whose credentials are
- * set (console when there are none). Stops it cleanly on SIGTERM.
+ * config is used), core, HTTP server, and the chat adapters the environment
+ * asks for (the table in adapters/index.ts: those whose token is set, the
+ * console when there are none). Stops it cleanly on SIGTERM.
  */
 import type { Readable, Writable } from 'node:stream';
 import { loadConfig, defaultConfigPath, BUNDLED_DEMO_CONFIG } from './config/index.js';
@@ -12,11 +13,9 @@ import { HttpServer } from './server/http-server.js';
 import { registerHealthRoutes, schedulerComponent, type ComponentStatus } from './server/health-routes.js';
 import { registerMetricsRoute } from './server/metrics.js';
 import { registerAlertRoutes } from './server/alert-routes.js';
-import { consoleWanted } from './runtime-env.js';
-import { ConsoleAdapter } from '../adapters/console/console-adapter.js';
-// Bolt and discord.js are large: load an adapter only when its token is set (start-up time and memory).
-import type { SlackAdapter } from '../adapters/slack/slack-adapter.js';
-import type { DiscordAdapter } from '../adapters/discord/discord-adapter.js';
+import type { ChatAdapter, Platform } from './core/chat-adapter.js';
+// Each platform loads its SDK only when it is wanted (Bolt and discord.js are large: start-up time and memory).
+import { CHAT_PLATFORMS, wantedPlatforms, type AdapterOf } from '../adapters/index.js';
 import { startDemo, type Demo } from './demo.js';
 import { closeSshPools } from './integrations/ssh/client.js';
 
@@ -32,9 +31,10 @@ export interface Runtime {
   core: Core;
   server: HttpServer;
   demo: Demo | null;
-  console: ConsoleAdapter | null;
-  slack: SlackAdapter | null;
-  discord: DiscordAdapter | null;
+  /** The chat adapters running, in start order. */
+  adapters: ChatAdapter[];
+  /** The running adapter of a platform, as its own class; null when it is not running. */
+  adapter<P extends Platform>(platform: P): AdapterOf<P> | null;
   /** Resolves when the console input ends (console mode) — never in server modes. */
   done: Promise<void>;
   stop(): Promise<void>;
@@ -43,7 +43,8 @@ export interface Runtime {
 export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
   const env = opts.env ?? process.env;
   const configPath = opts.configPath ?? defaultConfigPath(env);
-  const consoleMode = consoleWanted(env);
+  const platforms = wantedPlatforms(env);
+  const consoleMode = platforms.some((p) => p.platform === 'console');
   const log = opts.log ?? createLogger({ level: env.LOG_LEVEL ?? (consoleMode ? 'warn' : 'info') });
   // The demo fleet (simulators, anvil) and the store do not depend on each other: both start at once, so the
   // fleet's processes and sockets come up while PGlite loads. The config needs the demo's URLs, so it comes after.
@@ -81,42 +82,30 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
     (opts.output ?? process.stdout).write(`note: HTTP server not started (port ${port}: ${(err as NodeJS.ErrnoException).code}); set PORT to try alerts locally.\n`);
   }
 
-  // Slack when SLACK_BOT_TOKEN is set: HTTP mode at POST /slack/events on this server, Socket Mode with SLACK_APP_TOKEN.
-  let slack: SlackAdapter | null = null;
-  if ((await import('../adapters/slack/slack-env.js')).slackRequested(env)) {
-    const { SlackAdapter } = await import('../adapters/slack/slack-adapter.js');
-    slack = await SlackAdapter.start(core, server, env, log).catch(async (err: unknown) => {
+  // Slack (SLACK_BOT_TOKEN: HTTP mode at POST /slack/events on this server, Socket Mode with SLACK_APP_TOKEN), Discord
+  // (DISCORD_TOKEN), else the console on stdin/stdout: one after the other, in the table's order. One that cannot start
+  // stops the ones before it and the whole start fails, saying what to fix.
+  const adapters: ChatAdapter[] = [];
+  const terminal = { input: opts.input ?? process.stdin, output: opts.output ?? process.stdout, extra: demo?.consoleCommands };
+  for (const platform of platforms) {
+    try {
+      const adapter = await platform.create({ core, server, env, log, terminal });
+      await adapter.start();
+      adapters.push(adapter);
+      components.push(adapter.health);
+    } catch (err) {
+      for (const started of [...adapters].reverse()) await started.stop().catch(() => {});
       await server.close();
       await core.close();
       await demo?.close();
       throw err;
-    });
-    components.push(slack.component);
+    }
   }
-
-  // Discord when DISCORD_TOKEN is set: gateway and REST through discord.js (adapters/discord).
-  let discord: DiscordAdapter | null = null;
-  if (env.DISCORD_TOKEN) {
-    const { DiscordAdapter } = await import('../adapters/discord/discord-adapter.js');
-    discord = await DiscordAdapter.start(core, env, log).catch(async (err: unknown) => {
-      await slack?.stop();
-      await server.close();
-      await core.close();
-      await demo?.close();
-      throw err;
-    });
-    components.push(discord.health);
-  }
-
-  let consoleAdapter: ConsoleAdapter | null = null;
-  let done: Promise<void> = new Promise(() => {});
-  if (consoleMode) {
-    consoleAdapter = new ConsoleAdapter(core, { input: opts.input ?? process.stdin, output: opts.output ?? process.stdout, extra: demo?.consoleCommands });
-    components.push({ name: 'console', ok: true });
-    await consoleAdapter.start();
-    done = consoleAdapter.run();
-  }
-  if (!consoleMode && !slack && !discord) log.warn('no chat adapter: KEYTURN_CONSOLE=off and neither SLACK_BOT_TOKEN nor DISCORD_TOKEN is set; serving HTTP only (alerts, /healthz, /metrics)');
+  const adapter = <P extends Platform>(platform: P) => (adapters.find((a) => a.platform === platform) as AdapterOf<P> | undefined) ?? null;
+  // The console reads its input until it ends; server modes run until stop().
+  const consoleAdapter = adapter('console');
+  const done: Promise<void> = consoleAdapter ? consoleAdapter.run() : new Promise(() => {});
+  if (!adapters.length) log.warn(`no chat adapter: ${noAdapterReason()}; serving HTTP only (alerts, /healthz, /metrics)`);
   core.kt.approvals.start();
   core.incidentWatcher.start();
   core.kt.alerts.start();
@@ -135,12 +124,19 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
       // Whatever is still queued stays in the outbox for the next replica or start: nothing is dropped.
       stopped = true;
       const serverClosed = server.close();
-      const results = await Promise.allSettled([consoleAdapter?.stop(), slack?.stop(), discord?.stop(), core.kt.scheduler.stop()]);
+      const results = await Promise.allSettled([...adapters.map((a) => a.stop()), core.kt.scheduler.stop()]);
       for (const r of results) if (r.status === 'rejected') log.error({ err: r.reason }, 'adapter did not stop cleanly');
       await serverClosed;
       await core.close();
       closeSshPools(); // pooled SSH connections would keep the process alive until their idle timeout
       await demo?.close();
     })());
-  return { core, server, demo, console: consoleAdapter, slack, discord, done, stop };
+  return { core, server, demo, adapters, adapter, done, stop };
+}
+
+/** `KEYTURN_CONSOLE=off and none of SLACK_BOT_TOKEN, DISCORD_TOKEN is set`, from the adapters table. */
+function noAdapterReason(): string {
+  const all: Array<{ enabledBy: string; standIn?: boolean }> = Object.values(CHAT_PLATFORMS);
+  const standIns = all.filter((p) => p.standIn).map((p) => `${p.enabledBy}=off`);
+  return `${standIns.join(' and ')} and none of ${all.filter((p) => !p.standIn).map((p) => p.enabledBy).join(', ')} is set`;
 }

@@ -9,7 +9,8 @@
 import { createInterface, type Interface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Core } from '../../src/app.js';
-import { OutboxDrain, type Deliverer } from '../../src/core/outbox-drain.js';
+import { OutboxDrain } from '../../src/core/outbox-drain.js';
+import type { AdapterHealth, ChatAdapter, Deliverer, PostRequest } from '../../src/core/chat-adapter.js';
 import type { Message } from '../../src/core/message.js';
 import { tokenize } from '../../src/core/tokenize.js';
 import { toText } from './to-text.js';
@@ -28,12 +29,34 @@ export interface ConsoleOptions {
 
 const CHANNEL = CONSOLE_CHANNEL;
 
-export class ConsoleAdapter implements Deliverer {
+/** Prints what Keyturn says, each message with a ref (`[m12]`) to react to. */
+class ConsoleDeliverer implements Deliverer {
   readonly platform = 'console' as const;
-  /** Last ref given; start() resumes it from the store so refs stay unique across restarts. */
-  private seq = 0;
+  /** Last ref given; the adapter's start() resumes it from the store so refs stay unique across restarts. */
+  seq = 0;
+
+  constructor(
+    private readonly print: (s: string) => void,
+    private readonly ansi: boolean,
+  ) {}
+
+  async post(p: PostRequest): Promise<string> {
+    const ref = `m${++this.seq}`;
+    this.print(toText(p.message, ref, { thread: p.threadPlatformId ?? undefined, ansi: this.ansi }));
+    return ref;
+  }
+
+  async update(p: { channel: string; platformId: string; message: Message }): Promise<void> {
+    this.print(toText(p.message, p.platformId, { updated: true, ansi: this.ansi }));
+  }
+}
+
+export class ConsoleAdapter implements ChatAdapter {
+  readonly platform = 'console' as const;
+  readonly deliverer: ConsoleDeliverer;
+  readonly drain: OutboxDrain;
+  readonly health: AdapterHealth = { name: 'console', ok: true };
   private who: string;
-  private readonly drain: OutboxDrain;
   private rl: Interface | null = null;
   /** The line being worked on; stop() lets it finish. */
   private busy: Promise<void> | null = null;
@@ -46,20 +69,16 @@ export class ConsoleAdapter implements Deliverer {
     const people = core.kt.config.people;
     this.who = opts.as ?? people.find((p) => p.roles.includes('oncall'))?.name ?? people[0]?.name ?? 'console-user';
     this.ansi = opts.ansi ?? ((opts.output as { isTTY?: boolean }).isTTY === true && !process.env.NO_COLOR);
-    this.drain = new OutboxDrain(core.kt.db, core.kt.chat, this, core.kt.log.child({ adapter: 'console' }), 60_000);
+    this.deliverer = new ConsoleDeliverer(this.print, this.ansi);
+    this.drain = new OutboxDrain(core.kt.db, core.kt.chat, this.deliverer, core.kt.log.child({ adapter: 'console' }), 60_000);
   }
 
   private readonly ansi: boolean;
   private print = (s: string) => void this.opts.output.write(s + '\n');
 
-  async post(p: { channel: string; threadPlatformId: string | null; message: Message }): Promise<string> {
-    const ref = `m${++this.seq}`;
-    this.print(toText(p.message, ref, { thread: p.threadPlatformId ?? undefined, ansi: this.ansi }));
-    return ref;
-  }
-
-  async update(p: { channel: string; platformId: string; message: Message }): Promise<void> {
-    this.print(toText(p.message, p.platformId, { updated: true, ansi: this.ansi }));
+  /** Every command in the registry, as typed here (`/health`, or `/kt-health` with a prefix). */
+  get commands(): readonly string[] {
+    return this.core.kt.registry.all().map((c) => this.core.kt.registry.slash(c.name));
   }
 
   /** Reads lines until end of input. Resolves when the input is exhausted. */
@@ -130,7 +149,7 @@ export class ConsoleAdapter implements Deliverer {
 
   /** Resumes ref numbering from the store (before anything queued is delivered), then starts delivering. */
   async start(): Promise<void> {
-    this.seq = await highestRef(this.core.kt.db);
+    this.deliverer.seq = await highestRef(this.core.kt.db);
     this.core.kt.channels.activate('console');
     this.drain.start();
   }

@@ -14,7 +14,8 @@ import type { Core } from '../../src/app.js';
 import type { Logger } from '../../src/core/logger.js';
 import { OutboxDrain } from '../../src/core/outbox-drain.js';
 import { maskSecrets } from '../../src/core/secrets.js';
-import type { ComponentStatus } from '../../src/server/health-routes.js';
+import type { AdapterHealth, ChatAdapter } from '../../src/core/chat-adapter.js';
+import type { AdapterContext } from '../context.js';
 import { readDiscordEnv, type DiscordSettings } from './discord-env.js';
 import { DiscordDeliverer } from './deliverer.js';
 import { InteractionHandler } from './interactions.js';
@@ -22,39 +23,39 @@ import { discordCommands, syncCommands } from './slash-commands.js';
 
 const READY_TIMEOUT_MS = 60_000;
 
-export class DiscordAdapter {
+export class DiscordAdapter implements ChatAdapter {
+  readonly platform = 'discord' as const;
   readonly client: Client;
+  readonly deliverer: DiscordDeliverer;
   readonly drain: OutboxDrain;
   /** Live state for /healthz. */
-  readonly health: ComponentStatus;
+  readonly health: AdapterHealth;
+  /** The slash commands synced with Discord (set by start(); empty when registering failed). */
+  commands: readonly string[] = [];
+  private readonly core: Core;
+  private readonly settings: DiscordSettings;
   private readonly log: Logger;
   private readonly interactions: InteractionHandler;
   private readonly inflight = new Set<Promise<unknown>>();
   private connected = false;
   private stopping = false;
-  private commands: 'pending' | 'unchanged' | 'updated' | 'failed' = 'pending';
+  private commandSync: 'pending' | 'unchanged' | 'updated' | 'failed' = 'pending';
 
-  /** Reads DISCORD_* from `env`, logs in, registers commands and starts delivering. */
-  static async start(core: Core, env: NodeJS.ProcessEnv, log: Logger): Promise<DiscordAdapter> {
-    const adapter = new DiscordAdapter(core, readDiscordEnv(env), log);
-    await adapter.start();
-    return adapter;
-  }
-
-  constructor(
-    private readonly core: Core,
-    private readonly settings: DiscordSettings,
-    log: Logger,
-  ) {
-    this.log = log.child({ adapter: 'discord' });
+  /** Reads and checks DISCORD_* (a bad value throws, naming the variable); nothing connects before start(). */
+  constructor(ctx: Pick<AdapterContext, 'core' | 'env' | 'log'>) {
+    this.core = ctx.core;
+    this.settings = readDiscordEnv(ctx.env);
+    const settings = this.settings;
+    this.log = ctx.log.child({ adapter: 'discord' });
     this.client = new Client({
       intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.GuildMessageReactions],
       // Partials: reactions on messages the client never saw (posted before a restart) still arrive.
       partials: [Partials.Message, Partials.Reaction, Partials.User, Partials.Channel],
       rest: { ...(settings.apiUrl ? { api: settings.apiUrl } : {}), ...(settings.restTimeoutMs ? { timeout: settings.restTimeoutMs } : {}) },
     });
-    this.drain = new OutboxDrain(core.kt.db, core.kt.chat, new DiscordDeliverer(this.client.rest, this.log), this.log);
-    this.interactions = new InteractionHandler(core, this.log);
+    this.deliverer = new DiscordDeliverer(this.client.rest, this.log);
+    this.drain = new OutboxDrain(this.core.kt.db, this.core.kt.chat, this.deliverer, this.log);
+    this.interactions = new InteractionHandler(this.core, this.log);
     const self = this;
     this.health = {
       name: 'discord',
@@ -62,7 +63,7 @@ export class DiscordAdapter {
         return self.connected;
       },
       get detail() {
-        return `${self.connected ? 'connected' : 'disconnected'}; commands ${self.commands}`;
+        return `${self.connected ? 'connected' : 'disconnected'}; commands ${self.commandSync}`;
       },
     };
   }
@@ -98,11 +99,13 @@ export class DiscordAdapter {
     const appId = this.settings.applicationId ?? this.client.application?.id;
     try {
       if (!appId) throw new Error('no application id (set DISCORD_APPLICATION_ID)');
-      this.commands = await syncCommands(this.client.rest, appId, this.settings.guildId, discordCommands(this.core.kt.registry));
-      this.log.info({ commands: this.commands, guild: this.settings.guildId ?? 'global' }, 'discord slash commands registered');
+      const commands = discordCommands(this.core.kt.registry);
+      this.commandSync = await syncCommands(this.client.rest, appId, this.settings.guildId, commands);
+      this.commands = commands.map((c) => `/${c.name}`);
+      this.log.info({ commands: this.commandSync, guild: this.settings.guildId ?? 'global' }, 'discord slash commands registered');
     } catch (err) {
       // Reactions and delivery still work without commands; say what to fix instead of failing the start.
-      this.commands = 'failed';
+      this.commandSync = 'failed';
       this.log.error(
         { err: maskSecrets((err as Error).message) },
         'could not register Discord slash commands: invite the bot with the applications.commands scope and check DISCORD_APPLICATION_ID / DISCORD_GUILD_ID',

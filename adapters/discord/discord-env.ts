@@ -44,3 +44,8 @@ export function readDiscordEnv(env: NodeJS.ProcessEnv): DiscordSettings {
     restTimeoutMs: r.data.DISCORD_REST_TIMEOUT_MS,
   };
 }
+
+/** True when the environment asks for the Discord adapter. */
+export function discordRequested(env: NodeJS.ProcessEnv): boolean {
+  return !!env.DISCORD_TOKEN;
+}

@@ -11,14 +11,14 @@ import type { Core } from '../../src/app.js';
 import type { Logger } from '../../src/core/logger.js';
 import { OutboxDrain } from '../../src/core/outbox-drain.js';
 import { sendJson, type HttpServer } from '../../src/server/http-server.js';
-import type { ComponentStatus } from '../../src/server/health-routes.js';
+import type { AdapterHealth, ChatAdapter } from '../../src/core/chat-adapter.js';
+import type { AdapterContext } from '../context.js';
 import { readSlackEnv, type SlackEnv } from './slack-env.js';
 import { SlackDeliverer } from './slack-deliverer.js';
 import { slackIncidentPlaces } from './incident-channels.js';
 import { boltLogger, clientOptions, createWebClient, platformError, type WebClient } from './web-client.js';
 import { registerSlashCommands } from './slash-commands.js';
 import { RedeliverLater, registerReactions } from './reactions.js';
-import type { EventClaims } from '../../src/store/event-claims.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 
@@ -37,43 +37,47 @@ interface Identity {
   botId: string;
 }
 
-export class SlackAdapter {
+export class SlackAdapter implements ChatAdapter {
+  readonly platform = 'slack' as const;
   readonly mode: 'http' | 'socket';
+  readonly deliverer: SlackDeliverer;
   readonly drain: OutboxDrain;
-  readonly commands: string[];
+  /** The slash commands registered with Bolt (set by start()). */
+  commands: readonly string[] = [];
+  /** Who the token is (set by start(), from auth.test). */
+  identity: Identity | null = null;
+  private readonly core: Core;
+  private readonly server: HttpServer;
+  private readonly settings: SlackEnv;
+  private readonly client: WebClient;
+  private readonly log: Logger;
+  private readonly timeoutMs: number | undefined;
+  private app: App | null = null;
+  private pruneTimer: NodeJS.Timeout | null = null;
   private readonly inflight = new Set<Promise<unknown>>();
   private stopped = false;
   private connected: boolean;
-  private readonly pruneTimer: NodeJS.Timeout;
-  private readonly claims: EventClaims;
 
   /** For GET /healthz: read live, so the entry tracks the connection and the outbox. */
-  readonly component: ComponentStatus;
+  readonly health: AdapterHealth;
 
-  private constructor(
-    private readonly core: Core,
-    private readonly app: App,
-    settings: SlackEnv,
-    readonly identity: Identity,
-    client: WebClient,
-    private readonly log: Logger,
-    private readonly opts: SlackAdapterOptions,
+  /** Reads and checks SLACK_* (a bad value throws, naming the variable); nothing connects before start(). */
+  constructor(
+    ctx: Pick<AdapterContext, 'core' | 'server' | 'env' | 'log'>,
+    private readonly opts: SlackAdapterOptions = {},
   ) {
-    this.mode = settings.appToken ? 'socket' : 'http';
+    this.core = ctx.core;
+    this.server = ctx.server;
+    this.settings = readSlackEnv(ctx.env);
+    this.log = ctx.log.child({ adapter: 'slack' });
+    this.timeoutMs = opts.timeoutMs ?? this.settings.timeoutMs;
+    this.client = createWebClient(this.settings.botToken, this.settings.apiUrl, this.log, this.timeoutMs);
+    this.mode = this.settings.appToken ? 'socket' : 'http';
     this.connected = this.mode === 'http';
-    const track = <T>(work: Promise<T>) => this.track(work);
-    this.commands = registerSlashCommands(app, { core, client, log, track });
-    this.claims = registerReactions(app, { core, log, botUserId: identity.botUserId, track });
-    app.error(async (err) => {
-      // Rethrown so the HTTP receiver answers 500 and Slack redelivers the event.
-      if (err.original instanceof RedeliverLater || err instanceof RedeliverLater) throw err;
-      log.error({ err: err.message, code: err.code }, 'Bolt reported an error');
-    });
-    this.drain = new OutboxDrain(core.kt.db, core.kt.chat, new SlackDeliverer(client, log), log.child({ component: 'outbox' }), opts.pollMs ?? 1000);
-    this.pruneTimer = setInterval(() => void this.claims.prune().catch(() => {}), 3_600_000);
-    this.pruneTimer.unref();
+    this.deliverer = new SlackDeliverer(this.client, this.log);
+    this.drain = new OutboxDrain(this.core.kt.db, this.core.kt.chat, this.deliverer, this.log.child({ component: 'outbox' }), opts.pollMs ?? 1000);
     const self = this;
-    this.component = {
+    this.health = {
       name: 'slack',
       get ok() {
         return !self.stopped && self.connected;
@@ -81,60 +85,65 @@ export class SlackAdapter {
       get detail() {
         const s = self.drain.stats;
         const how = self.mode === 'http' ? `HTTP ${SLACK_EVENTS_PATH}` : `Socket Mode${self.connected ? '' : ' (disconnected)'}`;
-        return `${how} as ${identity.botUserId} in ${identity.teamId}; delivered ${s.delivered}, retries ${s.retries}, failed ${s.failed}`;
+        return `${how} as ${self.identity?.botUserId} in ${self.identity?.teamId}; delivered ${s.delivered}, retries ${s.retries}, failed ${s.failed}`;
       },
     };
   }
 
   /** Verifies the token, builds the Bolt App, attaches it (route or socket) and starts delivering. */
-  static async start(core: Core, server: HttpServer, env: NodeJS.ProcessEnv, parentLog: Logger, opts: SlackAdapterOptions = {}): Promise<SlackAdapter> {
-    const settings = readSlackEnv(env);
-    const log = parentLog.child({ adapter: 'slack' });
-    const timeoutMs = opts.timeoutMs ?? settings.timeoutMs;
-    const client = createWebClient(settings.botToken, settings.apiUrl, log, timeoutMs);
-    const identity = await whoAmI(client, settings);
+  async start(): Promise<void> {
+    const { core, settings, client, log } = this;
+    const identity = (this.identity = await whoAmI(client, settings));
     const logger = boltLogger(log);
     const receiver = settings.appToken
       ? new SocketModeReceiver({ appToken: settings.appToken, logger, installerOptions: { clientOptions: { ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}) } } })
       : // Answer Slack only after the handlers return: a 2xx then means the vote is stored (reactions.ts).
         new HTTPReceiver({ signingSecret: settings.signingSecret!, logger, endpoints: [SLACK_EVENTS_PATH], processBeforeResponse: true, processEventErrorHandler: answerEventError(log) });
-    const app = new App({
+    const app = (this.app = new App({
       token: settings.botToken,
       // Known from our own auth.test: Bolt then skips its unretried one in the constructor.
       botId: identity.botId,
       botUserId: identity.botUserId,
       receiver,
-      clientOptions: clientOptions(settings.apiUrl, log, timeoutMs),
+      clientOptions: clientOptions(settings.apiUrl, log, this.timeoutMs),
       logger,
       convoStore: false,
+    }));
+    const track = <T>(work: Promise<T>) => this.track(work);
+    this.commands = registerSlashCommands(app, { core, client, log, track });
+    const claims = registerReactions(app, { core, log, botUserId: identity.botUserId, track });
+    app.error(async (err) => {
+      // Rethrown so the HTTP receiver answers 500 and Slack redelivers the event.
+      if (err.original instanceof RedeliverLater || err instanceof RedeliverLater) throw err;
+      log.error({ err: err.message, code: err.code }, 'Bolt reported an error');
     });
-    const adapter = new SlackAdapter(core, app, settings, identity, client, log, opts);
+    this.pruneTimer = setInterval(() => void claims.prune().catch(() => {}), 3_600_000);
+    this.pruneTimer.unref();
     if (receiver instanceof HTTPReceiver) {
-      server.route('POST', SLACK_EVENTS_PATH, (req, res) => {
+      this.server.route('POST', SLACK_EVENTS_PATH, (req, res) => {
         // Shutting down: 503 makes Slack redeliver events to a replica that is still up.
-        if (adapter.stopped) return sendJson(res, 503, { error: 'shutting down' }, { 'retry-after': '1' });
+        if (this.stopped) return sendJson(res, 503, { error: 'shutting down' }, { 'retry-after': '1' });
         receiver.requestListener(req, res);
       });
     } else {
-      receiver.client.on('connected', () => void (adapter.connected = true));
-      receiver.client.on('disconnected', () => void (adapter.connected = false));
-      receiver.client.on('reconnecting', () => void (adapter.connected = false));
+      receiver.client.on('connected', () => void (this.connected = true));
+      receiver.client.on('disconnected', () => void (this.connected = false));
+      receiver.client.on('reconnecting', () => void (this.connected = false));
       try {
         await app.start();
       } catch (err) {
-        adapter.stopped = true;
-        clearInterval(adapter.pruneTimer);
+        this.stopped = true;
+        clearInterval(this.pruneTimer);
         await app.stop().catch(() => {});
         const code = platformError(err);
         throw new Error(`Socket Mode could not connect${code ? ` (${code})` : ''}: ${code === 'invalid_auth' ? 'check SLACK_APP_TOKEN (an xapp- token with connections:write)' : (err as Error).message}.`);
       }
     }
-    await adapter.claims.prune().catch((err) => log.warn({ err }, 'could not prune processed Slack events'));
+    await claims.prune().catch((err) => log.warn({ err }, 'could not prune processed Slack events'));
     core.kt.channels.activate('slack');
     core.kt.incidents.registerPlaces('slack', slackIncidentPlaces(client, log));
-    adapter.drain.start();
-    log.info({ mode: adapter.mode, team: identity.teamId, bot: identity.botUserId, commands: adapter.commands.length }, 'Slack adapter started');
-    return adapter;
+    this.drain.start();
+    log.info({ mode: this.mode, team: identity.teamId, bot: identity.botUserId, commands: this.commands.length }, 'Slack adapter started');
   }
 
   private track<T>(work: Promise<T>): Promise<T> {
@@ -148,11 +157,11 @@ export class SlackAdapter {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    clearInterval(this.pruneTimer);
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
     const grace = this.opts.stopGraceMs ?? 10_000;
     await Promise.race([Promise.allSettled([...this.inflight]), new Promise((r) => setTimeout(r, grace).unref())]);
     await this.drain.stop(grace);
-    if (this.mode === 'socket') await this.app.stop().catch((err: Error) => this.log.warn({ err: err.message }, 'Socket Mode did not close cleanly'));
+    if (this.mode === 'socket') await this.app?.stop().catch((err: Error) => this.log.warn({ err: err.message }, 'Socket Mode did not close cleanly'));
   }
 }
 

@@ -13,9 +13,10 @@ import { PagerDutyError, type PagerDuty, type PdEvent, type PdSeverity } from '.
 import { maskSecrets } from '../core/secrets.js';
 import type { RouteInput } from './routing.js';
 import type { GroupState, PageAction } from './grouping.js';
+import { giveUp, nextAttemptIn, retryLater, type RetryPolicy } from '../core/retry-queue.js';
 
-const MAX_BACKOFF_MS = 5 * 60_000;
-const MAX_ATTEMPTS = 50;
+/** 1 s, 2 s, 4 s... up to 5 min, 50 attempts; a malformed event (400) is not retried. */
+const RETRY: RetryPolicy = { firstMs: 1000, maxMs: 5 * 60_000, maxAttempts: { transient: 50, permanent: 1 } };
 
 const SEVERITY: Record<GroupState['severity'], PdSeverity> = { critical: 'critical', warning: 'warning', info: 'info' };
 
@@ -114,7 +115,7 @@ export class Pager {
     const audit = (outcome: string, detail: Record<string, unknown>) =>
       d.audit.append({ actor: 'keyturn', platform: 'pagerduty', kind: `page.${row.action}`, subject: `${row.subject} ${row.dedup_key}`, outcome, detail });
     const fail = async (msg: string) => {
-      await d.db.query(`UPDATE page_requests SET state = 'failed', attempts = $2, last_error = $3 WHERE id = $1`, [row.id, attempts, msg]);
+      await giveUp(d.db, 'page_requests', row.id, attempts, msg);
       this.stats.failed++;
       d.log.error({ pageRequest: row.id, subject: row.subject, action: row.action, err: msg }, 'PagerDuty request failed for good');
       await audit('failed', { attempts, error: msg });
@@ -128,11 +129,11 @@ export class Pager {
     } catch (err) {
       const e = err instanceof PagerDutyError ? err : new PagerDutyError((err as Error).message, true);
       const msg = maskSecrets(e.message);
-      if (!e.retryable || attempts >= MAX_ATTEMPTS) return fail(msg);
-      const wait = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(attempts - 1, 10));
+      const wait = nextAttemptIn(RETRY, attempts, { permanent: !e.retryable });
+      if (wait === null) return fail(msg);
       this.stats.retries++;
       d.log.warn({ pageRequest: row.id, subject: row.subject, action: row.action, attempts, waitMs: wait, err: msg }, 'PagerDuty request failed; will retry');
-      await d.db.query(`UPDATE page_requests SET attempts = $2, last_error = $3, next_attempt_at = now() + $4 * interval '1 millisecond' WHERE id = $1`, [row.id, attempts, msg, wait]);
+      await retryLater(d.db, 'page_requests', row.id, attempts, msg, wait);
     }
   }
 }

@@ -8,6 +8,7 @@ import type { ActionDefinition, SystemConfig } from '../config/index.js';
 import { UserError } from '../core/errors.js';
 import { unknownName } from '../core/suggest.js';
 import type { Config } from '../config/index.js';
+import { accountsOf } from '../core/chat-adapter.js';
 
 const SAFE_STRING = /^[A-Za-z0-9._:@/+-]{1,200}$/;
 
@@ -149,7 +150,7 @@ export function refuseStructuralSecrets(config: Config, who: { channel: string }
     for (const an of Object.keys(sys.actions)) names.add(an);
     for (const n of sys.nodes) names.add(n.name);
   }
-  for (const p of config.people) for (const x of [p.name, p.slack, p.discord]) if (x) names.add(x);
+  for (const p of config.people) for (const x of [p.name, ...accountsOf(p).map((a) => a.account)]) names.add(x);
   for (const [k, v] of Object.entries(secret)) {
     if (names.has(String(v))) throw new UserError(`Parameter ${k} of ${actionName}: a secret cannot be one of Keyturn's own names (a channel, system, action, node or person) (value not shown: it is secret).`, 'params.invalid');
   }

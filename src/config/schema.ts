@@ -7,6 +7,7 @@ import { systemConnections } from '../integrations/schemas.js';
 import { crossCheckExecutors } from '../integrations/crosscheck.js';
 import { alertsSection, crossCheckAlerts, ALERTS_DEFAULT } from './alerts-schema.js';
 import { incidentsSection, INCIDENTS_DEFAULT, SEVERITY_LEVELS } from './incidents-schema.js';
+import { accountsOf } from '../core/chat-adapter.js';
 
 /**
  * A record looked up by names people type in chat (/run <system> <action>,
@@ -184,8 +185,7 @@ function crossCheck(cfg: z.infer<z.ZodObject<any>> & Record<string, any>, ctx: z
   const seen = new Map<string, string>();
   cfg.people.forEach((p: Person, i: number) => {
     p.roles.forEach((r, j) => role(r, ['people', i, 'roles', j]));
-    for (const acct of [p.slack && `slack:${p.slack}`, p.discord && `discord:${p.discord}`]) {
-      if (!acct) continue;
+    for (const acct of accountsOf(p).map((a) => `${a.platform}:${a.account}`)) {
       if (seen.has(acct)) ctx.addIssue({ code: 'custom', path: ['people', i], message: `${acct} is also mapped to ${seen.get(acct)}` });
       seen.set(acct, p.name);
     }

@@ -10,8 +10,9 @@ import type { Db } from '../store/db.js';
 import type { Message } from './message.js';
 import { maskDeep } from './secrets.js';
 import { displayUrlsDeep } from './url-display.js';
+import type { Platform } from './chat-adapter.js';
 
-export type Platform = 'console' | 'slack' | 'discord';
+export type { Platform } from './chat-adapter.js';
 export interface ChannelTarget {
   platform: Platform;
   channel: string;

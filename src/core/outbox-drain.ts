@@ -9,41 +9,11 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../store/db.js';
 import { takeLease, releaseLease } from '../store/leases.js';
 import type { Chat, OutboxPayload, Platform } from './chat.js';
-import type { Message } from './message.js';
+import type { Deliverer, DrainView } from './chat-adapter.js';
 import type { Logger } from './logger.js';
+import { giveUp, nextAttemptIn, retryLater, type RetryPolicy } from './retry-queue.js';
 
-export interface PostRequest {
-  channel: string;
-  threadPlatformId: string | null;
-  message: Message;
-  /** Stable across retries of the same outbox row. */
-  key?: string;
-  /**
-   * An earlier attempt may have been applied without us learning it (a timeout, a dropped
-   * connection, a 5xx, or a replica that died mid-call): a platform without idempotent creates
-   * should look for the message before posting it again.
-   */
-  maybeSent?: boolean;
-  /** When the row was queued: the earliest the message can have been posted. */
-  queuedAt?: Date;
-}
-
-export interface Deliverer {
-  readonly platform: Platform;
-  /** Posts a new message; returns the platform's id for it. */
-  /**
-   * Posts a new message; returns the platform's id for it. `key` is stable across retries of the same
-   * outbox row: platforms with idempotent creates (Discord's nonce) use it so a retry never posts twice.
-   */
-  post(p: PostRequest): Promise<string>;
-  /** `threadPlatformId`: the thread the message is in, for platforms where a reply lives in its own channel (Discord). */
-  update(p: { channel: string; platformId: string; threadPlatformId?: string | null; message: Message }): Promise<void>;
-  /**
-   * Optional follow-up once a post's platform id is stored (e.g. adding the vote reactions: doing it
-   * inside post() would let a vote arrive before the id that maps it to a request). Errors are logged only.
-   */
-  onPosted?(p: { channel: string; platformId: string; message: Message }): Promise<void>;
-}
+export type { Deliverer, PostRequest } from './chat-adapter.js';
 
 /**
  * Emitted on `chat` as 'delivery' after each outbox row is handled, so the app
@@ -79,8 +49,8 @@ export class DeliveryError extends Error {
 /** Longer than one chat API call may take (10 s timeout), so a live drainer never loses its lease mid-call. */
 const LEASE_MS = 15_000;
 const RENEW_MS = 3_000;
-const MAX_BACKOFF_MS = 60_000;
-const MAX_ATTEMPTS_PERMANENT = 5;
+/** 0.5 s, 1 s, 2 s... up to a minute; a platform's Retry-After wins. Errors a retry may fix are retried until delivered. */
+const RETRY: RetryPolicy = { firstMs: 500, maxMs: 60_000, maxAttempts: { transient: Infinity, permanent: 5 } };
 
 interface Row {
   id: number;
@@ -92,7 +62,7 @@ interface Row {
   created_at: Date | string;
 }
 
-export class OutboxDrain {
+export class OutboxDrain implements DrainView {
   private readonly holder = randomUUID();
   private leaseRenewedAt = 0;
   /** Set when this drainer (re)gains the lease: its previous holder may have died mid-call on the head row. */
@@ -259,19 +229,19 @@ export class OutboxDrain {
       const e = err instanceof DeliveryError ? err : new DeliveryError(err instanceof Error ? err.message : String(err));
       const attempts = row.attempts + 1;
       if (e.maybeApplied) this.maybeApplied.add(row.id);
-      if (e.permanent && attempts >= MAX_ATTEMPTS_PERMANENT) {
+      const wait = nextAttemptIn(RETRY, attempts, e);
+      if (wait === null) {
         this.stats.failed++;
         report('failed');
         this.log.error({ outboxId: row.id, err: e.message }, 'outbox message failed permanently');
         this.maybeApplied.delete(row.id);
-        await this.db.query(`UPDATE outbox SET state = 'failed', attempts = $2, last_error = $3 WHERE id = $1`, [row.id, attempts, e.message]);
+        await giveUp(this.db, 'outbox', row.id, attempts, e.message);
         return;
       }
       this.stats.retries++;
       report('retry');
-      const wait = e.retryAfterMs ?? Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(attempts, 8));
       this.log.warn({ outboxId: row.id, attempts, waitMs: wait, err: e.message }, 'chat delivery failed; will retry');
-      await this.db.query(`UPDATE outbox SET attempts = $2, last_error = $3, next_attempt_at = now() + $4 * interval '1 millisecond' WHERE id = $1`, [row.id, attempts, e.message, wait]);
+      await retryLater(this.db, 'outbox', row.id, attempts, e.message, wait);
     }
   }
 

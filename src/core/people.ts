@@ -1,14 +1,17 @@
 /** Accounts to people: votes and permissions count people, never accounts. */
 import type { Config, Person } from '../config/index.js';
-import type { Platform } from './chat.js';
+import { accountOf, personByAccount, type AccountPlatform, type Platform } from './chat-adapter.js';
 
 export class People {
   constructor(private readonly config: () => Config) {}
 
   byAccount(platform: Platform, account: string): Person | null {
-    const ps = this.config().people;
-    if (platform === 'console') return ps.find((p) => p.name === account) ?? null;
-    return ps.find((p) => (platform === 'slack' ? p.slack : p.discord) === account) ?? null;
+    return personByAccount(this.config().people, platform, account);
+  }
+
+  /** A person's account on a platform (null: none there); the rule is accountOf in chat-adapter.ts. */
+  accountOf(person: Person, platform: Platform): string | null {
+    return accountOf(person, platform);
   }
 
   byName(name: string): Person | null {
@@ -29,3 +32,8 @@ export class People {
     return this.config().people.filter((p) => p.roles.some((r) => roles.includes(r)));
   }
 }
+
+/** Every chat platform has its account field on people and its channel id on named channels: a new platform without them does not compile. */
+type MissingAccountField = Exclude<AccountPlatform, keyof Person>;
+type MissingChannelField = Exclude<AccountPlatform, keyof NonNullable<Config['channels'][string]>>;
+export const ACCOUNT_FIELDS_IN_CONFIG: [MissingAccountField | MissingChannelField] extends [never] ? true : { missingConfigFieldFor: MissingAccountField | MissingChannelField } = true;

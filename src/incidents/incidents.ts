@@ -17,6 +17,7 @@ import type { Person } from '../config/index.js';
 import type { SeverityLevel } from '../config/incidents-schema.js';
 import type { ChannelTarget, Platform } from '../core/chat.js';
 import type { Message } from '../core/message.js';
+import { accountOf } from '../core/chat-adapter.js';
 import { STATUS_EMOJI } from '../core/message.js';
 import { UserError } from '../core/errors.js';
 import { unknownName } from '../core/suggest.js';
@@ -234,8 +235,8 @@ export class Incidents {
     const cfg = d.config().incidents;
     const ops = this.places.get(who.platform);
     if (cfg.createChannels && ops) {
-      const oncall = d.people.withRole(['oncall']).map((p) => (who.platform === 'slack' ? p.slack : p.discord)).filter((x): x is string => !!x);
-      const own = who.platform === 'slack' ? who.person.slack : who.person.discord;
+      const oncall = d.people.withRole(['oncall']).map((p) => accountOf(p, who.platform)).filter((x): x is string => !!x);
+      const own = accountOf(who.person, who.platform);
       const channel = await ops.createChannel(name.slice(0, 80), [...new Set([own, ...oncall].filter((x): x is string => !!x))]);
       return { kind: 'channel', target: { platform: who.platform, channel } };
     }

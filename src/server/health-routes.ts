@@ -2,11 +2,10 @@ import type { HttpServer } from './http-server.js';
 import { sendJson } from './http-server.js';
 import type { Keyturn } from '../core/keyturn.js';
 import { maskSecrets } from '../core/secrets.js';
+import type { AdapterHealth } from '../core/chat-adapter.js';
 
-export interface ComponentStatus {
-  name: string;
-  ok: boolean;
-  detail?: string;
+/** A chat adapter's health (ChatAdapter.health) or the scheduler's; read through getters on every request. */
+export interface ComponentStatus extends AdapterHealth {
   /** A chat adapter (the default) or a background scheduler; /healthz groups them by this. */
   kind?: 'adapter' | 'scheduler';
 }

@@ -49,7 +49,7 @@ describe('Discord delivery of 500 queued messages under random REST faults', () 
       // A hung request costs 1 s (then discord.js retries it) instead of its 15 s default.
       k = await startKeyturnOnFake({ fake, env: { DISCORD_REST_TIMEOUT_MS: '1000' } });
       const { chat, db } = k.rt.core.kt;
-      const drain = k.rt.discord!.drain;
+      const drain = k.rt.adapter('discord')!.drain;
       const t0 = Date.now();
       // Channel routes only: the interaction callback is what proves the bot still acks; its answer goes to a channel.
       fake.faultRate(RATE, FAULTS, 2501, { match: '/channels/**' });

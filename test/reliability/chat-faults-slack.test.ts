@@ -44,10 +44,10 @@ describe('Slack delivery of 500 queued messages under random Web API faults', ()
     const { res } = await s.slash(ALICE, HEALTH_CHANNEL, '/health', 'scribe-ledger');
     expect(res.status).toBe(200);
     // Acked while the queue was still far from empty: the ack does not wait for the outbox.
-    expect(await s.rt.slack!.drain.depth()).toBeGreaterThan(100);
+    expect(await s.rt.adapter('slack')!.drain.depth()).toBeGreaterThan(100);
     // The answer goes through the same faulted Web API, behind the load: late, but it arrives, once.
     await s.posted(HEALTH_CHANNEL, /Health · scribe-ledger/, { timeoutMs: RUN_LIMIT_MS });
-    await expect.poll(() => s!.rt.slack!.drain.depth(), { timeout: RUN_LIMIT_MS, interval: 250 }).toBe(0);
+    await expect.poll(() => s!.rt.adapter('slack')!.drain.depth(), { timeout: RUN_LIMIT_MS, interval: 250 }).toBe(0);
     expect(s.fake.callsTo('chat.postMessage').filter((c) => c.body.channel === HEALTH_CHANNEL)).toHaveLength(1);
     return { ops, keys, wallMs: Date.now() - t0 };
   }
@@ -74,12 +74,12 @@ describe('Slack delivery of 500 queued messages under random Web API faults', ()
 
     const states = await db.query<{ state: string; n: number }>(`SELECT state, count(*)::int AS n FROM outbox WHERE platform = 'slack' GROUP BY state ORDER BY state`);
     expect(states.rows.filter((r) => r.state !== 'sent' && r.state !== 'superseded')).toEqual([]);
-    expect(rig.rt.slack!.drain.stats.failed).toBe(0);
+    expect(rig.rt.adapter('slack')!.drain.stats.failed).toBe(0);
 
     const faults = tally(rig.fake.faults.map((f) => `${describeFault(f.fault)}${f.delivered ? ' (applied)' : ''}`));
     // The run really was faulted in every way it claims to be.
     expect(Object.keys(faults).map((k) => k.replace(/ .*/, ''))).toEqual(expect.arrayContaining(['429', '500', '503', 'hang', 'drop']));
-    const { delivered, retries, superseded } = rig.rt.slack!.drain.stats;
+    const { delivered, retries, superseded } = rig.rt.adapter('slack')!.drain.stats;
     const attempts = tally(rig.fake.calls.filter((c) => FAULTED_METHODS.includes(c.method)).map((c) => c.method));
     console.log(`[${name}] ${JSON.stringify({ queued: ops.length, posts: exp.posts.length, edits: ops.length - exp.posts.length, delivered, superseded, retries, faults, attempts, wallS: Math.round(wallMs / 100) / 10 })}`);
   }

@@ -64,10 +64,10 @@ describe('Discord adapter: approvals', () => {
     const seen = new Promise<MessageReaction | PartialMessageReaction>((resolve) => {
       const on = (r: MessageReaction | PartialMessageReaction, u: { id: string }) => {
         if (u.id !== IDS.carol) return;
-        k.rt.discord!.client.off(Events.MessageReactionAdd, on);
+        k.rt.adapter('discord')!.client.off(Events.MessageReactionAdd, on);
         resolve(r);
       };
-      k.rt.discord!.client.on(Events.MessageReactionAdd, on);
+      k.rt.adapter('discord')!.client.on(Events.MessageReactionAdd, on);
     });
     k.react(IDS.carol, IDS.ops, msg.id, '✅');
     expect((await seen).partial).toBe(true);

@@ -2,20 +2,9 @@
 // random faults (faultRate), plus the Discord-shaped error answers.
 
 import type { Fault, FaultHandle, Json, RestCall, RouteMatcher } from './types.js';
+import { mulberry32 } from '../../support/mulberry32.js';
 
 type CallView = Pick<RestCall, 'method' | 'path' | 'body'>;
-
-/** mulberry32: tiny seeded PRNG, so random fault runs are reproducible. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Strings look like `'POST /channels/:id/messages'` or `'/channels/*'`: optional method, then

@@ -115,7 +115,7 @@ export async function startKeyturnOnFake(opts: { fake?: FakeDiscord; env?: Recor
       });
       return current(messageId)!;
     },
-    cachedChannel: (id) => rt.discord!.client.channels.cache.get(id) as TextChannel,
+    cachedChannel: (id) => rt.adapter('discord')!.client.channels.cache.get(id) as TextChannel,
     async stop() {
       await rt.stop();
       if (!opts.fake) await fake.close();

@@ -35,7 +35,7 @@ describe('Discord adapter: reconnects', () => {
     await k.shows(id, (e) => (e.fields as Json[]).some((f) => f.name === 'Approvals' && f.value === '1/2 (bob)'));
 
     const sessionId = (k.fake.sentFrames.find((f) => f.t === 'READY')!.d as Json).session_id;
-    const resumed = once(k.rt.discord!.client, Events.ShardResume);
+    const resumed = once(k.rt.adapter('discord')!.client, Events.ShardResume);
     expect(k.fake.closeSocket(4000)).toBe(1);
     await resumed;
     const [resume] = await k.fake.waitForFrame((f) => f.op === 6);
@@ -53,7 +53,7 @@ describe('Discord adapter: reconnects', () => {
     k.rt.demo!.fleet.reset();
     const id = await requestPause();
     const identifies = k.fake.frames.filter((f) => f.op === 2).length;
-    const ready = once(k.rt.discord!.client, Events.ShardReady);
+    const ready = once(k.rt.adapter('discord')!.client, Events.ShardReady);
     k.fake.closeSocket(4000, { invalidateSession: true }); // RESUME is answered with op 9 d:false
     await ready; // @discordjs/ws waits out its identify throttle (a few seconds) before identifying again
     expect(k.fake.frames.filter((f) => f.op === 2)).toHaveLength(identifies + 1);

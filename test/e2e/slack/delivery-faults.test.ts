@@ -23,7 +23,7 @@ describe('Slack delivery under Web API faults', () => {
     const target = { platform: 'slack' as const, channel: ch };
     s.fake.fail('chat.postMessage', { status: 429, retryAfter: 1 });
     s.fake.fail('chat.postMessage', { status: 500 }, 2);
-    const retriesBefore = s.rt.slack!.drain.stats.retries;
+    const retriesBefore = s.rt.adapter('slack')!.drain.stats.retries;
 
     const root = await chat.post(target, { title: 'm1 incident opened', status: 'critical' });
     await chat.reply(root, { title: 'm2 first update' });
@@ -48,8 +48,8 @@ describe('Slack delivery under Web API faults', () => {
     expect(s.fake.thread(ch, top[0]!.ts).map((m) => m.text)).toEqual(['m2 first update', 'm4 second update']);
     // Posted once each: 5 messages, 5 applied posts.
     expect(s.fake.callsTo('chat.postMessage').filter((c) => c.body.channel === ch)).toHaveLength(5);
-    expect(s.rt.slack!.drain.stats.retries - retriesBefore).toBe(3);
-    await expect.poll(() => s.rt.slack!.drain.depth(), POLL).toBe(0); // the last row is marked sent just after Slack answers
+    expect(s.rt.adapter('slack')!.drain.stats.retries - retriesBefore).toBe(3);
+    await expect.poll(() => s.rt.adapter('slack')!.drain.depth(), POLL).toBe(0); // the last row is marked sent just after Slack answers
   });
 
   it('when Slack posts a message but the connection drops before the answer, then the retry finds it by its metadata and does not post it again', async () => {
@@ -124,7 +124,7 @@ describe('Slack delivery under Web API faults', () => {
     s.fake.fail('pins.add', { status: 500 });
     await s.rt.core.kt.chat.post({ platform: 'slack', channel: ch }, { title: 'incident summary', pin: true });
     await s.fake.waitFor((c) => c.method === 'pins.add' && c.body.channel === ch, { ...WAIT, includeFaulted: true });
-    await expect.poll(() => s.rt.slack!.drain.depth(), POLL).toBe(0);
+    await expect.poll(() => s.rt.adapter('slack')!.drain.depth(), POLL).toBe(0);
     expect(s.fake.messages(ch).map((m) => m.text)).toEqual(['incident summary']);
   });
 });

@@ -8,6 +8,8 @@
 // (the message exists) but the response was lost (hang / drop) or garbled
 // (5xx), so a client that retries creates a duplicate.
 
+import { mulberry32 } from '../../support/mulberry32.js';
+
 export type Fault = (
   | { status: 429; retryAfter?: number }
   | { status: 500 | 502 | 503 | 504 }
@@ -31,18 +33,6 @@ export interface FaultRecord {
   at: number;
   /** true when the call was applied despite the fault (deliver:true or delayMs). */
   delivered: boolean;
-}
-
-/** mulberry32: tiny seeded PRNG, good enough to make fault runs reproducible. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export interface FaultRateOptions {

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { CommandRegistry } from '../../../src/core/registry.js';
-import { slackManifest } from '../../../src/core/manifest.js';
+import { slackManifest } from '../../../adapters/slack/manifest.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
 const committed = () => readFileSync(join(ROOT, 'manifest.yml'), 'utf8');

@@ -132,7 +132,7 @@ describe('Slack slash commands', () => {
 
   it('the adapter registered exactly the registry commands, and /healthz reports it', async () => {
     const { registry } = s.rt.core.kt;
-    expect(s.rt.slack!.commands).toEqual(registry.all().map((c) => registry.slash(c.name)));
+    expect(s.rt.adapter('slack')!.commands).toEqual(registry.all().map((c) => registry.slash(c.name)));
     const health = (await (await fetch(`${s.base}/healthz`)).json()) as { components: Array<{ name: string; ok: boolean; detail: string }> };
     expect(health.components.find((c) => c.name === 'slack')).toMatchObject({ ok: true, detail: expect.stringMatching(/^HTTP \/slack\/events as U0KEYTURN in T0KEYTURN/) });
     expect(s.rt.core.kt.channels.platforms()).toContain('slack');

@@ -37,7 +37,7 @@ describe('Slack in Socket Mode', () => {
   });
 
   it('when SLACK_APP_TOKEN is set, then Keyturn connects over the socket and serves no /slack/events route', async () => {
-    expect(s.rt.slack!.mode).toBe('socket');
+    expect(s.rt.adapter('slack')!.mode).toBe('socket');
     expect(s.socket!.opens).toBe(1);
     expect((await fetch(s.url, { method: 'POST', body: '{}' })).status).toBe(404);
     const health = (await (await fetch(`${s.base}/healthz`)).json()) as { components: Array<{ name: string; ok: boolean; detail: string }> };

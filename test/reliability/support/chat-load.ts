@@ -5,7 +5,7 @@
 // and per thread, the last edit of each message), so a fault test only has
 // to read the platform's state and compare.
 import type { Chat, Platform } from '../../../src/core/chat.js';
-import { mulberry32 } from '../../e2e/slack/fake-slack-faults.js';
+import { mulberry32 } from '../../support/mulberry32.js';
 
 export type LoadOp =
   | { kind: 'post'; label: string; channel: string }

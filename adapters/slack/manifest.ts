@@ -1,6 +1,6 @@
 /** The Slack app manifest, generated from the command registry (npm run manifest). */
 import { stringify } from 'yaml';
-import type { CommandRegistry } from './registry.js';
+import type { CommandRegistry } from '../../src/core/registry.js';
 
 export const BOT_SCOPES = ['commands', 'chat:write', 'reactions:read', 'reactions:write', 'channels:read', 'groups:read', 'channels:manage', 'files:write', 'users:read', 'pins:write', 'channels:history', 'groups:history'];
 
