@@ -31,7 +31,7 @@ type Json = {
   'x-type'?: string;
 };
 
-interface Row {
+export interface Row {
   path: string;
   type: string;
   required: boolean;
@@ -39,7 +39,7 @@ interface Row {
   description: string;
 }
 
-interface Section {
+export interface Section {
   title: string;
   intro?: string;
   rows: Row[];
@@ -48,6 +48,15 @@ interface Section {
 const SAFE_INT = 2 ** 53 - 1;
 
 export function configReference(): string {
+  const body = configSections()
+    .filter((s) => s.rows.length)
+    .map((s) => [`## ${s.title}`, '', ...(s.intro ? [s.intro, ''] : []), table(s.rows)].join('\n'))
+    .join('\n\n');
+  return `${HEADER}\n${body}\n`;
+}
+
+/** The reference as data: every section with its rows (test/unit/docs checks that none lacks a description). */
+export function configSections(): Section[] {
   // The input view says what may be written (and what is required); zod leaves defaults out of it
   // wherever a transform (durations) is inside, so they come from the output view, walked alongside.
   const input = z.toJSONSchema(config, { io: 'input', unrepresentable: 'any' }) as Json;
@@ -63,11 +72,7 @@ export function configReference(): string {
     sections.push(section);
     walkChildren(key, node, out, section, ctx);
   }
-  const body = sections
-    .filter((s) => s.rows.length)
-    .map((s) => [`## ${s.title}`, '', ...(s.intro ? [s.intro, ''] : []), table(s.rows)].join('\n'))
-    .join('\n\n');
-  return `${HEADER}\n${body}\n`;
+  return sections;
 }
 
 const HEADER = `# Configuration reference
@@ -117,7 +122,8 @@ function walkChildren(path: string, node: Json, out: Json | undefined, section: 
     const key = JSON.stringify(variants(inner));
     const earlier = ctx.seenVariants.get(key);
     if (earlier) {
-      section.rows.push({ path, type: `the same kinds as \`${earlier}\``, required: false, description: '' });
+      const description = `Each item is one of the kinds of \`${earlier}\`, with the same keys: see their sections.`;
+      section.rows.push({ path, type: `the same kinds as \`${earlier}\``, required: false, description });
       return;
     }
     ctx.seenVariants.set(key, path);
@@ -149,7 +155,8 @@ function row(path: string, node: Json, out: Json | undefined, required: boolean)
   const def = node.default ?? out?.default;
   // An object's keys have rows of their own, each with its default: repeating them all here is noise.
   const shown = unwrap(node).properties ? undefined : node['x-type'] === 'duration' && typeof def === 'number' ? formatDuration(def) : def;
-  return { path, type: typeOf(node), required: required && def === undefined, default: shown, description: oneLine(node.description) };
+  // `.nullable()` puts the description on the non-null member of the union.
+  return { path, type: typeOf(node), required: required && def === undefined, default: shown, description: oneLine(node.description ?? unwrap(node).description) };
 }
 
 function typeOf(node: Json): string {

@@ -115,8 +115,10 @@ export const schedule = z.strictObject({
   channel: z.string().default('alerts').describe('Named channel (from `channels`) for the summary and alerts.'),
   alertOnFailure: z.boolean().default(true).describe('Raise an alert (and page if critical) when a check fails.'),
   timezone: z.string().optional().describe('IANA time zone of the cron expression, e.g. Europe/Berlin (default: the server time zone).'),
-  /** Post the run's summary to the channel: always, only when the status changed since the last run, or never. */
-  summary: z.enum(['always', 'on-change', 'never']).default('always'),
+  summary: z
+    .enum(['always', 'on-change', 'never'])
+    .default('always')
+    .describe("Post each run's summary to `channel`: `always`; `on-change`: only when the status differs from the previous run's (a first run only when it is not ok); `never`. Failing checks still raise alerts (`alertOnFailure`)."),
 });
 
 export const system = z.strictObject({

@@ -4,31 +4,54 @@ import { duration } from './duration.js';
 import { stepBase } from './check-base.js';
 import { executorSteps } from './executor-steps-schema.js';
 
+/** The placeholders every step's text fields may use (src/runbooks/engine.ts `context`). */
+const STEP_VARS =
+  '`{{params.<name>}}` (the request\'s parameters), `{{system}}`, `{{requestId}}`, `{{reason}}` (the request\'s --reason, else empty) and `{{node.name}}`, `{{node.url}}`, `{{node.health}}`, `{{node.container}}`, `{{node.labels.<key>}}` (the node named by the first parameter whose value is a node of the system). A placeholder with no value fails the plan before approval.';
+
 export const httpStep = z.strictObject({
   ...stepBase,
-  kind: z.literal('http'),
-  method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('POST'),
-  url: z.string().min(1),
-  headers: z.record(z.string(), z.string()).default({}),
-  body: z.unknown().optional(),
+  kind: z.literal('http').describe('One HTTP request (an admin API call); fails on an unexpected status or field.'),
+  method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('POST').describe('HTTP method.'),
+  url: z
+    .string()
+    .min(1)
+    .describe(`http(s) URL, e.g. \`"{{node.url}}/admin/pause"\` or \`"\${public:FAUCET_URL}/api/faucet/pause"\`. Placeholders: ${STEP_VARS} Parameter values are URL-encoded; a rendered path with a \`.\` or \`..\` segment is refused.`),
+  headers: z
+    .record(z.string(), z.string())
+    .default({})
+    .describe('Request headers; values may use the same placeholders as `url`, and secrets as `${env:NAME}` (masked in the plan and audit), e.g. `Authorization: "Bearer ${env:ADMIN_TOKEN}"`.'),
+  body: z
+    .unknown()
+    .optional()
+    .describe('Request body, sent as JSON (content-type application/json unless a header sets one; a string is sent as it is). Strings inside may use the placeholders of `url`; a string that is exactly one placeholder takes the value\'s own type: `{ node: "{{params.node}}", amount: "{{params.amount}}" }` sends amount as a number for a number parameter. Absent: no body.'),
   secretRefs: z.record(z.string(), z.strictObject({
     ref: z.string().min(1).describe('Where the value is, usually {{params.key}}: env:NAME (Keyturn\'s environment) or file:/path.'),
     envPrefix: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional().describe('env:NAME is accepted only for names starting with this (e.g. DYTALLIX_KEY_).'),
     dir: z.string().startsWith('/').optional().describe('file:/path is accepted only for files under this directory.'),
     pattern: z.string().optional().describe('The value must match this (whole), checked before approval and at run time; never shown.'),
   })).default({}).describe('Top-level body fields whose value is read from a reference when the step runs (a new key from the environment or a file), so the key itself is never typed into chat; the plan shows the reference, the value is masked everywhere.'),
-  timeout: duration.default(10_000),
+  timeout: duration.default(10_000).describe('Deadline of the whole request; no answer in time fails the step.'),
   expect: z
     .strictObject({
-      status: z.union([z.number().int(), z.array(z.number().int())]).optional(),
-      /** Dotted path into the JSON response and the value it must equal. */
-      field: z.string().optional(),
-      equals: z.unknown().optional(),
+      status: z
+        .union([z.number().int(), z.array(z.number().int())])
+        .optional()
+        .describe('The status, or list of statuses, that count as success, e.g. `[200, 202]`. Absent: any 2xx. Redirects are not followed, so a 3xx fails unless listed.'),
+      field: z
+        .string()
+        .optional()
+        .describe('Dotted path into the JSON response (`paused`, `result.state`, `items.0.id`) whose value must equal `equals`. Alone, without `equals`, it checks nothing.'),
+      equals: z.unknown().optional().describe('With `field`: the value it must have, compared as JSON (`true` does not match `"true"`).'),
     })
-    .default({}),
+    .default({})
+    .describe('What the response must show for the step to succeed, e.g. `{ status: 200, field: paused, equals: true }`. Absent: any 2xx status.'),
 });
 
-export const waitStep = z.strictObject({ ...stepBase, kind: z.literal('wait'), duration });
+export const waitStep = z.strictObject({
+  ...stepBase,
+  kind: z.literal('wait').describe('Pauses the action, e.g. to let a restarted service settle before a `verify`.'),
+  duration: duration.describe('How long to pause, e.g. `30s`.'),
+});
 
 /**
  * What a verify must see to pass, exactly. A bare status ('ok', 'warn') means that status or better:
@@ -55,7 +78,7 @@ export type VerifyTarget = z.infer<typeof verifyTarget>;
 
 export const verifyStep = z.strictObject({
   ...stepBase,
-  kind: z.literal('verify'),
+  kind: z.literal('verify').describe('Re-runs a check until it shows what `until` asks, or fails at `timeout`.'),
   check: z.string().min(1).describe('`health` (the system\'s node fan-out) or a check name of this system.'),
   until: z
     .union([z.enum(['ok', 'warn']), verifyTarget])
@@ -70,18 +93,20 @@ export const verifyStep = z.strictObject({
 
 export const confirmCheckStep = z.strictObject({
   ...stepBase,
-  kind: z.literal('confirm-check'),
-  check: z.string().min(1),
-  /** Stop the action if the check is at or worse than this. */
-  stopOn: z.enum(['warn', 'critical']).default('critical'),
+  kind: z.literal('confirm-check').describe('Runs a check once and stops the action if it is too bad (a precondition, e.g. "the cluster can still sign").'),
+  check: z.string().min(1).describe('`health` (the system\'s node fan-out) or a check name of this system.'),
+  stopOn: z
+    .enum(['warn', 'critical'])
+    .default('critical')
+    .describe('`critical`: the step fails (and the action stops) only when the check is critical. `warn`: also when it is warn or unknown (no data, or the check itself failed).'),
 });
 
 /** Posts a message to a named channel: the runbook's "@channel EMERGENCY PAUSE ACTIVATED — reason". */
 export const announceStep = z.strictObject({
   ...stepBase,
-  kind: z.literal('announce'),
+  kind: z.literal('announce').describe('Posts a message to a named channel.'),
   channel: z.string().min(1).describe('A named channel from `channels`; posted on every running platform.'),
-  title: z.string().min(1).describe('May use {{reason}} (the request\'s --reason), {{params.x}}, {{system}}, {{requestId}}, {{failure}}.'),
+  title: z.string().min(1).describe('The headline, e.g. `"EMERGENCY PAUSE ACTIVATED — {{reason}}"`. Placeholders: the step placeholders (`{{params.<name>}}`, `{{system}}`, `{{requestId}}`, `{{reason}}`, `{{node.*}}`, as in an http step\'s `url`) and `{{failure}}` (`<step name>: <what failed>` of the first failed step, empty when none did). Secrets are masked.'),
   text: z.string().optional().describe('Body text; the same placeholders as the title.'),
   status: z.enum(['ok', 'warn', 'critical', 'info']).default('info').describe('Colour / emoji of the message.'),
   mentionChannel: z.boolean().default(false).describe('Notify everyone in the channel (@channel on Slack, @here on Discord).'),

@@ -45,9 +45,9 @@ export const promqlQuery = z.strictObject({
   query: z.string().min(1).describe('The PromQL expression, e.g. `rate(scribe_errors_total[5m])`.'),
   label: z.string().optional().describe('Name shown for this query; default the query.'),
   range: promqlRange.optional().describe('Evaluate over a range (query_range) instead of at one instant.'),
-  op: comparison.default('>').describe('Comparison with warn/critical.'),
-  warn: z.number().optional().describe('Warn when a series crosses this.'),
-  critical: z.number().optional().describe('Critical when a series crosses this.'),
+  op: comparison.default('>').describe('How each series\' value (after `scale`) is compared with `warn` and `critical`: critical when `value <op> critical` holds, else warn when `value <op> warn` holds. `{ op: ">", warn: 0.01, critical: 0.05 }`: warn above 1 %, critical above 5 %; with `range.reduce: drop`, `{ op: ">", critical: 50 }` is "fell by more than 50 %".'),
+  warn: z.number().optional().describe('Warn when `value <op> warn` holds. Absent: never warn.'),
+  critical: z.number().optional().describe('Critical when `value <op> critical` holds (checked first). Absent: never critical.'),
   scale: z.number().positive().default(1).describe('Multiplies each value before judging (60: per minute).'),
   unit: z.string().optional().describe('Shown next to values.'),
 });
@@ -55,7 +55,8 @@ export type PromqlQuery = z.infer<typeof promqlQuery>;
 
 export const promqlCheck = z.strictObject({
   ...base,
-  kind: z.literal('promql'),
+  timeout: base.timeout.describe('Deadline of each query; default `prometheus.timeout`.'),
+  kind: z.literal('promql').describe('PromQL queries against the system\'s `prometheus`, every series judged.'),
   queries: z.array(promqlQuery).min(1).describe('Queries run against the system\'s `prometheus`; every series is judged.'),
   noData: z
     .enum(['unknown', 'warn', 'critical'])
