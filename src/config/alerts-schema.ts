@@ -13,7 +13,7 @@ const matchValue = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)
 
 // A PagerDuty routing key is a credential however it was given (even `${env:NAME:-}`): masked everywhere.
 export const alertRoute = z.strictObject({
-  name: z.string().optional().describe('A name for the route, for readers of the config (routing decisions name it, default `routes[<index>]`, but chat does not show it).'),
+  name: z.string().optional().describe('A name for readers of the config, e.g. `musd to ops`; not shown in chat or logs.'),
   match: z
     .strictObject({
       alertname: matchValue.optional().describe('The alert\'s `alertname` label: one value or a list of any, e.g. `[DiskFull, DiskFilling]`. Absent: any.'),

@@ -21,6 +21,6 @@ export const checkBase = {
 
 /** Fields every action step kind shares. */
 export const stepBase = {
-  name: z.string().optional().describe('Shown in plans, results and the audit log.'),
-  description: z.string().optional().describe('Free text for readers of the config.'),
+  name: z.string().optional().describe('Shown in plans, results and the audit log; default `<kind> #<position>`, e.g. `http #2`.'),
+  description: z.string().optional().describe('Free text for readers of the config; not shown in chat.'),
 };

@@ -24,7 +24,7 @@ export const metricThreshold = z
     fn: metricFn
       .default('value')
       .describe('What is judged: `value` (gauge or counter as is), `rate` / `increase` of a counter, `quantile` of a histogram, `ratio` (rate of the `errors` series over the rate of all), `drop` (percent the rate fell from its earlier level).'),
-    quantile: z.number().gt(0).lt(1).optional().describe('For `quantile`: e.g. 0.95.'),
+    quantile: z.number().gt(0).lt(1).optional().describe('For `fn: quantile` (required there): which quantile, between 0 and 1, e.g. 0.95 for p95.'),
     errors: labelMatchers.optional().describe('For `ratio`: the matchers of the numerator series (`status: "=~5.."`), added to `labels`.'),
     window: duration.default(5 * 60_000).describe('Range of rate/increase/quantile in PromQL ([5m]). Raw scrapes measure over the time between their two samples instead.'),
     over: duration.default(60 * 60_000).describe('For `drop` through Prometheus: the range queried; the drop is from the highest rate in it to the latest.'),

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { config } from './schema.js';
-import { formatDuration } from './duration.js';
+import { durationLiteral } from './duration.js';
 
 type Json = {
   type?: string | string[];
@@ -154,9 +154,19 @@ function unwrap(node: Json): Json {
 function row(path: string, node: Json, out: Json | undefined, required: boolean): Row {
   const def = node.default ?? out?.default;
   // An object's keys have rows of their own, each with its default: repeating them all here is noise.
-  const shown = unwrap(node).properties ? undefined : node['x-type'] === 'duration' && typeof def === 'number' ? formatDuration(def) : def;
+  const shown = unwrap(node).properties ? undefined : asWritten(node, def);
   // `.nullable()` puts the description on the non-null member of the union.
   return { path, type: typeOf(node), required: required && def === undefined, default: shown, description: oneLine(node.description ?? unwrap(node).description) };
+}
+
+/** A default as it would be written in YAML: durations (also inside lists and objects) as `15m`, not milliseconds. */
+function asWritten(node: Json, value: unknown): unknown {
+  const n = unwrap(node);
+  if (n['x-type'] === 'duration' && typeof value === 'number') return durationLiteral(value);
+  if (Array.isArray(value) && n.items) return value.map((v) => asWritten(n.items!, v));
+  if (value && typeof value === 'object' && !Array.isArray(value) && n.properties)
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, n.properties![k] ? asWritten(n.properties![k]!, v) : v]));
+  return value;
 }
 
 function typeOf(node: Json): string {

@@ -65,7 +65,7 @@ export const node = z.strictObject({
   health: httpUrl.optional().describe('Health endpoint polled by /health (the fan-out with the quorum rule).'),
   metrics: httpUrl.optional().describe('Prometheus text endpoint for `metrics` checks.'),
   container: z.string().optional().describe('Docker container name or id of this node, for container checks and docker steps.'),
-  labels: z.record(z.string(), z.string()).default({}).describe('Free-form labels shown in /health (e.g. role, region).'),
+  labels: z.record(z.string(), z.string()).default({}).describe('Free-form labels, e.g. `{ node_id: "2", region: eu }`; steps and checks read them as `{{node.labels.<key>}}` (`key: "/bans/{{node.labels.node_id}}"`).'),
 });
 
 export const quorum = z.strictObject({
@@ -126,11 +126,11 @@ export const system = z.strictObject({
   runbook: z.string().optional().describe('Where the operator runbook lives (path or URL), shown in messages.'),
   nodes: z.array(node).default([]).describe('The machines or services /health fans out to.'),
   quorum: quorum.default({ redText: 'quorum lost', yellowText: 'degraded' }).describe('How many healthy nodes make green, yellow and red.'),
-  healthTimeout: duration.default(3000).describe('Per-node timeout of the health fan-out.'),
+  healthTimeout: duration.default(3000).describe("Per-node timeout of the health fan-out (/health, `verify` on `health`); also the default `timeout` of the system's http checks and raw metrics scrapes."),
   checks: z.array(checkDefinition).default([]).describe('Read-only probes with thresholds (/check, schedules, verify steps).'),
   actions: z.record(name, action).overwrite(ownKeys).default(() => ownKeys({})).describe('Runbook actions (/run, /pause, /backup...), each a list of steps.'),
   schedules: z.array(schedule).default([]).describe('Cron jobs, run once across replicas.'),
-  channel: z.string().optional().describe("Named channel for this system's alerts and schedules; default `alerts`."),
+  channel: z.string().optional().describe("Not read by Keyturn yet: schedules post to their own `channel` (default `alerts`) and alerts go where `alerts.routes` send them (route on `match.system`)."),
   /** Executor connections (docker, databases, etcd, chain): src/config/connections-schema.ts. */
   ...systemConnections,
   prometheus: prometheusConnection.optional().describe("The system's Prometheus: `promql` checks query it, and `metrics` checks read through it instead of scraping the nodes (src/integrations/prometheus)."),

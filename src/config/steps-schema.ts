@@ -83,9 +83,9 @@ export const verifyStep = z.strictObject({
   until: z
     .union([z.enum(['ok', 'warn']), verifyTarget])
     .default('ok')
-    .describe('ok / warn: that status or better (passes when nothing changed and the check was fine already). To confirm the change: { field, equals } (e.g. { field: faucetPaused, equals: true }), { status } (exactly), { changed: true } or { field, changed: true } (differs from the reading taken before the action).'),
-  timeout: duration.default(60_000).describe('How long to keep re-running the check.'),
-  interval: duration.default(2_000).describe('Pause between runs.'),
+    .describe("`ok` or `warn`: that status or better (`warn` accepts ok too). It passes at once when the check was already fine, so it does not prove the action worked. To confirm the change itself: `{ field: faucetPaused, equals: true }` (a value the check reports: an http check's `fields[].field`, `<node>/<field>` with `perNode` as in `{ field: mpc-node-2/can_sign, equals: true }`, or a chain-call read's `label`), `{ status: critical }` (exactly that status), `{ changed: true }` (the status differs from the one read before the action's first step) or `{ field: height, changed: true }`. The step fails at `timeout` with the last reading."),
+  timeout: duration.default(60_000).describe('How long to keep re-running the check before the step fails (each run still has the check\'s own timeout).'),
+  interval: duration.default(2_000).describe('Pause between two runs of the check.'),
   node: z.string().min(1).optional().describe('With check `health`: only this node\'s health endpoint (e.g. {{params.node}} after restarting it).'),
 })
   .refine((s) => s.node === undefined || s.check === 'health', { path: ['node'], message: 'node only applies to check health (one node of the fan-out)' })

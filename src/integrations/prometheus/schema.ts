@@ -22,7 +22,7 @@ export const prometheusConnection = z
       })
       .optional()
       .describe('HTTP basic auth (a Prometheus behind a proxy).'),
-    timeout: duration.default(10_000).describe('Per query.'),
+    timeout: duration.default(10_000).describe('Deadline of each query to this Prometheus; the default `timeout` of the system\'s promql and metrics checks.'),
     nodeLabel: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'expected a label name').default('instance').describe('The label that says which node a series is from.'),
     nodeMap: z
       .record(z.string(), z.string())
