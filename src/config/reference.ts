@@ -133,6 +133,9 @@ function walkChildren(path: string, node: Json, out: Json | undefined, section: 
       const sub: Section = { title: `\`${path}\` kind \`${kind}\``, intro: oneLine(v.description), rows: [] };
       ctx.sections.push(sub);
       walkChildren(path, v, outVariants?.[i], sub, ctx);
+      // The `kind` row says what the kind is: its own description, else the kind's (the section intro).
+      const kindRow = sub.rows.find((r) => r.path === `${path}.kind`);
+      if (kindRow && !kindRow.description) kindRow.description = oneLine(v.description);
     });
   }
 }

@@ -45,13 +45,13 @@ export const httpStep = z.strictObject({
     })
     .default({})
     .describe('What the response must show for the step to succeed, e.g. `{ status: 200, field: paused, equals: true }`. Absent: any 2xx status.'),
-});
+}).describe('An HTTP request to an admin API, e.g. `POST {{node.url}}/admin/pause`; the plan shows the exact request (secrets masked), the step fails on an unexpected status or field.');
 
 export const waitStep = z.strictObject({
   ...stepBase,
   kind: z.literal('wait').describe('Pauses the action, e.g. to let a restarted service settle before a `verify`.'),
   duration: duration.describe('How long to pause, e.g. `30s`.'),
-});
+}).describe('Waits a fixed time, e.g. for a restarted service to settle before a `verify`.');
 
 /**
  * What a verify must see to pass, exactly. A bare status ('ok', 'warn') means that status or better:
@@ -89,7 +89,8 @@ export const verifyStep = z.strictObject({
   node: z.string().min(1).optional().describe('With check `health`: only this node\'s health endpoint (e.g. {{params.node}} after restarting it).'),
 })
   .refine((s) => s.node === undefined || s.check === 'health', { path: ['node'], message: 'node only applies to check health (one node of the fan-out)' })
-  .refine((s) => s.node === undefined || typeof s.until === 'string' || s.until.field === undefined, { path: ['until', 'field'], message: 'a single node\'s health reports no fields: use status or changed' });
+  .refine((s) => s.node === undefined || typeof s.until === 'string' || s.until.field === undefined, { path: ['until', 'field'], message: 'a single node\'s health reports no fields: use status or changed' })
+  .describe('Re-runs a check (or the health fan-out) every `interval` until it shows what `until` asks, failing after `timeout`: the proof that an action did what it should, e.g. `{ check: faucet, until: { field: faucetPaused, equals: true } }`.');
 
 export const confirmCheckStep = z.strictObject({
   ...stepBase,
@@ -99,9 +100,8 @@ export const confirmCheckStep = z.strictObject({
     .enum(['warn', 'critical'])
     .default('critical')
     .describe('`critical`: the step fails (and the action stops) only when the check is critical. `warn`: also when it is warn or unknown (no data, or the check itself failed).'),
-});
+}).describe('Runs a check once and fails (stopping the action) when it is at `stopOn` or worse: a precondition before a risky step.');
 
-/** Posts a message to a named channel: the runbook's "@channel EMERGENCY PAUSE ACTIVATED — reason". */
 export const announceStep = z.strictObject({
   ...stepBase,
   kind: z.literal('announce').describe('Posts a message to a named channel.'),
@@ -112,7 +112,7 @@ export const announceStep = z.strictObject({
   mentionChannel: z.boolean().default(false).describe('Notify everyone in the channel (@channel on Slack, @here on Discord).'),
   when: z.enum(['always', 'failed', 'succeeded']).default('always').describe('failed / succeeded: only after an earlier step failed / when none did (use in `finally`).'),
   requireReason: z.boolean().default(false).describe('Refuse the request before approval when it has no --reason.'),
-});
+}).describe('Posts a message to a named channel on every running platform, e.g. the runbook\'s "@channel EMERGENCY PAUSE ACTIVATED — {{reason}}"; approvers see the exact text in the plan. It fails when the channel has no id on any running platform.');
 
 export const stepDefinition = z.discriminatedUnion('kind', [httpStep, waitStep, verifyStep, confirmCheckStep, announceStep, ...executorSteps]);
 export type StepDefinition = z.infer<typeof stepDefinition>;
