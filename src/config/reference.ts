@@ -64,7 +64,7 @@ export function configSections(): Section[] {
   const sections: Section[] = [];
   const top: Section = { title: 'Top level', rows: [] };
   sections.push(top);
-  const ctx: Walk = { sections, seenVariants: new Map() };
+  const ctx: Walk = { sections, seenVariants: new Map(), seenObjects: new Map() };
   for (const [key, node] of Object.entries(input.properties ?? {})) {
     const out = output.properties?.[key];
     top.rows.push(row(key, node, out, input.required?.includes(key) ?? false));
@@ -100,6 +100,8 @@ interface Walk {
   sections: Section[];
   /** Union kinds already documented (steps and finally share theirs): JSON -> the path documented. */
   seenVariants: Map<string, string>;
+  /** Objects already documented (an action's inline policy is a `policies` entry): JSON -> the path documented. */
+  seenObjects: Map<string, string>;
 }
 
 /** Rows for everything under `node` (`out`: the same place in the output view); union kinds (checks, steps) get their own sections. */
@@ -107,6 +109,8 @@ function walkChildren(path: string, node: Json, out: Json | undefined, section: 
   const inner = unwrap(node);
   const outInner = out && unwrap(out);
   if (inner.properties) {
+    const shape = JSON.stringify(inner);
+    if (!ctx.seenObjects.has(shape)) ctx.seenObjects.set(shape, path);
     for (const [key, child] of Object.entries(inner.properties)) {
       const p = `${path}.${key}`;
       const childOut = outInner?.properties?.[key];
@@ -137,7 +141,19 @@ function walkChildren(path: string, node: Json, out: Json | undefined, section: 
       const kindRow = sub.rows.find((r) => r.path === `${path}.kind`);
       if (kindRow && !kindRow.description) kindRow.description = oneLine(v.description);
     });
+  } else if (objectMember(inner)) {
+    // A value or an object (`until: ok` or `until: { field, equals }`): the object's keys get rows,
+    // unless the same object is documented elsewhere (an inline policy is a `policies` entry).
+    const member = objectMember(inner)!;
+    if (ctx.seenObjects.has(JSON.stringify(member))) return;
+    walkChildren(path, member, outInner && objectMember(outInner), section, ctx);
   }
+}
+
+/** The one object member of a union that is not told apart by `kind` (`ok` | { field, equals }), if there is exactly one. */
+function objectMember(node: Json): Json | null {
+  const objects = (node.oneOf ?? node.anyOf ?? []).filter((m) => m.properties);
+  return objects.length === 1 ? objects[0]! : null;
 }
 
 /** A union whose members are objects told apart by a `kind` constant (checks, steps). */
