@@ -18,7 +18,7 @@ export const tlsCheck = z.strictObject({
     .describe('`host:port` of each TLS server, e.g. `api.example.com:443` (the host name is also sent as SNI). Each is judged on its own; the check takes the worst.'),
   warnDays: z.number().int().positive().default(30).describe('Warn when fewer than this many whole days are left before the certificate expires.'),
   criticalDays: z.number().int().positive().default(7).describe('Critical when fewer than this many whole days are left (an expired certificate has a negative count). An unreachable endpoint is critical too.'),
-  // Read by no code: the certificate is always fetched without verifying trust (src/executors/tls.ts).
+  // Read by no code: fetchCertificate always connects with rejectUnauthorized: false.
   insecure: z.boolean().default(true).describe('Has no effect: the certificate is always read without verifying its chain (self-signed and private CAs accepted), because the check judges expiry, not trust.'),
 }).describe('TLS certificate expiry: warn / critical when fewer than `warnDays` / `criticalDays` days are left.');
 
