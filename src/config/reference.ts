@@ -146,7 +146,7 @@ function walkChildren(path: string, node: Json, out: Json | undefined, section: 
     // unless the same object is documented elsewhere (an inline policy is a `policies` entry).
     const member = objectMember(inner)!;
     if (ctx.seenObjects.has(JSON.stringify(member))) return;
-    walkChildren(path, member, outInner && objectMember(outInner), section, ctx);
+    walkChildren(path, member, (outInner && objectMember(outInner)) ?? undefined, section, ctx);
   }
 }
 
