@@ -77,7 +77,7 @@ export function configSections(): Section[] {
 
 const HEADER = `# Configuration reference
 
-<!-- Generated from src/config/*.ts by \`npm run docs:config\`. Do not edit: a test fails when this file and the schema disagree. -->
+<!-- Generated from the zod schemas (src/config, src/integrations/*/schema.ts) by \`npm run docs:config\`. Do not edit: a test fails when this file and the schema disagree. -->
 
 Keyturn reads one YAML file (\`KEYTURN_CONFIG\`, else \`./keyturn.yml\`, else the
 bundled demo) plus the files it \`include\`s. \`keyturn validate <file>\` checks one.
