@@ -55,13 +55,14 @@ export type PromqlQuery = z.infer<typeof promqlQuery>;
 
 export const promqlCheck = z.strictObject({
   ...base,
-  timeout: base.timeout.describe('Deadline of each query; default `prometheus.timeout`.'),
-  kind: z.literal('promql').describe('PromQL queries against the system\'s `prometheus`, every series judged.'),
+  kind: z.literal('promql').describe('PromQL queries with thresholds.'),
   queries: z.array(promqlQuery).min(1).describe('Queries run against the system\'s `prometheus`; every series is judged.'),
   noData: z
     .enum(['unknown', 'warn', 'critical'])
     .default('unknown')
     .describe('Status when a query returns no series (absent, or stale: the target stopped answering). Never ok.'),
+  // Overrides the base's key in place (the row stays where the base puts it).
+  timeout: base.timeout.describe('Deadline of each query; default `prometheus.timeout`.'),
 }).describe(
   "PromQL against the system's `prometheus`: instant queries, or range queries (`range`) for rules like \"rate decrease > 50 %\". Every series is judged and mapped to a node (`prometheus.nodeLabel`, default `instance`, by host:port or `nodeMap`); the result shows each query and the Prometheus it came from. A query without series is NO DATA (`noData`), a bad query critical with Prometheus' error.",
 );
