@@ -8,34 +8,69 @@ import { z } from 'zod';
 import { validate as validCron } from 'node-cron';
 import { asSecret } from '../core/secrets.js';
 
-/** A PagerDuty routing key is a credential however it was given (even `${env:NAME:-}`): masked everywhere. */
-
 /** A label matcher: one value or any of several. */
 const matchValue = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
 
+// A PagerDuty routing key is a credential however it was given (even `${env:NAME:-}`): masked everywhere.
 export const alertRoute = z.strictObject({
-  name: z.string().optional(),
+  name: z.string().optional().describe('A name for readers of the config, e.g. `musd to ops`; not shown in chat or logs.'),
   match: z
-    .strictObject({ alertname: matchValue.optional(), severity: matchValue.optional(), system: matchValue.optional() })
-    .default({}),
-  /** A named channel from `channels`; absent means log only (stored, not posted). */
-  channel: z.string().min(1).optional(),
-  /** Page PagerDuty (Events API v2) while the group fires. */
-  page: z.boolean().default(false),
-  /** PagerDuty routing (integration) key for this route; default `alerts.pagerduty.routingKey`. Empty: no paging. */
-  routingKey: z.string().transform(asSecret).optional(),
-});
+    .strictObject({
+      alertname: matchValue.optional().describe('The alert\'s `alertname` label: one value or a list of any, e.g. `[DiskFull, DiskFilling]`. Absent: any.'),
+      severity: matchValue
+        .optional()
+        .describe('`critical`, `warning` or `info`, or a list of them. Incoming severities are normalised first (`page`, `p1`, `error`... are critical; `low`, `none`, `p4`... are info; anything else, or none, is warning). Absent: any.'),
+      system: matchValue.optional().describe('The alert\'s system (Alertmanager: its `system` label; generic shape: its `system` field), one or a list. Absent: any; an alert without one never matches a route that sets it.'),
+    })
+    .default({})
+    .describe('Labels the alert group must have, all of them; empty matches every alert. Exact values, no patterns.'),
+  channel: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Named channel (from `channels`) where the group gets its thread. Absent: log only (stored and listed by /alerts, not posted).'),
+  page: z
+    .boolean()
+    .default(false)
+    .describe('Page PagerDuty (Events API v2) while the group fires, and resolve the incident when the group resolves. Needs a routing key (`routingKey`, else `alerts.pagerduty.routingKey`); without one it does not page.'),
+  routingKey: z
+    .string()
+    .transform(asSecret)
+    .optional()
+    .describe('PagerDuty routing (integration) key for this route, as `${env:NAME}` (masked everywhere). Default `alerts.pagerduty.routingKey`; empty: this route never pages.'),
+}).describe('One routing rule: the first route whose `match` fits decides the channel and paging.');
 export type AlertRoute = z.infer<typeof alertRoute>;
 
 export const alertsSection = z.strictObject({
-  /** Bearer token for POST /alerts/*; KEYTURN_ALERT_TOKEN wins when set. */
-  token: z.string().optional(),
-  routes: z.array(alertRoute).default([]),
-  pagerduty: z.strictObject({ routingKey: z.string().transform(asSecret).default('') }).default({ routingKey: '' }),
-  /** A reaction with this emoji on an alert's root message acknowledges it (and its PagerDuty incident). */
-  ackReaction: z.string().default('👀'),
-  /** Largest webhook body accepted (bytes). */
-  maxBodyBytes: z.number().int().positive().max(50_000_000).default(1_000_000),
+  token: z
+    .string()
+    .optional()
+    .describe('Bearer token the senders of POST /alerts/* must present, as `${env:NAME}`. The KEYTURN_ALERT_TOKEN variable wins when set. Neither set: the webhooks answer 503 (disabled).'),
+  routes: z
+    .array(alertRoute)
+    .default([])
+    .describe('Tried in order, first match wins; after them the defaults: critical -> `alerts` channel and page, warning -> `alerts` channel, info -> log only. E.g. `[{ match: { system: musd }, channel: musd-ops, page: true }]`.'),
+  pagerduty: z
+    .strictObject({
+      routingKey: z
+        .string()
+        .transform(asSecret)
+        .default('')
+        .describe('Default PagerDuty routing (integration) key, as `${env:NAME}`; the PAGERDUTY_ROUTING_KEY variable is used when this is empty. Neither: nothing is paged (routes with their own `routingKey` still page).'),
+    })
+    .default({ routingKey: '' })
+    .describe('PagerDuty (Events API v2) used by paging routes and by incidents whose severity pages.'),
+  ackReaction: z
+    .string()
+    .default('👀')
+    .describe("This emoji as a reaction on an alert's root message acknowledges the group (and its PagerDuty incident), like `/ack <id>`."),
+  maxBodyBytes: z
+    .number()
+    .int()
+    .positive()
+    .max(50_000_000)
+    .default(1_000_000)
+    .describe('Largest webhook body accepted, in bytes; a larger one is refused with 413.'),
 });
 export type AlertsConfig = z.infer<typeof alertsSection>;
 export const ALERTS_DEFAULT: AlertsConfig = alertsSection.parse({});

@@ -21,6 +21,14 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(h / 24)}d ${h % 24}h`;
 }
 
+/** A duration as written in the config (parseDuration reads it back exactly): the largest unit that divides it, "48h" as "2d", "90s" as "90s". */
+export function durationLiteral(ms: number): string {
+  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}
+
 /** A timeout in a message: "800 ms" / "10 s" (a sub-second deadline must not read as "0 s"). */
 export function formatDeadline(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`;

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { config } from './schema.js';
-import { formatDuration } from './duration.js';
+import { durationLiteral } from './duration.js';
 
 type Json = {
   type?: string | string[];
@@ -31,7 +31,7 @@ type Json = {
   'x-type'?: string;
 };
 
-interface Row {
+export interface Row {
   path: string;
   type: string;
   required: boolean;
@@ -39,7 +39,7 @@ interface Row {
   description: string;
 }
 
-interface Section {
+export interface Section {
   title: string;
   intro?: string;
   rows: Row[];
@@ -48,6 +48,15 @@ interface Section {
 const SAFE_INT = 2 ** 53 - 1;
 
 export function configReference(): string {
+  const body = configSections()
+    .filter((s) => s.rows.length)
+    .map((s) => [`## ${s.title}`, '', ...(s.intro ? [s.intro, ''] : []), table(s.rows)].join('\n'))
+    .join('\n\n');
+  return `${HEADER}\n${body}\n`;
+}
+
+/** The reference as data: every section with its rows (test/unit/docs checks that none lacks a description). */
+export function configSections(): Section[] {
   // The input view says what may be written (and what is required); zod leaves defaults out of it
   // wherever a transform (durations) is inside, so they come from the output view, walked alongside.
   const input = z.toJSONSchema(config, { io: 'input', unrepresentable: 'any' }) as Json;
@@ -55,7 +64,7 @@ export function configReference(): string {
   const sections: Section[] = [];
   const top: Section = { title: 'Top level', rows: [] };
   sections.push(top);
-  const ctx: Walk = { sections, seenVariants: new Map() };
+  const ctx: Walk = { sections, seenVariants: new Map(), seenObjects: new Map() };
   for (const [key, node] of Object.entries(input.properties ?? {})) {
     const out = output.properties?.[key];
     top.rows.push(row(key, node, out, input.required?.includes(key) ?? false));
@@ -63,16 +72,12 @@ export function configReference(): string {
     sections.push(section);
     walkChildren(key, node, out, section, ctx);
   }
-  const body = sections
-    .filter((s) => s.rows.length)
-    .map((s) => [`## ${s.title}`, '', ...(s.intro ? [s.intro, ''] : []), table(s.rows)].join('\n'))
-    .join('\n\n');
-  return `${HEADER}\n${body}\n`;
+  return sections;
 }
 
 const HEADER = `# Configuration reference
 
-<!-- Generated from src/config/*.ts by \`npm run docs:config\`. Do not edit: a test fails when this file and the schema disagree. -->
+<!-- Generated from the zod schemas (src/config, src/integrations/*/schema.ts) by \`npm run docs:config\`. Do not edit: a test fails when this file and the schema disagree. -->
 
 Keyturn reads one YAML file (\`KEYTURN_CONFIG\`, else \`./keyturn.yml\`, else the
 bundled demo) plus the files it \`include\`s. \`keyturn validate <file>\` checks one.
@@ -95,6 +100,8 @@ interface Walk {
   sections: Section[];
   /** Union kinds already documented (steps and finally share theirs): JSON -> the path documented. */
   seenVariants: Map<string, string>;
+  /** Objects already documented (an action's inline policy is a `policies` entry): JSON -> the path documented. */
+  seenObjects: Map<string, string>;
 }
 
 /** Rows for everything under `node` (`out`: the same place in the output view); union kinds (checks, steps) get their own sections. */
@@ -102,6 +109,8 @@ function walkChildren(path: string, node: Json, out: Json | undefined, section: 
   const inner = unwrap(node);
   const outInner = out && unwrap(out);
   if (inner.properties) {
+    const shape = JSON.stringify(inner);
+    if (!ctx.seenObjects.has(shape)) ctx.seenObjects.set(shape, path);
     for (const [key, child] of Object.entries(inner.properties)) {
       const p = `${path}.${key}`;
       const childOut = outInner?.properties?.[key];
@@ -117,7 +126,8 @@ function walkChildren(path: string, node: Json, out: Json | undefined, section: 
     const key = JSON.stringify(variants(inner));
     const earlier = ctx.seenVariants.get(key);
     if (earlier) {
-      section.rows.push({ path, type: `the same kinds as \`${earlier}\``, required: false, description: '' });
+      const description = `Each item is one of the kinds of \`${earlier}\`, with the same keys: see their sections.`;
+      section.rows.push({ path, type: `the same kinds as \`${earlier}\``, required: false, description });
       return;
     }
     ctx.seenVariants.set(key, path);
@@ -127,8 +137,23 @@ function walkChildren(path: string, node: Json, out: Json | undefined, section: 
       const sub: Section = { title: `\`${path}\` kind \`${kind}\``, intro: oneLine(v.description), rows: [] };
       ctx.sections.push(sub);
       walkChildren(path, v, outVariants?.[i], sub, ctx);
+      // The `kind` row says what the kind is: its own description, else the kind's (the section intro).
+      const kindRow = sub.rows.find((r) => r.path === `${path}.kind`);
+      if (kindRow && !kindRow.description) kindRow.description = oneLine(v.description);
     });
+  } else if (objectMember(inner)) {
+    // A value or an object (`until: ok` or `until: { field, equals }`): the object's keys get rows,
+    // unless the same object is documented elsewhere (an inline policy is a `policies` entry).
+    const member = objectMember(inner)!;
+    if (ctx.seenObjects.has(JSON.stringify(member))) return;
+    walkChildren(path, member, (outInner && objectMember(outInner)) ?? undefined, section, ctx);
   }
+}
+
+/** The one object member of a union that is not told apart by `kind` (`ok` | { field, equals }), if there is exactly one. */
+function objectMember(node: Json): Json | null {
+  const objects = (node.oneOf ?? node.anyOf ?? []).filter((m) => m.properties);
+  return objects.length === 1 ? objects[0]! : null;
 }
 
 /** A union whose members are objects told apart by a `kind` constant (checks, steps). */
@@ -148,8 +173,19 @@ function unwrap(node: Json): Json {
 function row(path: string, node: Json, out: Json | undefined, required: boolean): Row {
   const def = node.default ?? out?.default;
   // An object's keys have rows of their own, each with its default: repeating them all here is noise.
-  const shown = unwrap(node).properties ? undefined : node['x-type'] === 'duration' && typeof def === 'number' ? formatDuration(def) : def;
-  return { path, type: typeOf(node), required: required && def === undefined, default: shown, description: oneLine(node.description) };
+  const shown = unwrap(node).properties ? undefined : asWritten(node, def);
+  // `.nullable()` puts the description on the non-null member of the union.
+  return { path, type: typeOf(node), required: required && def === undefined, default: shown, description: oneLine(node.description ?? unwrap(node).description) };
+}
+
+/** A default as it would be written in YAML: durations (also inside lists and objects) as `15m`, not milliseconds. */
+function asWritten(node: Json, value: unknown): unknown {
+  const n = unwrap(node);
+  if (n['x-type'] === 'duration' && typeof value === 'number') return durationLiteral(value);
+  if (Array.isArray(value) && n.items) return value.map((v) => asWritten(n.items!, v));
+  if (value && typeof value === 'object' && !Array.isArray(value) && n.properties)
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, n.properties![k] ? asWritten(n.properties![k]!, v) : v]));
+  return value;
 }
 
 function typeOf(node: Json): string {

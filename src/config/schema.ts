@@ -65,7 +65,7 @@ export const node = z.strictObject({
   health: httpUrl.optional().describe('Health endpoint polled by /health (the fan-out with the quorum rule).'),
   metrics: httpUrl.optional().describe('Prometheus text endpoint for `metrics` checks.'),
   container: z.string().optional().describe('Docker container name or id of this node, for container checks and docker steps.'),
-  labels: z.record(z.string(), z.string()).default({}).describe('Free-form labels shown in /health (e.g. role, region).'),
+  labels: z.record(z.string(), z.string()).default({}).describe('Free-form labels, e.g. `{ node_id: "2", region: eu }`; steps and checks read them as `{{node.labels.<key>}}` (`key: "/bans/{{node.labels.node_id}}"`).'),
 });
 
 export const quorum = z.strictObject({
@@ -77,7 +77,7 @@ export const quorum = z.strictObject({
 
 export const actionParam = z.strictObject({
   name: name.describe('Parameter name: `name=value` in /run, {{params.name}} in steps.'),
-  description: z.string().default('').describe('Shown in usage and autocompletion.'),
+  description: z.string().default('').describe('Shown when a request lacks a required parameter: `<action> needs <name> (<description>)`.'),
   type: z.enum(['string', 'number', 'integer', 'boolean', 'node']).default('string').describe('`node` accepts a node name of the system.'),
   required: z.boolean().default(true).describe('A request without it is refused before approval.'),
   default: z.union([z.string(), z.number(), z.boolean()]).optional().describe('Value when not given.'),
@@ -98,7 +98,7 @@ export const actionParam = z.strictObject({
 export type ActionParam = z.infer<typeof actionParam>;
 
 export const action = z.strictObject({
-  description: z.string().default('').describe('Shown to requesters and approvers.'),
+  description: z.string().default('').describe("One line shown beside the action name in Discord's autocompletion."),
   params: z.array(actionParam).default([]).describe('Parameters the action takes.'),
   policy: z.union([name, policy]).optional().describe('A policy name from `policies`, or an inline policy. Absent: runs at once for permitted people.'),
   roles: z.array(name).optional().describe("Roles that may run or request it; default the `run` command's roles."),
@@ -112,23 +112,25 @@ export const schedule = z.strictObject({
   name: name.describe('Schedule name, unique in the system.'),
   cron: z.string().min(1).describe('Cron expression (node-cron, optional seconds field), e.g. "*/5 * * * *".'),
   run: z.array(z.string()).min(1).describe('What to run: `health`, a check name, or `action:<name>`.'),
-  channel: z.string().default('alerts').describe('Named channel (from `channels`) for the summary and alerts.'),
-  alertOnFailure: z.boolean().default(true).describe('Raise an alert (and page if critical) when a check fails.'),
+  channel: z.string().default('alerts').describe('Named channel (from `channels`) for each run\'s summary (see `summary`). Alerts from failing items do not go here: they follow `alerts.routes` like any alert.'),
+  alertOnFailure: z.boolean().default(true).describe('Each item (check or action) that ends warn, critical or unknown raises an alert `ScheduledCheckFailed` (severity critical when critical, else warning; label `schedule` and `check`), resolved when it passes again. `alerts.routes` decide its channel and paging (by default critical pages).'),
   timezone: z.string().optional().describe('IANA time zone of the cron expression, e.g. Europe/Berlin (default: the server time zone).'),
-  /** Post the run's summary to the channel: always, only when the status changed since the last run, or never. */
-  summary: z.enum(['always', 'on-change', 'never']).default('always'),
+  summary: z
+    .enum(['always', 'on-change', 'never'])
+    .default('always')
+    .describe("Post each run's summary to `channel`: `always`; `on-change`: only when the status differs from the previous run's (a first run only when it is not ok); `never`. Failing checks still raise alerts (`alertOnFailure`)."),
 });
 
 export const system = z.strictObject({
-  description: z.string().default('').describe('One line shown in /help and autocompletion.'),
-  runbook: z.string().optional().describe('Where the operator runbook lives (path or URL), shown in messages.'),
+  description: z.string().default('').describe("One line shown beside the system name in Discord's autocompletion."),
+  runbook: z.string().optional().describe('Where the operator runbook lives (path or URL), for readers of the config; Keyturn does not show it yet.'),
   nodes: z.array(node).default([]).describe('The machines or services /health fans out to.'),
   quorum: quorum.default({ redText: 'quorum lost', yellowText: 'degraded' }).describe('How many healthy nodes make green, yellow and red.'),
-  healthTimeout: duration.default(3000).describe('Per-node timeout of the health fan-out.'),
+  healthTimeout: duration.default(3000).describe("Per-node timeout of the health fan-out (/health, `verify` on `health`); also the default `timeout` of the system's http checks and raw metrics scrapes."),
   checks: z.array(checkDefinition).default([]).describe('Read-only probes with thresholds (/check, schedules, verify steps).'),
   actions: z.record(name, action).overwrite(ownKeys).default(() => ownKeys({})).describe('Runbook actions (/run, /pause, /backup...), each a list of steps.'),
   schedules: z.array(schedule).default([]).describe('Cron jobs, run once across replicas.'),
-  channel: z.string().optional().describe("Named channel for this system's alerts and schedules; default `alerts`."),
+  channel: z.string().optional().describe("Not read by Keyturn yet: schedules post to their own `channel` (default `alerts`) and alerts go where `alerts.routes` send them (route on `match.system`)."),
   /** The integrations' connections (docker, databases, etcd, chain, ssh, prometheus): src/integrations/schemas.ts. */
   ...systemConnections,
   postmortem: z.enum(['review', 'report']).default('review').describe("Post-mortem draft layout: the MPC runbook's post-incident review, or the FinDAG incident report."),

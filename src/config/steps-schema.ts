@@ -4,31 +4,54 @@ import { duration } from './duration.js';
 import { stepBase } from './check-base.js';
 import { integrationSteps } from '../integrations/schemas.js';
 
+/** The placeholders every step's text fields may use (src/runbooks/engine.ts `context`). */
+const STEP_VARS =
+  '`{{params.<name>}}` (the request\'s parameters), `{{system}}`, `{{requestId}}`, `{{reason}}` (the request\'s --reason, else empty) and `{{node.name}}`, `{{node.url}}`, `{{node.health}}`, `{{node.container}}`, `{{node.labels.<key>}}` (the node named by the first parameter whose value is a node of the system). A placeholder with no value fails the plan before approval.';
+
 export const httpStep = z.strictObject({
   ...stepBase,
-  kind: z.literal('http'),
-  method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('POST'),
-  url: z.string().min(1),
-  headers: z.record(z.string(), z.string()).default({}),
-  body: z.unknown().optional(),
+  kind: z.literal('http').describe('One HTTP request (an admin API call); fails on an unexpected status or field.'),
+  method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('POST').describe('HTTP method.'),
+  url: z
+    .string()
+    .min(1)
+    .describe(`http(s) URL, e.g. \`"{{node.url}}/admin/pause"\` or \`"\${public:FAUCET_URL}/api/faucet/pause"\`. Placeholders: ${STEP_VARS} Parameter values are URL-encoded; a rendered path with a \`.\` or \`..\` segment is refused.`),
+  headers: z
+    .record(z.string(), z.string())
+    .default({})
+    .describe('Request headers; values may use the same placeholders as `url`, and secrets as `${env:NAME}` (masked in the plan and audit), e.g. `Authorization: "Bearer ${env:ADMIN_TOKEN}"`.'),
+  body: z
+    .unknown()
+    .optional()
+    .describe('Request body, sent as JSON (content-type application/json unless a header sets one; a string is sent as it is). Strings inside may use the placeholders of `url`; a string that is exactly one placeholder takes the value\'s own type: `{ node: "{{params.node}}", amount: "{{params.amount}}" }` sends amount as a number for a number parameter. Absent: no body.'),
   secretRefs: z.record(z.string(), z.strictObject({
     ref: z.string().min(1).describe('Where the value is, usually {{params.key}}: env:NAME (Keyturn\'s environment) or file:/path.'),
     envPrefix: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional().describe('env:NAME is accepted only for names starting with this (e.g. DYTALLIX_KEY_).'),
     dir: z.string().startsWith('/').optional().describe('file:/path is accepted only for files under this directory.'),
     pattern: z.string().optional().describe('The value must match this (whole), checked before approval and at run time; never shown.'),
   })).default({}).describe('Top-level body fields whose value is read from a reference when the step runs (a new key from the environment or a file), so the key itself is never typed into chat; the plan shows the reference, the value is masked everywhere.'),
-  timeout: duration.default(10_000),
+  timeout: duration.default(10_000).describe('Deadline of the whole request; no answer in time fails the step.'),
   expect: z
     .strictObject({
-      status: z.union([z.number().int(), z.array(z.number().int())]).optional(),
-      /** Dotted path into the JSON response and the value it must equal. */
-      field: z.string().optional(),
-      equals: z.unknown().optional(),
+      status: z
+        .union([z.number().int(), z.array(z.number().int())])
+        .optional()
+        .describe('The status, or list of statuses, that count as success, e.g. `[200, 202]`. Absent: any 2xx. Redirects are not followed, so a 3xx fails unless listed.'),
+      field: z
+        .string()
+        .optional()
+        .describe('Dotted path into the JSON response (`paused`, `result.state`, `items.0.id`) whose value must equal `equals`. Alone, without `equals`, it checks nothing.'),
+      equals: z.unknown().optional().describe('With `field`: the value it must have, compared as JSON (`true` does not match `"true"`).'),
     })
-    .default({}),
-});
+    .default({})
+    .describe('What the response must show for the step to succeed, e.g. `{ status: 200, field: paused, equals: true }`. Absent: any 2xx status.'),
+}).describe('An HTTP request to an admin API, e.g. `POST {{node.url}}/admin/pause`; the plan shows the exact request (secrets masked), the step fails on an unexpected status or field.');
 
-export const waitStep = z.strictObject({ ...stepBase, kind: z.literal('wait'), duration });
+export const waitStep = z.strictObject({
+  ...stepBase,
+  kind: z.literal('wait').describe('Pauses the action, e.g. to let a restarted service settle before a `verify`.'),
+  duration: duration.describe('How long to pause, e.g. `30s`.'),
+}).describe('Waits a fixed time, e.g. for a restarted service to settle before a `verify`.');
 
 /**
  * What a verify must see to pass, exactly. A bare status ('ok', 'warn') means that status or better:
@@ -55,39 +78,41 @@ export type VerifyTarget = z.infer<typeof verifyTarget>;
 
 export const verifyStep = z.strictObject({
   ...stepBase,
-  kind: z.literal('verify'),
+  kind: z.literal('verify').describe('Re-runs a check until it shows what `until` asks, or fails at `timeout`.'),
   check: z.string().min(1).describe('`health` (the system\'s node fan-out) or a check name of this system.'),
   until: z
     .union([z.enum(['ok', 'warn']), verifyTarget])
     .default('ok')
-    .describe('ok / warn: that status or better (passes when nothing changed and the check was fine already). To confirm the change: { field, equals } (e.g. { field: faucetPaused, equals: true }), { status } (exactly), { changed: true } or { field, changed: true } (differs from the reading taken before the action).'),
-  timeout: duration.default(60_000).describe('How long to keep re-running the check.'),
-  interval: duration.default(2_000).describe('Pause between runs.'),
+    .describe("`ok` or `warn`: that status or better (`warn` accepts ok too). It passes at once when the check was already fine, so it does not prove the action worked. To confirm the change itself: `{ field: faucetPaused, equals: true }` (a value the check reports: an http check's `fields[].field`, `<node>/<field>` with `perNode` as in `{ field: mpc-node-2/can_sign, equals: true }`, or a chain-call read's `label`), `{ status: critical }` (exactly that status), `{ changed: true }` (the status differs from the one read before the action's first step) or `{ field: height, changed: true }`. The step fails at `timeout` with the last reading."),
+  timeout: duration.default(60_000).describe('How long to keep re-running the check before the step fails (each run still has the check\'s own timeout).'),
+  interval: duration.default(2_000).describe('Pause between two runs of the check.'),
   node: z.string().min(1).optional().describe('With check `health`: only this node\'s health endpoint (e.g. {{params.node}} after restarting it).'),
 })
   .refine((s) => s.node === undefined || s.check === 'health', { path: ['node'], message: 'node only applies to check health (one node of the fan-out)' })
-  .refine((s) => s.node === undefined || typeof s.until === 'string' || s.until.field === undefined, { path: ['until', 'field'], message: 'a single node\'s health reports no fields: use status or changed' });
+  .refine((s) => s.node === undefined || typeof s.until === 'string' || s.until.field === undefined, { path: ['until', 'field'], message: 'a single node\'s health reports no fields: use status or changed' })
+  .describe('Re-runs a check (or the health fan-out) every `interval` until it shows what `until` asks, failing after `timeout`: the proof that an action did what it should, e.g. `{ check: faucet, until: { field: faucetPaused, equals: true } }`.');
 
 export const confirmCheckStep = z.strictObject({
   ...stepBase,
-  kind: z.literal('confirm-check'),
-  check: z.string().min(1),
-  /** Stop the action if the check is at or worse than this. */
-  stopOn: z.enum(['warn', 'critical']).default('critical'),
-});
+  kind: z.literal('confirm-check').describe('Runs a check once and stops the action if it is too bad (a precondition, e.g. "the cluster can still sign").'),
+  check: z.string().min(1).describe('`health` (the system\'s node fan-out) or a check name of this system.'),
+  stopOn: z
+    .enum(['warn', 'critical'])
+    .default('critical')
+    .describe('`critical`: the step fails (and the action stops) only when the check is critical. `warn`: also when it is warn or unknown (no data, or the check itself failed).'),
+}).describe('Runs a check once and fails (stopping the action) when it is at `stopOn` or worse: a precondition before a risky step.');
 
-/** Posts a message to a named channel: the runbook's "@channel EMERGENCY PAUSE ACTIVATED — reason". */
 export const announceStep = z.strictObject({
   ...stepBase,
-  kind: z.literal('announce'),
+  kind: z.literal('announce').describe('Posts a message to a named channel.'),
   channel: z.string().min(1).describe('A named channel from `channels`; posted on every running platform.'),
-  title: z.string().min(1).describe('May use {{reason}} (the request\'s --reason), {{params.x}}, {{system}}, {{requestId}}, {{failure}}.'),
+  title: z.string().min(1).describe('The headline, e.g. `"EMERGENCY PAUSE ACTIVATED — {{reason}}"`. Placeholders: the step placeholders (`{{params.<name>}}`, `{{system}}`, `{{requestId}}`, `{{reason}}`, `{{node.*}}`, as in an http step\'s `url`) and `{{failure}}` (`<step name>: <what failed>` of the first failed step, empty when none did). Secrets are masked.'),
   text: z.string().optional().describe('Body text; the same placeholders as the title.'),
   status: z.enum(['ok', 'warn', 'critical', 'info']).default('info').describe('Colour / emoji of the message.'),
   mentionChannel: z.boolean().default(false).describe('Notify everyone in the channel (@channel on Slack, @here on Discord).'),
   when: z.enum(['always', 'failed', 'succeeded']).default('always').describe('failed / succeeded: only after an earlier step failed / when none did (use in `finally`).'),
   requireReason: z.boolean().default(false).describe('Refuse the request before approval when it has no --reason.'),
-});
+}).describe('Posts a message to a named channel on every running platform, e.g. the runbook\'s "@channel EMERGENCY PAUSE ACTIVATED — {{reason}}"; approvers see the exact text in the plan. It fails when the channel has no id on any running platform.');
 
 export const stepDefinition = z.discriminatedUnion('kind', [httpStep, waitStep, verifyStep, confirmCheckStep, announceStep, ...integrationSteps]);
 export type StepDefinition = z.infer<typeof stepDefinition>;

@@ -24,7 +24,7 @@ export const prometheusConnection = z
       })
       .optional()
       .describe('HTTP basic auth (a Prometheus behind a proxy).'),
-    timeout: duration.default(10_000).describe('Per query.'),
+    timeout: duration.default(10_000).describe('Deadline of each query to this Prometheus; the default `timeout` of the system\'s promql and metrics checks.'),
     nodeLabel: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'expected a label name').default('instance').describe('The label that says which node a series is from.'),
     nodeMap: z
       .record(z.string(), z.string())
@@ -47,9 +47,9 @@ export const promqlQuery = z.strictObject({
   query: z.string().min(1).describe('The PromQL expression, e.g. `rate(scribe_errors_total[5m])`.'),
   label: z.string().optional().describe('Name shown for this query; default the query.'),
   range: promqlRange.optional().describe('Evaluate over a range (query_range) instead of at one instant.'),
-  op: comparison.default('>').describe('Comparison with warn/critical.'),
-  warn: z.number().optional().describe('Warn when a series crosses this.'),
-  critical: z.number().optional().describe('Critical when a series crosses this.'),
+  op: comparison.default('>').describe('How each series\' value (after `scale`) is compared with `warn` and `critical`: critical when `value <op> critical` holds, else warn when `value <op> warn` holds. `{ op: ">", warn: 0.01, critical: 0.05 }`: warn above 1 %, critical above 5 %; with `range.reduce: drop`, `{ op: ">", critical: 50 }` is "fell by more than 50 %".'),
+  warn: z.number().optional().describe('Warn when `value <op> warn` holds. Absent: never warn.'),
+  critical: z.number().optional().describe('Critical when `value <op> critical` holds (checked first). Absent: never critical.'),
   scale: z.number().positive().default(1).describe('Multiplies each value before judging (60: per minute).'),
   unit: z.string().optional().describe('Shown next to values.'),
 });
@@ -63,6 +63,8 @@ export const promqlCheck = z.strictObject({
     .enum(['unknown', 'warn', 'critical'])
     .default('unknown')
     .describe('Status when a query returns no series (absent, or stale: the target stopped answering). Never ok.'),
+  // Overrides the base's key in place (the row stays where the base puts it).
+  timeout: base.timeout.describe('Deadline of each query; default `prometheus.timeout`.'),
 }).describe(
   "PromQL against the system's `prometheus`: instant queries, or range queries (`range`) for rules like \"rate decrease > 50 %\". Every series is judged and mapped to a node (`prometheus.nodeLabel`, default `instance`, by host:port or `nodeMap`); the result shows each query and the Prometheus it came from. A query without series is NO DATA (`noData`), a bad query critical with Prometheus' error.",
 );

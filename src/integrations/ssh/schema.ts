@@ -127,10 +127,7 @@ const hostsList = z.array(hostName).min(1).optional().describe('Hosts to check; 
 export const systemdUnitCheck = z
   .strictObject({
     ...checkBase,
-    name: checkBase.name.describe('Check name, as typed in /check.'),
-    description: checkBase.description.describe('Shown in /check listings.'),
-    timeout: checkBase.timeout.describe('Per host; default `ssh.commandTimeout`.'),
-    showInHealth: checkBase.showInHealth.describe('Also shown by /health <system>, under the node table.'),
+    timeout: checkBase.timeout.describe('Deadline of the command on each host; default `ssh.commandTimeout`. A host whose command does not finish in time is critical.'),
     kind: z.literal('systemd-unit').describe('`systemctl show` of a unit on each host: state and restart count.'),
     unit: unitName.describe('The unit, e.g. scribe-node.'),
     hosts: hostsList,
@@ -146,7 +143,7 @@ export const systemdUnitCheck = z
 export const sshExecThreshold = z.strictObject({
   field: z.string().min(1).optional().describe('parse json: dotted path of the value in the output; other parsers have one value.'),
   label: z.string().optional().describe('Shown instead of the field.'),
-  op: comparison.default('>').describe('How the value is compared with warn and critical.'),
+  op: comparison.default('>').describe('How the value is compared with `warn` and `critical`: critical when `value <op> critical` holds, else warn when `value <op> warn` holds. With `parse: percent`, `{ op: ">", warn: 80, critical: 95 }`: warn above 80 %, critical above 95 %. Strings and booleans only compare with `==` / `!=`.'),
   warn: z.union([z.number(), z.string(), z.boolean()]).optional().describe('Warn when `value op warn` holds.'),
   critical: z.union([z.number(), z.string(), z.boolean()]).optional().describe('Critical when `value op critical` holds.'),
   unit: z.string().optional().describe('Shown after the value, e.g. "%".'),
@@ -156,10 +153,7 @@ export type SshExecThreshold = z.infer<typeof sshExecThreshold>;
 export const sshExecCheck = z
   .strictObject({
     ...checkBase,
-    name: checkBase.name.describe('Check name, as typed in /check.'),
-    description: checkBase.description.describe('Shown in /check listings.'),
-    timeout: checkBase.timeout.describe('Per host; default `ssh.commandTimeout`.'),
-    showInHealth: checkBase.showInHealth.describe('Also shown by /health <system>, under the node table.'),
+    timeout: checkBase.timeout.describe('Deadline of the command on each host; default `ssh.commandTimeout`. A host whose command does not finish in time is critical.'),
     kind: z.literal('ssh-exec').describe('A read-only command on each host, judged on its parsed output.'),
     hosts: hostsList,
     command: z
