@@ -271,7 +271,7 @@ describe('scribe-ledger pack (runbook 001)', () => {
     } finally {
       link.stop();
     }
-  });
+  }, scaled(180_000)); // a backup, a container restart, the restore and the node's 20 s verify: over 60 s with the suite's workers alongside
 
   it.skipIf(!docker)('S7: a restored node that does not come up (a backup of a corrupted log) is undone: the old data back, the node running on it again', async () => {
     await containers!.start('scribe-node1', NODE1, VOLUMES);
