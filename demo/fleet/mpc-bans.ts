@@ -49,21 +49,21 @@ export function followBans(o: MpcEtcdOptions, node: { isBanned(n: string): boole
   let before = new Set<string>();
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
-  // Waiters for the next poll to start, and for the running poll to finish.
+  // Callers of synced() waiting for the next poll: each poll takes the waiters there when it starts.
   let nextPoll: Array<() => void> = [];
   const poll = async () => {
-    const done = nextPoll;
+    const waiting = nextPoll;
     nextPoll = [];
     const now = await readBans(o.endpoints, prefix);
-    if (stopped) return void done.forEach((d) => d());
-    if (now) {
+    if (now && !stopped) {
       for (const n of now) if (!node.isBanned(n)) node.setBanned(n, true);
       // Only a ban that was in etcd and is gone is lifted: a node banned by the simulator's own
       // `byzantine` state stays banned until its key appears and is deleted, or the fleet is reset.
       for (const n of before) if (!now.has(n) && node.isBanned(n)) node.setBanned(n, false);
       before = now;
     }
-    done.forEach((d) => d());
+    waiting.forEach((resolve) => resolve());
+    if (stopped) return;
     timer = setTimeout(() => void poll(), o.intervalMs ?? 200);
     timer.unref();
   };
