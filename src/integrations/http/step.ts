@@ -1,10 +1,10 @@
 /** `http` action steps: method, URL, headers (secrets by ${env:...}), JSON body, expected status / field. */
-import type { HttpStep } from '../../config/index.js';
 import { maskedExcerpt, maskSecrets } from '../../core/secrets.js';
 import { httpRequest, jsonPath } from './client.js';
 import { renderJson, renderText, renderUrl } from '../../runbooks/template.js';
 import type { StepContext, StepExecutor, StepOutcome } from '../contracts.js';
 import { resolveSecretRef } from './secret-ref.js';
+import type { HttpStep } from './schema.js';
 
 /** `resolve`: the run reads each secretRefs value; the plan checks it and shows the reference instead. */
 async function build(step: HttpStep, ctx: StepContext, mode: 'plan' | 'run' = 'run') {
