@@ -34,7 +34,7 @@ export const httpStepExecutor: StepExecutor<HttpStep> = {
   },
   async run(step, ctx): Promise<StepOutcome> {
     const { url, headers, body } = await build(step, ctx);
-    const res = await httpRequest({ method: step.method, url, headers, body, timeoutMs: step.timeout });
+    const res = await httpRequest({ method: step.method, url, headers, body, timeoutMs: step.timeout, signal: ctx.signal });
     const expected = step.expect.status === undefined ? null : Array.isArray(step.expect.status) ? step.expect.status : [step.expect.status];
     const statusOk = expected ? expected.includes(res.status) : res.status >= 200 && res.status < 300;
     const snippet = maskedExcerpt(res.text, 200).replace(/\s+/g, ' ');
