@@ -121,7 +121,7 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
     (stopping ??= (async () => {
       // No new connections, no new schedule ticks, no new executions; then every adapter at once stops taking commands,
       // lets what it started finish and drains its outbox (up to 10 s) while running ticks finish; then connections close.
-      // An action still running after the grace (10 s: a 1 h wait) is cut short and recorded interrupted (src/core/run-stop.ts).
+      // An action still running after the grace (10 s; a 1 h wait, say) is cut short and recorded interrupted (src/core/run-stop.ts).
       // Whatever is still queued stays in the outbox for the next replica or start: nothing is dropped.
       stopped = true;
       // Running actions get a grace period, then their steps are aborted and they are recorded interrupted.

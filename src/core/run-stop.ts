@@ -36,11 +36,11 @@ export class RunStop {
    * process alive, and is not cleared when the services stop: a run nobody awaits (an unapproved /run still in
    * its adapter) is cut short all the same.
    */
-  begin(graceMs = this.graceMs): void {
+  begin(): void {
     if (this.began) return;
     this.began = true;
-    if (graceMs <= 0) return this.abort();
-    this.timer = setTimeout(() => this.abort(), graceMs);
+    if (this.graceMs <= 0) return this.abort();
+    this.timer = setTimeout(() => this.abort(), this.graceMs);
     this.timer.unref();
   }
 
