@@ -124,7 +124,6 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
       // An action still running after the grace (10 s; a 1 h wait, say) is cut short and recorded interrupted (src/core/run-stop.ts).
       // Whatever is still queued stays in the outbox for the next replica or start: nothing is dropped.
       stopped = true;
-      // Running actions get a grace period, then their steps are aborted and they are recorded interrupted.
       core.stopRuns();
       const serverClosed = server.close();
       const results = await Promise.allSettled([...adapters.map((a) => a.stop()), core.kt.scheduler.stop()]);

@@ -112,18 +112,27 @@ async function finish(d: ApprovalContext, r: ApprovalRequest, state: RequestStat
   return state;
 }
 
-/**
- * This process stopped mid-run (src/core/run-stop.ts): recorded as the sweep records a replica that died
- * mid-execution (sweep.ts), the same state, audit row and warning, never re-run by itself, with what did
- * run. Not `failed`: nothing says the action could not work, only that it was not let finish.
- */
+/** This process stopped mid-run (src/core/run-stop.ts): with what did run. Not `failed`: nothing says the action could not work. */
 async function interrupted(d: ApprovalContext, r: ApprovalRequest, result: ExecutionResult): Promise<RequestState> {
-  const summary = `interrupted: this Keyturn process (replica ${d.replica}) stopped while executing (${result.summary}); not re-run automatically. Check the system and re-request if needed.`;
-  await d.store.transition(r.id, ['executing'], 'interrupted', d.clock.now(), { ...result, summary });
-  await d.audit.append({ actor: 'keyturn', platform: 'keyturn', kind: 'approval.result', subject: `${r.id} ${r.system}/${r.action}`, outcome: 'interrupted', detail: { replica: d.replica, summary: result.summary } });
-  await refreshView(d, r.id);
-  await note(d, r, `⚠️ Interrupted: Keyturn stopped while running ${r.action} on ${r.system} (${result.summary}). It will not be re-run by itself: check what was done (/audit ${r.id}) and re-request if needed.`);
+  await recordInterrupted(d, r, {
+    result: { ...result, summary: `interrupted: this Keyturn process (replica ${d.replica}) stopped while executing (${result.summary}); not re-run automatically. Check the system and re-request if needed.` },
+    detail: { replica: d.replica, summary: result.summary },
+    what: `Keyturn stopped while running ${r.action} on ${r.system} (${result.summary})`,
+  });
   return 'interrupted';
+}
+
+/**
+ * An execution that was not let finish, whoever finds it (its own process at a stop, or the sweep for a replica
+ * that died): the one state, audit row and thread warning, and never re-run by itself. False when another
+ * replica recorded it first (then nothing is written twice).
+ */
+export async function recordInterrupted(d: ApprovalContext, r: ApprovalRequest, o: { result: ExecutionResult; detail: Record<string, unknown>; what: string }): Promise<boolean> {
+  if (!(await d.store.transition(r.id, ['executing'], 'interrupted', d.clock.now(), o.result))) return false;
+  await d.audit.append({ actor: 'keyturn', platform: 'keyturn', kind: 'approval.result', subject: `${r.id} ${r.system}/${r.action}`, outcome: 'interrupted', detail: o.detail });
+  await refreshView(d, r.id);
+  await note(d, r, `⚠️ Interrupted: ${o.what}. It will not be re-run by itself: check what was done (/audit ${r.id}) and re-request if needed.`);
+  return true;
 }
 
 /** Nothing runs: the thread says what changed, the audit keeps every change, and a new request is needed. */

@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import type { Platform } from '../core/chat.js';
 import { formatDuration } from '../config/duration.js';
 import type { ApprovalContext } from './context.js';
-import { paramsOf } from './execute.js';
+import { paramsOf, recordInterrupted } from './execute.js';
 import { tryExecute } from './start-execution.js';
 import { note, refreshView } from './view.js';
 import type { ApprovalRequest } from './types.js';
@@ -29,11 +29,11 @@ export async function sweep(ctx: ApprovalContext): Promise<void> {
     const mine = r.executedBy === ctx.replica;
     if (mine || !(deadLocal || silent)) continue;
     rebuildMasks(ctx, r);
-    const moved = await ctx.store.transition(r.id, ['executing'], 'interrupted', ctx.clock.now(), { ok: false, summary: `interrupted: replica ${r.executedBy} stopped while executing; not re-run automatically. Check the system and re-request if needed.`, steps: [] });
-    if (!moved) continue;
-    await ctx.audit.append({ actor: 'keyturn', platform: 'keyturn', kind: 'approval.result', subject: `${r.id} ${r.system}/${r.action}`, outcome: 'interrupted', detail: { replica: r.executedBy } });
-    await refreshView(ctx, r.id);
-    await note(ctx, r, `⚠️ Interrupted: the Keyturn process running ${r.action} on ${r.system} stopped mid-execution. It will not be re-run by itself: check what was done (/audit ${r.id}) and re-request if needed.`);
+    await recordInterrupted(ctx, r, {
+      result: { ok: false, summary: `interrupted: replica ${r.executedBy} stopped while executing; not re-run automatically. Check the system and re-request if needed.`, steps: [] },
+      detail: { replica: r.executedBy },
+      what: `the Keyturn process running ${r.action} on ${r.system} stopped mid-execution`,
+    });
   }
 }
 

@@ -21,6 +21,8 @@ import type { ExecutionResult, PlanStep, StepReport } from './results.js';
 import type { StepContext } from '../integrations/contracts.js';
 import { stepExecutor } from '../integrations/registry.js';
 import { STOPPED } from '../core/run-stop.js';
+import type { ActionTarget, StepProgress } from './action.js';
+import { stepName } from './step-name.js';
 
 /**
  * What the engine needs from the running services, and no more: it builds
@@ -35,13 +37,8 @@ export interface RunbookServices {
   clock: { now(): Date };
 }
 
-/** Stops a run early: long waits (wait, verify) end when it is aborted. Never aborted unless a caller passes one. */
+/** A signal nobody aborts: a run's default, and always the `finally` steps' (they undo what the steps started, stop or no stop). */
 const NEVER = new AbortController().signal;
-/** The `finally` steps' signal: never aborted (they undo what the steps started, stop or no stop). */
-const CLEANUP = new AbortController().signal;
-import type { ActionTarget, StepProgress } from './action.js';
-
-import { stepName } from './step-name.js';
 
 export type { ActionTarget, StepProgress } from './action.js';
 export { stepName } from './step-name.js';
@@ -141,7 +138,7 @@ export async function runAction(
         if (phase === 'steps') break;
         continue;
       }
-      ctx.signal = phase === 'finally' ? CLEANUP : signal;
+      ctx.signal = phase === 'finally' ? NEVER : signal;
       // `finally` steps may act on an earlier failure (an announce with when: failed).
       ctx.failure = failure ? `${(failure as StepReport).name}: ${(failure as StepReport).summary}` : null;
       ctx.before = baselines.get(`${phase}/${i}`);

@@ -27,7 +27,8 @@ import { freshDatabase } from '../../support/pg.js';
 import type { Clock } from '../../../src/core/keyturn.js';
 import type { ApprovalRequest } from '../../../src/approvals/types.js';
 import { PACKS_DIR } from '../../../src/paths.js';
-import { scaled } from '../../support/time-factor.js';
+import { until } from '../../support/until.js';
+export { until };
 
 
 /** The policy every pack declares; the main file repeats it word for word, as a user's keyturn.yml would. */
@@ -287,14 +288,3 @@ export class RunbookContainers {
   }
 }
 
-/** Polls until `fn` returns something truthy. */
-export async function until<T>(what: string, fn: () => Promise<T> | T, timeoutMs = 20_000): Promise<NonNullable<T>> {
-  const end = Date.now() + scaled(timeoutMs);
-  let last: T | undefined;
-  while (Date.now() < end) {
-    last = await fn();
-    if (last) return last as NonNullable<T>;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
-}

@@ -22,7 +22,7 @@ import { createLogger } from '../../../src/core/logger.js';
 import { HttpServer } from '../../../src/server/http-server.js';
 import { registerAlertRoutes } from '../../../src/server/alert-routes.js';
 import type { FakePagerDuty } from '../../support/fake-pagerduty.js';
-import { scaled } from '../../support/time-factor.js';
+export { until } from '../../support/until.js';
 
 export const TOKEN = 'alert-token-0123456789';
 export const ROUTING_KEY = 'R0UTINGKEY0000000000000000000001';
@@ -168,18 +168,6 @@ export async function alertHarness(opts: {
   };
 }
 
-/** Polls until `fn` returns a truthy value (conditions, not sleeps); the error says what was last seen. */
-export async function until<T>(what: string, fn: () => Promise<T> | T, timeoutMs = 15_000, everyMs = 25): Promise<NonNullable<T>> {
-  timeoutMs = scaled(timeoutMs);
-  const end = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < end) {
-    last = await fn();
-    if (last) return last as NonNullable<T>;
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
-}
 
 export const BASE_CONFIG = {
   roles: ['admin', 'oncall', 'approver', 'viewer'],

@@ -5,10 +5,10 @@
  * died (sweep.ts), never as a success or a plain failure. The finally steps still run.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { testCore, PEOPLE, type TestCore } from '../../support/core.js';
 import { startTargetServer, type TargetServer } from '../../support/target-server.js';
 import { toPlainText } from '../../../src/core/message.js';
+import { until } from '../../support/until.js';
 
 /** Bounds a hang (a stop that waits for the 1 h step); asserts nothing about speed. */
 const TEST_MS = 120_000;
@@ -45,10 +45,14 @@ function config(url: string) {
   };
 }
 
-async function until(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
-  for (let i = 0; !(await check()); i++) {
-    if (i > 2_000) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
+/** A core on the reset target with the short grace, closed after `fn` whatever happens. */
+async function withCore(fn: (t: TestCore) => Promise<void>): Promise<void> {
+  target.reset();
+  const t = await testCore({ config: config(target.url), stopGraceMs: GRACE_MS });
+  try {
+    await fn(t);
+  } finally {
+    await t.close();
   }
 }
 
@@ -74,9 +78,7 @@ async function stop(t: TestCore, id: string) {
 
 describe('stopping with an action running', () => {
   it('when the process stops while an approved action waits 1 h, then the stop ends, the request is interrupted (audited, said in its thread), the later steps never run and the finally step does', async () => {
-    target.reset();
-    const t = await testCore({ config: config(target.url), stopGraceMs: GRACE_MS });
-    try {
+    await withCore(async (t) => {
       const id = await approved(t, 'hold');
       // The wait has begun: the request message shows step 2 running.
       await until('the wait to start', async () => (await t.flush(), t.chat.allText().includes('step 2/3: settle…')));
@@ -103,30 +105,22 @@ describe('stopping with an action running', () => {
       expect((await next.core.kt.approvals.store.get(id))!.state).toBe('interrupted');
       expect(await next.core.kt.approvals.vote(id, { platform: 'console', account: 'dave' }, 'approve', true)).toMatchObject({ counted: false, reason: expect.stringContaining('already interrupted') });
       await next.close();
-    } finally {
-      await t.close();
-    }
+    });
   }, TEST_MS);
 
   it('when the process stops while an approved action\'s HTTP request hangs, then the request is cancelled and the action is interrupted', async () => {
-    target.reset();
-    target.delayPath('/hung', 120_000);
-    const t = await testCore({ config: config(target.url), stopGraceMs: GRACE_MS });
-    try {
+    await withCore(async (t) => {
+      target.delayPath('/hung', 120_000);
       const id = await approved(t, 'hung');
       await until('the request to reach the server', () => target.hits('/hung').length === 1);
       const { r, steps } = await stop(t, id);
       expect(r.state).toBe('interrupted');
       expect(steps.map((s) => [s.outcome, (s.detail as { summary: string }).summary])).toEqual([['failed', expect.stringMatching(/^cancelled after \d+ ms: the run was stopped: Keyturn is shutting down$/)]]);
-    } finally {
-      await t.close();
-    }
+    });
   }, TEST_MS);
 
   it('when the process stops while an action without approval waits, then its run is audited as interrupted and its message says so', async () => {
-    target.reset();
-    const t = await testCore({ config: config(target.url), stopGraceMs: GRACE_MS });
-    try {
+    await withCore(async (t) => {
       const running = t.run('alice', '/run target settle');
       await until('the wait to start', async () => (await t.core.kt.audit.recent(10, { kind: 'action.run' })).some((a) => a.outcome === 'started'));
       await t.core.close();
@@ -136,15 +130,11 @@ describe('stopping with an action running', () => {
       expect(runs.map((a) => a.outcome)).toEqual(['interrupted', 'started']);
       expect(t.chat.allText()).toContain('Interrupted: settle on target');
       expect(t.chat.allText()).toContain('interrupted at step 1/1 (settle): wait of 1h cut short');
-    } finally {
-      await t.close();
-    }
+    });
   }, TEST_MS);
 
   it('when the process is stopping, then an approval completed now does not start the action: it stays approved for the next start', async () => {
-    target.reset();
-    const t = await testCore({ config: config(target.url), stopGraceMs: GRACE_MS });
-    try {
+    await withCore(async (t) => {
       expect((await t.run('alice', '/run target hold')).outcome).toBe('ok');
       const id = (await t.core.kt.approvals.store.list(['pending']))[0]!.id;
       t.core.stopRuns();
@@ -153,8 +143,6 @@ describe('stopping with an action running', () => {
       await t.core.close();
       expect(target.hits()).toHaveLength(0);
       expect(await t.core.kt.approvals.store.approvedUnclaimed(new Date())).toEqual([id]);
-    } finally {
-      await t.close();
-    }
+    });
   }, TEST_MS);
 });

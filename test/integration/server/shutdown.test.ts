@@ -53,10 +53,16 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** Writes `yaml` as a config file in the test's dir and returns its path. */
+function configFile(name: string, yaml: string): string {
+  const file = join(dir, name);
+  writeFileSync(file, yaml);
+  return file;
+}
+
 function writeConfig(): string {
-  const file = join(dir, 'keyturn.yml');
-  writeFileSync(
-    file,
+  return configFile(
+    'keyturn.yml',
     `people:
   - { name: alice, roles: [oncall] }
 systems:
@@ -71,14 +77,12 @@ systems:
           - { name: undrain node, kind: http, url: "${target.url}/last" }
 `,
   );
-  return file;
 }
 
 /** An approved action that waits 1 h between two calls, with a finally step: bob and carol approve. */
 function writeApprovalConfig(): string {
-  const file = join(dir, 'keyturn-approval.yml');
-  writeFileSync(
-    file,
+  return configFile(
+    'keyturn-approval.yml',
     `people:
   - { name: alice, roles: [oncall] }
   - { name: bob, roles: [approver] }
@@ -99,7 +103,6 @@ systems:
           - { name: resume writes, kind: http, url: "${target.url}/resume" }
 `,
   );
-  return file;
 }
 
 describe('graceful shutdown on SIGTERM', () => {

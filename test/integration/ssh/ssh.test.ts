@@ -14,6 +14,7 @@ import { installSystemctlStandIn, sshSection, startSshd, warnNoSudo, type Sshd }
 import { closeSshPools } from '../../../src/integrations/ssh/client.js';
 import { stepExecutor, type StepContext } from '../../support/step-context.js';
 import { registerSecret } from '../../../src/core/secrets.js';
+import { until } from '../../support/until.js';
 
 const ssh = need('ssh');
 warnNoSudo(ssh);
@@ -27,15 +28,6 @@ function running(argv: string[]): number[] {
   }).map(Number);
 }
 
-async function until<T>(what: string, fn: () => Promise<T> | T, timeoutMs = 30_000): Promise<NonNullable<T>> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe.skipIf(!ssh)('ssh integration against a real OpenSSH server', () => {
   let core: TestCore;
