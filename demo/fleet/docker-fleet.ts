@@ -175,7 +175,11 @@ export async function startDockerFleet(o: DockerFleetOptions): Promise<DockerFle
     for (;;) {
       const s = (await docker.getContainer(name).inspect()).State;
       if (ok(s)) return s;
-      if (Date.now() > end) throw new Error(`${name}: not ${what} after ${timeoutMs} ms (state ${s.Status}, health ${s.Health?.Status ?? 'none'})`);
+      if (Date.now() > end) {
+        // The last probes say why: a slow exec (timed out) reads differently from a failing command.
+        const probes = (s.Health?.Log ?? []).slice(-3).map((l) => `exit ${l.ExitCode} after ${Date.parse(l.End) - Date.parse(l.Start)} ms${l.Output.trim() ? `: ${l.Output.trim().slice(0, 200)}` : ''}`);
+        throw new Error(`${name}: not ${what} after ${timeoutMs} ms (state ${s.Status}, health ${s.Health?.Status ?? 'none'}${probes.length ? `; last probes: ${probes.join(' | ')}` : ''})`);
+      }
       await sleep(50);
     }
   }
@@ -248,7 +252,12 @@ export async function startDockerFleet(o: DockerFleetOptions): Promise<DockerFle
     },
   };
 
-  await Promise.all([...specs.values()].map(create));
-  await fleet.waitHealthy();
+  try {
+    await Promise.all([...specs.values()].map(create));
+    await fleet.waitHealthy();
+  } catch (err) {
+    await fleet.remove(); // nobody gets this fleet to remove it later
+    throw err;
+  }
   return fleet;
 }
