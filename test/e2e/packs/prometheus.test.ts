@@ -44,15 +44,23 @@ interface Rig {
 
 async function rig(system: string, pack: string, metricsPath: string, env: (fleet: Fleet) => NodeJS.ProcessEnv, nodes?: string[]): Promise<Rig> {
   const fleet = await startFleet({ systems: [system] });
-  const scraped = nodes ?? fleet.nodes().filter((n) => n.system === system).map((n) => n.node);
-  // Every node shares the simulator's port: `instance` is set to the node name, as nodeMap-free mapping expects.
-  const prom = await startPrometheus(bins!, {
-    jobs: [{ job: system, targets: scraped.map((n) => ({ url: `${fleet.nodeUrl(system, n)}${metricsPath}`, labels: { instance: n } })) }],
-  });
-  const cfg = shortRanges(loadPack(pack, { ...env(fleet), [`${pack === 'mpc-wallet' ? 'MPC' : pack === 'scribe-ledger' ? 'SCRIBE' : pack.toUpperCase()}_PROMETHEUS_URL`]: prom.url }));
-  const runner = new CheckRunner(() => cfg);
-  await scrapedTwice(prom, scraped.length);
-  return { cfg, fleet, prom, runner, check: (name) => runner.run(system, name) };
+  let prom: RunningPrometheus | undefined;
+  try {
+    const scraped = nodes ?? fleet.nodes().filter((n) => n.system === system).map((n) => n.node);
+    // Every node shares the simulator's port: `instance` is set to the node name, as nodeMap-free mapping expects.
+    prom = await startPrometheus(bins!, {
+      jobs: [{ job: system, targets: scraped.map((n) => ({ url: `${fleet.nodeUrl(system, n)}${metricsPath}`, labels: { instance: n } })) }],
+    });
+    const cfg = shortRanges(loadPack(pack, { ...env(fleet), [`${pack === 'mpc-wallet' ? 'MPC' : pack === 'scribe-ledger' ? 'SCRIBE' : pack.toUpperCase()}_PROMETHEUS_URL`]: prom.url }));
+    const runner = new CheckRunner(() => cfg);
+    await scrapedTwice(prom, scraped.length);
+    return { cfg, fleet, prom, runner, check: (name) => runner.run(system, name) };
+  } catch (err) {
+    // Nobody gets this rig to stop it later.
+    await prom?.stop();
+    await fleet.close();
+    throw err;
+  }
 }
 
 /**
