@@ -50,6 +50,7 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   // fleet's processes and sockets come up while PGlite loads. The config needs the demo's URLs, so it comes after.
   const wantDemo = configPath === BUNDLED_DEMO_CONFIG || env.KEYTURN_DEMO === '1';
   const opening = openDb(env);
+  opening.catch(() => {}); // awaited after the demo: a failure meanwhile is handled there, not an unhandled rejection
   let demo: Demo | null;
   try {
     demo = wantDemo ? await startDemo(env) : null;
