@@ -76,6 +76,8 @@ export interface DockerFleetOptions {
    * healthy, and three before a failing one is unhealthy.
    */
   healthIntervalMs?: number;
+  /** Multiplies every wait limit here, given or default (a loaded machine: the tests pass their KT_TIME_FACTOR). */
+  limitFactor?: number;
 }
 
 export interface DockerFleet {
@@ -127,6 +129,7 @@ export async function startDockerFleet(o: DockerFleetOptions): Promise<DockerFle
   const dirty = new Set<string>();
   const intervalMs = o.healthIntervalMs ?? 2000;
   const intervalNs = intervalMs * 1_000_000;
+  const factor = o.limitFactor ?? 1;
 
   const spec = (name: string) => {
     const s = specs.get(name);
@@ -146,7 +149,9 @@ export async function startDockerFleet(o: DockerFleetOptions): Promise<DockerFle
       Env: env,
       Labels: { [FLEET_LABEL]: s.fleetNode?.system ?? s.name.replace(/-\d+$/, '') },
       // Three failures in a row, as real healthchecks use: one slow exec on a busy host is not "unhealthy".
-      Healthcheck: { Test: ['CMD', 'test', '-f', '/tmp/healthy'], Interval: intervalNs, Timeout: 5_000_000_000, Retries: 3, StartPeriod: 0 },
+      // The probe itself never hangs (`test -f`): its timeout only has to outlast a slow `docker exec` on a
+      // loaded machine (at load ~30, with 5 s, every probe of a fresh fleet failed for 30 s).
+      Healthcheck: { Test: ['CMD', 'test', '-f', '/tmp/healthy'], Interval: intervalNs, Timeout: 30_000_000_000, Retries: 3, StartPeriod: 0 },
       // tmpfs (/dev/shm) sized to the memory limit: filling it is how memory pressure is simulated.
       HostConfig: { NetworkMode: network, Memory: mem, MemorySwap: mem, ShmSize: mem },
     });
@@ -162,15 +167,15 @@ export async function startDockerFleet(o: DockerFleetOptions): Promise<DockerFle
       stream.on('error', reject);
       stream.resume();
     });
-    for (let i = 0; i < 100; i++) {
+    for (const end = Date.now() + 10_000 * factor; ; await sleep(20)) {
       const info = await e.inspect();
       if (!info.Running) return info.ExitCode ?? -1;
-      await sleep(20);
+      if (Date.now() > end) throw new Error(`exec ${cmd[0]} in ${name} did not finish`);
     }
-    throw new Error(`exec ${cmd[0]} in ${name} did not finish`);
   }
 
-  async function waitFor(name: string, what: string, ok: (s: Docker.ContainerInspectInfo['State']) => boolean, timeoutMs: number): Promise<Docker.ContainerInspectInfo['State']> {
+  async function waitFor(name: string, what: string, ok: (s: Docker.ContainerInspectInfo['State']) => boolean, limitMs: number): Promise<Docker.ContainerInspectInfo['State']> {
+    const timeoutMs = limitMs * factor;
     const end = Date.now() + timeoutMs;
     for (;;) {
       const s = (await docker.getContainer(name).inspect()).State;

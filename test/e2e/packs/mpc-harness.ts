@@ -26,6 +26,7 @@ import { startFakePagerDuty, type FakePagerDuty } from '../../support/fake-pager
 import { testCore, type TestCore, type Delivered } from '../../support/core.js';
 import { pdEnv } from '../../integration/alerts/harness.js';
 import { alertServer, loadPack } from './pack-fixture.js';
+import { timeFactor } from '../../support/time-factor.js';
 import type { DockerInfo } from '../../support/services.js';
 
 export const NODES = [1, 2, 3, 4, 5].map((i) => `mpc-node-${i}`);
@@ -85,7 +86,7 @@ export async function startMpcWorld(docker: DockerInfo): Promise<MpcWorld> {
       startPostgres({ maxConnections: MAX_CONNECTIONS, settings: { track_commit_timestamp: 'on' } }).then((p) => keep(p, (x) => x.stop())),
       startNodeCertificates(NODES).then((c) => keep(c, (x) => x.close())),
       startFakePagerDuty().then((f) => keep(f, (x) => x.close())),
-      startDockerFleet({ socketPath: docker.socketPath, image: docker.image, containers: MPC_CONTAINERS, controlUrl: fleet.url }).then((c) => keep(c, (x) => x.remove())),
+      startDockerFleet({ socketPath: docker.socketPath, image: docker.image, containers: MPC_CONTAINERS, controlUrl: fleet.url, limitFactor: timeFactor() }).then((c) => keep(c, (x) => x.remove())),
     ]);
     const failed = parts.find((p) => p.status === 'rejected');
     if (failed) throw failed.reason;
