@@ -49,12 +49,21 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   // The demo fleet (simulators, anvil) and the store do not depend on each other: both start at once, so the
   // fleet's processes and sockets come up while PGlite loads. The config needs the demo's URLs, so it comes after.
   const wantDemo = configPath === BUNDLED_DEMO_CONFIG || env.KEYTURN_DEMO === '1';
-  const [demoStart, dbOpen] = await Promise.allSettled([wantDemo ? startDemo(env) : Promise.resolve(null), openDb(env)]);
-  const demo = demoStart.status === 'fulfilled' ? demoStart.value : null;
-  if (demoStart.status === 'rejected' || dbOpen.status === 'rejected') {
-    if (dbOpen.status === 'fulfilled') await dbOpen.value.close().catch(() => {});
+  const opening = openDb(env);
+  opening.catch(() => {}); // awaited after the demo: a failure meanwhile is handled there, not an unhandled rejection
+  let demo: Demo | null;
+  try {
+    demo = wantDemo ? await startDemo(env) : null;
+  } catch (err) {
+    // Said at once (no configuration, and no demo/ in this installation): the store still being opened
+    // (an initdb where no template is cached yet) is closed when it is ready, not waited for.
+    void opening.then((db) => db.close(), () => {}).catch(() => {});
+    throw err;
+  }
+  const dbOpen = await opening.then((value) => ({ value }), (reason: unknown) => ({ reason }));
+  if ('reason' in dbOpen) {
     await demo?.close();
-    throw demoStart.status === 'rejected' ? demoStart.reason : (dbOpen as PromiseRejectedResult).reason;
+    throw dbOpen.reason;
   }
   let core: Core;
   try {

@@ -124,6 +124,13 @@ export async function guarded<T>(name: string, start: () => Promise<T>, cleanup:
 
 const rmrf = (p: string) => rm(p, { recursive: true, force: true, maxRetries: 3 });
 
+/** Lazily unmounts whatever is still mounted at or below `dir` (deepest first), so it can be removed. */
+function unmountUnder(dir: string): void {
+  const points = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '')
+    .filter((m) => m === dir || m.startsWith(`${dir}/`));
+  for (const m of points.sort((a, b) => b.length - a.length)) spawnSync('umount', ['-l', m], { stdio: 'ignore' });
+}
+
 /**
  * A fresh temp dir for a service's state. Prefers tmpfs (/dev/shm): on this
  * machine's disk, creating initdb's ~1000 files costs ~1 s of sys time; on
@@ -269,6 +276,9 @@ export async function startDocker(): Promise<RunningDocker> {
     // dockerd normally stops the containerd it started; make sure if it was SIGKILLed.
     const pid = existsSync(containerdPid) ? Number(readFileSync(containerdPid, 'utf8')) : 0;
     if (pid > 0) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+    // dockerd leaves exec/netns/default (an nsfs bind mount) mounted when it exits: rm of a mount point
+    // fails with EBUSY, retried for ~53 s at the end of every test run, and the directory stayed behind.
+    unmountUnder(dir);
     await rmrf(dir);
   };
   return guarded('docker', async () => {

@@ -7,7 +7,7 @@ import { Writable } from 'node:stream';
 import { createCore, type Core } from '../../src/app.js';
 import { config as configSchema, type Config } from '../../src/config/index.js';
 import { resolveEnvRefs, type EnvRefError } from '../../src/config/env-refs.js';
-import { PgliteDb } from '../../src/store/pglite-db.js';
+import { freshPglite } from './pglite-pool.js';
 import { PostgresDb } from '../../src/store/postgres-db.js';
 import { migrate } from '../../src/store/migrate.js';
 import { OutboxDrain, type Deliverer } from '../../src/core/outbox-drain.js';
@@ -81,7 +81,7 @@ export async function testCore(opts: {
   stopGraceMs?: number;
   ownDb?: Db;
 }): Promise<TestCore> {
-  const db: Db = opts.ownDb ?? (opts.db ? new PostgresDb(opts.db) : await PgliteDb.open(null));
+  const db: Db = opts.ownDb ?? (opts.db ? new PostgresDb(opts.db) : await freshPglite());
   await migrate(db);
   const logs: string[] = [];
   const log = createLogger({ level: 'debug', destination: new Writable({ write: (c, _e, cb) => (logs.push(String(c)), cb()) }) as never });

@@ -6,6 +6,8 @@
 // no demo: the running container gets a keyturn.yml (the demo's config) on its
 // /config volume, pointed at the fleet simulators and etcd stand-in that this
 // test runs on the host (the container shares the host's network).
+// Docker's layer cache is kept between runs (image-cache.ts): the build always runs, and reuses the
+// steps whose inputs did not change since the last one (KT_IMAGE_CACHE=off starts from nothing).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -16,12 +18,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Docker from 'dockerode';
 import { need } from '../../support/need.js';
 import { freePort } from '../../support/services.js';
-import { ensureNodeBaseImage } from './node-base-image.js';
+import { ensureNodeBaseImage, nodeBaseInputs, NODE_BASE_IMAGE } from './node-base-image.js';
+import { loadLayerCache } from './image-cache.js';
 import { startFleet, type Fleet } from '../../../demo/fleet/index.js';
 import { startEtcdLite, type EtcdLite } from '../../../demo/fleet/etcd-lite.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const IMAGE = 'keyturn-test/keyturn:e2e';
+/** The Dockerfile's build stage, tagged so that its layers can be kept for the next run's build. */
+const BUILD_STAGE = 'keyturn-test/keyturn-build:e2e';
 /** What the Dockerfile COPYs: the build context holds nothing else (no node_modules, dist, .env). */
 const CONTEXT = ['Dockerfile', '.dockerignore', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'bin', 'src', 'commands', 'adapters', 'packs'];
 
@@ -52,9 +57,14 @@ async function configVolume(): Promise<string[]> {
   return [`KEYTURN_DEMO_URL=${fleet.url}`, `KEYTURN_DEMO_ETCD_URL=${etcd.url}`, `DYTALLIX_ADMIN_TOKEN=${fleet.adminToken}`, `FINDAG_ADMIN_TOKEN=${fleet.adminToken}`];
 }
 
-async function build(base: string): Promise<void> {
+/** `docker build` of the Dockerfile (or of its stage `target`), reusing the layers of `cacheFrom` where the inputs are the same. */
+async function build(base: string, tag: string, o: { target?: string; cacheFrom: string[] }): Promise<void> {
   const context = spawn('tar', ['-C', ROOT, '-c', ...CONTEXT], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const stream = await docker.buildImage(context.stdout as unknown as NodeJS.ReadableStream, { t: IMAGE, buildargs: { BASE: base }, networkmode: 'host', forcerm: true, rm: true });
+  const stream = await docker.buildImage(context.stdout as unknown as NodeJS.ReadableStream, {
+    t: tag, buildargs: { BASE: base }, networkmode: 'host', forcerm: true, rm: true,
+    ...(o.target ? { target: o.target } : {}),
+    ...(o.cacheFrom.length ? { cachefrom: JSON.stringify(o.cacheFrom) } : {}),
+  });
   await new Promise<void>((ok, ko) =>
     docker.modem.followProgress(
       stream,
@@ -94,16 +104,22 @@ async function health(): Promise<{ status: number; body: { status: string; store
 describe.skipIf(!dockerInfo)('the Docker image', () => {
   beforeAll(async () => {
     docker = new Docker({ socketPath: dockerInfo!.socketPath });
+    // The last build's images first (the local base among them, so its layers match), then the build.
+    const cache = await loadLayerCache(docker, nodeBaseInputs(), [NODE_BASE_IMAGE, BUILD_STAGE, IMAGE]);
     const base = await ensureNodeBaseImage(docker);
     const t0 = performance.now();
-    await build(base);
+    const cacheFrom = cache.loaded ? [BUILD_STAGE, IMAGE] : [];
+    await build(base, BUILD_STAGE, { target: 'build', cacheFrom });
+    await build(base, IMAGE, { cacheFrom });
     buildSeconds = (performance.now() - t0) / 1000;
     const slowest = stepTimes
       .map(([step, at], i) => [step, (stepTimes[i + 1]?.[1] ?? t0 / 1000 + buildSeconds) - at] as const)
       .sort((a, b) => b[1] - a[1])
       .slice(0, 3)
       .map(([step, sec]) => `${sec.toFixed(0)} s ${step}`);
-    console.log(`[docker image test] docker build took ${buildSeconds.toFixed(1)} s; slowest steps: ${slowest.join(' | ')}`);
+    const reused = (buildLog.match(/Using cache/g) ?? []).length;
+    console.log(`[docker image test] docker build took ${buildSeconds.toFixed(1)} s (${cache.loaded ? `the last build's layers loaded: ${reused} steps reused` : 'no saved layers'}); slowest steps: ${slowest.join(' | ')}`);
+    await cache.save();
   }, 600_000);
 
   afterAll(async () => {

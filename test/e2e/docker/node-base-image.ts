@@ -6,12 +6,25 @@
 // Imported once per Docker Engine (`docker import`), reused while it exists.
 import { spawn, spawnSync } from 'node:child_process';
 import { chmod, chown, copyFile, cp, mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type Docker from 'dockerode';
 
 export const NODE_BASE_IMAGE = 'keyturn-test/node20-base:latest';
+
+/** What the base image is made of, as text (for image-cache.ts's key): the node binary, npm, busybox, the CA bundle, this file. */
+export function nodeBaseInputs(): string {
+  const node = realpathSync(process.execPath);
+  const npmCli = realpathSync(spawnSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).stdout.trim());
+  const npmVersion = (JSON.parse(readFileSync(join(dirname(dirname(npmCli)), 'package.json'), 'utf8')) as { version: string }).version;
+  const stamp = (f: string) => (existsSync(f) ? `${statSync(f).size}@${statSync(f).mtimeMs}` : 'none');
+  const ca = process.env.NODE_EXTRA_CA_CERTS && existsSync(process.env.NODE_EXTRA_CA_CERTS) ? createHash('sha256').update(readFileSync(process.env.NODE_EXTRA_CA_CERTS)).digest('hex') : 'none';
+  const self = createHash('sha256').update(readFileSync(fileURLToPath(import.meta.url))).digest('hex');
+  return `node ${process.version} ${node} ${stamp(node)}; npm ${npmVersion}; busybox ${stamp('/bin/busybox')}; ca ${ca}; base ${self}`;
+}
 
 export async function ensureNodeBaseImage(docker: Docker): Promise<string> {
   if (await docker.getImage(NODE_BASE_IMAGE).inspect().then(() => true, () => false)) return NODE_BASE_IMAGE;

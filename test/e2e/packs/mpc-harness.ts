@@ -26,6 +26,7 @@ import { startFakePagerDuty, type FakePagerDuty } from '../../support/fake-pager
 import { testCore, type TestCore, type Delivered } from '../../support/core.js';
 import { pdEnv } from '../../integration/alerts/harness.js';
 import { alertServer, loadPack } from './pack-fixture.js';
+import { timeFactor } from '../../support/time-factor.js';
 import type { DockerInfo } from '../../support/services.js';
 
 export const NODES = [1, 2, 3, 4, 5].map((i) => `mpc-node-${i}`);
@@ -73,37 +74,53 @@ export async function startMpcWorld(docker: DockerInfo): Promise<MpcWorld> {
   const postmortemDir = mkdtempSync(join(tmpdir(), 'kt-mpc-pm-'));
   // backup.ts reads its root from the process environment.
   process.env.KEYTURN_BACKUP_DIR = backupDir;
-  // The simulated nodes follow the bans in this real etcd (a banned node leaves the signing set).
-  const etcd = await startEtcdCluster({ names: ETCD_MEMBERS });
-  const fleet = await startFleet({ systems: ['mpc-wallet'], mpcEtcd: { endpoints: etcd.endpoints } });
-  const [postgres, certs, pd, containers] = await Promise.all([
-    startPostgres({ maxConnections: MAX_CONNECTIONS, settings: { track_commit_timestamp: 'on' } }),
-    startNodeCertificates(NODES),
-    startFakePagerDuty(),
-    startDockerFleet({ socketPath: docker.socketPath, image: docker.image, containers: MPC_CONTAINERS, controlUrl: fleet.url }),
-  ]);
-  const dbUrl = await createMpcDatabase(postgres);
-  await seedMpc(dbUrl);
+  // What is started so far, stopped again if a later part fails: a failed start must not leave a
+  // 3-member etcd cluster, a Postgres server and the simulators running for the rest of the run.
+  const started: Array<() => Promise<unknown>> = [];
+  const keep = <T>(part: T, stop: (p: T) => Promise<unknown>): T => (started.push(() => stop(part)), part);
+  try {
+    // The simulated nodes follow the bans in this real etcd (a banned node leaves the signing set).
+    const etcd = keep(await startEtcdCluster({ names: ETCD_MEMBERS }), (e) => e.close());
+    const fleet = keep(await startFleet({ systems: ['mpc-wallet'], mpcEtcd: { endpoints: etcd.endpoints } }), (f) => f.close());
+    const parts = await Promise.allSettled([
+      startPostgres({ maxConnections: MAX_CONNECTIONS, settings: { track_commit_timestamp: 'on' } }).then((p) => keep(p, (x) => x.stop())),
+      startNodeCertificates(NODES).then((c) => keep(c, (x) => x.close())),
+      startFakePagerDuty().then((f) => keep(f, (x) => x.close())),
+      startDockerFleet({ socketPath: docker.socketPath, image: docker.image, containers: MPC_CONTAINERS, controlUrl: fleet.url, limitFactor: timeFactor() }).then((c) => keep(c, (x) => x.remove())),
+    ]);
+    const failed = parts.find((p) => p.status === 'rejected');
+    if (failed) throw failed.reason;
+    const [postgres, certs, pd, containers] = parts.map((p) => (p as PromiseFulfilledResult<unknown>).value) as [RunningPostgres, NodeCertificates, FakePagerDuty, DockerFleet];
+    const dbUrl = await createMpcDatabase(postgres);
+    await seedMpc(dbUrl);
 
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    KEYTURN_ALERT_TOKEN: ALERT_TOKEN,
-    KEYTURN_POSTMORTEM_DIR: postmortemDir,
-    ...pdEnv(pd),
-    MPC_DATABASE_URL: dbUrl,
-    MPC_DOCKER_HOST: docker.dockerHost,
-    MPC_PG_DISK_BYTES: String(DISK_BYTES),
-  };
-  NODES.forEach((n, i) => {
-    env[`MPC_NODE_${i + 1}_URL`] = fleet.nodeUrl('mpc-wallet', n);
-    env[`MPC_NODE_${i + 1}_TLS`] = certs.endpoints[n];
-  });
-  etcd.endpoints.forEach((u, i) => (env[`MPC_ETCD_${i + 1}_URL`] = u));
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      KEYTURN_ALERT_TOKEN: ALERT_TOKEN,
+      KEYTURN_POSTMORTEM_DIR: postmortemDir,
+      ...pdEnv(pd),
+      MPC_DATABASE_URL: dbUrl,
+      MPC_DOCKER_HOST: docker.dockerHost,
+      MPC_PG_DISK_BYTES: String(DISK_BYTES),
+    };
+    NODES.forEach((n, i) => {
+      env[`MPC_NODE_${i + 1}_URL`] = fleet.nodeUrl('mpc-wallet', n);
+      env[`MPC_NODE_${i + 1}_TLS`] = certs.endpoints[n];
+    });
+    etcd.endpoints.forEach((u, i) => (env[`MPC_ETCD_${i + 1}_URL`] = u));
 
-  // The user's keyturn.yml: people, channels, paging; the pack is included as it ships.
-  const t = await testCore({ loaded: loadPack('mpc-wallet', env, { routingKey: ROUTING_KEY }), env });
-  const server = await alertServer(t, createLogger({ level: 'silent' }));
+    // The user's keyturn.yml: people, channels, paging; the pack is included as it ships.
+    const t = keep(await testCore({ loaded: loadPack('mpc-wallet', env, { routingKey: ROUTING_KEY }), env }), (x) => x.close());
+    const server = await alertServer(t, createLogger({ level: 'silent' }));
+    return world({ fleet, containers, postgres, dbUrl, etcd, certs, pd, t, backupDir, postmortemDir, server });
+  } catch (err) {
+    await Promise.allSettled(started.reverse().map((stop) => stop()));
+    throw err;
+  }
+}
 
+function world(o: Omit<MpcWorld, 'alertsUrl' | 'held' | 'reset' | 'close'> & { server: { url: string; close(): Promise<void> } }): MpcWorld {
+  const { fleet, containers, postgres, dbUrl, etcd, certs, pd, t, backupDir, postmortemDir, server } = o;
   const world: MpcWorld = {
     fleet, containers, postgres, dbUrl, etcd, certs, pd, t, backupDir, postmortemDir,
     alertsUrl: server.url,

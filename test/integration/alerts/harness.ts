@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { createCore, type Core } from '../../../src/app.js';
 import { config as configSchema } from '../../../src/config/index.js';
 import { resolveEnvRefs, type EnvRefError } from '../../../src/config/env-refs.js';
-import { PgliteDb } from '../../../src/store/pglite-db.js';
+import { freshPglite } from '../../support/pglite-pool.js';
 import { migrate } from '../../../src/store/migrate.js';
 import type { Db } from '../../../src/store/db.js';
 import { OutboxDrain, type Deliverer } from '../../../src/core/outbox-drain.js';
@@ -98,7 +98,7 @@ export async function alertHarness(opts: {
   db?: Db;
   start?: boolean;
 }): Promise<Harness> {
-  const db = opts.db ?? (await PgliteDb.open(null));
+  const db = opts.db ?? (await freshPglite());
   await migrate(db);
   const logs: string[] = [];
   const log = createLogger({ level: 'info', destination: new Writable({ write: (c, _e, cb) => (logs.push(String(c)), cb()) }) as never });

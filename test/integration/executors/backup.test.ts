@@ -79,8 +79,9 @@ describe.skipIf(!postgres)('backups', () => {
       tc = new TestContainers(docker.socketPath, docker.image);
       await Promise.all([
         // No registry here: the container borrows the host's pg_dump / pg_restore and their libraries, read-only.
-        binDir && tc.start(dbContainer, { network: 'host', binds: ['/usr/lib:/lib:ro', '/usr/lib64:/lib64:ro', `${binDir}:/pgbin:ro`], env: ['LD_LIBRARY_PATH=/lib/x86_64-linux-gnu'] }),
-        tc.start(filesContainer, { cmd: ['sh', '-c', 'mkdir -p /data/keys/deep && echo share-1 > /data/keys/a.key && echo share-2 > /data/keys/deep/b.key && trap "exit 0" TERM; while true; do sleep 1; done'] }),
+        // Neither is health-checked: nothing here reads their health.
+        binDir && tc.start(dbContainer, { network: 'host', binds: ['/usr/lib:/lib:ro', '/usr/lib64:/lib64:ro', `${binDir}:/pgbin:ro`], env: ['LD_LIBRARY_PATH=/lib/x86_64-linux-gnu'], healthcheck: false }),
+        tc.start(filesContainer, { cmd: ['sh', '-c', 'mkdir -p /data/keys/deep && echo share-1 > /data/keys/a.key && echo share-2 > /data/keys/deep/b.key && trap "exit 0" TERM; while true; do sleep 1; done'], healthcheck: false }),
       ]);
     }
     const backupStep = (extra: Record<string, unknown>) => ({ name: 'dump main', kind: 'pg-dump', database: 'main', ...extra });

@@ -1,5 +1,8 @@
 // Test containers from the imported busybox image: no network, a TERM trap so
-// stop is quick, and a Docker healthcheck that passes within a fraction of a second.
+// stop is quick, and a Docker healthcheck probed every second (healthy about a
+// second after a start). Each probe is a `docker exec`, about 0.1 s of CPU in
+// the daemon, shim and runc: a container that no test reads the health of gets
+// `healthcheck: false`.
 import { randomBytes } from 'node:crypto';
 import Docker from 'dockerode';
 import { scaled } from '../../support/time-factor.js';
@@ -35,7 +38,7 @@ export class TestContainers {
       Env: o.env,
       // `true` cannot fail; only a busy machine can make its exec slow: a generous timeout and 3 retries keep a loaded
       // engine (load 28 in a CI run: one 2 s timeout marked a node unhealthy) from reporting a healthy node unhealthy.
-      Healthcheck: o.healthcheck === false ? undefined : { Test: ['CMD', 'true'], Interval: 200_000_000, Timeout: 30_000_000_000, Retries: 3, StartPeriod: 0 },
+      Healthcheck: o.healthcheck === false ? undefined : { Test: ['CMD', 'true'], Interval: 1_000_000_000, Timeout: 30_000_000_000, Retries: 3, StartPeriod: 0 },
       HostConfig: { NetworkMode: o.network ?? 'none', Binds: o.binds },
     });
     await c.start();

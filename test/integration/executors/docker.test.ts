@@ -21,7 +21,8 @@ describe.skipIf(!docker)('docker executor', () => {
     await Promise.all([
       tc.start(n1),
       tc.start(n2),
-      tc.start(noisy, { cmd: ['sh', '-c', 'echo "ERROR disk full"; echo "fatal: byzantine signature from node-4"; echo "request timeout after 5s" >&2; echo ok; trap "exit 0" TERM; while true; do sleep 1; done'] }),
+      // Only its logs are read: no healthcheck.
+      tc.start(noisy, { cmd: ['sh', '-c', 'echo "ERROR disk full"; echo "fatal: byzantine signature from node-4"; echo "request timeout after 5s" >&2; echo ok; trap "exit 0" TERM; while true; do sleep 1; done'], healthcheck: false }),
       tc.start(plain, { healthcheck: false }),
     ]);
     core = await testCore({
