@@ -12,7 +12,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, r
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
+import type { PGliteOptions } from '@electric-sql/pglite';
 
 const PGDATA = 'pgdata';
 const TAR = 'pgdata.tar';
@@ -30,6 +30,14 @@ function pgliteVersion(): string {
   return (JSON.parse(readFileSync(join(dirname(dirname(main)), 'package.json'), 'utf8')) as { version: string }).version;
 }
 
+/**
+ * PGlite itself runs in the store's thread (pglite-worker.mjs); this process loads it only to build the
+ * template, once per machine.
+ */
+async function loadPglite(): Promise<typeof import('@electric-sql/pglite').PGlite> {
+  return (await import('@electric-sql/pglite')).PGlite;
+}
+
 /** The template cluster's directory, built on first use; null when it cannot be built here. */
 export async function templateCluster(options: PGliteOptions, env: NodeJS.ProcessEnv = process.env): Promise<string | null> {
   const root = templateRoot(env);
@@ -41,7 +49,7 @@ export async function templateCluster(options: PGliteOptions, env: NodeJS.Proces
     // Built beside, renamed into place: a reader never sees half a cluster, and of two processes building at once one wins.
     const tmp = mkdtempSync(`${root}.building-`);
     try {
-      const pg = await PGlite.create(join(tmp, PGDATA), options);
+      const pg = await (await loadPglite()).create(join(tmp, PGDATA), options);
       await pg.close(); // a clean shutdown: copies open without recovery
       try {
         renameSync(tmp, root);
@@ -87,7 +95,7 @@ export async function templateTarball(options: PGliteOptions, env: NodeJS.Proces
       const copy = mkdtempSync(join(dirname(root), 'tar-'));
       try {
         if (!(await copyTemplateInto(join(copy, PGDATA), options, env))) return null;
-        const pg = await PGlite.create(join(copy, PGDATA), options);
+        const pg = await (await loadPglite()).create(join(copy, PGDATA), options);
         const blob = await pg.dumpDataDir('none');
         await pg.close();
         const part = `${tar}.${process.pid}`;
