@@ -100,12 +100,11 @@ export class PgliteDb implements Db {
 
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     if (this.closing) return Promise.reject(this.closedError());
-    const run = this.tail.then(() => this.runTransaction(fn));
-    this.tail = run.then(
-      () => {},
-      () => {},
-    );
-    return run;
+    // What comes next may be sent as soon as this one's COMMIT or ROLLBACK is: the thread takes requests in order.
+    let ended!: () => void;
+    const previous = this.tail;
+    this.tail = new Promise<void>((r) => (ended = r));
+    return previous.then(() => this.runTransaction(fn, ended));
   }
 
   async ping(): Promise<void> {
@@ -128,25 +127,39 @@ export class PgliteDb implements Db {
     return this.closing;
   }
 
-  private async runTransaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    await this.send({ op: 'begin' });
+  /**
+   * BEGIN is not waited for (the thread runs it before fn's first query), and `ended` is called once COMMIT or ROLLBACK
+   * is sent: the next request follows at once. Each step of a transaction waits for this thread's event loop, so the
+   * fewer round trips it holds the one connection for, the less everything queued behind it waits (the alert ingest).
+   */
+  private async runTransaction<T>(fn: (tx: Queryable) => Promise<T>, ended: () => void): Promise<T> {
     let open = true;
-    const tx: Queryable = {
-      query: <R>(sql: string, params: unknown[] = []) =>
-        open ? this.send<R>({ op: 'query', sql, params }) : Promise.reject(new Error('Transaction is closed')),
-    };
     try {
-      const out = await fn(tx);
-      open = false;
-      await this.send({ op: 'commit' });
-      return out;
-    } catch (err) {
-      if (open) {
+      const begun = this.send({ op: 'begin' });
+      begun.catch(() => {}); // awaited below; until then a failed BEGIN is not an unhandled rejection
+      const tx: Queryable = {
+        query: <R>(sql: string, params: unknown[] = []) =>
+          open ? this.send<R>({ op: 'query', sql, params }) : Promise.reject(new Error('Transaction is closed')),
+      };
+      try {
+        const out = await fn(tx);
         open = false;
-        // The original error is the one to report; a failed ROLLBACK (the thread gone) adds nothing to it.
-        await this.send({ op: 'rollback' }).catch(() => {});
+        const committed = this.send({ op: 'commit' });
+        ended();
+        await Promise.all([begun, committed]);
+        return out;
+      } catch (err) {
+        if (open) {
+          open = false;
+          // The original error is the one to report; a failed ROLLBACK (the thread gone) adds nothing to it.
+          const rolledBack = this.send({ op: 'rollback' }).catch(() => {});
+          ended();
+          await Promise.all([begun.catch(() => {}), rolledBack]);
+        }
+        throw err;
       }
-      throw err;
+    } finally {
+      ended();
     }
   }
 

@@ -53,15 +53,32 @@ try {
 }
 port.postMessage({ id: 0, ready: true });
 
+/**
+ * Set when a BEGIN failed: the owner sends a transaction's queries without waiting for its BEGIN, so until that
+ * transaction's COMMIT or ROLLBACK they must fail too rather than run outside any transaction.
+ * @type {unknown}
+ */
+let failedBegin = null;
+
 /** @param {Request} req */
 async function handle(req) {
+  if (failedBegin && req.op !== 'close') {
+    const err = failedBegin;
+    if (req.op === 'commit' || req.op === 'rollback') failedBegin = null;
+    throw err;
+  }
   switch (req.op) {
     case 'query': {
       const r = await pg.query(req.sql, req.params);
       return { rows: r.rows, rowCount: rowCount(r) };
     }
     case 'begin':
-      await pg.exec('BEGIN');
+      try {
+        await pg.exec('BEGIN');
+      } catch (err) {
+        failedBegin = err;
+        throw err;
+      }
       return { rows: [], rowCount: 0 };
     case 'commit': {
       // COMMIT of a transaction an error aborted answers ROLLBACK: the caller must hear that nothing was kept (as PGlite's own transaction() says).
