@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { PGliteOptions } from '@electric-sql/pglite';
 import type { Db, Queryable, QueryResult } from './db.js';
-import { copyTemplateInto, templateTarball } from './pglite-template.js';
+import { copyTemplateInto, templateTarballFile } from './pglite-template.js';
 
 /**
  * A bot's store is small: PGlite's default 128 MB of shared buffers only costs memory
@@ -77,8 +77,7 @@ export class PgliteDb implements Db {
   static async open(dir: string | null): Promise<PgliteDb> {
     // A fresh store starts from a copy of a cluster initdb made once on this machine (pglite-template.ts).
     if (dir === null) {
-      const tar = await templateTarball(PGLITE_OPTIONS);
-      return new PgliteDb(await startWorker(null, tar ? await tar.arrayBuffer() : null), null);
+      return new PgliteDb(await startWorker(null, await templateTarballFile(PGLITE_OPTIONS)), null);
     }
     mkdirSync(dir, { recursive: true });
     const lockFile = join(dir, 'keyturn.lock');
@@ -211,12 +210,8 @@ export class PgliteDb implements Db {
 }
 
 /** Starts the thread and waits until PGlite is open in it (or says why it could not open). */
-function startWorker(pgdata: string | null, template: ArrayBuffer | null): Promise<Worker> {
-  const worker = new Worker(WORKER_ENTRY, {
-    name: 'keyturn-pglite',
-    workerData: { dataDir: pgdata, options: PGLITE_OPTIONS, template },
-    transferList: template ? [template] : [],
-  });
+function startWorker(pgdata: string | null, templateFile: string | null): Promise<Worker> {
+  const worker = new Worker(WORKER_ENTRY, { name: 'keyturn-pglite', workerData: { dataDir: pgdata, options: PGLITE_OPTIONS, templateFile } });
   return new Promise<Worker>((resolve, reject) => {
     const done = (err?: Error) => {
       worker.off('message', onMessage).off('error', done).off('exit', onExit);

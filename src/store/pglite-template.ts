@@ -85,8 +85,11 @@ export async function copyTemplateInto(pgdata: string, options: PGliteOptions, e
   }
 }
 
-/** The template as a tarball, for an in-memory store (PGlite's loadDataDir); made once from the template cluster. */
-export async function templateTarball(options: PGliteOptions, env: NodeJS.ProcessEnv = process.env): Promise<Blob | null> {
+/**
+ * The template as a tarball file, for an in-memory store (PGlite's loadDataDir); made once from the template cluster.
+ * A path, not its 40 MB: the store's thread reads it (reading it here and handing it over cost the event loop ~0.8 s).
+ */
+export async function templateTarballFile(options: PGliteOptions, env: NodeJS.ProcessEnv = process.env): Promise<string | null> {
   const root = templateRoot(env);
   if (!root) return null;
   const tar = join(root, TAR);
@@ -105,7 +108,7 @@ export async function templateTarball(options: PGliteOptions, env: NodeJS.Proces
         rmSync(copy, { recursive: true, force: true });
       }
     }
-    return new Blob([readFileSync(tar)]);
+    return tar;
   } catch {
     return null;
   }

@@ -12,11 +12,12 @@
  * Answers:   { id, rows, rowCount } | { id, error: { message, name, code?, detail?, ... } }
  * At start:  { id: 0, ready: true } or { id: 0, error } (then the thread ends).
  */
+import { readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 
 /**
- * @typedef {{ dataDir: string | null, options: import('@electric-sql/pglite').PGliteOptions, template: ArrayBuffer | null }} Init
+ * @typedef {{ dataDir: string | null, options: import('@electric-sql/pglite').PGliteOptions, templateFile: string | null }} Init
  * @typedef {{ id: number, op: 'query', sql: string, params: unknown[] } | { id: number, op: 'begin' | 'commit' | 'rollback' | 'close' }} Request
  */
 
@@ -41,12 +42,19 @@ function rowCount(/** @type {{ rows: unknown[], affectedRows?: number }} */ r) {
   return Math.max(r.affectedRows ?? 0, r.rows.length);
 }
 
+/** An in-memory store starts from the initdb template (pglite-template.ts); without it PGlite runs initdb. */
+function template() {
+  try {
+    return init.templateFile ? { loadDataDir: new Blob([readFileSync(init.templateFile)]) } : {};
+  } catch {
+    return {};
+  }
+}
+
 /** @type {PGlite} */
 let pg;
 try {
-  pg = init.dataDir
-    ? await PGlite.create(init.dataDir, init.options)
-    : await PGlite.create({ ...init.options, ...(init.template ? { loadDataDir: new Blob([init.template]) } : {}) });
+  pg = init.dataDir ? await PGlite.create(init.dataDir, init.options) : await PGlite.create({ ...init.options, ...template() });
 } catch (err) {
   port.postMessage({ id: 0, error: plain(err) });
   process.exit(1);

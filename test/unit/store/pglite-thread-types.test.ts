@@ -4,16 +4,17 @@
 // null), from the same parameters (Buffer, Uint8Array, Date, bigint, objects for jsonb), and errors
 // with the same pg fields (`code` is the SQLSTATE callers branch on).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLITE_OPTIONS, PgliteDb } from '../../../src/store/pglite-db.js';
-import { templateTarball } from '../../../src/store/pglite-template.js';
+import { templateTarballFile } from '../../../src/store/pglite-template.js';
 
 let inThread: PGlite;
 let db: PgliteDb;
 
 beforeAll(async () => {
-  const tar = await templateTarball(PGLITE_OPTIONS);
-  [inThread, db] = await Promise.all([PGlite.create({ ...PGLITE_OPTIONS, ...(tar ? { loadDataDir: tar } : {}) }), PgliteDb.open(null)]);
+  const tar = await templateTarballFile(PGLITE_OPTIONS);
+  [inThread, db] = await Promise.all([PGlite.create({ ...PGLITE_OPTIONS, ...(tar ? { loadDataDir: new Blob([readFileSync(tar)]) } : {}) }), PgliteDb.open(null)]);
   const ddl = `CREATE TABLE kinds (id int8 PRIMARY KEY, at timestamptz, day date, n numeric, j jsonb, jj json, b bytea, tags text[], big int8)`;
   await inThread.query(ddl);
   await db.query(ddl);
