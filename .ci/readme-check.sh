@@ -20,6 +20,13 @@ npm ci --no-audit --no-fund >/dev/null
 
 # Everything runs on the clone's own data dir and a free HTTP port; the demo fleet's port is its default.
 export KEYTURN_DATA_DIR="$work/data" PORT=0
+# The demo fleet's URLs are part of an approved plan, so both walkthroughs must get the same fleet port. Its default,
+# 7700, falls back to a random port when taken (another demo on this machine): then pin one free port for both runs.
+if ! node -e 'const s=require("net").createServer().once("error",()=>process.exit(1)).listen(7700,"127.0.0.1",()=>s.close())'; then
+  KEYTURN_DEMO_PORT=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+  export KEYTURN_DEMO_PORT
+  echo "readme-check: note: port 7700 is taken on this machine; the demo fleet uses $KEYTURN_DEMO_PORT in every run"
+fi
 unset KEYTURN_CONFIG DATABASE_URL SLACK_BOT_TOKEN DISCORD_TOKEN || true
 
 # The walkthrough: the code block after "Try:" in the README, each line's command before the comment.

@@ -31,17 +31,27 @@ export async function startDemo(env: NodeJS.ProcessEnv): Promise<Demo> {
   const kept = env.KEYTURN_DATA_DIR === ':memory:' ? null : join(resolve(env.KEYTURN_DATA_DIR || '.keyturn'), 'demo');
   const scratch = kept ? null : await mkdtemp(join(tmpdir(), 'kt-demo-'));
   const dytallix = dytallixData(join(kept ?? scratch!, 'dytallix', 'data'));
-  // etcd (0.5-1 s for the binary) starts while the fleet does; the MPC simulator follows its bans once both are up.
+  // etcd (0.5-1 s for the binary), the fleet and anvil with mUSD's contracts (seconds: a process, then the deployment)
+  // start at once; the MPC simulator follows its bans once fleet and etcd are up.
   const etcdStarting = startDemoEtcd(env.KEYTURN_DEMO_ETCD, kept && join(kept, 'etcd'), env);
-  etcdStarting.catch(() => {}); // a failure is thrown below, once the fleet is up; not an unhandled rejection meanwhile
-  const fleet = await startDemoFleet(env, dytallix.onWrite).catch(async (err: unknown) => {
-    await etcdStarting.then((e) => e.close(), () => {});
-    throw err;
+  // mUSD's contracts on the bundled anvil, deployed from committed artifacts (no solc at start). Optional: without it,
+  // /health musd still shows the relay and validators.
+  const chainStarting = freePorts(1).then(([port]) => startDemoChain(port!)).catch((err: unknown) => {
+    process.stderr.write(`demo: mUSD's chain is not running (${(err as Error).message}); /health musd shows the relay and validators, chain checks fail.\n`);
+    return null;
   });
-  const etcd = await etcdStarting.catch(async (err: unknown) => {
-    await fleet.close();
-    throw err;
-  });
+  const [fleetStart, etcdStart] = await Promise.allSettled([startDemoFleet(env, dytallix.onWrite), etcdStarting]);
+  if (fleetStart.status === 'rejected' || etcdStart.status === 'rejected') {
+    // Whichever did start is stopped again: a failed start leaves no process or port behind.
+    await Promise.allSettled([
+      fleetStart.status === 'fulfilled' && fleetStart.value.close(),
+      etcdStart.status === 'fulfilled' && etcdStart.value.close(),
+      chainStarting.then((c) => c?.close()),
+    ]);
+    throw fleetStart.status === 'rejected' ? fleetStart.reason : (etcdStart as PromiseRejectedResult).reason;
+  }
+  const fleet = fleetStart.value;
+  const etcd = etcdStart.value;
   dytallix.start(fleet);
   // A banned node leaves the simulated signing set, as the runbook's nodes do (/bans/<NODE_ID>).
   fleet.followMpcBans({ endpoints: [etcd.url], prefix: env.MPC_BAN_PREFIX || undefined });
@@ -51,14 +61,8 @@ export async function startDemo(env: NodeJS.ProcessEnv): Promise<Demo> {
   env.DYTALLIX_ADMIN_TOKEN ??= fleet.adminToken;
   env.SCRIBE_ADMIN_KEY ??= fleet.adminToken;
   env.FINDAG_ADMIN_TOKEN ??= fleet.adminToken;
-  // mUSD's contracts on the bundled anvil, deployed from committed artifacts (no solc at start).
-  let chain: DemoChain | null = null;
-  try {
-    chain = await startDemoChain((await freePorts(1))[0]!);
-    env.KEYTURN_DEMO_RPC_URL = chain.rpcUrl;
-  } catch (err) {
-    process.stderr.write(`demo: mUSD's chain is not running (${(err as Error).message}); /health musd shows the relay and validators, chain checks fail.\n`);
-  }
+  const chain: DemoChain | null = await chainStarting;
+  if (chain) env.KEYTURN_DEMO_RPC_URL = chain.rpcUrl;
   env.KEYTURN_DEMO_CHAIN_KEY ??= ANVIL_DEV_KEY;
   return {
     fleet,

@@ -39,6 +39,7 @@ import { Alerts } from './alerts/alerts.js';
 import { Reactions } from './core/reactions.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { loadSecretKey } from './approvals/sealed-params.js';
+import { RunStop } from './core/run-stop.js';
 
 export interface CoreOptions {
   config: Config;
@@ -53,6 +54,8 @@ export interface CoreOptions {
   staleExecutionMs?: number;
   /** Where post-mortem drafts are written; default <data dir>/postmortems, none for an in-memory store. */
   postmortemDir?: string | null;
+  /** Once stopping, how long running actions may go on before their steps are aborted (src/core/run-stop.ts); default 10 s. */
+  stopGraceMs?: number;
 }
 
 export interface Core {
@@ -62,6 +65,11 @@ export interface Core {
   incidentWatcher: IncidentWatcher;
   /** Periodic audit anchors outside the store; started by the runtime. */
   auditAnchoring: AuditAnchoring;
+  /**
+   * The process is stopping: no new approved execution is claimed, and running actions get the grace period
+   * (`stopGraceMs`), then their steps are aborted and they are recorded interrupted. close() begins it too.
+   */
+  stopRuns(): void;
   close(): Promise<void>;
 }
 
@@ -112,15 +120,17 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   });
 
   // The step engine still takes the whole aggregate (its steps' context); everything else gets this runner.
+  // Every run, approved, unapproved or scheduled, holds the one stop signal: a stop cuts them all short alike.
+  const runStop = new RunStop(opts.stopGraceMs);
   const actions: ActionRunner = {
     plan: (target) => planAction(kt, target),
-    run: (target, onProgress, guard) => runAction(kt, target, onProgress, guard),
+    run: (target, onProgress, guard) => runAction(kt, target, onProgress, guard, runStop.signal),
   };
   // Fingerprints of configuration secrets in bound plans (a changed ${env:...} target changes the plan hash): keyed by the
   // audit key, which every store has (Postgres requires it, the embedded store generates it), so no replica falls back to a bare •••.
   const planKey = planKeyFor(auditKey);
   const approvals = new Approvals(
-    { config: currentConfig, db, audit, chat, systems: checks, people, channels, clock, log, incidents, pagers, actions, replica },
+    { config: currentConfig, db, audit, chat, systems: checks, people, channels, clock, log, incidents, pagers, actions, replica, runStop },
     { staleExecutionMs: opts.staleExecutionMs, secretKey, planKey },
   );
   const reactions = new Reactions();
@@ -152,7 +162,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     dispatcher,
     incidentWatcher,
     auditAnchoring,
+    stopRuns: () => runStop.begin(),
     async close() {
+      runStop.begin();
       await scheduler.stop();
       await auditAnchoring.stop();
       await alerts.stop();

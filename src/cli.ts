@@ -76,13 +76,13 @@ async function start(): Promise<number> {
     return 1;
   }
   const shutdown = async (signal: NodeJS.Signals) => {
-    process.stderr.write(`${signal}: shutting down: finishing running work and delivering queued messages (${signal} again exits at once)\n`);
+    process.stderr.write(`${signal}: shutting down: finishing running work (an action still running after 10 s is cut short and recorded interrupted) and delivering queued messages (${signal} again exits at once)\n`);
     // `npm start` forwards the signal it gets, and Ctrl-C also reaches this process directly (same process
     // group): one keypress arrives twice within milliseconds. Only a signal a moment later means "now".
     const first = Date.now();
     const again = () => (Date.now() - first < DUPLICATE_SIGNAL_MS ? process.once(signal, again) : process.exit(1));
     process.once(signal, again);
-    // Adapters drain for up to 10 s each (in parallel); past this something hangs: exit non-zero rather than wait for SIGKILL.
+    // Running actions get 10 s, adapters drain for up to 10 s each (in parallel); past this something hangs: exit non-zero rather than wait for SIGKILL.
     setTimeout(() => {
       process.stderr.write(`shutdown did not finish within ${SHUTDOWN_LIMIT_MS / 1000} s; exiting. Queued messages stay in the outbox for the next start.\n`);
       process.exit(1);

@@ -119,10 +119,13 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {
-      // No new connections and no new schedule ticks; then every adapter at once stops taking commands, lets what
-      // it started finish and drains its outbox (up to 10 s) while running ticks finish; then connections close.
+      // No new connections, no new schedule ticks, no new executions; then every adapter at once stops taking commands,
+      // lets what it started finish and drains its outbox (up to 10 s) while running ticks finish; then connections close.
+      // An action still running after the grace (10 s; a 1 h wait, say) is cut short and recorded interrupted (src/core/run-stop.ts).
       // Whatever is still queued stays in the outbox for the next replica or start: nothing is dropped.
       stopped = true;
+      // Running actions get a grace period, then their steps are aborted and they are recorded interrupted.
+      core.stopRuns();
       const serverClosed = server.close();
       const results = await Promise.allSettled([...adapters.map((a) => a.stop()), core.kt.scheduler.stop()]);
       for (const r of results) if (r.status === 'rejected') log.error({ err: r.reason }, 'adapter did not stop cleanly');

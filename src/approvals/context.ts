@@ -57,6 +57,8 @@ export interface ApprovalDeps {
   actions: ActionRunner;
   /** This process's identity (one per process, shared with alerts and the scheduler). */
   replica: string;
+  /** Whether the process is stopping (src/core/run-stop.ts): then no approved request is claimed here. */
+  runStop: { readonly stopping: boolean };
 }
 
 export interface ApprovalOptions {

@@ -100,6 +100,7 @@ export async function executeClaimed(d: ApprovalContext, r: ApprovalRequest): Pr
   } finally {
     clearInterval(beat);
   }
+  if (result.interrupted) return interrupted(d, r, result);
   return finish(d, r, result.ok ? 'succeeded' : 'failed', result);
 }
 
@@ -109,6 +110,20 @@ async function finish(d: ApprovalContext, r: ApprovalRequest, state: RequestStat
   await refreshView(d, r.id);
   await note(d, r, `${result.ok ? 'Succeeded' : 'Failed'}: ${result.summary}`);
   return state;
+}
+
+/**
+ * This process stopped mid-run (src/core/run-stop.ts): recorded as the sweep records a replica that died
+ * mid-execution (sweep.ts), the same state, audit row and warning, never re-run by itself, with what did
+ * run. Not `failed`: nothing says the action could not work, only that it was not let finish.
+ */
+async function interrupted(d: ApprovalContext, r: ApprovalRequest, result: ExecutionResult): Promise<RequestState> {
+  const summary = `interrupted: this Keyturn process (replica ${d.replica}) stopped while executing (${result.summary}); not re-run automatically. Check the system and re-request if needed.`;
+  await d.store.transition(r.id, ['executing'], 'interrupted', d.clock.now(), { ...result, summary });
+  await d.audit.append({ actor: 'keyturn', platform: 'keyturn', kind: 'approval.result', subject: `${r.id} ${r.system}/${r.action}`, outcome: 'interrupted', detail: { replica: d.replica, summary: result.summary } });
+  await refreshView(d, r.id);
+  await note(d, r, `⚠️ Interrupted: Keyturn stopped while running ${r.action} on ${r.system} (${result.summary}). It will not be re-run by itself: check what was done (/audit ${r.id}) and re-request if needed.`);
+  return 'interrupted';
 }
 
 /** Nothing runs: the thread says what changed, the audit keeps every change, and a new request is needed. */

@@ -66,8 +66,10 @@ async function runUnapproved(
     const line = stepLine(p);
     if (line) await ctx.chat.reply(key, { title: line });
   });
-  await ctx.chat.update(key, { title: `${result.ok ? 'Succeeded' : 'Failed'}: ${actionName} on ${systemName}`, status: result.ok ? 'ok' : 'critical', text: result.summary, footer: `by ${who.person.name}` });
-  await ctx.audit.append({ actor: who.person.name, platform: who.platform, kind: 'action.run', subject: `${systemName}/${actionName}`, outcome: result.ok ? 'succeeded' : 'failed', detail: { summary: result.summary } });
+  // Interrupted (the process stopped mid-run) is its own outcome, as for an approved action: not a failure of the action.
+  const outcome = result.ok ? 'succeeded' : result.interrupted ? 'interrupted' : 'failed';
+  await ctx.chat.update(key, { title: `${outcome[0]!.toUpperCase()}${outcome.slice(1)}: ${actionName} on ${systemName}`, status: result.ok ? 'ok' : 'critical', text: result.summary, footer: `by ${who.person.name}` });
+  await ctx.audit.append({ actor: who.person.name, platform: who.platform, kind: 'action.run', subject: `${systemName}/${actionName}`, outcome, detail: { summary: result.summary } });
   return { messageKey: key, result };
 }
 

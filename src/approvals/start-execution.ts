@@ -19,9 +19,15 @@ export interface ExecuteOptions {
 
 /**
  * Claims and runs the request if enough approvals are stored. Returns the final state
- * ('executing' when detached), or null if this call did not claim it.
+ * ('executing' when detached), or null if this call did not claim it (or the process is stopping).
  */
 export async function tryExecute(ctx: ApprovalContext, id: string, opts: ExecuteOptions = {}): Promise<RequestState | null> {
+  // Stopping: a run claimed now would only be cut short. Left approved and unclaimed, the next replica's or the next
+  // start's sweep (approvedUnclaimed) runs it.
+  if (ctx.runStop.stopping) {
+    ctx.log.warn({ request: id }, 'not starting the request: this process is stopping (another replica or the next start runs it)');
+    return null;
+  }
   const claimed = await ctx.store.claimForExecution(id, ctx.replica, ctx.clock.now());
   if (!claimed) return null;
   const run = execute(ctx, claimed);

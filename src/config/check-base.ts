@@ -1,4 +1,4 @@
-/** Fields every check kind shares, in their own file so executor check schemas can use them without an import cycle. */
+/** Fields every check and step kind shares, in their own file so the integrations' schemas can use them without an import cycle. */
 import { z } from 'zod';
 import { duration } from './duration.js';
 
@@ -24,3 +24,7 @@ export const stepBase = {
   name: z.string().optional().describe('Shown in plans, results and the audit log; default `<kind> #<position>`, e.g. `http #2`.'),
   description: z.string().optional().describe('Free text for readers of the config; not shown in chat.'),
 };
+
+/** The placeholders every step's text fields may use (src/runbooks/engine.ts `context`), for the fields' descriptions. */
+export const STEP_VARS =
+  '`{{params.<name>}}` (the request\'s parameters), `{{system}}`, `{{requestId}}`, `{{reason}}` (the request\'s --reason, else empty) and `{{node.name}}`, `{{node.url}}`, `{{node.health}}`, `{{node.container}}`, `{{node.labels.<key>}}` (the node named by the first parameter whose value is a node of the system). A placeholder with no value fails the plan before approval.';

@@ -1,51 +1,12 @@
-/** Action step definitions. One executor per kind (src/executors, src/runbooks). */
+/**
+ * Action step definitions: the core flow kinds (wait, verify, confirm-check, announce; executors in src/runbooks)
+ * here, every other kind (http, docker, sql...) in its folder's schema.ts under src/integrations, collected by
+ * src/integrations/schemas.ts. One executor per kind: src/integrations/registry.ts.
+ */
 import { z } from 'zod';
 import { duration } from './duration.js';
 import { stepBase } from './check-base.js';
 import { integrationSteps } from '../integrations/schemas.js';
-
-/** The placeholders every step's text fields may use (src/runbooks/engine.ts `context`). */
-const STEP_VARS =
-  '`{{params.<name>}}` (the request\'s parameters), `{{system}}`, `{{requestId}}`, `{{reason}}` (the request\'s --reason, else empty) and `{{node.name}}`, `{{node.url}}`, `{{node.health}}`, `{{node.container}}`, `{{node.labels.<key>}}` (the node named by the first parameter whose value is a node of the system). A placeholder with no value fails the plan before approval.';
-
-export const httpStep = z.strictObject({
-  ...stepBase,
-  kind: z.literal('http').describe('One HTTP request (an admin API call); fails on an unexpected status or field.'),
-  method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('POST').describe('HTTP method.'),
-  url: z
-    .string()
-    .min(1)
-    .describe(`http(s) URL, e.g. \`"{{node.url}}/admin/pause"\` or \`"\${public:FAUCET_URL}/api/faucet/pause"\`. Placeholders: ${STEP_VARS} Parameter values are URL-encoded; a rendered path with a \`.\` or \`..\` segment is refused.`),
-  headers: z
-    .record(z.string(), z.string())
-    .default({})
-    .describe('Request headers; values may use the same placeholders as `url`, and secrets as `${env:NAME}` (masked in the plan and audit), e.g. `Authorization: "Bearer ${env:ADMIN_TOKEN}"`.'),
-  body: z
-    .unknown()
-    .optional()
-    .describe('Request body, sent as JSON (content-type application/json unless a header sets one; a string is sent as it is). Strings inside may use the placeholders of `url`; a string that is exactly one placeholder takes the value\'s own type: `{ node: "{{params.node}}", amount: "{{params.amount}}" }` sends amount as a number for a number parameter. Absent: no body.'),
-  secretRefs: z.record(z.string(), z.strictObject({
-    ref: z.string().min(1).describe('Where the value is, usually {{params.key}}: env:NAME (Keyturn\'s environment) or file:/path.'),
-    envPrefix: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional().describe('env:NAME is accepted only for names starting with this (e.g. DYTALLIX_KEY_).'),
-    dir: z.string().startsWith('/').optional().describe('file:/path is accepted only for files under this directory.'),
-    pattern: z.string().optional().describe('The value must match this (whole), checked before approval and at run time; never shown.'),
-  })).default({}).describe('Top-level body fields whose value is read from a reference when the step runs (a new key from the environment or a file), so the key itself is never typed into chat; the plan shows the reference, the value is masked everywhere.'),
-  timeout: duration.default(10_000).describe('Deadline of the whole request; no answer in time fails the step.'),
-  expect: z
-    .strictObject({
-      status: z
-        .union([z.number().int(), z.array(z.number().int())])
-        .optional()
-        .describe('The status, or list of statuses, that count as success, e.g. `[200, 202]`. Absent: any 2xx. Redirects are not followed, so a 3xx fails unless listed.'),
-      field: z
-        .string()
-        .optional()
-        .describe('Dotted path into the JSON response (`paused`, `result.state`, `items.0.id`) whose value must equal `equals`. Alone, without `equals`, it checks nothing.'),
-      equals: z.unknown().optional().describe('With `field`: the value it must have, compared as JSON (`true` does not match `"true"`).'),
-    })
-    .default({})
-    .describe('What the response must show for the step to succeed, e.g. `{ status: 200, field: paused, equals: true }`. Absent: any 2xx status.'),
-}).describe('An HTTP request to an admin API, e.g. `POST {{node.url}}/admin/pause`; the plan shows the exact request (secrets masked), the step fails on an unexpected status or field.');
 
 export const waitStep = z.strictObject({
   ...stepBase,
@@ -114,9 +75,10 @@ export const announceStep = z.strictObject({
   requireReason: z.boolean().default(false).describe('Refuse the request before approval when it has no --reason.'),
 }).describe('Posts a message to a named channel on every running platform, e.g. the runbook\'s "@channel EMERGENCY PAUSE ACTIVATED — {{reason}}"; approvers see the exact text in the plan. It fails when the channel has no id on any running platform.');
 
-export const stepDefinition = z.discriminatedUnion('kind', [httpStep, waitStep, verifyStep, confirmCheckStep, announceStep, ...integrationSteps]);
+/** The core flow kinds first, then each integration's, in src/integrations/schemas.ts order. */
+export const stepDefinition = z.discriminatedUnion('kind', [waitStep, verifyStep, confirmCheckStep, announceStep, ...integrationSteps]);
 export type StepDefinition = z.infer<typeof stepDefinition>;
-export type HttpStep = z.infer<typeof httpStep>;
+export type { HttpStep } from '../integrations/http/schema.js';
 export type WaitStep = z.infer<typeof waitStep>;
 export type VerifyStep = z.infer<typeof verifyStep>;
 export type ConfirmCheckStep = z.infer<typeof confirmCheckStep>;

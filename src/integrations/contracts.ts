@@ -2,7 +2,7 @@
  * The contract between Keyturn and its integrations: what a check kind and a
  * step kind receive, and what they hand back. Types only, and no service in
  * them (no Keyturn, store, chat or approvals): a step can run a check,
- * announce, read the clock and log, and nothing else reaches it. The engine
+ * announce, read the clock, log and see the stop signal, and nothing else reaches it. The engine
  * (src/runbooks/engine.ts) and the check runner (src/checks/runner.ts) build
  * these contexts.
  */
@@ -47,7 +47,10 @@ export interface StepContext {
   announce(channel: string, message: Message): Promise<Announced>;
   /** The clock (backups are named and pruned by it). */
   now(): Date;
-  /** Aborted when the run is given up (the process stops): long waits end early. */
+  /**
+   * Aborted when the process stops and running actions' grace is over (src/core/run-stop.ts): waits, polls and
+   * requests end early and say so. Never aborted for `finally` steps (they undo what the steps started).
+   */
   signal: AbortSignal;
   /** The first failed step so far ("name: summary"), or null; set by the engine before each step. */
   failure?: string | null;

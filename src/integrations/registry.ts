@@ -2,15 +2,14 @@
  * Every check kind's runner and every step kind's executor, by kind. The maps
  * must cover exactly the kinds of the config unions (CheckDefinition,
  * StepDefinition): `satisfies` makes a kind without a runner, or a runner
- * typed for another kind, a compile error. Core kinds (http, metrics, tls,
- * wait, verify, confirm-check, announce) sit beside one line per integration.
+ * typed for another kind, a compile error. The core kinds are the flow's own
+ * (the metrics check, read from the scrape sample store; the wait, verify,
+ * confirm-check and announce steps); every other kind comes from one line
+ * per integration folder.
  */
 import type { CheckDefinition, StepDefinition } from '../config/index.js';
 import type { CheckKindRunner, StepExecutor } from './contracts.js';
 import { runMetricsCheck } from '../checks/metrics-check.js';
-import { runTlsCheck } from '../checks/tls-check.js';
-import { runHttpCheck } from '../checks/http-check.js';
-import { httpStepExecutor } from './http/step.js';
 import { confirmCheckStepExecutor, verifyStepExecutor, waitStepExecutor } from '../runbooks/flow-steps.js';
 import { announceStepExecutor } from '../runbooks/announce-step.js';
 import { dockerRunners } from './docker/index.js';
@@ -19,6 +18,7 @@ import { etcdRunners } from './etcd/index.js';
 import { chainRunners } from './chain/index.js';
 import { backupRunners } from './backup/index.js';
 import { httpRunners } from './http/index.js';
+import { tlsRunners } from './tls/index.js';
 import { sshRunners } from './ssh/index.js';
 import { prometheusRunners } from './prometheus/index.js';
 
@@ -28,20 +28,17 @@ export type CheckOf<K extends CheckKind> = Extract<CheckDefinition, { kind: K }>
 export type StepOf<K extends StepKind> = Extract<StepDefinition, { kind: K }>;
 
 /** One line per integration folder (each also has its entry in ./schemas.ts). */
-const integrations = [dockerRunners, postgresRunners, etcdRunners, chainRunners, backupRunners, httpRunners, sshRunners, prometheusRunners] as const;
+const integrations = [httpRunners, tlsRunners, dockerRunners, postgresRunners, etcdRunners, chainRunners, backupRunners, sshRunners, prometheusRunners] as const;
 
 type Merge<T extends readonly unknown[], K extends 'checks' | 'steps'> = T extends readonly [infer H extends Record<K, object>, ...infer R] ? H[K] & Merge<R, K> : unknown;
 const merged = <K extends 'checks' | 'steps'>(k: K) => Object.assign({}, ...integrations.map((i) => i[k])) as Merge<typeof integrations, K>;
 
 export const checkRunners = {
   metrics: runMetricsCheck,
-  tls: (n, _s, d) => runTlsCheck(n, d),
-  http: runHttpCheck,
   ...merged('checks'),
 } satisfies { [K in CheckKind]: CheckKindRunner<CheckOf<K>> };
 
 export const stepExecutors = {
-  http: httpStepExecutor,
   wait: waitStepExecutor,
   verify: verifyStepExecutor,
   'confirm-check': confirmCheckStepExecutor,

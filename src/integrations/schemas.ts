@@ -9,16 +9,17 @@
  */
 import type { z } from 'zod';
 import type { IntegrationSchema } from './schema-types.js';
+import { httpSchema } from './http/schema.js';
+import { tlsSchema } from './tls/schema.js';
 import { dockerSchema } from './docker/schema.js';
 import { postgresSchema } from './postgres/schema.js';
 import { etcdSchema } from './etcd/schema.js';
 import { chainSchema } from './chain/schema.js';
 import { backupSchema } from './backup/schema.js';
-import { httpSchema } from './http/schema.js';
 import { sshSchema } from './ssh/schema.js';
 import { prometheusSchema } from './prometheus/schema.js';
 
-export const integrationSchemas = [dockerSchema, postgresSchema, etcdSchema, chainSchema, backupSchema, httpSchema, sshSchema, prometheusSchema] as const satisfies readonly IntegrationSchema[];
+export const integrationSchemas = [httpSchema, tlsSchema, dockerSchema, postgresSchema, etcdSchema, chainSchema, backupSchema, sshSchema, prometheusSchema] as const satisfies readonly IntegrationSchema[];
 
 export type IntegrationName = (typeof integrationSchemas)[number]['name'];
 type All = (typeof integrationSchemas)[number];

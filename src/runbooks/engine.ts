@@ -2,6 +2,12 @@
  * The step engine: runs an action's steps in order, stops at the first
  * failure, then always runs the `finally` steps (resume writes after a
  * backup even when the backup failed). Every step result is audited.
+ *
+ * The run's signal (src/core/run-stop.ts) is aborted when the process stops:
+ * the step running then ends early, no later step starts, and the result is
+ * `interrupted`. The `finally` steps still run, with a signal of their own:
+ * they put back what the steps started (resume writes), which a stop must not
+ * skip; each still has its own timeouts.
  */
 import type { ActionDefinition, StepDefinition, SystemConfig } from '../config/index.js';
 import { UserError } from '../core/errors.js';
@@ -14,6 +20,7 @@ import type { CheckResult } from '../checks/types.js';
 import type { ExecutionResult, PlanStep, StepReport } from './results.js';
 import type { StepContext } from '../integrations/contracts.js';
 import { stepExecutor } from '../integrations/registry.js';
+import { STOPPED } from '../core/run-stop.js';
 
 /**
  * What the engine needs from the running services, and no more: it builds
@@ -30,7 +37,10 @@ export interface RunbookServices {
 
 /** Stops a run early: long waits (wait, verify) end when it is aborted. Never aborted unless a caller passes one. */
 const NEVER = new AbortController().signal;
+/** The `finally` steps' signal: never aborted (they undo what the steps started, stop or no stop). */
+const CLEANUP = new AbortController().signal;
 import type { ActionTarget, StepProgress } from './action.js';
+
 import { stepName } from './step-name.js';
 
 export type { ActionTarget, StepProgress } from './action.js';
@@ -117,18 +127,21 @@ export async function runAction(
     for (const [i, s] of steps.entries()) {
       if (phase === 'steps' && failure) break;
       const name = stepName(s, i);
+      // Stopped between two steps: the next one does not start (finally steps still run).
+      if (phase === 'steps' && signal.aborted) {
+        failure = await notRun(phase, i, steps.length, name, STOPPED);
+        break;
+      }
       const stop = guard ? await guard(phase, i) : null;
       if (stop) {
         refused = true;
-        const report: StepReport = { phase, index: i, name, ok: false, summary: maskSecrets(`not run: ${stop}`), ms: 0 };
-        await audit(kt, t, report);
-        reports.push(report);
-        await onProgress({ phase, index: i, total: steps.length, name, report });
+        const report = await notRun(phase, i, steps.length, name, stop);
         if (!failure) failure = report;
         // A finally step that still matches its approval runs (resume writes); the changed one does not.
         if (phase === 'steps') break;
         continue;
       }
+      ctx.signal = phase === 'finally' ? CLEANUP : signal;
       // `finally` steps may act on an earlier failure (an announce with when: failed).
       ctx.failure = failure ? `${(failure as StepReport).name}: ${(failure as StepReport).summary}` : null;
       ctx.before = baselines.get(`${phase}/${i}`);
@@ -147,6 +160,15 @@ export async function runAction(
       await onProgress({ phase, index: i, total: steps.length, name, report });
       if (!report.ok && !failure) failure = report;
     }
+  };
+
+  /** A step that does not run (changed since its approval, or the run was stopped): reported, audited and shown like one that ran. */
+  const notRun = async (phase: 'steps' | 'finally', index: number, total: number, name: string, why: string): Promise<StepReport> => {
+    const report: StepReport = { phase, index, name, ok: false, summary: maskSecrets(`not run: ${why}`), ms: 0 };
+    await audit(kt, t, report);
+    reports.push(report);
+    await onProgress({ phase, index, total, name, report });
+    return report;
   };
 
   // Baselines (a verify that must see a change) are read once, before anything is touched.
@@ -168,15 +190,20 @@ export async function runAction(
     failure = null;
     const named = attempts > 1 ? action.steps.map((s, i) => ({ ...s, name: `${stepName(s, i)} (attempt ${attempt}/${attempts})` })) : action.steps;
     await runPhase('steps', named as StepDefinition[]);
-    if (!failure || refused) break;
+    if (!failure || refused || signal.aborted) break;
   }
+  // Cut short by the stop: a step failed (a wait cut short, a request cancelled) or did not start once it came.
+  const interrupted = (failure as StepReport | null) !== null && signal.aborted;
   await runPhase('finally', action.finally);
   const f = failure as StepReport | null;
   const total = action.steps.length;
-  const summary = f
-    ? `failed at ${f.phase === 'finally' ? 'finally ' : ''}step ${f.index + 1}/${f.phase === 'finally' ? action.finally.length : total} (${f.name}): ${f.summary}`
-    : `all ${total} step(s)${action.finally.length ? ` and ${action.finally.length} finally step(s)` : ''} succeeded`;
-  return { ok: !f, summary, steps: reports };
+  const at = f && `step ${f.index + 1}/${f.phase === 'finally' ? action.finally.length : total} (${f.name}): ${f.summary}`;
+  const summary = !f
+    ? `all ${total} step(s)${action.finally.length ? ` and ${action.finally.length} finally step(s)` : ''} succeeded`
+    : interrupted
+      ? `interrupted at ${at}${action.finally.length ? `; the ${action.finally.length} finally step(s) ran` : ''}`
+      : `failed at ${f.phase === 'finally' ? 'finally ' : ''}${at}`;
+  return interrupted ? { ok: false, interrupted: true, summary, steps: reports } : { ok: !f, summary, steps: reports };
 }
 
 async function audit(kt: RunbookServices, t: ActionTarget, r: StepReport, detail: Record<string, unknown> = {}): Promise<void> {

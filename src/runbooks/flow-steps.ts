@@ -6,30 +6,16 @@ import type { Status } from '../core/message.js';
 import type { StepContext, StepExecutor } from '../integrations/contracts.js';
 import { probeNode } from '../checks/health.js';
 import { renderText } from './template.js';
+import { pause, STOPPED } from '../core/run-stop.js';
 
 const RANK: Record<Status, number> = { ok: 0, info: 0, pending: 1, warn: 2, unknown: 3, critical: 4 };
-/** Waits `ms`, or less when the run is aborted; true when the full time passed. */
-function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const done = (full: boolean) => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      resolve(full);
-    };
-    const onAbort = () => done(false);
-    const timer = setTimeout(() => done(true), ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 export const waitStepExecutor: StepExecutor<WaitStep> = {
   kind: 'wait',
   async plan(step) {
     return `wait ${formatDuration(step.duration)}`;
   },
   async run(step, ctx) {
-    if (!(await sleep(step.duration, ctx.signal))) return { ok: false, summary: `wait of ${formatDuration(step.duration)} cut short: the run was stopped` };
+    if (!(await pause(step.duration, ctx.signal))) return { ok: false, summary: `wait of ${formatDuration(step.duration)} cut short: ${STOPPED}` };
     return { ok: true, summary: `waited ${formatDuration(step.duration)}` };
   },
 };
@@ -117,7 +103,7 @@ export const verifyStepExecutor: StepExecutor<VerifyStep> = {
       }
       if (Date.now() + step.interval > end)
         return { ok: false, summary: typeof step.until === 'string' ? `${step.check} still ${last} after ${formatDuration(step.timeout)}` : `${step.check} did not confirm ${targetText(step.until)} within ${formatDuration(step.timeout)}: ${last}` };
-      if (!(await sleep(step.interval, ctx.signal))) return { ok: false, summary: `${step.check} not confirmed: the run was stopped (last: ${last})` };
+      if (!(await pause(step.interval, ctx.signal))) return { ok: false, summary: `${step.check} not confirmed: ${STOPPED} (last: ${last})` };
     }
   },
 };

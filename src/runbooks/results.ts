@@ -23,4 +23,6 @@ export interface ExecutionResult {
   /** "failed at step 2/4 (pause faucet): HTTP 500" */
   summary: string;
   steps: StepReport[];
+  /** The process stopped mid-run (src/core/run-stop.ts): the steps after the cut did not run; finally steps did. Never with ok. */
+  interrupted?: true;
 }

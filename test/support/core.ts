@@ -77,6 +77,8 @@ export async function testCore(opts: {
   db?: string;
   clock?: Clock;
   staleExecutionMs?: number;
+  /** Once stopping, how long running actions go on before their steps are aborted (default: the product's 10 s). */
+  stopGraceMs?: number;
   ownDb?: Db;
 }): Promise<TestCore> {
   const db: Db = opts.ownDb ?? (opts.db ? new PostgresDb(opts.db) : await PgliteDb.open(null));
@@ -91,7 +93,7 @@ export async function testCore(opts: {
   // an audit key, and without a secret-parameter key when a pack takes secret parameters.
   const base = opts.env ? { KEYTURN_AUDIT_KEY: process.env.KEYTURN_AUDIT_KEY, ...opts.env } : process.env;
   const env = base.KEYTURN_SECRET_KEY ? base : { ...base, KEYTURN_SECRET_KEY: TEST_SECRET_KEY };
-  const core = await createCore({ config, db, log, env, clock: opts.clock, staleExecutionMs: opts.staleExecutionMs });
+  const core = await createCore({ config, db, log, env, clock: opts.clock, staleExecutionMs: opts.staleExecutionMs, stopGraceMs: opts.stopGraceMs });
   core.kt.channels.activate('console');
   const chat = new RecordingDeliverer();
   const drain = new OutboxDrain(db, core.kt.chat, chat, log, 60_000);

@@ -31,6 +31,7 @@ import { renderJson } from '../../runbooks/template.js';
 import type { StepContext, StepExecutor, StepOutcome } from '../contracts.js';
 import { callText, contractAddress, contractLabel, fragmentOf, needChain, openProvider, openSigner, readCall, revertReason } from './client.js';
 import { display, sameValue } from './eval.js';
+import { STOPPED, unlessStopped } from '../../core/run-stop.js';
 
 const NONCE_RETRIES = 3;
 
@@ -72,15 +73,23 @@ export function gasLimitFor(estimate: bigint): bigint {
   return (estimate * 5n) / 4n + 10_000n;
 }
 
-async function send(wallet: Wallet, provider: JsonRpcProvider, to: string, data: string, receiptTimeoutMs: number) {
+/** The run was stopped while a receipt was awaited: the transaction is out, its outcome unknown. */
+class StoppedAwaitingReceipt extends Error {
+  constructor(readonly hash: string) {
+    super(`sent as ${hash}, its receipt not awaited: ${STOPPED} (it may still be mined)`);
+  }
+}
+
+async function send(wallet: Wallet, provider: JsonRpcProvider, to: string, data: string, receiptTimeoutMs: number, signal: AbortSignal) {
   const gasLimit = gasLimitFor(await wallet.estimateGas({ to, data }));
   for (let attempt = 1; ; attempt++) {
     // The pending count right before each send: another process may have used the key in between.
     const nonce = await provider.getTransactionCount(wallet.address, 'pending');
     try {
       const tx = await wallet.sendTransaction({ to, data, gasLimit, nonce });
-      const receipt = await tx.wait(1, receiptTimeoutMs);
-      return { hash: tx.hash, receipt };
+      const waited = await unlessStopped(tx.wait(1, receiptTimeoutMs), signal);
+      if (waited.stopped) throw new StoppedAwaitingReceipt(tx.hash);
+      return { hash: tx.hash, receipt: waited.value };
     } catch (err) {
       if (isError(err, 'NONCE_EXPIRED') && attempt < NONCE_RETRIES) continue;
       throw err;
@@ -152,6 +161,11 @@ export const chainTxStepExecutor: StepExecutor<ChainTxStep> = {
           if (step.onFailure === 'stop') return outcome([t.label, ...o.targets.slice(i + 1).map((x) => x.label)]);
           return null;
         };
+        // The process is stopping: no further transaction is sent (this contract and the later ones are not done).
+        if (ctx.signal.aborted) {
+          failures.push({ contract: t.label, reason: STOPPED });
+          return outcome(o.targets.slice(i).map((x) => x.label));
+        }
         if (step.readBack) {
           // Re-read now, not at approval: what someone did by hand since then counts.
           const st = await readState(o, t);
@@ -168,8 +182,12 @@ export const chainTxStepExecutor: StepExecutor<ChainTxStep> = {
         }
         let sent;
         try {
-          sent = await send(o.wallet, o.provider, t.address, o.data, o.conn.receiptTimeout);
+          sent = await send(o.wallet, o.provider, t.address, o.data, o.conn.receiptTimeout, ctx.signal);
         } catch (err) {
+          if (err instanceof StoppedAwaitingReceipt) {
+            failures.push({ contract: t.label, reason: err.message, tx: err.hash });
+            return outcome(o.targets.slice(i + 1).map((x) => x.label));
+          }
           const timeout = isError(err, 'TIMEOUT');
           const stop = fail(timeout ? `no receipt within ${Math.round(o.conn.receiptTimeout / 1000)} s (it may still be mined)` : revertReason(err), (err as { receipt?: { hash?: string } }).receipt?.hash);
           if (stop) return stop;

@@ -3,6 +3,7 @@ import type { DockerStep } from './schema.js';
 import { maskedExcerpt, maskSecrets } from '../../core/secrets.js';
 import { renderText } from '../../runbooks/template.js';
 import type { StepContext, StepExecutor, StepOutcome } from '../contracts.js';
+import { pause, STOPPED } from '../../core/run-stop.js';
 import { DEFAULT_DOCKER_TIMEOUT, checkedName, containerOp, containerState, describeState, dockerClient, execIn } from './client.js';
 
 function build(step: DockerStep, ctx: StepContext) {
@@ -16,14 +17,13 @@ function build(step: DockerStep, ctx: StepContext) {
 const argv = (cmd: string[]) => cmd.map((a) => (/^[\w./:=@%+-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
 const seconds = (ms: number) => Math.max(0, Math.round(ms / 1000));
 
-/** After a restart: polls until running and healthy (or no healthcheck), or until it exits / turns unhealthy / time runs out. */
-async function settle(docker: Parameters<typeof containerState>[0], container: string, withinMs: number, ms: number) {
+/** After a restart: polls until running and healthy (or no healthcheck), or until it exits / turns unhealthy / time runs out / the run is stopped. */
+async function settle(docker: Parameters<typeof containerState>[0], container: string, withinMs: number, ms: number, signal: AbortSignal) {
   const end = Date.now() + withinMs;
   for (;;) {
     const s = await containerState(docker, container, ms);
     const done = s.state !== 'running' || s.health === null || s.health === 'healthy' || s.health === 'unhealthy';
-    if (done || Date.now() > end) return s;
-    await new Promise((r) => setTimeout(r, 100));
+    if (done || Date.now() > end || !(await pause(100, signal))) return s;
   }
 }
 
@@ -54,10 +54,11 @@ export const dockerStepExecutor: StepExecutor<DockerStep> = {
       };
     }
     const { changed } = await containerOp(docker, container, step.op, seconds(step.timeout), ms);
-    const after = step.healthyWithin === undefined ? await containerState(docker, container, ms) : await settle(docker, container, step.healthyWithin, ms);
+    const after = step.healthyWithin === undefined ? await containerState(docker, container, ms) : await settle(docker, container, step.healthyWithin, ms, ctx.signal);
     const settled = step.healthyWithin === undefined || (after.state === 'running' && (after.health === null || after.health === 'healthy'));
     if (!settled) {
-      return { ok: false, summary: `${step.op} ${container}: ${after.state === 'running' ? `not healthy within ${seconds(step.healthyWithin!)} s` : 'it did not stay up'}: now ${describeState(after)}`, detail: { container, op: step.op, changed, before: describeState(before), after: describeState(after) } };
+      const why = after.state !== 'running' ? 'it did not stay up' : ctx.signal.aborted ? `not seen healthy, ${STOPPED}` : `not healthy within ${seconds(step.healthyWithin!)} s`;
+      return { ok: false, summary: `${step.op} ${container}: ${why}: now ${describeState(after)}`, detail: { container, op: step.op, changed, before: describeState(before), after: describeState(after) } };
     }
     return {
       ok: true,

@@ -10,6 +10,8 @@ export interface HttpRequest {
   headers?: Record<string, string>;
   body?: unknown;
   timeoutMs: number;
+  /** Cancels the request early (an action step's run signal: the process is stopping). */
+  signal?: AbortSignal;
 }
 
 export interface HttpResponse {
@@ -22,7 +24,7 @@ export interface HttpResponse {
 export class HttpError extends Error {
   constructor(
     message: string,
-    readonly kind: 'timeout' | 'refused' | 'network',
+    readonly kind: 'timeout' | 'refused' | 'network' | 'cancelled',
     readonly latencyMs: number,
   ) {
     super(message);
@@ -41,7 +43,7 @@ export async function httpRequest(req: HttpRequest): Promise<HttpResponse> {
     if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
   }
   const method = req.method ?? 'GET';
-  const signal = AbortSignal.timeout(req.timeoutMs);
+  const signal = req.signal ? AbortSignal.any([AbortSignal.timeout(req.timeoutMs), req.signal]) : AbortSignal.timeout(req.timeoutMs);
   try {
     let res: Response;
     try {
@@ -63,11 +65,18 @@ export async function httpRequest(req: HttpRequest): Promise<HttpResponse> {
   } catch (err) {
     const latencyMs = performance.now() - started;
     const e = err as Error & { cause?: { code?: string } };
+    // Cancelled by the caller, not timed out: said as such (the server may or may not have acted on it).
+    if (req.signal?.aborted) throw new HttpError(`cancelled after ${Math.round(latencyMs)} ms: ${abortReason(req.signal)}`, 'cancelled', latencyMs);
     if (e.name === 'TimeoutError' || e.name === 'AbortError') throw new HttpError(`no answer within ${req.timeoutMs} ms`, 'timeout', latencyMs);
     const code = e.cause?.code;
     if (code === 'ECONNREFUSED') throw new HttpError('connection refused', 'refused', latencyMs);
     throw new HttpError(maskSecrets(code ? `${code}: ${e.cause && 'message' in e.cause ? String((e.cause as Error).message) : e.message}` : e.message), 'network', latencyMs);
   }
+}
+
+function abortReason(signal: AbortSignal): string {
+  const r: unknown = signal.reason;
+  return r instanceof Error && r.name !== 'AbortError' ? r.message : 'aborted';
 }
 
 /** The error of a request on a connection the other side had already closed (undici's "other side closed", a reset). */

@@ -1,9 +1,11 @@
-/** The HTTP integration's own kinds (`member-count`); the core `http` check and step are registered in ../registry.ts. */
+/** The HTTP integration's runners: one per kind of ./schema.ts (a missing one does not compile). */
 import type { IntegrationRunners } from '../runner-types.js';
 import type { httpSchema } from './schema.js';
+import { runHttpCheck } from './checks.js';
+import { httpStepExecutor } from './step.js';
 import { memberCountStepExecutor } from './member-count-step.js';
 
 export const httpRunners = {
-  checks: {},
-  steps: { 'member-count': memberCountStepExecutor },
+  checks: { http: runHttpCheck },
+  steps: { http: httpStepExecutor, 'member-count': memberCountStepExecutor },
 } satisfies IntegrationRunners<typeof httpSchema>;

@@ -11,6 +11,7 @@ import { formatDuration } from '../../config/duration.js';
 import { maskSecrets } from '../../core/secrets.js';
 import { renderText, renderUrl } from '../../runbooks/template.js';
 import type { StepContext, StepExecutor, StepOutcome } from '../contracts.js';
+import { pause, STOPPED } from '../../core/run-stop.js';
 import { httpRequest, jsonPath } from './client.js';
 
 interface Members {
@@ -22,7 +23,7 @@ async function read(step: MemberCountStep, ctx: StepContext): Promise<Members> {
   const url = renderUrl(step.url, ctx.vars);
   if (!/^https?:\/\//.test(url)) throw new Error(`member list URL must be http(s), got ${maskSecrets(url)}`);
   const headers = Object.fromEntries(Object.entries(step.headers).map(([k, v]) => [k, renderText(v, ctx.vars)]));
-  const res = await httpRequest({ method: 'GET', url, headers, timeoutMs: 10_000 });
+  const res = await httpRequest({ method: 'GET', url, headers, timeoutMs: 10_000, signal: ctx.signal });
   if (res.status !== 200) throw new Error(`GET ${maskSecrets(url)}: HTTP ${res.status}`);
   const list = jsonPath(res.json, step.list);
   if (!Array.isArray(list)) throw new Error(`${step.list} in the answer of ${maskSecrets(url)} is not a list`);
@@ -85,7 +86,7 @@ export const memberCountStepExecutor: StepExecutor<MemberCountStep> = {
         if (Date.now() + step.interval > end) {
           return { ok: false, summary: `member count ${before} → ${m.ids.length} after ${formatDuration(step.timeout)}, expected ${want}${member !== undefined ? ` with ${member} ${step.expect.change > 0 ? 'in' : 'out of'} the list (${m.ids.includes(member) ? 'in' : 'not in'} it)` : ''}` };
         }
-        await new Promise((r) => setTimeout(r, step.interval));
+        if (!(await pause(step.interval, ctx.signal))) return { ok: false, summary: `member count ${before} → ${m.ids.length}, expected ${want}: not confirmed, ${STOPPED}` };
         m = await read(step, ctx);
       }
       out.push(`member count ${before} → ${m.ids.length}${member !== undefined ? `, ${member} ${step.expect.change > 0 ? 'joined' : 'gone'}` : ''}`);

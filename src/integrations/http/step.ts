@@ -1,10 +1,10 @@
 /** `http` action steps: method, URL, headers (secrets by ${env:...}), JSON body, expected status / field. */
-import type { HttpStep } from '../../config/index.js';
 import { maskedExcerpt, maskSecrets } from '../../core/secrets.js';
 import { httpRequest, jsonPath } from './client.js';
 import { renderJson, renderText, renderUrl } from '../../runbooks/template.js';
 import type { StepContext, StepExecutor, StepOutcome } from '../contracts.js';
 import { resolveSecretRef } from './secret-ref.js';
+import type { HttpStep } from './schema.js';
 
 /** `resolve`: the run reads each secretRefs value; the plan checks it and shows the reference instead. */
 async function build(step: HttpStep, ctx: StepContext, mode: 'plan' | 'run' = 'run') {
@@ -34,7 +34,7 @@ export const httpStepExecutor: StepExecutor<HttpStep> = {
   },
   async run(step, ctx): Promise<StepOutcome> {
     const { url, headers, body } = await build(step, ctx);
-    const res = await httpRequest({ method: step.method, url, headers, body, timeoutMs: step.timeout });
+    const res = await httpRequest({ method: step.method, url, headers, body, timeoutMs: step.timeout, signal: ctx.signal });
     const expected = step.expect.status === undefined ? null : Array.isArray(step.expect.status) ? step.expect.status : [step.expect.status];
     const statusOk = expected ? expected.includes(res.status) : res.status >= 200 && res.status < 300;
     const snippet = maskedExcerpt(res.text, 200).replace(/\s+/g, ' ');

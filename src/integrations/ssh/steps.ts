@@ -9,6 +9,7 @@ import { formatDeadline } from '../../config/duration.js';
 import { maskedExcerpt, maskSecrets } from '../../core/secrets.js';
 import { renderText } from '../../runbooks/template.js';
 import type { StepContext, StepExecutor, StepOutcome } from '../contracts.js';
+import { pause, STOPPED } from '../../core/run-stop.js';
 import { SshError, sshPool, type ExecResult } from './client.js';
 import { showArgv } from './quote.js';
 import type { SshExecStep, SystemdStep } from './schema.js';
@@ -64,12 +65,12 @@ export const systemdStepExecutor: StepExecutor<SystemdStep> = {
       const cmd = `${step.sudo ? 'sudo -n ' : ''}systemctl ${step.op} ${step.unit}`;
       if (r.timedOut) return { ok: false, summary: `${cmd} on ${host} did not finish within ${seconds(step.timeout)}: killed`, detail: { ...detail, timedOut: true } };
       if (r.exitCode !== 0) return { ok: false, summary: `${cmd} on ${host} exited ${r.exitCode ?? `on signal ${r.signal}`}: ${outputOf(r, 400) || 'no output'}`, detail: { ...detail, output: outputOf(r, 2000) } };
-      const after = await settle(pool, host, step, started + step.timeout);
+      const after = await settle(pool, host, step, started + step.timeout, ctx.signal);
       detail.after = describeUnit(after);
       const ok = target(step.op).includes(after.ActiveState);
       return {
         ok,
-        summary: ok ? `${cmd} on ${host}: now ${describeUnit(after)}` : `${cmd} on ${host}: ${after.ActiveState === 'failed' ? 'the unit failed' : `not ${target(step.op)[0]} within ${seconds(step.timeout)}`}: now ${describeUnit(after)}`,
+        summary: ok ? `${cmd} on ${host}: now ${describeUnit(after)}` : `${cmd} on ${host}: ${after.ActiveState === 'failed' ? 'the unit failed' : ctx.signal.aborted ? `not seen ${target(step.op)[0]}, ${STOPPED}` : `not ${target(step.op)[0]} within ${seconds(step.timeout)}`}: now ${describeUnit(after)}`,
         detail,
       };
     } catch (err) {
@@ -78,12 +79,11 @@ export const systemdStepExecutor: StepExecutor<SystemdStep> = {
   },
 };
 
-/** Polls the unit until it reaches the op's target state, fails, or the deadline passes. */
-async function settle(pool: ReturnType<typeof sshPool>, host: string, step: SystemdStep, until: number): Promise<UnitState> {
+/** Polls the unit until it reaches the op's target state, fails, the deadline passes or the run is stopped. */
+async function settle(pool: ReturnType<typeof sshPool>, host: string, step: SystemdStep, until: number, signal: AbortSignal): Promise<UnitState> {
   for (;;) {
     const s = await unitState(pool, host, step.unit, Math.max(1_000, until - Date.now()));
-    if (target(step.op).includes(s.ActiveState) || s.ActiveState === 'failed' || Date.now() >= until) return s;
-    await new Promise((r) => setTimeout(r, 250));
+    if (target(step.op).includes(s.ActiveState) || s.ActiveState === 'failed' || Date.now() >= until || !(await pause(250, signal))) return s;
   }
 }
 

@@ -340,7 +340,7 @@ describe('scribe-ledger pack (runbook 001)', () => {
       await containers!.api.getContainer('scribe-node1').remove({ force: true }).catch(() => {});
       spawnSync('umount', [disk]);
     }
-  });
+  }, scaled(180_000)); // a backup, a failed restore and the restart on the old data: 60 s was exceeded with the suite's workers alongside
 
   it('S8: data integrity: the Merkle proof is checked on each node and the corrupted one is named', async () => {
     expect(await t.answer('/check scribe-ledger integrity')).toMatch(/🟢 integrity · scribe-ledger: OK[\s\S]*node2\s+verified\s+true\s+ok/);

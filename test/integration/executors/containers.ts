@@ -33,7 +33,9 @@ export class TestContainers {
       Image: this.image,
       Cmd: o.cmd ?? ['sh', '-c', LOOP],
       Env: o.env,
-      Healthcheck: o.healthcheck === false ? undefined : { Test: ['CMD', 'true'], Interval: 200_000_000, Timeout: 2_000_000_000, Retries: 1, StartPeriod: 0 },
+      // `true` cannot fail; only a busy machine can make its exec slow: a generous timeout and 3 retries keep a loaded
+      // engine (load 28 in a CI run: one 2 s timeout marked a node unhealthy) from reporting a healthy node unhealthy.
+      Healthcheck: o.healthcheck === false ? undefined : { Test: ['CMD', 'true'], Interval: 200_000_000, Timeout: 30_000_000_000, Retries: 3, StartPeriod: 0 },
       HostConfig: { NetworkMode: o.network ?? 'none', Binds: o.binds },
     });
     await c.start();

@@ -7,13 +7,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memberCountStep } from '../../../src/integrations/http/schema.js';
 import { memberCountStepExecutor } from '../../../src/integrations/http/member-count-step.js';
 import type { StepContext } from '../../../src/integrations/contracts.js';
+import { RunStop } from '../../../src/core/run-stop.js';
 
 describe('member-count step', () => {
   let server: Server;
   let url = '';
   let members: Array<{ node_id: number; reachable: boolean }> = [];
+  let reads = 0;
   beforeAll(async () => {
     server = createServer((_req, res) => {
+      reads++;
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify({ nodes: members, total: members.length }));
     });
@@ -22,8 +25,8 @@ describe('member-count step', () => {
   });
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-  // The executor reads only the template variables of the run (shared by its steps).
-  const ctx = (params: Record<string, unknown>) => ({ vars: { params } }) as unknown as StepContext;
+  // The executor reads only the template variables of the run (shared by its steps) and the run's stop signal (never stopped here).
+  const ctx = (params: Record<string, unknown>) => ({ vars: { params }, signal: new AbortController().signal }) as unknown as StepContext;
   const three = () => [1, 2, 3].map((id) => ({ node_id: id, reachable: true }));
 
   it('fails when the count did not change after an add, and says so', async () => {
@@ -48,6 +51,21 @@ describe('member-count step', () => {
     const r = await memberCountStepExecutor.run(memberCountStep.parse({ kind: 'member-count', url, expect: { from: 'before', change: 1, member: '{{params.node_id}}' }, timeout: '200ms', interval: '100ms' }), c);
     expect(r.ok).toBe(false);
     expect(r.summary).toContain('expected 4 with 4 in the list (not in it)');
+  });
+
+  it('when the run is stopped while it waits for the count to change, then it stops polling and says so', async () => {
+    members = three();
+    const stop = new RunStop();
+    const c = { vars: { params: { node_id: 4 } }, signal: stop.signal } as unknown as StepContext;
+    await memberCountStepExecutor.run(memberCountStep.parse({ kind: 'member-count', url, save: 'before' }), c);
+    const before = reads;
+    const running = memberCountStepExecutor.run(memberCountStep.parse({ kind: 'member-count', url, expect: { from: 'before', change: 1, member: '{{params.node_id}}' }, timeout: '1h', interval: '10m' }), c);
+    // Its first read arrived: from here it sleeps 10 minutes before the next one (or, on a slow machine, still reads).
+    while (reads === before) await new Promise((r) => setTimeout(r, 10));
+    stop.abort();
+    // Stopped in its pause it says so; stopped mid-read, the read is cancelled (the engine reports the error). Never 1 h.
+    const out = await running.catch((err: Error) => ({ ok: false, summary: err.message }));
+    expect(out).toMatchObject({ ok: false, summary: expect.stringMatching(/^(member count 3 → 3, expected 4: not confirmed, |cancelled after \d+ ms: )the run was stopped: Keyturn is shutting down$/) });
   });
 
   it('refuses a removal that leaves no reachable majority, before approval and at run time', async () => {

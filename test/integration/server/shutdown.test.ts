@@ -74,6 +74,34 @@ systems:
   return file;
 }
 
+/** An approved action that waits 1 h between two calls, with a finally step: bob and carol approve. */
+function writeApprovalConfig(): string {
+  const file = join(dir, 'keyturn-approval.yml');
+  writeFileSync(
+    file,
+    `people:
+  - { name: alice, roles: [oncall] }
+  - { name: bob, roles: [approver] }
+  - { name: carol, roles: [approver] }
+policies:
+  dangerous: { approvals: 2, approvers: [approver], requesters: [oncall], expiry: 15m }
+systems:
+  slowsys:
+    nodes: [{ name: n1, health: "${target.url}/health" }]
+    actions:
+      settle:
+        policy: dangerous
+        steps:
+          - { name: drain node, kind: http, url: "${target.url}/first" }
+          - { name: settle, kind: wait, duration: 1h }
+          - { name: undrain node, kind: http, url: "${target.url}/last" }
+        finally:
+          - { name: resume writes, kind: http, url: "${target.url}/resume" }
+`,
+  );
+  return file;
+}
+
 describe('graceful shutdown on SIGTERM', () => {
   it('when SIGTERM arrives mid-action, then the action finishes, every message is delivered, no new command is taken, and it exits 0', async () => {
     target.reset();
@@ -113,6 +141,42 @@ describe('graceful shutdown on SIGTERM', () => {
       expect(printed.size).toBe(Number(posts.rows[0]!.n));
       const audited = await db.query<{ outcome: string }>(`SELECT outcome FROM audit_log WHERE kind = 'action.run' ORDER BY id`);
       expect(audited.rows.map((r) => r.outcome)).toEqual(['started', 'succeeded']);
+    } finally {
+      await db.close();
+    }
+  }, TEST_MS);
+
+  it('when SIGTERM arrives while an approved action waits 1 h, then the wait is cut short after the grace, the request is recorded interrupted, its finally step runs, and it exits 0', async () => {
+    target.reset();
+    const data = join(dir, 'data-interrupted');
+    const kt = startKeyturn({ KEYTURN_CONFIG: writeApprovalConfig(), KEYTURN_DATA_DIR: data, PORT: String(await freePort()) });
+    try {
+      await until('the console prompt', () => kt.out().includes('Keyturn console. You are alice'), kt);
+      kt.proc.stdin.write('/run slowsys settle\nas bob\nreact last ✅\nas carol\nreact last ✅\n');
+      await until('the 1 h wait to start', () => kt.out().includes('step 2/3: settle…'), kt);
+      kt.proc.kill('SIGTERM');
+      // Without the abort the stop waits for the hour, and the CLI's 30 s limit exits 1.
+      expect(await kt.exited, kt.err()).toEqual({ code: 0, signal: null });
+    } finally {
+      kt.proc.kill('SIGKILL');
+    }
+    expect(target.hits('/first')).toHaveLength(1);
+    expect(target.hits('/last')).toHaveLength(0);
+    expect(target.hits('/resume')).toHaveLength(1);
+    expect(kt.out()).toContain('⚠️ Interrupted: Keyturn stopped while running settle on slowsys');
+
+    const db = await PgliteDb.open(data);
+    try {
+      const req = (await db.query<{ state: string; result: { summary: string } }>(`SELECT state, result FROM approval_requests`)).rows;
+      expect(req).toEqual([{ state: 'interrupted', result: expect.objectContaining({ interrupted: true, summary: expect.stringMatching(/^interrupted: this Keyturn process .* \(interrupted at step 2\/3 \(settle\): wait of 1h cut short/) }) }]);
+      const results = await db.query<{ outcome: string }>(`SELECT outcome FROM audit_log WHERE kind = 'approval.result'`);
+      expect(results.rows.map((r) => r.outcome)).toEqual(['interrupted']);
+      const steps = await db.query<{ subject: string; outcome: string }>(`SELECT subject, outcome FROM audit_log WHERE kind = 'step' ORDER BY id`);
+      expect(steps.rows.map((r) => [r.subject.replace(/^.* step /, ''), r.outcome])).toEqual([
+        ['1 drain node', 'ok'],
+        ['2 settle', 'failed'],
+        ['1 resume writes', 'ok'],
+      ]);
     } finally {
       await db.close();
     }

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { config as configSchema } from '../../../src/config/index.js';
-import { runHttpCheck } from '../../../src/checks/http-check.js';
+import { runHttpCheck } from '../../../src/integrations/http/checks.js';
 import type { HttpCheck } from '../../../src/config/index.js';
 
 const lag: Record<string, number> = { 'val-1': 1, 'val-2': 3, 'val-3': 2 };

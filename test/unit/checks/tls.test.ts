@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { generate } from 'selfsigned';
-import { judgeExpiry, runTlsCheck } from '../../../src/checks/tls-check.js';
-import { tlsCheck } from '../../../src/config/checks-schema.js';
+import { judgeExpiry, runTlsCheck } from '../../../src/integrations/tls/checks.js';
+import { tlsCheck } from '../../../src/integrations/tls/schema.js';
 
 describe('judgeExpiry', () => {
   it.each([

@@ -8,8 +8,8 @@ import { integrationSchemas, kindsOf, systemConnections } from '../../../src/int
 const DOC = readFileSync(fileURLToPath(new URL('../../../docs/config.md', import.meta.url)), 'utf8');
 const kinds = (u: unknown) => (u as { options: Array<{ shape: { kind: { value: string } } }> }).options.map((o) => o.shape.kind.value);
 const sorted = (a: Iterable<string>) => [...a].sort();
-const CORE_CHECKS = ['metrics', 'tls', 'http'];
-const CORE_STEPS = ['http', 'wait', 'verify', 'confirm-check', 'announce'];
+const CORE_CHECKS = ['metrics'];
+const CORE_STEPS = ['wait', 'verify', 'confirm-check', 'announce'];
 
 describe('the integration registry', () => {
   it('when a config is parsed, then every check kind of the union has exactly one runner, and no runner has no kind', () => {

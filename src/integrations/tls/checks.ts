@@ -1,7 +1,8 @@
-import type { TlsCheck } from '../config/index.js';
-import { worst, type Status } from '../core/message.js';
-import { fetchCertificate } from '../integrations/tls/client.js';
-import type { CheckResult } from './types.js';
+/** The `tls` check: days left before each endpoint's certificate expires, judged against warnDays / criticalDays. */
+import { worst, type Status } from '../../core/message.js';
+import type { CheckResult } from '../contracts.js';
+import { fetchCertificate } from './client.js';
+import type { TlsCheck } from './schema.js';
 
 export function judgeExpiry(daysLeft: number, warnDays: number, criticalDays: number): Status {
   if (daysLeft < criticalDays) return 'critical';

@@ -1,9 +1,11 @@
-import type { HttpCheck, SystemConfig } from '../config/index.js';
-import { worst, type Status } from '../core/message.js';
-import { httpRequest, jsonPath } from '../integrations/http/client.js';
-import { renderText, renderUrl } from '../runbooks/template.js';
-import { judge, compare } from './prometheus.js';
-import type { CheckResult } from './types.js';
+/** The `http` check: one request (or one per node) whose status and JSON fields are shown and judged. */
+import type { SystemConfig } from '../../config/index.js';
+import { worst, type Status } from '../../core/message.js';
+import { renderText, renderUrl } from '../../runbooks/template.js';
+import { judge, compare } from '../../checks/prometheus.js';
+import type { CheckResult } from '../contracts.js';
+import { httpRequest, jsonPath } from './client.js';
+import type { HttpCheck } from './schema.js';
 
 interface Probe {
   target: string;
