@@ -29,7 +29,7 @@ type Answer = { id: number; rows: unknown[]; rowCount: number } | { id: number; 
 type WireError = { message: string; name: string } & Partial<Record<string, string>>;
 
 /** A Postgres error from the embedded store, with pg's fields (`code` is the SQLSTATE, e.g. 23505 for a unique violation). */
-export class PgliteError extends Error {
+class PgliteError extends Error {
   code?: string;
   severity?: string;
   detail?: string;
@@ -128,8 +128,8 @@ export class PgliteDb implements Db {
 
   /**
    * BEGIN is not waited for (the thread runs it before fn's first query), and `ended` is called once COMMIT or ROLLBACK
-   * is sent: the next request follows at once. Each step of a transaction waits for this thread's event loop, so the
-   * fewer round trips it holds the one connection for, the less everything queued behind it waits (the alert ingest).
+   * is sent: the next request follows at once. Every awaited step is a round trip between the two threads, and the one
+   * connection is held meanwhile: the fewer there are, the less everything queued behind it waits (the alert ingest).
    */
   private async runTransaction<T>(fn: (tx: Queryable) => Promise<T>, ended: () => void): Promise<T> {
     let open = true;
