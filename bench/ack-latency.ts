@@ -30,9 +30,9 @@ export async function ackLatency(): Promise<Section> {
   const floorUrl = `http://127.0.0.1:${floorServer.address().port}/slack/events`;
   const rt = await startRuntime({ env: { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl, PORT: '0', KEYTURN_DATA_DIR: ':memory:', LOG_LEVEL: 'silent' }, configPath: BUNDLED_DEMO_CONFIG });
   const ktUrl = `http://127.0.0.1:${rt.server.port}/slack/events`;
-  // The same bot on a real Postgres: PGlite runs its queries on the bot's own thread, Postgres in its own process.
+  // The same bot on a real Postgres: PGlite runs its queries in a worker thread of the bot's process, Postgres in its own process.
   const pg = await startPostgres();
-  const rtPg = await startRuntime({ env: { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl, PORT: '0', DATABASE_URL: await freshDatabase(pg.url), LOG_LEVEL: 'silent', KEYTURN_DATA_DIR: ':memory:' }, configPath: BUNDLED_DEMO_CONFIG });
+  const rtPg = await startRuntime({ env: { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl, PORT: '0', DATABASE_URL: await freshDatabase(pg.url), LOG_LEVEL: 'silent', KEYTURN_DATA_DIR: ':memory:', KEYTURN_AUDIT_KEY: 'bench-audit-key-0123456789abcdef0123456789abcdef' }, configPath: BUNDLED_DEMO_CONFIG });
   const pgUrl = `http://127.0.0.1:${rtPg.server.port}/slack/events`;
   const rows: string[][] = [['app', 'command', 'concurrency', 'n', 'p50', 'p95', 'p99']];
   const results: Record<string, ReturnType<typeof summarize>> = {};

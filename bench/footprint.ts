@@ -75,7 +75,7 @@ export async function footprint(): Promise<Section> {
     rows,
     notes: [
       'Ready = /healthz answers 200 with the adapters up. A fresh data dir means PGlite runs initdb on every start; restarts on an existing dir are faster.',
-      'Embedded PGlite is Postgres compiled to WebAssembly inside the bot process: its WASM memory and file-system image alone are ~500 MB of RSS (measured with process.memoryUsage: external ~570 MB right after PGlite.create()). The 120 MB target is for a deployment on Postgres (DATABASE_URL); the embedded store is the zero-install local default.',
+      'Embedded PGlite is Postgres compiled to WebAssembly inside the bot process (in a worker thread since issue 22; RSS is the whole process): its WASM memory and file-system image alone are ~500 MB of RSS (measured with process.memoryUsage: external ~570 MB right after PGlite.create()). The 120 MB target is for a deployment on Postgres (DATABASE_URL); the embedded store is the zero-install local default.',
     ],
     targets,
   };

@@ -17,7 +17,7 @@ const compiled = new URL('dist/src/cli.js', root);
 // The directories tsconfig.build.json compiles (the demo, demo/, is not one: src/demo.ts loads it through tsx).
 const SOURCE_DIRS = ['src', 'commands', 'adapters'];
 
-/** Newest modification time of a .ts file (or of a directory: a deleted or renamed file) under the source dirs. */
+/** Newest modification time of a .ts or .mjs file (the store's worker thread is plain .mjs) (or of a directory: a deleted or renamed file) under the source dirs. */
 function newestSource() {
   let newest = 0;
   const walk = (dir) => {
@@ -25,7 +25,7 @@ function newestSource() {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       const p = join(dir, e.name);
       if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
+      else if (e.name.endsWith('.ts') || e.name.endsWith('.mjs')) newest = Math.max(newest, statSync(p).mtimeMs);
     }
   };
   for (const d of SOURCE_DIRS) if (existsSync(new URL(d, root))) walk(fileURLToPath(new URL(d, root)));

@@ -8,14 +8,14 @@ import {
   type ProvidedServices, type ServiceName,
 } from './support/services.js';
 import { startSshService } from './support/sshd.js';
-import { templateTarball } from '../src/store/pglite-template.js';
+import { templateTarballFile } from '../src/store/pglite-template.js';
 import { PGLITE_OPTIONS } from '../src/store/pglite-db.js';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const t0 = performance.now();
   // The embedded store's initdb template (src/store/pglite-template.ts), made once here rather than by
   // every test worker at once on a clean machine; a failure only means each store runs initdb itself.
-  const template = templateTarball(PGLITE_OPTIONS).catch(() => null);
+  const template = templateTarballFile(PGLITE_OPTIONS).catch(() => null);
   const starters = { postgres: startPostgres, etcd: startEtcd, docker: startDocker, anvil: startAnvil, ssh: startSshService, prometheus: findPrometheus };
   const names = Object.keys(starters) as ServiceName[];
   // KT_TEST_SKIP=docker,etcd: don't start those (faster local runs; exercises the skip path).

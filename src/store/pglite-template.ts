@@ -12,7 +12,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, r
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
+import type { PGliteOptions } from '@electric-sql/pglite';
 
 const PGDATA = 'pgdata';
 const TAR = 'pgdata.tar';
@@ -30,6 +30,14 @@ function pgliteVersion(): string {
   return (JSON.parse(readFileSync(join(dirname(dirname(main)), 'package.json'), 'utf8')) as { version: string }).version;
 }
 
+/**
+ * PGlite itself runs in the store's thread (pglite-worker.mjs); this process loads it only to build the
+ * template, once per machine.
+ */
+async function loadPglite(): Promise<typeof import('@electric-sql/pglite').PGlite> {
+  return (await import('@electric-sql/pglite')).PGlite;
+}
+
 /** The template cluster's directory, built on first use; null when it cannot be built here. */
 export async function templateCluster(options: PGliteOptions, env: NodeJS.ProcessEnv = process.env): Promise<string | null> {
   const root = templateRoot(env);
@@ -41,7 +49,7 @@ export async function templateCluster(options: PGliteOptions, env: NodeJS.Proces
     // Built beside, renamed into place: a reader never sees half a cluster, and of two processes building at once one wins.
     const tmp = mkdtempSync(`${root}.building-`);
     try {
-      const pg = await PGlite.create(join(tmp, PGDATA), options);
+      const pg = await (await loadPglite()).create(join(tmp, PGDATA), options);
       await pg.close(); // a clean shutdown: copies open without recovery
       try {
         renameSync(tmp, root);
@@ -77,8 +85,11 @@ export async function copyTemplateInto(pgdata: string, options: PGliteOptions, e
   }
 }
 
-/** The template as a tarball, for an in-memory store (PGlite's loadDataDir); made once from the template cluster. */
-export async function templateTarball(options: PGliteOptions, env: NodeJS.ProcessEnv = process.env): Promise<Blob | null> {
+/**
+ * The template as a tarball file, for an in-memory store (PGlite's loadDataDir); made once from the template cluster.
+ * A path, not its 40 MB: the store's thread reads it (reading it here and handing it over cost the event loop ~0.8 s).
+ */
+export async function templateTarballFile(options: PGliteOptions, env: NodeJS.ProcessEnv = process.env): Promise<string | null> {
   const root = templateRoot(env);
   if (!root) return null;
   const tar = join(root, TAR);
@@ -87,7 +98,7 @@ export async function templateTarball(options: PGliteOptions, env: NodeJS.Proces
       const copy = mkdtempSync(join(dirname(root), 'tar-'));
       try {
         if (!(await copyTemplateInto(join(copy, PGDATA), options, env))) return null;
-        const pg = await PGlite.create(join(copy, PGDATA), options);
+        const pg = await (await loadPglite()).create(join(copy, PGDATA), options);
         const blob = await pg.dumpDataDir('none');
         await pg.close();
         const part = `${tar}.${process.pid}`;
@@ -97,7 +108,7 @@ export async function templateTarball(options: PGliteOptions, env: NodeJS.Proces
         rmSync(copy, { recursive: true, force: true });
       }
     }
-    return new Blob([readFileSync(tar)]);
+    return tar;
   } catch {
     return null;
   }

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import pg from 'pg';
+import type { Worker } from 'node:worker_threads';
 import { createCore, type Core } from '../../../src/app.js';
 import { config as configSchema } from '../../../src/config/index.js';
 import { createLogger } from '../../../src/core/logger.js';
@@ -141,6 +142,20 @@ describe('GET /healthz', () => {
     expect(r.body.store.ok).toBe(false);
     expect(r.body.store.detail).toMatch(/^pglite unreachable: /);
     expect(r.body.components[0]).toMatchObject({ name: 'store', ok: false });
+  });
+
+  it("when the embedded store's thread dies under the running bot, then 503 unavailable saying so, at once", async () => {
+    const db = await memoryDb();
+    open.push(() => db.close());
+    const s = await serve(db, [{ name: 'console', ok: true }]);
+    expect((await s.get()).status).toBe(200);
+    // What a crash or an aborted WebAssembly instance does to PGlite's worker thread (issue 22).
+    await (db as unknown as { worker: Worker }).worker.terminate();
+    const r = await s.get();
+    expect(r.status).toBe(503);
+    expect(r.body.store).toMatchObject({ ok: false, kind: 'pglite' });
+    // The thread's own failure, not the health route's timeout.
+    expect(r.body.store.detail).toMatch(/^pglite unreachable: the embedded store \(PGlite\) is not available: its thread exited/);
   });
 
   it('when DATABASE_URL points at a port where no Postgres listens, then 503 naming the connection error', async () => {

@@ -4,10 +4,10 @@
 // contracts, the service starters, demo/start.ts), that no emitted module imports anything outside the product
 // dirs, that neither Docker stage copies demo/ in, and that the demo imports nothing from test/.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -110,4 +110,19 @@ describe("the runtime image's dist/", () => {
     // The build context itself leaves the demo out.
     expect(readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n')).toContain('demo');
   });
+
+  it("when the compiled embedded store opens, then its worker thread runs from dist/ (no TypeScript loader) and answers", () => {
+    // Issue 22: PGlite runs in src/store/pglite-worker.mjs, which must be emitted next to pglite-db.js.
+    expect(emitted).toContain(join('src', 'store', 'pglite-worker.mjs'));
+    // Laid out like the image (dist/ beside node_modules, ESM package), started by plain node.
+    writeFileSync(join(outDir, 'package.json'), JSON.stringify({ type: 'module' }));
+    symlinkSync(join(ROOT, 'node_modules'), join(outDir, 'node_modules'));
+    const store = pathToFileURL(join(outDir, 'src', 'store', 'pglite-db.js')).href;
+    const script = `const { PgliteDb } = await import(${JSON.stringify(store)}); const db = await PgliteDb.open(null); const r = await db.query('SELECT 6 * 7 AS answer'); await db.close(); console.log('answer', r.rows[0].answer);`;
+    writeFileSync(join(outDir, 'open-store.mjs'), script);
+    const r = spawnSync(process.execPath, [join(outDir, 'open-store.mjs')], { cwd: outDir, encoding: 'utf8', timeout: 300_000 });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('answer 42');
+    expect(r.status).toBe(0);
+  }, 300_000);
 });
