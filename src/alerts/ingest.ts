@@ -2,8 +2,9 @@
  * Storing what arrived: the verbatim payload and one normalised row per
  * alert. This is what the webhook waits for before it answers 2xx; grouping,
  * chat and paging happen afterwards from the store. Requests that arrive
- * while a write is in flight are committed together in the next transaction
- * (group commit): a storm costs a few transactions a second, not thousands.
+ * while a write is in flight are committed together in the next statement
+ * (group commit): a storm costs a few writes a second, not thousands, and
+ * each request's 2xx waits only for the statement that holds it.
  */
 import type { Db, Queryable } from '../store/db.js';
 import type { AlertSource, IncomingAlert } from './schemas.js';
@@ -40,17 +41,17 @@ export class AlertIngest {
   private async flush(): Promise<void> {
     while (this.queue.length > 0) {
       // Let the requests that are already on the wire queue up first: without this pause the first request
-      // of a burst would get a transaction of its own (one store round trip per request instead of per batch).
+      // of a burst would get a write of its own (one store round trip per request instead of per batch).
       await new Promise((r) => setImmediate(r));
       const batch = this.queue.splice(0, MAX_BATCH);
       try {
-        const stored = await this.db.transaction((tx) => storeMany(tx, batch));
+        const stored = await storeMany(this.db, batch);
         batch.forEach((p, i) => p.resolve(stored[i]!));
       } catch (err) {
-        // One bad payload must not fail the others that shared its transaction: retry them one by one.
+        // One bad payload must not fail the others that shared its statement: retry them one by one.
         for (const p of batch) {
           try {
-            p.resolve((await this.db.transaction((tx) => storeMany(tx, [p])))[0]!);
+            p.resolve((await storeMany(this.db, [p]))[0]!);
           } catch (e) {
             p.reject(batch.length === 1 ? err : e);
           }
@@ -61,18 +62,18 @@ export class AlertIngest {
   }
 }
 
-async function storeMany(tx: Queryable, items: Array<Pick<Pending, 'source' | 'body' | 'alerts'>>): Promise<Stored[]> {
-  // Ids come from one sequence in ORDER BY ordinality order, so sorted ids line up with the items.
-  const p = await tx.query<{ id: number }>(
-    `INSERT INTO alert_payloads (source, alert_count, body)
-     SELECT x.source, x.alert_count, x.body FROM jsonb_populate_recordset(NULL::alert_payloads, $1::jsonb) WITH ORDINALITY AS x ORDER BY ordinality
-     RETURNING id`,
-    [JSON.stringify(items.map((i) => ({ source: i.source, alert_count: i.alerts.length, body: i.body })))],
-  );
-  const payloadIds = p.rows.map((r) => Number(r.id)).sort((a, b) => a - b);
-  const rows = items.flatMap((item, k) =>
+/**
+ * The whole batch in ONE statement, so it commits on its own: one round trip to the store (on the embedded store,
+ * one hand-over to its thread) instead of BEGIN, two INSERTs and COMMIT. The payloads' ids come from one sequence in
+ * ORDER BY ordinality order, so ranked by id they line up with the items; each alert row carries the 1-based index of
+ * its payload in the batch (in payload_id, the column it ends up in) and is joined to that payload's new id.
+ * Postgres checks the alerts' foreign key at the end of the statement, when both INSERTs are done.
+ */
+async function storeMany(db: Queryable, items: Array<Pick<Pending, 'source' | 'body' | 'alerts'>>): Promise<Stored[]> {
+  const payloads = items.map((i) => ({ source: i.source, alert_count: i.alerts.length, body: i.body }));
+  const alerts = items.flatMap((item, k) =>
     item.alerts.map((a) => ({
-      payload_id: payloadIds[k],
+      payload_id: k + 1,
       group_key: a.groupKey,
       fingerprint: a.fingerprint,
       status: a.status,
@@ -87,16 +88,25 @@ async function storeMany(tx: Queryable, items: Array<Pick<Pending, 'source' | 'b
       ends_at: a.endsAt?.toISOString() ?? null,
     })),
   );
-  // Within a payload, the order of its alerts is the order they are processed in.
-  const r = await tx.query<{ id: number; payload_id: number }>(
-    `INSERT INTO alerts (payload_id, group_key, fingerprint, status, alertname, severity, system, summary, labels, annotations, url, starts_at, ends_at)
-     SELECT x.payload_id, x.group_key, x.fingerprint, x.status, x.alertname, x.severity, x.system, x.summary, x.labels, x.annotations, x.url, x.starts_at, x.ends_at
-     FROM jsonb_populate_recordset(NULL::alerts, $1::jsonb) WITH ORDINALITY AS x ORDER BY ordinality
-     RETURNING id, payload_id`,
-    [JSON.stringify(rows)],
+  // Within a payload, the order of its alerts is the order they are processed in (ids in ordinality order).
+  const r = await db.query<{ payload_id: number; alert_id: number | null }>(
+    `WITH p AS (
+       INSERT INTO alert_payloads (source, alert_count, body)
+       SELECT x.source, x.alert_count, x.body FROM jsonb_populate_recordset(NULL::alert_payloads, $1::jsonb) WITH ORDINALITY AS x ORDER BY ordinality
+       RETURNING id
+     ), k AS (
+       SELECT id, row_number() OVER (ORDER BY id) AS n FROM p
+     ), a AS (
+       INSERT INTO alerts (payload_id, group_key, fingerprint, status, alertname, severity, system, summary, labels, annotations, url, starts_at, ends_at)
+       SELECT k.id, x.group_key, x.fingerprint, x.status, x.alertname, x.severity, x.system, x.summary, x.labels, x.annotations, x.url, x.starts_at, x.ends_at
+       FROM jsonb_populate_recordset(NULL::alerts, $2::jsonb) WITH ORDINALITY AS x JOIN k ON k.n = x.payload_id ORDER BY x.ordinality
+       RETURNING id, payload_id
+     )
+     SELECT id AS payload_id, NULL::bigint AS alert_id FROM p UNION ALL SELECT payload_id, id FROM a`,
+    [JSON.stringify(payloads), JSON.stringify(alerts)],
   );
-  return payloadIds.map((payloadId) => ({
-    payloadId,
-    alertIds: r.rows.filter((x) => Number(x.payload_id) === payloadId).map((x) => Number(x.id)).sort((a, b) => a - b),
-  }));
+  const payloadIds = r.rows.filter((x) => x.alert_id === null).map((x) => Number(x.payload_id)).sort((a, b) => a - b);
+  const alertIds = new Map<number, number[]>(payloadIds.map((id) => [id, []]));
+  for (const x of r.rows) if (x.alert_id !== null) alertIds.get(Number(x.payload_id))!.push(Number(x.alert_id));
+  return payloadIds.map((payloadId) => ({ payloadId, alertIds: alertIds.get(payloadId)!.sort((a, b) => a - b) }));
 }
