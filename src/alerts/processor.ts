@@ -19,17 +19,20 @@ export interface AlertEvent {
 }
 
 export async function processBatch(db: Db, route: (r: RouteInput) => RouteDecision, limit = 1000): Promise<AlertEvent[]> {
+  // Statements that do not need each other's answers are issued together: on one connection they still run in order,
+  // but the transaction waits for one round trip instead of one each (the ingest waits behind it on the embedded store).
   return db.transaction(async (tx) => {
-    await tx.query(`SELECT pg_advisory_xact_lock(${GROUP_LOCK})`);
-    const r = await tx.query<AlertRow>(
-      `SELECT a.*, p.source FROM alerts a JOIN alert_payloads p ON p.id = a.payload_id
-       WHERE a.processed_at IS NULL ORDER BY a.id LIMIT $1`,
-      [limit],
-    );
+    const [, r] = await Promise.all([
+      tx.query(`SELECT pg_advisory_xact_lock(${GROUP_LOCK})`),
+      tx.query<AlertRow>(
+        `SELECT a.*, p.source FROM alerts a JOIN alert_payloads p ON p.id = a.payload_id
+         WHERE a.processed_at IS NULL ORDER BY a.id LIMIT $1`,
+        [limit],
+      ),
+    ]);
     if (r.rows.length === 0) return [];
     const keys = [...new Set(r.rows.map((a) => a.group_key))];
-    const groups = await loadGroups(tx, keys);
-    const members = await loadMembers(tx, keys);
+    const [groups, members] = await Promise.all([loadGroups(tx, keys), loadMembers(tx, keys)]);
     const ids = await newGroupIds(tx, keys.filter((k) => !groups.has(k)));
 
     const events: AlertEvent[] = [];
@@ -44,10 +47,12 @@ export async function processBatch(db: Db, route: (r: RouteInput) => RouteDecisi
       if (out.page === 'trigger' || out.page === 'resolve') pages.push({ group: out.group, action: out.page });
       events.push({ kind: out.kind, alert, group: out.group });
     }
-    await saveGroups(tx, keys.map((k) => groups.get(k)!));
-    await saveMembers(tx, [...touched.values()]);
-    for (const p of pages) await enqueuePage(tx, p.group, p.action);
-    await tx.query(`UPDATE alerts SET processed_at = now() WHERE id = ANY($1::bigint[])`, [r.rows.map((a) => Number(a.id))]);
+    await Promise.all([
+      saveGroups(tx, keys.map((k) => groups.get(k)!)),
+      saveMembers(tx, [...touched.values()]),
+      ...pages.map((p) => enqueuePage(tx, p.group, p.action)),
+      tx.query(`UPDATE alerts SET processed_at = now() WHERE id = ANY($1::bigint[])`, [r.rows.map((a) => Number(a.id))]),
+    ]);
     return events;
   });
 }

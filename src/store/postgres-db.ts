@@ -25,10 +25,14 @@ export class PostgresDb implements Db {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
+      // Queries a caller issues together (without awaiting each) run one after another, in the order issued:
+      // pg deprecates a second client.query() while one is running.
+      let last: Promise<unknown> = Promise.resolve();
       const tx: Queryable = {
-        query: async <R>(sql: string, params: unknown[] = []) => {
-          const r = await client.query(sql, params);
-          return { rows: r.rows as R[], rowCount: r.rowCount ?? 0 };
+        query: <R>(sql: string, params: unknown[] = []) => {
+          const r = last.then(() => client.query(sql, params)).then((x) => ({ rows: x.rows as R[], rowCount: x.rowCount ?? 0 }));
+          last = r.catch(() => {});
+          return r;
         },
       };
       const out = await fn(tx);
