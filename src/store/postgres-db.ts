@@ -23,23 +23,27 @@ export class PostgresDb implements Db {
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    // Queries a caller issues together (without awaiting each) run one after another, in the order issued, and
+    // COMMIT or ROLLBACK after them: pg deprecates a second client.query() while one is running.
+    let last: Promise<unknown> = Promise.resolve();
+    const run = (sql: string, params: unknown[] = []) => {
+      const r = last.then(() => client.query(sql, params));
+      last = r.catch(() => {});
+      return r;
+    };
     try {
-      await client.query('BEGIN');
-      // Queries a caller issues together (without awaiting each) run one after another, in the order issued:
-      // pg deprecates a second client.query() while one is running.
-      let last: Promise<unknown> = Promise.resolve();
+      await run('BEGIN');
       const tx: Queryable = {
-        query: <R>(sql: string, params: unknown[] = []) => {
-          const r = last.then(() => client.query(sql, params)).then((x) => ({ rows: x.rows as R[], rowCount: x.rowCount ?? 0 }));
-          last = r.catch(() => {});
-          return r;
+        query: async <R>(sql: string, params: unknown[] = []) => {
+          const r = await run(sql, params);
+          return { rows: r.rows as R[], rowCount: r.rowCount ?? 0 };
         },
       };
       const out = await fn(tx);
-      await client.query('COMMIT');
+      await run('COMMIT');
       return out;
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
+      await run('ROLLBACK').catch(() => {});
       throw err;
     } finally {
       client.release();
