@@ -15,6 +15,7 @@ import { closeSshPools } from '../../../src/integrations/ssh/client.js';
 import { stepExecutor, type StepContext } from '../../support/step-context.js';
 import { registerSecret } from '../../../src/core/secrets.js';
 import { until } from '../../support/until.js';
+import { scaled } from '../../support/time-factor.js';
 
 const ssh = need('ssh');
 warnNoSudo(ssh);
@@ -283,7 +284,8 @@ describe.skipIf(!ssh)('ssh integration against a real OpenSSH server', () => {
     it.skipIf(!ssh?.sudo)('sshd stopped mid-step: the step fails clearly, and the restart ran once, never again', async () => {
       core.core.kt.config.systems[S]!.ssh!.hosts.own!.hostKey = own.hostKey;
       closeSshPools();
-      standIn = await installSystemctlStandIn(own, { units: { 'scribe-node': {} }, opDelayMs: 8000 });
+      // The restart takes long enough on the host for sshd to be killed while it runs (scaled on a loaded machine).
+      standIn = await installSystemctlStandIn(own, { units: { 'scribe-node': {} }, opDelayMs: scaled(4000) });
       const running$ = step({ kind: 'systemd', host: 'own', op: 'restart', unit: 'scribe-node', sudo: true }).run();
       await until('the restart to begin on the host', async () => (await standIn.calls()).some((c) => c.argv[0] === 'restart'));
       await own.kill();
