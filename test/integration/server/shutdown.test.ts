@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PgliteDb } from '../../../src/store/pglite-db.js';
 import { startTargetServer, type TargetServer } from '../../support/target-server.js';
 import { freePort } from '../../support/services.js';
+import { scaled } from '../../support/time-factor.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -30,8 +31,10 @@ function startKeyturn(env: Record<string, string>): Child {
 }
 
 /** Generous waits (the CLI starts the whole bot under tsx, slow on a loaded 2-CPU machine); they bound a hang, they assert nothing. */
-const WAIT_MS = 150_000;
-const TEST_MS = 240_000;
+// Scaled by KT_TIME_FACTOR like every other limit: the four cases run side by side, so each one's CLI start-up
+// shares the machine with three others.
+const WAIT_MS = scaled(150_000);
+const TEST_MS = scaled(240_000);
 
 async function until(what: string, check: () => boolean | Promise<boolean>, child: Child, ms = WAIT_MS): Promise<void> {
   const end = Date.now() + ms;
