@@ -84,25 +84,13 @@ export async function saveGroups(tx: Queryable, groups: GroupState[]): Promise<v
   );
 }
 
-/**
- * Group keys: a list, or 'unprocessed': every key with an alert not processed yet. The processor asks for those
- * before it has read the alerts (in the same round trip); under GROUP_LOCK they include every key it then reads.
- */
-export type GroupKeys = string[] | 'unprocessed';
-
-function byKeys(keys: GroupKeys): [string, unknown[]] {
-  return keys === 'unprocessed' ? ['group_key IN (SELECT group_key FROM alerts WHERE processed_at IS NULL)', []] : ['group_key = ANY($1::text[])', [keys]];
-}
-
-export async function loadGroups(tx: Queryable, keys: GroupKeys): Promise<Map<string, GroupState>> {
-  const [where, params] = byKeys(keys);
-  const r = await tx.query<GroupRow>(`SELECT * FROM alert_groups WHERE ${where}`, params);
+export async function loadGroups(tx: Queryable, keys: string[]): Promise<Map<string, GroupState>> {
+  const r = await tx.query<GroupRow>(`SELECT * FROM alert_groups WHERE group_key = ANY($1::text[])`, [keys]);
   return new Map(r.rows.map((row) => [row.group_key, toGroup(row)]));
 }
 
-export async function loadMembers(tx: Queryable, keys: GroupKeys): Promise<Map<string, Map<string, AlertStatus>>> {
-  const [where, params] = byKeys(keys);
-  const r = await tx.query<{ group_key: string; fingerprint: string; status: AlertStatus }>(`SELECT * FROM alert_members WHERE ${where}`, params);
+export async function loadMembers(tx: Queryable, keys: string[]): Promise<Map<string, Map<string, AlertStatus>>> {
+  const r = await tx.query<{ group_key: string; fingerprint: string; status: AlertStatus }>(`SELECT * FROM alert_members WHERE group_key = ANY($1::text[])`, [keys]);
   const out = new Map<string, Map<string, AlertStatus>>();
   for (const m of r.rows) {
     if (!out.has(m.group_key)) out.set(m.group_key, new Map());

@@ -22,20 +22,17 @@ export async function processBatch(db: Db, route: (r: RouteInput) => RouteDecisi
   // Statements that do not need each other's answers are issued together: on one connection they still run in order,
   // but the transaction waits for one round trip instead of one each (the ingest waits behind it on the embedded store).
   return db.transaction(async (tx) => {
-    // Groups and members of every unprocessed alert's key: a superset of the batch's keys (only the lock's holder
-    // marks alerts processed), read in the same round trip as the alerts. Only the batch's groups are saved.
-    const [, r, groups, members] = await Promise.all([
+    const [, r] = await Promise.all([
       tx.query(`SELECT pg_advisory_xact_lock(${GROUP_LOCK})`),
       tx.query<AlertRow>(
         `SELECT a.*, p.source FROM alerts a JOIN alert_payloads p ON p.id = a.payload_id
          WHERE a.processed_at IS NULL ORDER BY a.id LIMIT $1`,
         [limit],
       ),
-      loadGroups(tx, 'unprocessed'),
-      loadMembers(tx, 'unprocessed'),
     ]);
     if (r.rows.length === 0) return [];
     const keys = [...new Set(r.rows.map((a) => a.group_key))];
+    const [groups, members] = await Promise.all([loadGroups(tx, keys), loadMembers(tx, keys)]);
     const ids = await newGroupIds(tx, keys.filter((k) => !groups.has(k)));
 
     const events: AlertEvent[] = [];
