@@ -66,7 +66,7 @@ const DUPLICATE_SIGNAL_MS = 500;
 async function start(): Promise<number> {
   let rt;
   try {
-    rt = await startRuntime();
+    rt = await startRuntime({ demoApart: true });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`Keyturn cannot start: the configuration has problems.\n${err.problems.join('\n')}\nFix them (keyturn validate <file> checks a file) and start again.\n`);

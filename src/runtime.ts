@@ -16,7 +16,7 @@ import { registerAlertRoutes } from './server/alert-routes.js';
 import type { ChatAdapter, Platform } from './core/chat-adapter.js';
 // Each platform loads its SDK only when it is wanted (Bolt and discord.js are large: start-up time and memory).
 import { CHAT_PLATFORMS, wantedPlatforms, type AdapterOf } from '../adapters/index.js';
-import { startDemo, type Demo } from './demo.js';
+import { startDemo, startDemoProcess, type Demo, type DemoHandle, type DemoProcess } from './demo.js';
 import { closeSshPools } from './integrations/ssh/client.js';
 
 export interface RuntimeOptions {
@@ -25,12 +25,21 @@ export interface RuntimeOptions {
   input?: Readable;
   output?: Writable;
   log?: Logger;
+  /**
+   * The demo (when the config is the bundled one) in a child process of its own (`keyturn start` does
+   * this): its simulators neither stall this event loop nor count in this process's memory. Off (tests):
+   * the demo runs in this process, `demo` gives its fleet.
+   */
+  demoApart?: boolean;
 }
 
 export interface Runtime {
   core: Core;
   server: HttpServer;
+  /** The demo running in this process (demoApart off), else null. */
   demo: Demo | null;
+  /** The demo's child process (demoApart on), else null. */
+  demoProcess: DemoProcess | null;
   /** The chat adapters running, in start order. */
   adapters: ChatAdapter[];
   /** The running adapter of a platform, as its own class; null when it is not running. */
@@ -51,9 +60,16 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   const wantDemo = configPath === BUNDLED_DEMO_CONFIG || env.KEYTURN_DEMO === '1';
   const opening = openDb(env);
   opening.catch(() => {}); // awaited after the demo: a failure meanwhile is handled there, not an unhandled rejection
-  let demo: Demo | null;
+  const output = opts.output ?? process.stdout;
+  // A demo process that dies is said where the user looks: the console, and the log.
+  const demoCrashed = (how: string) => {
+    const said = `demo: the demo's process (its simulated fleet, etcd and anvil) stopped (${how}): the demo systems no longer answer, so /health shows them down. Restart Keyturn to bring the demo back.`;
+    log.error(said);
+    if (consoleMode) output.write(`${said}\n`);
+  };
+  let demo: DemoHandle | null;
   try {
-    demo = wantDemo ? await startDemo(env) : null;
+    demo = !wantDemo ? null : opts.demoApart ? await startDemoProcess(env, demoCrashed) : await startDemo(env);
   } catch (err) {
     // Said at once (no configuration, and no demo/ in this installation): the store still being opened
     // (an initdb where no template is cached yet) is closed when it is ready, not waited for.
@@ -88,14 +104,14 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   } catch (err) {
     if (!consoleMode) throw new Error(`cannot listen on port ${port}: ${(err as Error).message}. Set PORT to a free port.`);
     // Locally the console still works without the HTTP routes; say so instead of failing.
-    (opts.output ?? process.stdout).write(`note: HTTP server not started (port ${port}: ${(err as NodeJS.ErrnoException).code}); set PORT to try alerts locally.\n`);
+    output.write(`note: HTTP server not started (port ${port}: ${(err as NodeJS.ErrnoException).code}); set PORT to try alerts locally.\n`);
   }
 
   // Slack (SLACK_BOT_TOKEN: HTTP mode at POST /slack/events on this server, Socket Mode with SLACK_APP_TOKEN), Discord
   // (DISCORD_TOKEN), else the console on stdin/stdout: one after the other, in the table's order. One that cannot start
   // stops the ones before it and the whole start fails, saying what to fix.
   const adapters: ChatAdapter[] = [];
-  const terminal = { input: opts.input ?? process.stdin, output: opts.output ?? process.stdout, extra: demo?.consoleCommands };
+  const terminal = { input: opts.input ?? process.stdin, output, extra: demo?.consoleCommands };
   for (const platform of platforms) {
     try {
       const adapter = await platform.create({ core, server, env, log, terminal });
@@ -142,7 +158,8 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
       closeSshPools(); // pooled SSH connections would keep the process alive until their idle timeout
       await demo?.close();
     })());
-  return { core, server, demo, adapters, adapter, done, stop };
+  const demoProcess = opts.demoApart ? (demo as DemoProcess | null) : null;
+  return { core, server, demo: demoProcess ? null : (demo as Demo | null), demoProcess, adapters, adapter, done, stop };
 }
 
 /** `KEYTURN_CONSOLE=off and none of SLACK_BOT_TOKEN, DISCORD_TOKEN is set`, from the adapters table. */
