@@ -35,7 +35,8 @@ process.on('message', async (m: ToDemo) => {
   send({ type: 'console', id: m.id, handled, lines });
 });
 
-const demo = startDemo(process.env);
+// The bot answers as soon as the fleet is up; mUSD's chain finishes deploying behind its gate.
+const demo = startDemo(process.env, { chainInBackground: true });
 demo.then(
   (d) => {
     close = () => d.close();
