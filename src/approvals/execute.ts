@@ -12,6 +12,7 @@ import type { ApprovalContext } from './context.js';
 import { boundStep, diffPlans, planHash, resolvePlan, shortHash, type BoundPlan } from './binding.js';
 import { registerParamSecrets, unseal } from './sealed-params.js';
 import { note, progressText, refreshView, stepLine } from './view.js';
+import { recordOutcome } from './outcome.js';
 import { countedApprovals, type ApprovalRequest, type ExecutionResult, type RequestState } from './types.js';
 
 const HEARTBEAT_MS = 5_000;
@@ -105,10 +106,14 @@ export async function executeClaimed(d: ApprovalContext, r: ApprovalRequest): Pr
 }
 
 async function finish(d: ApprovalContext, r: ApprovalRequest, state: RequestState, result: ExecutionResult): Promise<RequestState> {
-  await d.store.transition(r.id, ['executing'], state, d.clock.now(), result);
-  await d.audit.append({ actor: r.requester, platform: 'keyturn', kind: 'approval.result', subject: `${r.id} ${r.system}/${r.action}`, outcome: state, detail: { summary: result.summary } });
-  await refreshView(d, r.id);
-  await note(d, r, `${result.ok ? 'Succeeded' : 'Failed'}: ${result.summary}`);
+  const audit = { actor: r.requester, platform: 'keyturn', kind: 'approval.result', subject: `${r.id} ${r.system}/${r.action}`, outcome: state, detail: { summary: result.summary } };
+  const said = `${result.ok ? 'Succeeded' : 'Failed'}: ${result.summary}`;
+  if (await recordOutcome(d, r.id, { from: ['executing'], to: state, result, audit, note: said })) return state;
+  // Another replica's sweep took this run for dead (no heartbeat it could see) and recorded it interrupted:
+  // what really happened still goes to the audit log and the thread.
+  const now = await d.store.get(r.id);
+  await d.audit.append({ ...audit, detail: { ...audit.detail, recordedAs: now?.state ?? null } });
+  await note(d, r, `${said} (finished after it was recorded as ${now?.state ?? 'gone'})`);
   return state;
 }
 
@@ -128,32 +133,34 @@ async function interrupted(d: ApprovalContext, r: ApprovalRequest, result: Execu
  * replica recorded it first (then nothing is written twice).
  */
 export async function recordInterrupted(d: ApprovalContext, r: ApprovalRequest, o: { result: ExecutionResult; detail: Record<string, unknown>; what: string }): Promise<boolean> {
-  if (!(await d.store.transition(r.id, ['executing'], 'interrupted', d.clock.now(), o.result))) return false;
-  await d.audit.append({ actor: 'keyturn', platform: 'keyturn', kind: 'approval.result', subject: `${r.id} ${r.system}/${r.action}`, outcome: 'interrupted', detail: o.detail });
-  await refreshView(d, r.id);
-  await note(d, r, `⚠️ Interrupted: ${o.what}. It will not be re-run by itself: check what was done (/audit ${r.id}) and re-request if needed.`);
-  return true;
+  const done = await recordOutcome(d, r.id, {
+    from: ['executing'],
+    to: 'interrupted',
+    result: o.result,
+    audit: { actor: 'keyturn', platform: 'keyturn', kind: 'approval.result', subject: `${r.id} ${r.system}/${r.action}`, outcome: 'interrupted', detail: o.detail },
+    note: `⚠️ Interrupted: ${o.what}. It will not be re-run by itself: check what was done (/audit ${r.id}) and re-request if needed.`,
+  });
+  return done !== null;
 }
 
 /** Nothing runs: the thread says what changed, the audit keeps every change, and a new request is needed. */
 async function invalidate(d: ApprovalContext, r: ApprovalRequest, changes: string[], hash: string | null): Promise<RequestState> {
   const summary = `not run: the config changed since the request, so what was approved is not what would run (${changes.length} change${changes.length === 1 ? '' : 's'})`;
-  await d.store.transition(r.id, ['executing'], 'invalidated', d.clock.now(), { ok: false, summary, steps: [] });
-  await d.audit.append({
-    actor: 'keyturn',
-    platform: 'keyturn',
-    kind: 'approval.result',
-    subject: `${r.id} ${r.system}/${r.action}`,
-    outcome: 'invalidated',
-    detail: { approvedPlan: r.planHash, currentPlan: hash, changes, replica: d.replica },
-  });
-  await refreshView(d, r.id);
   const shown = changes.slice(0, SHOWN_CHANGES).map((c) => `• ${c}`);
   if (changes.length > SHOWN_CHANGES) shown.push(`• … and ${changes.length - SHOWN_CHANGES} more (/audit ${r.id})`);
-  await note(
-    d,
-    r,
-    `⚠️ Not run: the configuration changed after ${r.id} was requested, so what was approved${r.planHash ? ` (plan ${shortHash(r.planHash)})` : ''} is not what would run. Nothing was executed.\nChanged since the request:\n${shown.join('\n')}\nRequest ${r.action} on ${r.system} again to approve the current plan.`,
-  );
+  await recordOutcome(d, r.id, {
+    from: ['executing'],
+    to: 'invalidated',
+    result: { ok: false, summary, steps: [] },
+    audit: {
+      actor: 'keyturn',
+      platform: 'keyturn',
+      kind: 'approval.result',
+      subject: `${r.id} ${r.system}/${r.action}`,
+      outcome: 'invalidated',
+      detail: { approvedPlan: r.planHash, currentPlan: hash, changes, replica: d.replica },
+    },
+    note: `⚠️ Not run: the configuration changed after ${r.id} was requested, so what was approved${r.planHash ? ` (plan ${shortHash(r.planHash)})` : ''} is not what would run. Nothing was executed.\nChanged since the request:\n${shown.join('\n')}\nRequest ${r.action} on ${r.system} again to approve the current plan.`,
+  });
   return 'invalidated';
 }

@@ -141,8 +141,8 @@ export class RequestStore {
   }
 
   /** Moves from one of `from` to `to`; returns the row if this call made the move. */
-  async transition(id: string, from: RequestState[], to: RequestState, now: Date, result?: ExecutionResult): Promise<ApprovalRequest | null> {
-    const r = await this.db.query<Row>(
+  async transition(id: string, from: RequestState[], to: RequestState, now: Date, result?: ExecutionResult, q: Queryable = this.db): Promise<ApprovalRequest | null> {
+    const r = await q.query<Row>(
       `UPDATE approval_requests SET state = $3,
          decided_at = CASE WHEN decided_at IS NULL THEN $4::timestamptz ELSE decided_at END,
          finished_at = CASE WHEN $3 IN (${FINAL}) THEN $4::timestamptz ELSE finished_at END,
@@ -158,15 +158,10 @@ export class RequestStore {
     await this.db.query(`UPDATE approval_requests SET heartbeat_at = $2 WHERE id = $1 AND state = 'executing'`, [id, now.toISOString()]);
   }
 
-  async expireDue(now: Date): Promise<ApprovalRequest[]> {
-    // Returns the sealed parameters as they were (the row's are wiped): the sweeper masks them before it posts.
-    const r = await this.db.query<Row & { was_sealed: string | null }>(
-      `WITH due AS (SELECT id, sealed_params FROM approval_requests WHERE state = 'pending' AND expires_at <= $1 FOR UPDATE)
-       UPDATE approval_requests a SET state = 'expired', finished_at = $1, sealed_params = NULL FROM due
-       WHERE a.id = due.id AND a.state = 'pending' RETURNING a.*, due.sealed_params AS was_sealed`,
-      [now.toISOString()],
-    );
-    return r.rows.map((x) => ({ ...toRequest(x), sealedParams: x.was_sealed }));
+  /** Pending requests past their expiry (each is then expired by a conditional transition). */
+  async dueForExpiry(now: Date): Promise<ApprovalRequest[]> {
+    const r = await this.db.query<Row>(`SELECT * FROM approval_requests WHERE state = 'pending' AND expires_at <= $1`, [now.toISOString()]);
+    return r.rows.map(toRequest);
   }
 
   /** Pending, unexpired requests that already have enough approvals: nobody claimed them. */

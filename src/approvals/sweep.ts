@@ -9,15 +9,16 @@ import type { Platform } from '../core/chat.js';
 import { formatDuration } from '../config/duration.js';
 import type { ApprovalContext } from './context.js';
 import { paramsOf, recordInterrupted } from './execute.js';
+import { recordOutcome } from './outcome.js';
 import { tryExecute } from './start-execution.js';
 import { note, refreshView } from './view.js';
 import type { ApprovalRequest } from './types.js';
 
 export async function sweep(ctx: ApprovalContext): Promise<void> {
   await escalateCountersigns(ctx);
-  for (const r of await ctx.store.expireDue(ctx.clock.now())) {
+  for (const r of await ctx.store.dueForExpiry(ctx.clock.now())) {
     rebuildMasks(ctx, r);
-    await announceExpired(ctx, r);
+    await expire(ctx, r.id);
   }
   for (const id of await ctx.store.approvedUnclaimed(ctx.clock.now())) {
     if ((await tryExecute(ctx, id, { detach: true })) !== null) ctx.log.warn({ request: id }, 'approved request was never started (its replica stopped after the last vote): starting it now');
@@ -39,14 +40,12 @@ export async function sweep(ctx: ApprovalContext): Promise<void> {
 
 /** A pending request past its expiry (found by a vote or the sweep): expired, said in its thread. */
 export async function expire(ctx: ApprovalContext, id: string): Promise<void> {
-  const r = await ctx.store.transition(id, ['pending'], 'expired', ctx.clock.now());
-  if (r) await announceExpired(ctx, r);
-}
-
-async function announceExpired(ctx: ApprovalContext, r: ApprovalRequest): Promise<void> {
-  await ctx.audit.append({ actor: 'keyturn', platform: 'keyturn', kind: 'approval.decision', subject: r.id, outcome: 'expired', detail: {} });
-  await refreshView(ctx, r.id);
-  await note(ctx, r, `Expired without enough approvals. Nothing was run.`);
+  await recordOutcome(ctx, id, {
+    from: ['pending'],
+    to: 'expired',
+    audit: { actor: 'keyturn', platform: 'keyturn', kind: 'approval.decision', subject: id, outcome: 'expired', detail: {} },
+    note: `Expired without enough approvals. Nothing was run.`,
+  });
 }
 
 /** Break-glass requests nobody countersigned in time: an incident (paged if its severity pages) and a note in the thread. */

@@ -5,15 +5,31 @@
  */
 import type { ApprovalContext } from './context.js';
 import type { StepProgress } from '../runbooks/action.js';
-import type { ApprovalRequest } from './types.js';
+import type { ApprovalRequest, Vote } from './types.js';
+import type { Countersign } from './break-glass.js';
 import { renderRequest, shownParams } from './render.js';
+import type { Message } from '../core/message.js';
 
 export async function renderView(ctx: ApprovalContext, r: ApprovalRequest, progress?: string) {
+  return renderWith(ctx, r, { votes: await ctx.store.votes(r.id), countersign: r.state === 'pending' ? null : await ctx.countersigns.get(r.id) }, progress);
+}
+
+/** What a request's message shows besides the request itself (read before a transaction that writes the outcome). */
+export interface ViewInputs {
+  votes: Vote[];
+  countersign: Countersign | null;
+}
+
+export async function viewInputs(ctx: ApprovalContext, id: string): Promise<ViewInputs> {
+  return { votes: await ctx.store.votes(id), countersign: await ctx.countersigns.get(id) };
+}
+
+export function renderWith(ctx: ApprovalContext, r: ApprovalRequest, inputs: ViewInputs, progress?: string) {
   const config = ctx.config();
   return renderRequest({
     request: { ...r, params: shownParams(config, r) },
-    votes: await ctx.store.votes(r.id),
-    countersign: r.state === 'pending' ? null : await ctx.countersigns.get(r.id),
+    votes: inputs.votes,
+    countersign: r.state === 'pending' ? null : inputs.countersign,
     approvers: ctx.people.withRole(r.approverRoles).filter((p) => p.name !== r.requester).map((p) => p.name),
     reactions: config.settings.reactions,
     progress,
@@ -32,7 +48,11 @@ export async function refreshView(ctx: ApprovalContext, id: string, progress?: s
 /** A reply in the request's thread. */
 export async function note(ctx: ApprovalContext, r: ApprovalRequest, text: string): Promise<void> {
   const key = r.messageKey ?? (await ctx.store.get(r.id))?.messageKey;
-  if (key) await ctx.chat.reply(key, { title: text, status: 'info', footer: `request ${r.id}` });
+  if (key) await ctx.chat.reply(key, noteMessage(r.id, text));
+}
+
+export function noteMessage(id: string, text: string): Message {
+  return { title: text, status: 'info', footer: `request ${id}` };
 }
 
 /** One step's outcome, as a line in a thread. */

@@ -13,6 +13,7 @@ import { countersignRefusal } from './break-glass.js';
 import type { ApprovalContext } from './context.js';
 import { tryExecute, type ExecuteOptions } from './start-execution.js';
 import { note, refreshView } from './view.js';
+import { recordOutcome } from './outcome.js';
 import { expire } from './sweep.js';
 import { countedApprovals, type ApprovalRequest, type RequestState } from './types.js';
 
@@ -109,12 +110,12 @@ export async function castVote(ctx: VoteContext, requestId: string, voter: { pla
   if (times) await ctx.audit.append({ actor: who, platform: voter.platform, kind: 'approval.vote', subject: r.id, outcome: vote, detail: { account: voter.account, changed: put === 'changed', planHash: r.planHash, ...times } });
 
   if (vote === 'reject') {
-    const rejected = await ctx.store.transition(r.id, ['pending'], 'rejected', now);
-    if (rejected) {
-      await ctx.audit.append({ actor: who, platform: voter.platform, kind: 'approval.decision', subject: r.id, outcome: 'rejected', detail: {} });
-      await refreshView(ctx, r.id);
-      await note(ctx, r, `Rejected by ${who}. Nothing was run.`);
-    }
+    const rejected = await recordOutcome(ctx, r.id, {
+      from: ['pending'],
+      to: 'rejected',
+      audit: { actor: who, platform: voter.platform, kind: 'approval.decision', subject: r.id, outcome: 'rejected', detail: {} },
+      note: `Rejected by ${who}. Nothing was run.`,
+    });
     return { counted: true, state: rejected ? 'rejected' : (await ctx.store.get(r.id))!.state, approvals: 0 };
   }
   const votes = await ctx.store.votes(r.id);

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { Db } from '../store/db.js';
+import type { Db, Queryable, Unit } from '../store/db.js';
 import type { Message } from './message.js';
 import { maskDeep } from './secrets.js';
 import { displayUrlsDeep } from './url-display.js';
@@ -36,15 +36,15 @@ export class Chat extends EventEmitter {
   }
 
   /** Posts into a channel, or into the thread of `threadOf` (a message key). Returns the new message's key. */
-  async post(target: ChannelTarget, message: Message, opts: { threadOf?: string; key?: string } = {}): Promise<string> {
+  async post(target: ChannelTarget, message: Message, opts: { threadOf?: string; key?: string; unit?: Unit } = {}): Promise<string> {
     const key = opts.key ?? `m-${randomUUID()}`;
     let threadKey: string | null = null;
     if (opts.threadOf) {
-      const root = await this.get(opts.threadOf);
+      const root = await this.get(opts.threadOf, opts.unit?.tx);
       // A root in another channel or platform cannot host this reply: post it top-level there instead.
       if (root && root.platform === target.platform && root.channel === target.channel) threadKey = root.threadKey ?? root.key;
     }
-    await this.db.transaction(async (tx) => {
+    const write = async (tx: Queryable) => {
       await tx.query(`INSERT INTO chat_messages (key, platform, channel, thread_key) VALUES ($1,$2,$3,$4)`, [key, target.platform, target.channel, threadKey]);
       await tx.query(`INSERT INTO outbox (platform, op, message_key, payload) VALUES ($1,'post',$2,$3)`, [
         target.platform,
@@ -52,32 +52,39 @@ export class Chat extends EventEmitter {
         // Only the content is masked: the channel and thread are where it goes, never a secret.
         JSON.stringify({ channel: target.channel, threadKey, message: maskDeep(displayUrlsDeep(message)) } satisfies OutboxPayload),
       ]);
-    });
-    this.emit('enqueued', target.platform);
+    };
+    if (opts.unit) {
+      await write(opts.unit.tx);
+      opts.unit.after(() => this.emit('enqueued', target.platform));
+    } else {
+      await this.db.transaction(write);
+      this.emit('enqueued', target.platform);
+    }
     return key;
   }
 
   /** Replies in the thread of a message we posted earlier. */
-  async reply(rootKey: string, message: Message): Promise<string> {
-    const root = await this.get(rootKey);
+  async reply(rootKey: string, message: Message, unit?: Unit): Promise<string> {
+    const root = await this.get(rootKey, unit?.tx);
     if (!root) throw new Error(`no message with key ${rootKey}`);
-    return this.post(root, message, { threadOf: rootKey });
+    return this.post(root, message, { threadOf: rootKey, unit });
   }
 
   /** Edits a message we posted (in place: chat.update / message edit). */
-  async update(key: string, message: Message): Promise<void> {
-    const ref = await this.get(key);
+  async update(key: string, message: Message, unit?: Unit): Promise<void> {
+    const ref = await this.get(key, unit?.tx);
     if (!ref) throw new Error(`no message with key ${key}`);
-    await this.db.query(`INSERT INTO outbox (platform, op, message_key, payload) VALUES ($1,'update',$2,$3)`, [
+    await (unit?.tx ?? this.db).query(`INSERT INTO outbox (platform, op, message_key, payload) VALUES ($1,'update',$2,$3)`, [
       ref.platform,
       key,
       JSON.stringify({ channel: ref.channel, threadKey: ref.threadKey, message: maskDeep(displayUrlsDeep(message)) } satisfies OutboxPayload),
     ]);
-    this.emit('enqueued', ref.platform);
+    if (unit) unit.after(() => this.emit('enqueued', ref.platform));
+    else this.emit('enqueued', ref.platform);
   }
 
-  async get(key: string): Promise<PostedRef | null> {
-    const r = await this.db.query<RefRow>(`SELECT * FROM chat_messages WHERE key = $1`, [key]);
+  async get(key: string, q: Queryable = this.db): Promise<PostedRef | null> {
+    const r = await q.query<RefRow>(`SELECT * FROM chat_messages WHERE key = $1`, [key]);
     return r.rows[0] ? toRef(r.rows[0]) : null;
   }
 

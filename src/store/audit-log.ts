@@ -13,7 +13,7 @@
  * rows changes that hash, so they are covered from then on too. See docs/audit.md.
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import type { Db } from './db.js';
+import type { Db, Queryable, Unit } from './db.js';
 import { maskDeep, maskSecrets } from '../core/secrets.js';
 import { resolveAuditKey } from './audit-key.js';
 import { canonical } from '../core/canonical-json.js';
@@ -71,11 +71,11 @@ export class AuditLog {
     this.anchorFile = opts.anchorFile ?? null;
   }
 
-  async append(entry: AuditEntry): Promise<AuditRow> {
+  async append(entry: AuditEntry, unit?: Unit): Promise<AuditRow> {
     const detail = maskDeep(entry.detail ?? {});
     // The outcome (and kind, actor, platform) is structure, never masked; the subject and detail are content (a command line).
     const e = { ...entry, subject: maskSecrets(entry.subject), detail };
-    const row = await this.db.transaction(async (tx): Promise<AuditRow> => {
+    const write = async (tx: Queryable): Promise<AuditRow> => {
       await tx.query('SELECT pg_advisory_xact_lock(7420002)');
       const last = await tx.query<{ hash: string }>('SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1');
       let prevHash = last.rows[0]?.hash ?? GENESIS;
@@ -85,13 +85,23 @@ export class AuditLog {
         if (started.rowCount === 0) prevHash = (await this.insert(tx, prevHash, at, await this.chainStart(tx, prevHash))).hash;
       }
       return this.insert(tx, prevHash, at, e);
-    });
-    this.chainStarted = true;
-    try {
-      this.onAppend(row);
-    } catch {
-      /* an observer's failure must not fail the audited operation */
+    };
+    const committed = (row: AuditRow) => {
+      this.chainStarted = true;
+      try {
+        this.onAppend(row);
+      } catch {
+        /* an observer's failure must not fail the audited operation */
+      }
+    };
+    // In a caller's transaction (a request's outcome): the chain's lock is held until that one commits.
+    if (unit) {
+      const row = await write(unit.tx);
+      unit.after(() => committed(row));
+      return row;
     }
+    const row = await this.db.transaction(write);
+    committed(row);
     return row;
   }
 

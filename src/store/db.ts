@@ -18,3 +18,13 @@ export interface Db extends Queryable {
   ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+/**
+ * One transaction that several stores write in together (a request's outcome: its state, audit row and
+ * chat messages). Work that must wait for the commit (waking the outbox drain, counting an audit row)
+ * goes to `after`; nothing is told about a transaction that rolled back.
+ */
+export interface Unit {
+  tx: Queryable;
+  after(fn: () => void): void;
+}

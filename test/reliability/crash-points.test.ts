@@ -137,6 +137,42 @@ describe.skipIf(!pg)('a Keyturn process killed at a crash point, then restarted 
     }
   });
 
+  it('when it is killed after the action ran, while its outcome is being written, then after restart the request is interrupted, announced and never re-run (never decided in silence)', async () => {
+    const ledger: Ledger = { requests: [], acked: [] };
+    const p = rig.replicas[0]!;
+    // The outcome's audit row waits on a lock the test holds: the request's final state and the
+    // row are written; its thread note is not yet queued.
+    await rig.db.query(`CREATE OR REPLACE FUNCTION kt_test_hold_result() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_advisory_xact_lock(4242001); RETURN NEW; END $$`);
+    await rig.db.query(`CREATE TRIGGER kt_test_hold_result AFTER INSERT ON audit_log FOR EACH ROW WHEN (NEW.kind = 'approval.result') EXECUTE FUNCTION kt_test_hold_result()`);
+    const release = rig.target.holdPath('/pause');
+    try {
+      const ref = await rig.request('CCRASHE');
+      ledger.requests.push(ref);
+      await ackedVote(rig, ledger, ref, 'bob');
+      await ackedVote(rig, ledger, ref, 'carol');
+      await until('the step to reach the target', () => rig.hitsFor(ref.id) === 1, 30_000);
+      const lock = await holdLock(rig.dbUrl, 'SELECT pg_advisory_xact_lock(4242001)');
+      release();
+      const backend = await blockedBackend(rig.db, 'INSERT INTO audit_log');
+      await p.kill();
+      await terminateBackend(rig.db, backend);
+      await lock.release();
+      await rig.db.query(`DROP TRIGGER kt_test_hold_result ON audit_log`);
+      await p.restart();
+
+      // The run succeeded at the target, but no process lived to record it: the thread must not stay silent.
+      expect(await finalState(rig, ref.id)).toBe('interrupted');
+      await until('the interruption to be announced in the thread', () => threadTexts(rig, ref).some((t) => INTERRUPTED_NOTE.test(t)), 30_000);
+      expect(await countRows(rig, `SELECT count(*)::int AS n FROM audit_log WHERE kind = 'approval.result' AND subject LIKE $1`, [`${ref.id} %`])).toBe(1);
+      expect(rig.hitsFor(ref.id)).toBe(1);
+      await expectConsistent(ledger);
+    } finally {
+      release();
+      await rig.db.query(`DROP TRIGGER IF EXISTS kt_test_hold_result ON audit_log`);
+      await rig.db.query(`DROP FUNCTION IF EXISTS kt_test_hold_result()`);
+    }
+  });
+
   for (const [label, fault] of [
     ['hangs after applying it', { hang: true as const, deliver: true }],
     ['answers it 4 s late', { delayMs: 4_000 }],

@@ -9,6 +9,8 @@ export interface TargetServer {
   failPath(path: string, status: number | null): void;
   /** Delay answers on a path (ms). */
   delayPath(path: string, ms: number | null): void;
+  /** Hold answers on a path until the returned function is called (then every held request is answered). */
+  holdPath(path: string): () => void;
   /** Forget hits, failures and delays. */
   reset(): void;
   close(): Promise<void>;
@@ -18,6 +20,7 @@ export async function startTargetServer(): Promise<TargetServer> {
   const hits: Array<{ method: string; path: string; headers: Record<string, string | string[] | undefined>; body: string }> = [];
   const failing = new Map<string, number>();
   const delays = new Map<string, number>();
+  const held = new Map<string, Array<() => void>>();
   const sockets = new Set<Socket>();
   const server: Server = createServer((req, res) => {
     let body = '';
@@ -31,7 +34,9 @@ export async function startTargetServer(): Promise<TargetServer> {
         res.end(JSON.stringify(status === 200 ? { ok: true, status: 'ok', paused: true } : { error: 'failing on purpose' }));
       };
       const d = delays.get(path);
-      if (d) setTimeout(answer, d);
+      const waiting = held.get(path);
+      if (waiting) waiting.push(answer);
+      else if (d) setTimeout(answer, d);
       else answer();
     });
   });
@@ -46,10 +51,19 @@ export async function startTargetServer(): Promise<TargetServer> {
     hits: (path) => hits.filter((h) => !path || h.path === path),
     failPath: (p, s) => (s === null ? failing.delete(p) : failing.set(p, s)),
     delayPath: (p, ms) => (ms === null ? delays.delete(p) : delays.set(p, ms)),
+    holdPath: (p) => {
+      held.set(p, []);
+      return () => {
+        const waiting = held.get(p) ?? [];
+        held.delete(p);
+        for (const answer of waiting) answer();
+      };
+    },
     reset: () => {
       hits.length = 0;
       failing.clear();
       delays.clear();
+      held.clear();
     },
     close: () =>
       new Promise<void>((r) => {
