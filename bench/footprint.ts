@@ -18,8 +18,11 @@ async function measure(env: Record<string, string>, expect: string[]): Promise<{
   const t0 = performance.now();
   const child = spawn(process.execPath, ['dist/src/cli.js', 'start'], {
     env: { ...process.env, PORT: String(port), KEYTURN_DATA_DIR: mkdtempSync(join(tmpdir(), 'kt-bench-')), LOG_LEVEL: 'silent', KEYTURN_CONFIG: '', ...env },
-    stdio: ['pipe', 'ignore', 'ignore'],
+    stdio: ['pipe', 'ignore', 'pipe'],
   });
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString('utf8')).slice(-2000)));
+  const gone = () => child.exitCode !== null || child.signalCode !== null;
   let readyMs = NaN;
   for (let i = 0; i < 600; i++) {
     try {
@@ -35,6 +38,7 @@ async function measure(env: Record<string, string>, expect: string[]): Promise<{
     await sleep(10);
   }
   await sleep(3000); // idle
+  if (gone()) throw new Error(`the bot exited (${child.exitCode ?? child.signalCode}) before its idle RSS was read: ${stderr}`);
   const rss = rssMb(child.pid!);
   const demoRss = descendantsRssMb(child.pid!).total;
   child.kill('SIGTERM');
@@ -48,7 +52,8 @@ export async function footprint(): Promise<Section> {
   const slackEnv = { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 'bench-secret', SLACK_API_URL: slack.apiUrl };
   const discordEnv = { DISCORD_TOKEN: 'bench-discord-token-0123456789', DISCORD_APPLICATION_ID: discord.options.applicationId, DISCORD_GUILD_ID: discord.options.guildId, DISCORD_API_URL: discord.apiUrl };
   const pg = await startPostgres();
-  const pgEnv = async () => ({ DATABASE_URL: await freshDatabase(pg.url) });
+  // On Postgres the audit log's HMAC key comes from the environment (docs/audit.md).
+  const pgEnv = async () => ({ DATABASE_URL: await freshDatabase(pg.url), KEYTURN_AUDIT_KEY: 'bench-audit-key-0123456789abcdef0123456789abcdef' });
   const modes: Array<[string, Record<string, string>, string[]]> = [
     ['console, embedded PGlite', {}, ['console']],
     ['Slack, embedded PGlite', slackEnv, ['slack']],
