@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PgliteDb } from '../../../src/store/pglite-db.js';
 import { startTargetServer, type TargetServer } from '../../support/target-server.js';
 import { freePort } from '../../support/services.js';
+import { scaled } from '../../support/time-factor.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -30,8 +31,10 @@ function startKeyturn(env: Record<string, string>): Child {
 }
 
 /** Generous waits (the CLI starts the whole bot under tsx, slow on a loaded 2-CPU machine); they bound a hang, they assert nothing. */
-const WAIT_MS = 150_000;
-const TEST_MS = 240_000;
+// Scaled by KT_TIME_FACTOR like every other limit: the four cases run side by side, so each one's CLI start-up
+// shares the machine with three others.
+const WAIT_MS = scaled(150_000);
+const TEST_MS = scaled(240_000);
 
 async function until(what: string, check: () => boolean | Promise<boolean>, child: Child, ms = WAIT_MS): Promise<void> {
   const end = Date.now() + ms;
@@ -60,27 +63,27 @@ function configFile(name: string, yaml: string): string {
   return file;
 }
 
-function writeConfig(): string {
+function writeConfig(t: TargetServer, name: string): string {
   return configFile(
-    'keyturn.yml',
+    name,
     `people:
   - { name: alice, roles: [oncall] }
 systems:
   slowsys:
-    nodes: [{ name: n1, health: "${target.url}/health" }]
+    nodes: [{ name: n1, health: "${t.url}/health" }]
     actions:
       rollout:
         description: three steps, the second one slow
         steps:
-          - { name: drain node, kind: http, url: "${target.url}/first" }
-          - { name: deploy, kind: http, url: "${target.url}/slow", timeout: 30s }
-          - { name: undrain node, kind: http, url: "${target.url}/last" }
+          - { name: drain node, kind: http, url: "${t.url}/first" }
+          - { name: deploy, kind: http, url: "${t.url}/slow", timeout: 30s }
+          - { name: undrain node, kind: http, url: "${t.url}/last" }
 `,
   );
 }
 
 /** An approved action that waits 1 h between two calls, with a finally step: bob and carol approve. */
-function writeApprovalConfig(): string {
+function writeApprovalConfig(t: TargetServer): string {
   return configFile(
     'keyturn-approval.yml',
     `people:
@@ -91,26 +94,29 @@ policies:
   dangerous: { approvals: 2, approvers: [approver], requesters: [oncall], expiry: 15m }
 systems:
   slowsys:
-    nodes: [{ name: n1, health: "${target.url}/health" }]
+    nodes: [{ name: n1, health: "${t.url}/health" }]
     actions:
       settle:
         policy: dangerous
         steps:
-          - { name: drain node, kind: http, url: "${target.url}/first" }
+          - { name: drain node, kind: http, url: "${t.url}/first" }
           - { name: settle, kind: wait, duration: 1h }
-          - { name: undrain node, kind: http, url: "${target.url}/last" }
+          - { name: undrain node, kind: http, url: "${t.url}/last" }
         finally:
-          - { name: resume writes, kind: http, url: "${target.url}/resume" }
+          - { name: resume writes, kind: http, url: "${t.url}/resume" }
 `,
   );
 }
 
-describe('graceful shutdown on SIGTERM', () => {
-  it('when SIGTERM arrives mid-action, then the action finishes, every message is delivered, no new command is taken, and it exits 0', async () => {
-    target.reset();
+// The four cases start a CLI each and mostly wait (a 3 s step, the 10 s stop grace): they run side by side, the two
+// that count target hits each on a target server of their own.
+describe.concurrent('graceful shutdown on SIGTERM', () => {
+  it('when SIGTERM arrives mid-action, then the action finishes, every message is delivered, no new command is taken, and it exits 0', async ({ expect, onTestFinished }) => {
+    const target = await startTargetServer();
+    onTestFinished(() => target.close());
     target.delayPath('/slow', 3000);
     const data = join(dir, 'data-console');
-    const kt = startKeyturn({ KEYTURN_CONFIG: writeConfig(), KEYTURN_DATA_DIR: data, PORT: String(await freePort()) });
+    const kt = startKeyturn({ KEYTURN_CONFIG: writeConfig(target, 'keyturn-slow.yml'), KEYTURN_DATA_DIR: data, PORT: String(await freePort()) });
     try {
       await until('the console prompt', () => kt.out().includes('Keyturn console. You are alice'), kt);
       kt.proc.stdin.write('/run slowsys rollout\n');
@@ -149,10 +155,11 @@ describe('graceful shutdown on SIGTERM', () => {
     }
   }, TEST_MS);
 
-  it('when SIGTERM arrives while an approved action waits 1 h, then the wait is cut short after the grace, the request is recorded interrupted, its finally step runs, and it exits 0', async () => {
-    target.reset();
+  it('when SIGTERM arrives while an approved action waits 1 h, then the wait is cut short after the grace, the request is recorded interrupted, its finally step runs, and it exits 0', async ({ expect, onTestFinished }) => {
+    const target = await startTargetServer();
+    onTestFinished(() => target.close());
     const data = join(dir, 'data-interrupted');
-    const kt = startKeyturn({ KEYTURN_CONFIG: writeApprovalConfig(), KEYTURN_DATA_DIR: data, PORT: String(await freePort()) });
+    const kt = startKeyturn({ KEYTURN_CONFIG: writeApprovalConfig(target), KEYTURN_DATA_DIR: data, PORT: String(await freePort()) });
     try {
       await until('the console prompt', () => kt.out().includes('Keyturn console. You are alice'), kt);
       kt.proc.stdin.write('/run slowsys settle\nas bob\nreact last ✅\nas carol\nreact last ✅\n');
@@ -185,9 +192,9 @@ describe('graceful shutdown on SIGTERM', () => {
     }
   }, TEST_MS);
 
-  it('when the console is off (a container without chat tokens), then it serves /healthz and /metrics until SIGTERM and exits 0', async () => {
+  it('when the console is off (a container without chat tokens), then it serves /healthz and /metrics until SIGTERM and exits 0', async ({ expect }) => {
     const port = await freePort();
-    const kt = startKeyturn({ KEYTURN_CONFIG: writeConfig(), KEYTURN_DATA_DIR: join(dir, 'data-headless'), PORT: String(port), KEYTURN_CONSOLE: 'off' });
+    const kt = startKeyturn({ KEYTURN_CONFIG: writeConfig(target, 'keyturn-headless.yml'), KEYTURN_DATA_DIR: join(dir, 'data-headless'), PORT: String(port), KEYTURN_CONSOLE: 'off' });
     kt.proc.stdin.end(); // closed input ends a console; a server keeps running
     try {
       const health = async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null))?.status === 200;
@@ -206,8 +213,8 @@ describe('graceful shutdown on SIGTERM', () => {
     await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
   }, TEST_MS);
 
-  it('when KEYTURN_CONSOLE has a typo, then it refuses to start and names the variable', async () => {
-    const kt = startKeyturn({ KEYTURN_CONFIG: writeConfig(), KEYTURN_DATA_DIR: join(dir, 'data-typo'), PORT: '0', KEYTURN_CONSOLE: 'of' });
+  it('when KEYTURN_CONSOLE has a typo, then it refuses to start and names the variable', async ({ expect }) => {
+    const kt = startKeyturn({ KEYTURN_CONFIG: writeConfig(target, 'keyturn-typo.yml'), KEYTURN_DATA_DIR: join(dir, 'data-typo'), PORT: '0', KEYTURN_CONSOLE: 'of' });
     kt.proc.stdin.end();
     expect((await kt.exited).code).toBe(1);
     expect(kt.err()).toContain('Keyturn cannot start: KEYTURN_CONSOLE must be "auto"');

@@ -15,6 +15,7 @@ import { closeSshPools } from '../../../src/integrations/ssh/client.js';
 import { stepExecutor, type StepContext } from '../../support/step-context.js';
 import { registerSecret } from '../../../src/core/secrets.js';
 import { until } from '../../support/until.js';
+import { scaled } from '../../support/time-factor.js';
 
 const ssh = need('ssh');
 warnNoSudo(ssh);
@@ -193,7 +194,9 @@ describe.skipIf(!ssh)('ssh integration against a real OpenSSH server', () => {
   it('an inline private key with a passphrase (as from ${env:...}) logs in; a wrong passphrase is a clear error, not a hang', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kt-ssh-enc-'));
     const f = join(dir, 'id_enc');
-    expect(spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'correct horse battery', '-f', f]).status).toBe(0);
+    // One bcrypt_pbkdf round instead of ssh-keygen's 16: the same encrypted-key format and passphrase check, without
+    // seconds of CPU in ssh2's JavaScript KDF for every parse (the suite shares two cores).
+    expect(spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-a', '1', '-N', 'correct horse battery', '-f', f]).status).toBe(0);
     await writeFile(join(ssh!.dir, 'authorized_keys'), `${ssh!.publicKey}\n${readFileSync(`${f}.pub`, 'utf8')}`);
     const sys = (passphrase: string) => ({
       ssh: { user: ssh!.user, privateKey: readFileSync(f, 'utf8'), passphrase, hosts: { shared: { address: `127.0.0.1:${ssh!.port}`, hostKey: ssh!.hostKey } } },
@@ -281,7 +284,8 @@ describe.skipIf(!ssh)('ssh integration against a real OpenSSH server', () => {
     it.skipIf(!ssh?.sudo)('sshd stopped mid-step: the step fails clearly, and the restart ran once, never again', async () => {
       core.core.kt.config.systems[S]!.ssh!.hosts.own!.hostKey = own.hostKey;
       closeSshPools();
-      standIn = await installSystemctlStandIn(own, { units: { 'scribe-node': {} }, opDelayMs: 8000 });
+      // The restart takes long enough on the host for sshd to be killed while it runs (scaled on a loaded machine).
+      standIn = await installSystemctlStandIn(own, { units: { 'scribe-node': {} }, opDelayMs: scaled(4000) });
       const running$ = step({ kind: 'systemd', host: 'own', op: 'restart', unit: 'scribe-node', sudo: true }).run();
       await until('the restart to begin on the host', async () => (await standIn.calls()).some((c) => c.argv[0] === 'restart'));
       await own.kill();
