@@ -5,27 +5,29 @@
  * without the initdb template (KEYTURN_CACHE_DIR=off: initdb on every fresh start, as before issue 22).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../test/support/services.js';
 import type { Section } from './stats.js';
+import { descendantsRssMb, rssMb } from './proc.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
-
 interface Run {
   firstAnswerMs: number;
+  /** The bot's own process. */
   idleRss: number;
   peakRss: number;
+  /** The processes it started: the demo's own process (its simulators), anvil, etcd. */
+  demoRss: number;
+  demoParts: string;
+  load: string;
 }
 
 async function firstHealth(dataDir: string, env: Record<string, string> = {}): Promise<Run> {
   const port = await freePort();
+  const load = loadavg()[0]!.toFixed(1);
   const t0 = performance.now();
   const child = spawn(process.execPath, ['bin/keyturn.js', 'start'], {
     env: { ...process.env, PORT: String(port), KEYTURN_DEMO_PORT: '0', KEYTURN_DATA_DIR: dataDir, KEYTURN_CONFIG: '', LOG_LEVEL: 'silent', ...env },
@@ -50,17 +52,19 @@ async function firstHealth(dataDir: string, env: Record<string, string> = {}): P
   });
   await sleep(3000); // idle
   const idleRss = rssMb(child.pid!);
+  const demo = descendantsRssMb(child.pid!);
   clearInterval(sampler);
   child.stdin.end(); // the console's input ends: Keyturn stops cleanly
   await new Promise((r) => child.once('exit', r));
-  return { firstAnswerMs, idleRss, peakRss };
+  return { firstAnswerMs, idleRss, peakRss, demoRss: demo.total, demoParts: demo.each.map((e) => `${e.what} ${e.mb.toFixed(0)}`).join(', '), load };
 }
 
 export async function startup(): Promise<Section> {
   const load = loadavg()[0]!.toFixed(1);
-  const rows: string[][] = [['npm start (console, embedded PGlite, demo)', 'first /health answer', 'idle RSS', 'peak RSS']];
+  const rows: string[][] = [['npm start (console, embedded PGlite, demo)', 'first /health answer', 'bot idle RSS', 'bot peak RSS', "demo's processes idle RSS (MB each)", 'load']];
   const targets: Section['targets'] = [];
-  const row = (name: string, r: Run) => rows.push([name, `${(r.firstAnswerMs / 1000).toFixed(1)} s`, `${r.idleRss.toFixed(0)} MB`, `${r.peakRss.toFixed(0)} MB`]);
+  const row = (name: string, r: Run) =>
+    rows.push([name, `${(r.firstAnswerMs / 1000).toFixed(1)} s`, `${r.idleRss.toFixed(0)} MB`, `${r.peakRss.toFixed(0)} MB`, `${r.demoRss.toFixed(0)} MB (${r.demoParts || 'none'})`, r.load]);
   const noTemplate = mkdtempSync(join(tmpdir(), 'kt-bench-start-'));
   const dir = mkdtempSync(join(tmpdir(), 'kt-bench-start-'));
   try {
@@ -87,6 +91,7 @@ export async function startup(): Promise<Section> {
       `How to reproduce: \`npm run bench startup\`. Load average at the start of this section: ${load} (2 cores).`,
       'bin/keyturn.js runs dist/ when `npm run build` made it after the last source change (`npm run bench` builds first), else the sources through tsx; the tsx row forces the sources.',
       'Measured from spawning `node bin/keyturn.js start` to the console printing the answer of a `/health mpc-wallet` written to its stdin at once; idle RSS 3 s after that answer; peak RSS sampled every 50 ms.',
+      "Bot RSS is the bot's own process only (the targets). The demo runs in processes of its own (demo/process.ts with the simulators, anvil, etcd): their RSS is the separate column, never folded into the bot's.",
     ],
     targets,
   };

@@ -5,10 +5,12 @@
  * time by src/demo.ts (never imported by product code, never in dist/).
  */
 import { startFleet, type Fleet, type FleetOptions } from './fleet/index.js';
-import { ANVIL_DEV_KEY, startDemoChain, type DemoChain } from './fleet/demo-chain.js';
+import type { DemoChain } from './fleet/demo-chain.js';
+import { ANVIL_DEV_KEY } from './fleet/anvil-key.js';
 import { freePorts } from './fleet/ports.js';
 import { startDemoEtcd, type DemoEtcd } from './fleet/demo-etcd.js';
 import { dytallixData } from './fleet/dytallix-data.js';
+import { startChainGate, type ChainGate } from './fleet/chain-gate.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -18,7 +20,7 @@ import type { Demo } from '../src/demo.js';
 declare module '../src/demo.js' {
   interface Demo {
     fleet: Fleet;
-    /** anvil with the mUSD contracts; null when anvil is not installed or did not start. */
+    /** anvil with the mUSD contracts; null when anvil is not installed, did not start, or (chainInBackground) is not up yet. */
     chain: DemoChain | null;
     /** mpc-wallet's ban list (/bans/<node>): the etcd binary when on PATH, else the built-in stand-in. */
     etcd: DemoEtcd;
@@ -26,7 +28,16 @@ declare module '../src/demo.js' {
 }
 export type { Demo };
 
-export async function startDemo(env: NodeJS.ProcessEnv): Promise<Demo> {
+export interface DemoOptions {
+  /**
+   * Resolve once the fleet and etcd are up, while anvil and mUSD's deployment (the slowest part: seconds)
+   * go on: the chain's RPC address is a gate (fleet/chain-gate.ts) that says the chain is still starting
+   * until it is deployed. `npm start` (demo/process.ts) does this; tests get the whole demo up at once.
+   */
+  chainInBackground?: boolean;
+}
+
+export async function startDemo(env: NodeJS.ProcessEnv, opts: DemoOptions = {}): Promise<Demo> {
   // The demo's own state beside Keyturn's (bans, Dytallix's data dir); an in-memory run gets a temp dir, removed at close.
   const kept = env.KEYTURN_DATA_DIR === ':memory:' ? null : join(resolve(env.KEYTURN_DATA_DIR || '.keyturn'), 'demo');
   const scratch = kept ? null : await mkdtemp(join(tmpdir(), 'kt-demo-'));
@@ -36,10 +47,18 @@ export async function startDemo(env: NodeJS.ProcessEnv): Promise<Demo> {
   const etcdStarting = startDemoEtcd(env.KEYTURN_DEMO_ETCD, kept && join(kept, 'etcd'), env);
   // mUSD's contracts on the bundled anvil, deployed from committed artifacts (no solc at start). Optional: without it,
   // /health musd still shows the relay and validators.
-  const chainStarting = freePorts(1).then(([port]) => startDemoChain(port!)).catch((err: unknown) => {
-    process.stderr.write(`demo: mUSD's chain is not running (${(err as Error).message}); /health musd shows the relay and validators, chain checks fail.\n`);
-    return null;
-  });
+  const gate: ChainGate | null = opts.chainInBackground ? await startChainGate() : null;
+  let chain: DemoChain | null = null;
+  // Loaded here, not at the top: the chain's module brings ethers (~0.3 s), off the fleet's way when the chain is in the background.
+  const chainStarting = Promise.all([freePorts(1), import('./fleet/demo-chain.js')]).then(([[port], { startDemoChain }]) => startDemoChain(port!)).then(
+    (c) => (chain = c),
+    (err: unknown) => {
+      process.stderr.write(`demo: mUSD's chain is not running (${(err as Error).message}); /health musd shows the relay and validators, chain checks fail.\n`);
+      gate?.fail((err as Error).message);
+      return null;
+    },
+  );
+  if (gate) void chainStarting.then((c) => c && gate.open(c.rpcUrl));
   const [fleetStart, etcdStart] = await Promise.allSettled([startDemoFleet(env, dytallix.onWrite), etcdStarting]);
   if (fleetStart.status === 'rejected' || etcdStart.status === 'rejected') {
     // Whichever did start is stopped again: a failed start leaves no process or port behind.
@@ -47,6 +66,7 @@ export async function startDemo(env: NodeJS.ProcessEnv): Promise<Demo> {
       fleetStart.status === 'fulfilled' && fleetStart.value.close(),
       etcdStart.status === 'fulfilled' && etcdStart.value.close(),
       chainStarting.then((c) => c?.close()),
+      gate?.close(),
     ]);
     throw fleetStart.status === 'rejected' ? fleetStart.reason : (etcdStart as PromiseRejectedResult).reason;
   }
@@ -61,12 +81,14 @@ export async function startDemo(env: NodeJS.ProcessEnv): Promise<Demo> {
   env.DYTALLIX_ADMIN_TOKEN ??= fleet.adminToken;
   env.SCRIBE_ADMIN_KEY ??= fleet.adminToken;
   env.FINDAG_ADMIN_TOKEN ??= fleet.adminToken;
-  const chain: DemoChain | null = await chainStarting;
-  if (chain) env.KEYTURN_DEMO_RPC_URL = chain.rpcUrl;
+  const rpcUrl = gate ? gate.url : (await chainStarting)?.rpcUrl;
+  if (rpcUrl) env.KEYTURN_DEMO_RPC_URL = rpcUrl;
   env.KEYTURN_DEMO_CHAIN_KEY ??= ANVIL_DEV_KEY;
   return {
     fleet,
-    chain,
+    get chain() {
+      return chain;
+    },
     etcd,
     async consoleCommands(words, print) {
       if (words[0] !== 'demo') return false;
@@ -89,7 +111,8 @@ export async function startDemo(env: NodeJS.ProcessEnv): Promise<Demo> {
       return true;
     },
     close: async () => {
-      await chain?.close();
+      await (await chainStarting)?.close();
+      await gate?.close();
       await fleet.close();
       await etcd.close();
       await dytallix.flushed();

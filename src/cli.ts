@@ -5,24 +5,21 @@
  * keyturn manifest             print the Slack app manifest generated from the commands
  * keyturn config-docs          print the configuration reference (docs/config.md) generated from the schema
  */
-import { loadConfig, ConfigError } from './config/index.js';
-import { startRuntime } from './runtime.js';
-import { CommandRegistry } from './core/registry.js';
-import { CHAT_PLATFORMS } from '../adapters/index.js';
-import { configReference } from './config/reference.js';
+// Each subcommand loads what it uses: `start` begins opening the store before the rest of Keyturn is loaded (runtime.ts).
 
 async function main(argv: string[]): Promise<number> {
   const [cmd = 'start', ...rest] = argv;
   switch (cmd) {
     case 'validate':
-      return validate(rest);
+      return validate(rest, await import('./config/load.js'));
     case 'manifest': {
+      const [{ CommandRegistry }, { CHAT_PLATFORMS }] = await Promise.all([import('./core/registry.js'), import('../adapters/index.js')]);
       const registry = await CommandRegistry.load(undefined, process.env.KEYTURN_COMMAND_PREFIX ?? '');
       process.stdout.write(CHAT_PLATFORMS.slack.manifest(registry, { botName: process.env.KEYTURN_BOT_NAME ?? 'Keyturn', url: process.env.KEYTURN_PUBLIC_URL }));
       return 0;
     }
     case 'config-docs':
-      process.stdout.write(configReference());
+      process.stdout.write((await import('./config/reference.js')).configReference());
       return 0;
     case 'start':
       return start();
@@ -37,7 +34,7 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-function validate(files: string[]): number {
+function validate(files: string[], { loadConfig, ConfigError }: typeof import('./config/load.js')): number {
   if (files.length === 0) {
     process.stderr.write('usage: keyturn validate <config.yml...>\n');
     return 2;
@@ -66,9 +63,9 @@ const DUPLICATE_SIGNAL_MS = 500;
 async function start(): Promise<number> {
   let rt;
   try {
-    rt = await startRuntime();
+    rt = await (await import('./runtime.js')).startRuntime({ demoApart: true });
   } catch (err) {
-    if (err instanceof ConfigError) {
+    if (err instanceof (await import('./config/load.js')).ConfigError) {
       process.stderr.write(`Keyturn cannot start: the configuration has problems.\n${err.problems.join('\n')}\nFix them (keyturn validate <file> checks a file) and start again.\n`);
       return 2;
     }

@@ -11,8 +11,9 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { deployMusd, type MusdFleet } from './musd/deploy.js';
 
-/** anvil's first dev account (from its well-known test mnemonic): a throwaway key for a local chain only. */
-export const ANVIL_DEV_KEY = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
+import { ANVIL_DEV_KEY } from './anvil-key.js';
+
+export { ANVIL_DEV_KEY };
 
 export interface DemoChain {
   rpcUrl: string;

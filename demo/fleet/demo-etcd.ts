@@ -11,7 +11,6 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { etcdServes } from './etcd-cluster.js';
-import { startEtcdLite } from './etcd-lite.js';
 import { freePorts } from './ports.js';
 
 export interface DemoEtcd {
@@ -49,6 +48,8 @@ export async function startDemoEtcd(mode: string | undefined, dir: string | null
       process.stderr.write(`demo: ${(err as Error).message}; using the built-in etcd stand-in instead.\n`);
     }
   }
+  // Loaded only here: the stand-in validates with zod, which the demo's process need not load when the binary runs.
+  const { startEtcdLite } = await import('./etcd-lite.js');
   const lite = await startEtcdLite({ file: dir ? join(dir, 'etcd-lite.json') : undefined });
   return { ...lite, kind: 'built-in (etcd-lite)' };
 }

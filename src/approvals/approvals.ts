@@ -45,6 +45,7 @@ export class Approvals {
       planKey: opts.planKey ?? randomBytes(32),
       staleExecutionMs: opts.staleExecutionMs ?? 30_000,
       inflight: new Set(),
+      running: new Set(),
     };
     this.ctx = { ...ctx, ignored: new IgnoredVotes(deps), repeats: new RepeatedVotes() };
   }

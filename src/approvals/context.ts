@@ -77,6 +77,8 @@ export interface ApprovalContext extends ApprovalDeps {
   staleExecutionMs: number;
   /** Executions started by this process, awaited on stop. */
   inflight: Set<Promise<unknown>>;
+  /** Ids of the requests this process is executing now (the sweep leaves them alone). */
+  running: Set<string>;
 }
 
 /** A system's action and its policy, resolved once per request. */

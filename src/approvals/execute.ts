@@ -16,6 +16,8 @@ import { recordOutcome } from './outcome.js';
 import { countedApprovals, type ApprovalRequest, type ExecutionResult, type RequestState } from './types.js';
 
 const HEARTBEAT_MS = 5_000;
+/** Tries at writing an execution's outcome before leaving it to the sweep. */
+const OUTCOME_ATTEMPTS = 3;
 /** At most this many changes are listed in the thread (all of them go to the audit row). */
 const SHOWN_CHANGES = 12;
 
@@ -108,10 +110,27 @@ export async function executeClaimed(d: ApprovalContext, r: ApprovalRequest): Pr
 async function finish(d: ApprovalContext, r: ApprovalRequest, state: RequestState, result: ExecutionResult): Promise<RequestState> {
   const audit = { actor: r.requester, platform: 'keyturn', kind: 'approval.result', subject: `${r.id} ${r.system}/${r.action}`, outcome: state, detail: { summary: result.summary } };
   const said = `${result.ok ? 'Succeeded' : 'Failed'}: ${result.summary}`;
-  if (await recordOutcome(d, r.id, { from: ['executing'], to: state, result, audit, note: said })) return state;
+  // What ran must be recorded: a failed write (the store restarting, a dropped connection) is tried again.
+  let decided: ApprovalRequest | null = null;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      decided = await recordOutcome(d, r.id, { from: ['executing'], to: state, result, audit, note: said });
+      break;
+    } catch (err) {
+      if (attempt >= OUTCOME_ATTEMPTS) {
+        // Left executing without a heartbeat: the sweep records it interrupted and points here.
+        d.log.error({ err, request: r.id, state, summary: result.summary }, `the outcome of ${r.id} (${state}) could not be recorded`);
+        return state;
+      }
+      await new Promise((res) => setTimeout(res, 1_000 * attempt));
+    }
+  }
+  if (decided) return state;
   // Another replica's sweep took this run for dead (no heartbeat it could see) and recorded it interrupted:
   // what really happened still goes to the audit log and the thread.
   const now = await d.store.get(r.id);
+  // An earlier try that committed but whose answer was lost (a dropped connection) already wrote it all.
+  if (now?.state === state) return state;
   await d.audit.append({ ...audit, detail: { ...audit.detail, recordedAs: now?.state ?? null } });
   await note(d, r, `${said} (finished after it was recorded as ${now?.state ?? 'gone'})`);
   return state;

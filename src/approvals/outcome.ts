@@ -28,10 +28,11 @@ export async function recordOutcome(ctx: ApprovalContext, id: string, o: Outcome
   return inOneTransaction(ctx.db, async (unit) => {
     const r = await ctx.store.transition(id, o.from, o.to, ctx.clock.now(), o.result, unit.tx);
     if (!r) return null;
-    await ctx.audit.append(o.audit, unit);
     const message = renderWith(ctx, r, inputs);
     for (const key of keys) await ctx.chat.update(key, message, unit);
     if (r.messageKey) await ctx.chat.reply(r.messageKey, noteMessage(id, o.note), unit);
+    // Last: the audit chain's lock (one for the whole cluster) is then held only until the commit.
+    await ctx.audit.append(o.audit, unit);
     return r;
   });
 }

@@ -7,6 +7,8 @@ import { FINAL_STATES, type ApprovalRequest, type ExecutionResult, type RequestS
 
 /** Votes that count: approvals given on the request's own plan hash. */
 const COUNTED_APPROVALS = `(SELECT count(*) FROM approval_votes v WHERE v.request_id = r.id AND v.vote = 'approve' AND v.plan_hash = r.plan_hash)`;
+/** A stored ❌ vetoes the request whatever else was stored (also when its process died before deciding it). */
+const NO_REJECT = `NOT EXISTS (SELECT 1 FROM approval_votes v WHERE v.request_id = r.id AND v.vote = 'reject')`;
 const FINAL = FINAL_STATES.map((s) => `'${s}'`).join(',');
 
 interface Row {
@@ -133,7 +135,7 @@ export class RequestStore {
     const r = await this.db.query<Row>(
       `UPDATE approval_requests r SET state = 'executing', decided_at = $3, executed_by = $2, heartbeat_at = $3
        WHERE id = $1 AND state = 'pending' AND expires_at > $3
-         AND ${COUNTED_APPROVALS} >= approvals_needed
+         AND ${COUNTED_APPROVALS} >= approvals_needed AND ${NO_REJECT}
        RETURNING *`,
       [id, replica, now.toISOString()],
     );
@@ -168,10 +170,19 @@ export class RequestStore {
   async approvedUnclaimed(now: Date): Promise<string[]> {
     const r = await this.db.query<{ id: string }>(
       `SELECT id FROM approval_requests r WHERE state = 'pending' AND expires_at > $1 AND message_key IS NOT NULL
-         AND ${COUNTED_APPROVALS} >= approvals_needed`,
+         AND ${COUNTED_APPROVALS} >= approvals_needed AND ${NO_REJECT}`,
       [now.toISOString()],
     );
     return r.rows.map((x) => x.id);
+  }
+
+  /** Pending requests with a stored ❌: their process died between storing it and deciding. The first rejecter of each. */
+  async rejectedUndecided(): Promise<Array<{ id: string; person: string; platform: string }>> {
+    const r = await this.db.query<{ id: string; person: string; platform: string }>(
+      `SELECT DISTINCT ON (r.id) r.id, v.person, v.platform FROM approval_requests r JOIN approval_votes v ON v.request_id = r.id AND v.vote = 'reject'
+        WHERE r.state = 'pending' ORDER BY r.id, v.at`,
+    );
+    return r.rows;
   }
 
   /** Executions whose replica is gone: dead local pid, or no heartbeat for `staleMs`. */

@@ -30,9 +30,13 @@ export async function tryExecute(ctx: ApprovalContext, id: string, opts: Execute
   }
   const claimed = await ctx.store.claimForExecution(id, ctx.replica, ctx.clock.now());
   if (!claimed) return null;
+  ctx.running.add(id);
   const run = execute(ctx, claimed);
   ctx.inflight.add(run);
-  const settled = run.finally(() => ctx.inflight.delete(run));
+  const settled = run.finally(() => {
+    ctx.inflight.delete(run);
+    ctx.running.delete(id);
+  });
   if (!opts.detach) return settled;
   settled.catch((err: unknown) => ctx.log.error({ err, request: id }, 'execution failed outside the step engine'));
   return 'executing';

@@ -10,15 +10,28 @@ import { formatDuration } from '../config/duration.js';
 import type { ApprovalContext } from './context.js';
 import { paramsOf, recordInterrupted } from './execute.js';
 import { recordOutcome } from './outcome.js';
+import { reject } from './reject.js';
 import { tryExecute } from './start-execution.js';
 import { note, refreshView } from './view.js';
 import type { ApprovalRequest } from './types.js';
 
 export async function sweep(ctx: ApprovalContext): Promise<void> {
   await escalateCountersigns(ctx);
+  // Each request on its own: one that cannot be decided now (logged) does not hold up the others or the rest of the sweep.
+  const each = async (id: string, what: string, fn: () => Promise<unknown>) => {
+    try {
+      await fn();
+    } catch (err) {
+      ctx.log.error({ err, request: id }, `sweep: could not ${what}; tried again on the next sweep`);
+    }
+  };
   for (const r of await ctx.store.dueForExpiry(ctx.clock.now())) {
     rebuildMasks(ctx, r);
-    await expire(ctx, r.id);
+    await each(r.id, 'expire the request', () => expire(ctx, r.id));
+  }
+  for (const v of await ctx.store.rejectedUndecided()) {
+    ctx.log.warn({ request: v.id }, `a stored rejection by ${v.person} was never decided (its replica stopped after storing it): rejecting now`);
+    await each(v.id, 'record the rejection', () => reject(ctx, v.id, v.person, v.platform));
   }
   for (const id of await ctx.store.approvedUnclaimed(ctx.clock.now())) {
     if ((await tryExecute(ctx, id, { detach: true })) !== null) ctx.log.warn({ request: id }, 'approved request was never started (its replica stopped after the last vote): starting it now');
@@ -28,13 +41,17 @@ export async function sweep(ctx: ApprovalContext): Promise<void> {
     const deadLocal = host === hostname() && pid !== undefined && Number(pid) !== process.pid && !alive(Number(pid));
     const silent = !r.heartbeatAt || ctx.clock.now().getTime() - r.heartbeatAt.getTime() > ctx.staleExecutionMs;
     const mine = r.executedBy === ctx.replica;
-    if (mine || !(deadLocal || silent)) continue;
+    // Ours and no longer running here, without a heartbeat: its outcome could not be written (logged when it failed).
+    const live = mine ? ctx.running.has(r.id) || !silent : !(deadLocal || silent);
+    if (live) continue;
     rebuildMasks(ctx, r);
-    await recordInterrupted(ctx, r, {
-      result: { ok: false, summary: `interrupted: replica ${r.executedBy} stopped while executing; not re-run automatically. Check the system and re-request if needed.`, steps: [] },
-      detail: { replica: r.executedBy },
-      what: `the Keyturn process running ${r.action} on ${r.system} stopped mid-execution`,
-    });
+    await each(r.id, 'record the interrupted execution', () =>
+      recordInterrupted(ctx, r, {
+        result: { ok: false, summary: `interrupted: replica ${r.executedBy} stopped while executing; not re-run automatically. Check the system and re-request if needed.`, steps: [] },
+        detail: { replica: r.executedBy },
+        what: mine ? `the outcome of ${r.action} on ${r.system} could not be recorded (this replica's log has the error)` : `the Keyturn process running ${r.action} on ${r.system} stopped mid-execution`,
+      }),
+    );
   }
 }
 

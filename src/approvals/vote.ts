@@ -13,7 +13,7 @@ import { countersignRefusal } from './break-glass.js';
 import type { ApprovalContext } from './context.js';
 import { tryExecute, type ExecuteOptions } from './start-execution.js';
 import { note, refreshView } from './view.js';
-import { recordOutcome } from './outcome.js';
+import { reject } from './reject.js';
 import { expire } from './sweep.js';
 import { countedApprovals, type ApprovalRequest, type RequestState } from './types.js';
 
@@ -105,17 +105,14 @@ export async function castVote(ctx: VoteContext, requestId: string, voter: { pla
   }
 
   const put = await ctx.store.putVote(r.id, { person: person.name, vote, platform: voter.platform, account: voter.account, at: now, planHash: r.planHash });
-  if (put === 'same') return ignore(`${who} already voted on ${r.id}: one vote per person, whichever account it comes from.`, 'duplicate');
-  const times = ctx.repeats.next(r.id, person.name, vote);
+  // The same ❌ again on a request still pending: the process that stored it died before deciding (Slack redelivers
+  // the event). The veto is decided now, not ignored as a duplicate.
+  if (put === 'same' && vote !== 'reject') return ignore(`${who} already voted on ${r.id}: one vote per person, whichever account it comes from.`, 'duplicate');
+  const times = put === 'same' ? null : ctx.repeats.next(r.id, person.name, vote);
   if (times) await ctx.audit.append({ actor: who, platform: voter.platform, kind: 'approval.vote', subject: r.id, outcome: vote, detail: { account: voter.account, changed: put === 'changed', planHash: r.planHash, ...times } });
 
   if (vote === 'reject') {
-    const rejected = await recordOutcome(ctx, r.id, {
-      from: ['pending'],
-      to: 'rejected',
-      audit: { actor: who, platform: voter.platform, kind: 'approval.decision', subject: r.id, outcome: 'rejected', detail: {} },
-      note: `Rejected by ${who}. Nothing was run.`,
-    });
+    const rejected = await reject(ctx, r.id, who, voter.platform);
     return { counted: true, state: rejected ? 'rejected' : (await ctx.store.get(r.id))!.state, approvals: 0 };
   }
   const votes = await ctx.store.votes(r.id);

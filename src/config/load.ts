@@ -6,7 +6,6 @@
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { dirname, resolve, relative, basename, join } from 'node:path';
-import { DEMO_DIR } from '../paths.js';
 import { LineCounter, parseDocument, isNode, isMap, isScalar, type Document } from 'yaml';
 import type { z } from 'zod';
 import { config as configSchema, type Config } from './schema.js';
@@ -41,14 +40,7 @@ const MERGED_RECORDS = ['systems', 'policies', 'channels'] as const;
 const INCLUDE_KEYS = [...MERGED_RECORDS, 'roles', 'alerts'];
 const INCLUDE_ALERT_KEYS = ['routes'];
 
-export const BUNDLED_DEMO_CONFIG = join(DEMO_DIR, 'demo.yml');
-
-/** The config file to use: KEYTURN_CONFIG, else ./keyturn.yml, else the bundled demo. */
-export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.KEYTURN_CONFIG) return resolve(env.KEYTURN_CONFIG);
-  if (existsSync('keyturn.yml')) return resolve('keyturn.yml');
-  return BUNDLED_DEMO_CONFIG;
-}
+export { BUNDLED_DEMO_CONFIG, defaultConfigPath } from './config-path.js';
 
 export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   const problems: string[] = [];

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { need } from '../support/need.js';
 import { diagnose, sleep, startReplicaRig, until, type ApproverName, type ReplicaRig, type RequestRef, type Vote } from './support/slack-replicas.js';
 import { INTERRUPTED_NOTE, settle, violations, type Ledger } from './support/invariants.js';
-import { blockedBackend, holdLock, terminateBackend } from './support/pg-locks.js';
+import { blockedBackend, holdLock, terminateBackend, type HeldLock } from './support/pg-locks.js';
 
 const pg = need('postgres');
 const ROUNDS = Number(process.env.KT_SOAK_ROUNDS ?? 25);
@@ -137,39 +137,89 @@ describe.skipIf(!pg)('a Keyturn process killed at a crash point, then restarted 
     }
   });
 
-  it('when it is killed after the action ran, while its outcome is being written, then after restart the request is interrupted, announced and never re-run (never decided in silence)', async () => {
+  // The outcome's writes, each held by a lock the test owns at a statement inside them: the thread note
+  // (the request's final state and message edit are written by then) and the audit row (written last).
+  for (const [label, table, when] of [
+    ['its thread note', 'outbox', `NEW.op = 'post' AND NEW.payload->'message'->>'title' LIKE 'Succeeded:%'`],
+    ['its audit row', 'audit_log', `NEW.kind = 'approval.result'`],
+  ] as const) {
+    it(`when it is killed after the action ran, while the outcome's ${label} is written, then after restart the request is interrupted, announced and never re-run (never decided in silence)`, async () => {
+      const ledger: Ledger = { requests: [], acked: [] };
+      const p = rig.replicas[0]!;
+      await rig.db.query(`CREATE OR REPLACE FUNCTION kt_test_hold() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_advisory_xact_lock(4242001); RETURN NEW; END $$`);
+      await rig.db.query(`CREATE TRIGGER kt_test_hold AFTER INSERT ON ${table} FOR EACH ROW WHEN (${when}) EXECUTE FUNCTION kt_test_hold()`);
+      const release = rig.target.holdPath('/pause');
+      let lock: HeldLock | null = null;
+      try {
+        const ref = await rig.request(`CCRASHE${table === 'outbox' ? 'N' : 'A'}`);
+        ledger.requests.push(ref);
+        await ackedVote(rig, ledger, ref, 'bob');
+        await ackedVote(rig, ledger, ref, 'carol');
+        await until('the step to reach the target', () => rig.hitsFor(ref.id) === 1, 30_000);
+        lock = await holdLock(rig.dbUrl, 'SELECT pg_advisory_xact_lock(4242001)');
+        release();
+        const backend = await blockedBackend(rig.db, `INSERT INTO ${table}`);
+        await p.kill();
+        await terminateBackend(rig.db, backend);
+        await lock.release();
+        lock = null;
+        await rig.db.query(`DROP TRIGGER kt_test_hold ON ${table}`);
+        await p.restart();
+
+        // The run succeeded at the target, but no process lived to record it: the thread must not stay silent.
+        expect(await finalState(rig, ref.id)).toBe('interrupted');
+        await until('the interruption to be announced in the thread', () => threadTexts(rig, ref).some((t) => INTERRUPTED_NOTE.test(t)), 30_000);
+        expect(await countRows(rig, `SELECT count(*)::int AS n FROM audit_log WHERE kind = 'approval.result' AND subject LIKE $1`, [`${ref.id} %`])).toBe(1);
+        expect(threadTexts(rig, ref).some((t) => /Succeeded:/.test(t))).toBe(false);
+        expect(rig.hitsFor(ref.id)).toBe(1);
+        await expectConsistent(ledger);
+      } finally {
+        release();
+        // Released before the DROP: a transaction still blocked on it would hold the table and the DROP would wait forever.
+        await lock?.release();
+        await rig.db.query(`DROP TRIGGER IF EXISTS kt_test_hold ON ${table}`);
+        await rig.db.query(`DROP FUNCTION IF EXISTS kt_test_hold()`);
+      }
+    });
+  }
+
+  it('when it is killed while deciding a ❌ (the vote stored, the rejection not), then the redelivered ❌ rejects it and two ✅ afterwards never run it', async () => {
     const ledger: Ledger = { requests: [], acked: [] };
     const p = rig.replicas[0]!;
-    // The outcome's audit row waits on a lock the test holds: the request's final state and the
-    // row are written; its thread note is not yet queued.
-    await rig.db.query(`CREATE OR REPLACE FUNCTION kt_test_hold_result() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_advisory_xact_lock(4242001); RETURN NEW; END $$`);
-    await rig.db.query(`CREATE TRIGGER kt_test_hold_result AFTER INSERT ON audit_log FOR EACH ROW WHEN (NEW.kind = 'approval.result') EXECUTE FUNCTION kt_test_hold_result()`);
-    const release = rig.target.holdPath('/pause');
+    await rig.db.query(`CREATE OR REPLACE FUNCTION kt_test_hold() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_advisory_xact_lock(4242002); RETURN NEW; END $$`);
+    await rig.db.query(`CREATE TRIGGER kt_test_hold AFTER INSERT ON audit_log FOR EACH ROW WHEN (NEW.kind = 'approval.decision' AND NEW.outcome = 'rejected') EXECUTE FUNCTION kt_test_hold()`);
+    let lock: HeldLock | null = null;
     try {
-      const ref = await rig.request('CCRASHE');
+      const ref = await rig.request('CCRASHR');
       ledger.requests.push(ref);
-      await ackedVote(rig, ledger, ref, 'bob');
-      await ackedVote(rig, ledger, ref, 'carol');
-      await until('the step to reach the target', () => rig.hitsFor(ref.id) === 1, 30_000);
-      const lock = await holdLock(rig.dbUrl, 'SELECT pg_advisory_xact_lock(4242001)');
-      release();
+      lock = await holdLock(rig.dbUrl, 'SELECT pg_advisory_xact_lock(4242002)');
+      const eventId = 'EvCRASHR0001';
+      const first = rig.sendTo(p, ref, 'dave', eventId, 0, 'x');
       const backend = await blockedBackend(rig.db, 'INSERT INTO audit_log');
       await p.kill();
+      expect(await first, 'the sender must see the connection drop, not an ack').not.toBe(200);
       await terminateBackend(rig.db, backend);
       await lock.release();
-      await rig.db.query(`DROP TRIGGER kt_test_hold_result ON audit_log`);
-      await p.restart();
+      lock = null;
+      await rig.db.query(`DROP TRIGGER kt_test_hold ON audit_log`);
+      // dave's ❌ is stored; the request is still pending.
+      expect(await countRows(rig, `SELECT count(*)::int AS n FROM approval_votes WHERE request_id = $1 AND person = 'dave' AND vote = 'reject'`, [ref.id])).toBe(1);
+      expect(await rig.state(ref.id)).toBe('pending');
 
-      // The run succeeded at the target, but no process lived to record it: the thread must not stay silent.
-      expect(await finalState(rig, ref.id)).toBe('interrupted');
-      await until('the interruption to be announced in the thread', () => threadTexts(rig, ref).some((t) => INTERRUPTED_NOTE.test(t)), 30_000);
-      expect(await countRows(rig, `SELECT count(*)::int AS n FROM audit_log WHERE kind = 'approval.result' AND subject LIKE $1`, [`${ref.id} %`])).toBe(1);
-      expect(rig.hitsFor(ref.id)).toBe(1);
+      await p.restart();
+      // Two ✅ race the redelivery and the sweep: neither may run a request with a stored ❌.
+      await ackedVote(rig, ledger, ref, 'bob');
+      await ackedVote(rig, ledger, ref, 'carol');
+      await until('the redelivered ❌ to be acknowledged', async () => ((await rig.sendTo(p, ref, 'dave', eventId, 1, 'x')) === 200 ? true : null), 30_000);
+      expect(await finalState(rig, ref.id)).toBe('rejected');
+      await until('the rejection to be announced in the thread', () => threadTexts(rig, ref).some((t) => /Rejected by dave/.test(t)), 30_000);
+      expect(rig.hitsFor(ref.id)).toBe(0);
+      expect(await countRows(rig, `SELECT count(*)::int AS n FROM audit_log WHERE kind = 'approval.decision' AND outcome = 'rejected' AND subject = $1`, [ref.id])).toBe(1);
       await expectConsistent(ledger);
     } finally {
-      release();
-      await rig.db.query(`DROP TRIGGER IF EXISTS kt_test_hold_result ON audit_log`);
-      await rig.db.query(`DROP FUNCTION IF EXISTS kt_test_hold_result()`);
+      await lock?.release();
+      await rig.db.query(`DROP TRIGGER IF EXISTS kt_test_hold ON audit_log`);
+      await rig.db.query(`DROP FUNCTION IF EXISTS kt_test_hold()`);
     }
   });
 

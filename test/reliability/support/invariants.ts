@@ -18,9 +18,9 @@ export interface Ledger {
 }
 
 /**
- * The thread note each final state ends with (src/approvals: execute.ts finish/invalidate, approvals.ts). A request's
- * final state is written first and its announcement (root edit + this note) enqueued right after, in separate
- * statements: "no executing request and an empty outbox" is also true in that gap, so it is no proof of quiet.
+ * The thread note each final state ends with (src/approvals/outcome.ts writes the state, the root edit and this note
+ * in one transaction). "No executing request and an empty outbox" alone is no proof of quiet: settle also waits for
+ * these notes, so a product that wrote them apart again would be caught rather than raced.
  */
 const OUTCOME_NOTES: Record<string, string> = {
   succeeded: '^Succeeded: ',
@@ -85,6 +85,12 @@ export async function violations(rig: ReplicaRig, ledger: Ledger): Promise<strin
       case 'interrupted':
         if (!thread.some((t) => INTERRUPTED_NOTE.test(t))) out.push(`${ref.id}: interrupted but never announced in its thread`);
         break;
+      case 'rejected': {
+        const rejects = (await q<{ n: number }>(`SELECT count(*)::int AS n FROM approval_votes WHERE request_id = $1 AND vote = 'reject'`, [ref.id]))[0]!.n;
+        if (rejects === 0) out.push(`${ref.id}: rejected without a stored rejection`);
+        if (hits !== 0) out.push(`${ref.id}: rejected but the target saw ${hits} hits`);
+        break;
+      }
       case 'pending':
         if (approvals >= req.approvals_needed) out.push(`${ref.id}: pending with ${approvals}/${req.approvals_needed} approvals: nobody executed it`);
         if (hits !== 0) out.push(`${ref.id}: pending but the target saw ${hits} hits`);

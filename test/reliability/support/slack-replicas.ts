@@ -63,7 +63,7 @@ export interface ReplicaRig {
    */
   vote(ref: RequestRef, person: ApproverName, mode: 'one' | 'all', opts?: { eventId?: string; deadlineMs?: number }): Promise<Delivery>;
   /** One delivery attempt of an event to one replica; never throws (a dead replica is a connection error). */
-  sendTo(p: KeyturnProcess, ref: RequestRef, person: ApproverName, eventId: string, retryNum?: number): Promise<number | string>;
+  sendTo(p: KeyturnProcess, ref: RequestRef, person: ApproverName, eventId: string, retryNum?: number, reaction?: string): Promise<number | string>;
   /** Target hits for a request id (the step's body carries it). */
   hitsFor(id: string): number;
   state(id: string): Promise<string | null>;
@@ -109,8 +109,8 @@ export async function startReplicaRig(pgUrl: string, count: number, opts: { logL
     return l[Math.floor(Math.random() * l.length)]!;
   };
 
-  async function sendTo(p: KeyturnProcess, ref: RequestRef, person: ApproverName, eventId: string, retryNum?: number): Promise<number | string> {
-    const ev = reactionAdded({ user: APPROVERS[person], reaction: 'white_check_mark', channel: ref.channel, ts: ref.ts, item_user: 'U0KEYTURN' });
+  async function sendTo(p: KeyturnProcess, ref: RequestRef, person: ApproverName, eventId: string, retryNum?: number, reaction = 'white_check_mark'): Promise<number | string> {
+    const ev = reactionAdded({ user: APPROVERS[person], reaction, channel: ref.channel, ts: ref.ts, item_user: 'U0KEYTURN' });
     try {
       return (await sendEvent(p.eventsUrl, SIGNING_SECRET, ev, { event_id: eventId, ...(retryNum ? { retryNum, retryReason: 'http_error' } : {}) })).status;
     } catch (err) {

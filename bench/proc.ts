@@ -1,0 +1,35 @@
+/** Resident memory of a process and of the processes it started (the demo's process, its anvil and etcd), from /proc. */
+import { readFileSync, readdirSync } from 'node:fs';
+
+export function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/** The direct children of `pid` (from every thread's list: a worker thread may spawn too). */
+export function childPids(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((t) => readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+  } catch {
+    return [];
+  }
+}
+
+/** RSS of every process under `pid` (not `pid` itself), by command line: the demo's node process, anvil, etcd. */
+export function descendantsRssMb(pid: number): { total: number; each: Array<{ pid: number; what: string; mb: number }> } {
+  const each: Array<{ pid: number; what: string; mb: number }> = [];
+  const walk = (p: number) => {
+    for (const c of childPids(p)) {
+      try {
+        const cmd = readFileSync(`/proc/${c}/cmdline`, 'utf8').split('\0').filter(Boolean);
+        const what = cmd.some((a) => a.endsWith('demo/process.ts')) ? 'demo process (node)' : (cmd[0]?.split('/').pop() ?? '?');
+        each.push({ pid: c, what, mb: rssMb(c) });
+      } catch {
+        /* exited meanwhile */
+      }
+      walk(c);
+    }
+  };
+  walk(pid);
+  return { total: each.reduce((a, e) => a + e.mb, 0), each };
+}
