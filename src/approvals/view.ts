@@ -11,7 +11,7 @@ import { renderRequest, shownParams } from './render.js';
 import type { Message } from '../core/message.js';
 
 export async function renderView(ctx: ApprovalContext, r: ApprovalRequest, progress?: string) {
-  return renderWith(ctx, r, { votes: await ctx.store.votes(r.id), countersign: r.state === 'pending' ? null : await ctx.countersigns.get(r.id) }, progress);
+  return renderWith(ctx, r, await viewInputs(ctx, r.id, r.state !== 'pending'), progress);
 }
 
 /** What a request's message shows besides the request itself (read before a transaction that writes the outcome). */
@@ -20,8 +20,9 @@ export interface ViewInputs {
   countersign: Countersign | null;
 }
 
-export async function viewInputs(ctx: ApprovalContext, id: string): Promise<ViewInputs> {
-  return { votes: await ctx.store.votes(id), countersign: await ctx.countersigns.get(id) };
+/** A pending request has no countersign yet (it opens when the execution starts): not read then. */
+export async function viewInputs(ctx: ApprovalContext, id: string, withCountersign = true): Promise<ViewInputs> {
+  return { votes: await ctx.store.votes(id), countersign: withCountersign ? await ctx.countersigns.get(id) : null };
 }
 
 export function renderWith(ctx: ApprovalContext, r: ApprovalRequest, inputs: ViewInputs, progress?: string) {
@@ -29,7 +30,7 @@ export function renderWith(ctx: ApprovalContext, r: ApprovalRequest, inputs: Vie
   return renderRequest({
     request: { ...r, params: shownParams(config, r) },
     votes: inputs.votes,
-    countersign: r.state === 'pending' ? null : inputs.countersign,
+    countersign: inputs.countersign,
     approvers: ctx.people.withRole(r.approverRoles).filter((p) => p.name !== r.requester).map((p) => p.name),
     reactions: config.settings.reactions,
     progress,

@@ -53,13 +53,9 @@ export class Chat extends EventEmitter {
         JSON.stringify({ channel: target.channel, threadKey, message: maskDeep(displayUrlsDeep(message)) } satisfies OutboxPayload),
       ]);
     };
-    if (opts.unit) {
-      await write(opts.unit.tx);
-      opts.unit.after(() => this.emit('enqueued', target.platform));
-    } else {
-      await this.db.transaction(write);
-      this.emit('enqueued', target.platform);
-    }
+    if (opts.unit) await write(opts.unit.tx);
+    else await this.db.transaction(write);
+    this.enqueued(target.platform, opts.unit);
     return key;
   }
 
@@ -79,8 +75,13 @@ export class Chat extends EventEmitter {
       key,
       JSON.stringify({ channel: ref.channel, threadKey: ref.threadKey, message: maskDeep(displayUrlsDeep(message)) } satisfies OutboxPayload),
     ]);
-    if (unit) unit.after(() => this.emit('enqueued', ref.platform));
-    else this.emit('enqueued', ref.platform);
+    this.enqueued(ref.platform, unit);
+  }
+
+  /** Wakes the drain: at once, or once the caller's transaction has committed (before that it has nothing to read). */
+  private enqueued(platform: Platform, unit?: Unit): void {
+    if (unit) unit.after(() => this.emit('enqueued', platform));
+    else this.emit('enqueued', platform);
   }
 
   async get(key: string, q: Queryable = this.db): Promise<PostedRef | null> {
