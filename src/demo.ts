@@ -87,8 +87,16 @@ export async function startDemoProcess(env: NodeJS.ProcessEnv, onCrash: (how: st
     });
     void exited.then((how) => reject(new Error(`the demo's process (pid ${child.pid}) ended before its fleet was up (${how})`)));
   });
+  // The child leads its own process group, and its anvil and etcd are in it: killed with it, never left orphaned.
+  const killGroup = () => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      /* nothing left in the group */
+    }
+  };
   const kill = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    killGroup();
     await exited;
   };
   try {
@@ -98,6 +106,7 @@ export async function startDemoProcess(env: NodeJS.ProcessEnv, onCrash: (how: st
     throw err;
   }
   void exited.then((how) => {
+    killGroup();
     for (const answer of answers.values()) answer({ type: 'console', id: 0, handled: true, lines: [`demo: the demo's process is gone (${how})`] });
     if (!closing) onCrash(how);
   });

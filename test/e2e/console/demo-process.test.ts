@@ -43,6 +43,8 @@ describe('the demo in its own process', () => {
       await until('mpc-node-2 seen down', () => /4\/5 nodes healthy/.test(out()));
       process.kill(pid, 'SIGKILL');
       await until('the crash said', () => out().includes("demo: the demo's process (its simulated fleet, etcd and anvil) stopped (killed by SIGKILL)"));
+      // Its anvil and etcd (in its process group) go with it, not left running as orphans.
+      await until('nothing left of its process group', () => !alive(-pid));
       input.write('demo restore\n');
       await until('demo commands say it is gone', () => out().includes("demo: the demo's process is not running (killed by SIGKILL)"));
     } finally {
