@@ -114,10 +114,13 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const incidents = new Incidents({ config: currentConfig, db, audit, chat, checks, people, channels, clock, pagers }, { postmortemDir: opts.postmortemDir ?? postmortemDirFor(env) });
   const incidentWatcher = new IncidentWatcher({ config: currentConfig, incidents, checks, clock, log, pagers });
   // An alert group of a system with an open incident opening, re-firing or resolving lands on its timeline and in its place.
-  alerts.onAlert(async ({ kind, group: g }) => {
-    if (!g.system || (kind !== 'opened' && kind !== 'reopened' && kind !== 'resolved')) return;
-    await incidents.recordAlert(g.system, `${kind}: ${g.alertname} · ${g.system} (${g.id}): ${g.summary}`, g.status === 'resolved' ? 'info' : g.severity);
-  });
+  alerts.onAlerts((events) =>
+    incidents.recordAlerts(
+      events
+        .filter(({ kind, group: g }) => g.system && (kind === 'opened' || kind === 'reopened' || kind === 'resolved'))
+        .map(({ kind, group: g }) => ({ system: g.system!, text: `${kind}: ${g.alertname} · ${g.system} (${g.id}): ${g.summary}`, severity: g.status === 'resolved' ? 'info' : g.severity })),
+    ),
+  );
 
   // The step engine still takes the whole aggregate (its steps' context); everything else gets this runner.
   // Every run, approved, unapproved or scheduled, holds the one stop signal: a stop cuts them all short alike.

@@ -29,7 +29,15 @@ import type { GroupState } from './grouping.js';
 import { when } from './render.js';
 import { AlertLoops } from './loops.js';
 
-export type AlertListener = (ev: AlertEvent) => void | Promise<void>;
+/** Alerts per processing transaction: in full, and while webhooks keep arriving (see processAll). */
+const FULL_BATCH = 1000;
+const BUSY_BATCH = 100;
+/** Longest a processing batch waits for the ingest to go quiet, and how often it looks. */
+const YIELD_MAX_MS = 500;
+const YIELD_POLL_MS = 10;
+
+/** Hears a processed batch's events, in processing order. */
+export type AlertListener = (events: AlertEvent[]) => void | Promise<void>;
 export type { AlertEvent };
 
 export interface AlertReactionOutcome {
@@ -74,7 +82,7 @@ export class Alerts {
     this.notifier = new AlertNotifier(deps, { stormSize: opts.stormSize, postIntervalMs: opts.postIntervalMs });
     this.store = new AlertIngest(deps.db);
     this.loops = new AlertLoops(deps.db, deps.replica, {
-      process: () => this.processAll(),
+      process: () => this.processAll(true),
       chat: () => this.notifier.tick(),
       pages: async (isStopped) => {
         while (!isStopped() && (await this.pager.sendDue()) > 0);
@@ -124,7 +132,7 @@ export class Alerts {
   }
 
   /** Every processed alert, with its group's new state; on the replica that processes it, after it is stored. */
-  onAlert(listener: AlertListener): () => void {
+  onAlerts(listener: AlertListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -158,9 +166,20 @@ export class Alerts {
     while ((await this.pager.sendDue()) > 0);
   }
 
-  private async processAll(): Promise<void> {
+  /**
+   * Processes every stored alert. `yieldToIngest` (the background loop): while webhooks are arriving, the ingest goes
+   * first: each batch waits until the ingest is quiet, at most YIELD_MAX_MS, and takes at most BUSY_BATCH alerts, so a
+   * storm's requests never queue behind a long processing transaction (their 2xx waits on the store) and the event
+   * loop is never held by a large batch's JavaScript. Processing catches up in full batches once the storm is over.
+   */
+  private async processAll(yieldToIngest = false): Promise<void> {
     for (;;) {
-      const events = await processBatch(this.deps.db, (r) => this.route(r));
+      let busy = false;
+      if (yieldToIngest) {
+        const until = performance.now() + YIELD_MAX_MS;
+        while ((busy = this.store.busy()) && performance.now() < until) await new Promise((r) => setTimeout(r, YIELD_POLL_MS));
+      }
+      const events = await processBatch(this.deps.db, (r) => this.route(r), busy ? BUSY_BATCH : FULL_BATCH);
       if (events.length === 0) return;
       this.kickChat();
       if (events.some((e) => e.group.page || e.group.pageState !== 'none')) this.kickPager();
@@ -168,13 +187,11 @@ export class Alerts {
         // Log-only routes (info by default): the log line is where they show.
         if (!g.channel && kind !== 'firing' && kind !== 'update') this.deps.log.info({ alert: g.id, kind, alertname: g.alertname, system: g.system, severity: g.severity, summary: g.summary }, 'alert (log only)');
       }
-      for (const ev of events) {
-        for (const fn of this.listeners) {
-          try {
-            await fn(ev);
-          } catch (err) {
-            this.deps.log.error({ err, alert: ev.group.id }, 'alert listener failed');
-          }
+      for (const fn of this.listeners) {
+        try {
+          await fn(events);
+        } catch (err) {
+          this.deps.log.error({ err, alerts: events.length }, 'alert listener failed');
         }
       }
     }

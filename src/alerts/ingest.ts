@@ -23,17 +23,31 @@ interface Pending {
 }
 
 const MAX_BATCH = 500;
+/** How long after the last request the ingest still counts as busy: the gap between two requests of one sender. */
+const BUSY_QUIET_MS = 20;
 
 export class AlertIngest {
   private readonly queue: Pending[] = [];
   private flushing: Promise<void> | null = null;
+  /** performance.now() of the last request stored or queued. */
+  private lastActive = -Infinity;
 
   constructor(private readonly db: Db) {}
+
+  /**
+   * Requests are arriving: one is queued or being written, or the last one ended less than `quietMs` ago. Background
+   * work on the same store (the alert processor) holds back meanwhile: a webhook's 2xx waits on the store, and on the
+   * embedded store (one connection) a processing transaction in the way is a wait every request of the burst shares.
+   */
+  busy(quietMs = BUSY_QUIET_MS): boolean {
+    return this.queue.length > 0 || this.flushing !== null || performance.now() - this.lastActive < quietMs;
+  }
 
   /** Resolves once the payload and its alerts are committed. */
   store(source: AlertSource, body: unknown, alerts: IncomingAlert[]): Promise<Stored> {
     return new Promise<Stored>((resolve, reject) => {
       this.queue.push({ source, body, alerts, resolve, reject });
+      this.lastActive = performance.now();
       this.flushing ??= this.flush();
     });
   }
@@ -58,6 +72,7 @@ export class AlertIngest {
         }
       }
     }
+    this.lastActive = performance.now();
     this.flushing = null;
   }
 }

@@ -175,12 +175,32 @@ export class Incidents {
   }
 
   /** Alerts for an affected system go on the timeline and into the incident's place. */
-  async recordAlert(system: string, text: string, severity: string): Promise<void> {
-    for (const inc of await this.store.open()) {
-      if (!inc.systems.includes(system)) continue;
-      await this.event(inc, 'alert', 'alertmanager', text);
-      await this.post(inc, { title: `Alert: ${text}`, status: severity === 'critical' ? 'critical' : severity === 'warning' ? 'warn' : 'info' });
+  recordAlert(system: string, text: string, severity: string): Promise<void> {
+    return this.recordAlerts([{ system, text, severity }]);
+  }
+
+  /**
+   * A batch of alerts, in order: the open incidents are read once for all of them (an alert storm processes hundreds
+   * of groups a batch, and one store read per alert held the store, and the webhooks writing to it, for seconds).
+   */
+  async recordAlerts(alerts: Array<{ system: string; text: string; severity: string }>): Promise<void> {
+    if (alerts.length === 0) return;
+    const open = await this.store.open();
+    // One alert that cannot be recorded does not keep the others off their timelines: every one is tried, then the failures reported.
+    const failed: unknown[] = [];
+    for (const { system, text, severity } of alerts) {
+      for (const inc of open) {
+        if (!inc.systems.includes(system)) continue;
+        try {
+          await this.event(inc, 'alert', 'alertmanager', text);
+          await this.post(inc, { title: `Alert: ${text}`, status: severity === 'critical' ? 'critical' : severity === 'warning' ? 'warn' : 'info' });
+        } catch (err) {
+          failed.push(err);
+        }
+      }
     }
+    if (failed.length === 1) throw failed[0];
+    if (failed.length > 1) throw new AggregateError(failed, `${failed.length} alerts could not be recorded on their incidents`);
   }
 
   /** Posts a health snapshot of the affected systems into the incident's place and returns the state per system. */
