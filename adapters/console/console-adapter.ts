@@ -70,7 +70,7 @@ export class ConsoleAdapter implements ChatAdapter {
     this.who = opts.as ?? people.find((p) => p.roles.includes('oncall'))?.name ?? people[0]?.name ?? 'console-user';
     this.ansi = opts.ansi ?? ((opts.output as { isTTY?: boolean }).isTTY === true && !process.env.NO_COLOR);
     this.deliverer = new ConsoleDeliverer(this.print, this.ansi);
-    this.drain = new OutboxDrain(core.kt.db, core.kt.chat, this.deliverer, core.kt.log.child({ adapter: 'console' }), 60_000);
+    this.drain = new OutboxDrain(core.kt.db, core.kt.chat, this.deliverer, core.kt.log.child({ adapter: 'console' }), 60_000, core.kt.config.settings.outboxLeaseMs);
   }
 
   private readonly ansi: boolean;

@@ -54,7 +54,7 @@ export class DiscordAdapter implements ChatAdapter {
       rest: { ...(settings.apiUrl ? { api: settings.apiUrl } : {}), ...(settings.restTimeoutMs ? { timeout: settings.restTimeoutMs } : {}) },
     });
     this.deliverer = new DiscordDeliverer(this.client.rest, this.log);
-    this.drain = new OutboxDrain(this.core.kt.db, this.core.kt.chat, this.deliverer, this.log);
+    this.drain = new OutboxDrain(this.core.kt.db, this.core.kt.chat, this.deliverer, this.log, undefined, this.core.kt.config.settings.outboxLeaseMs);
     this.interactions = new InteractionHandler(this.core, this.log);
     const self = this;
     this.health = {

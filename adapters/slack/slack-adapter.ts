@@ -75,7 +75,7 @@ export class SlackAdapter implements ChatAdapter {
     this.mode = this.settings.appToken ? 'socket' : 'http';
     this.connected = this.mode === 'http';
     this.deliverer = new SlackDeliverer(this.client, this.log);
-    this.drain = new OutboxDrain(this.core.kt.db, this.core.kt.chat, this.deliverer, this.log.child({ component: 'outbox' }), opts.pollMs ?? 1000);
+    this.drain = new OutboxDrain(this.core.kt.db, this.core.kt.chat, this.deliverer, this.log.child({ component: 'outbox' }), opts.pollMs ?? 1000, this.core.kt.config.settings.outboxLeaseMs);
     const self = this;
     this.health = {
       name: 'slack',
