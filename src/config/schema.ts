@@ -156,6 +156,15 @@ export const settings = z.strictObject({
     .describe(
       'How long one replica\'s hold on a platform\'s chat delivery (the outbox lease) lasts without renewal, in ms. The holder renews it while it delivers, even during a slow chat API call; when the holder dies, the next replica (or the restarted one) resumes delivery once it runs out. Shorter: faster takeover after a crash; a process stalled longer than this loses the lease (its successor then checks the platform before re-posting the head message). Read at start.',
     ),
+  outboxRetryFirstMs: z
+    .number()
+    .int()
+    .min(50)
+    .max(60_000)
+    .default(500)
+    .describe(
+      'The first wait, in ms, before a failed chat delivery (5xx, timeout, dropped connection) is tried again; it doubles with each attempt up to a minute, and a platform\'s Retry-After wins. Messages behind the failed one wait with it (order per channel and thread holds). Read at start.',
+    ),
   eventClaimStaleMs: z
     .number()
     .int()

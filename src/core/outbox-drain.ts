@@ -50,8 +50,21 @@ export class DeliveryError extends Error {
 export const OUTBOX_LEASE_MS = 15_000;
 /** Renewed this often (at most a third of the lease), between rows and during a slow chat API call. */
 const RENEW_MS = 3_000;
+/** The default first retry wait (config `settings.outboxRetryFirstMs`). */
+export const OUTBOX_RETRY_FIRST_MS = 500;
 /** 0.5 s, 1 s, 2 s... up to a minute; a platform's Retry-After wins. Errors a retry may fix are retried until delivered. */
-const RETRY: RetryPolicy = { firstMs: 500, maxMs: 60_000, maxAttempts: { transient: Infinity, permanent: 5 } };
+const RETRY: RetryPolicy = { firstMs: OUTBOX_RETRY_FIRST_MS, maxMs: 60_000, maxAttempts: { transient: Infinity, permanent: 5 } };
+
+/** What the configuration sets (`settings`): the lease and the first retry wait. */
+export interface DrainOptions {
+  leaseMs?: number;
+  retryFirstMs?: number;
+}
+
+/** The drain options from the configuration's `settings`. */
+export function drainOptions(s: { outboxLeaseMs: number; outboxRetryFirstMs: number }): DrainOptions {
+  return { leaseMs: s.outboxLeaseMs, retryFirstMs: s.outboxRetryFirstMs };
+}
 
 interface Row {
   id: number;
@@ -83,12 +96,16 @@ export class OutboxDrain implements DrainView {
     private readonly deliverer: Deliverer,
     private readonly log: Logger,
     private readonly pollMs = 1000,
-    private readonly leaseMs = OUTBOX_LEASE_MS,
+    opts: DrainOptions = {},
   ) {
-    this.renewMs = Math.min(RENEW_MS, Math.floor(leaseMs / 3));
+    this.leaseMs = opts.leaseMs ?? OUTBOX_LEASE_MS;
+    this.renewMs = Math.min(RENEW_MS, Math.floor(this.leaseMs / 3));
+    this.retry = { ...RETRY, firstMs: opts.retryFirstMs ?? RETRY.firstMs };
   }
 
+  private readonly leaseMs: number;
   private readonly renewMs: number;
+  private readonly retry: RetryPolicy;
 
   start(): void {
     this.chat.on('enqueued', this.wake);
@@ -256,7 +273,7 @@ export class OutboxDrain implements DrainView {
       const e = err instanceof DeliveryError ? err : new DeliveryError(err instanceof Error ? err.message : String(err));
       const attempts = row.attempts + 1;
       if (e.maybeApplied) this.maybeApplied.add(row.id);
-      const wait = nextAttemptIn(RETRY, attempts, e);
+      const wait = nextAttemptIn(this.retry, attempts, e);
       if (wait === null) {
         this.stats.failed++;
         report('failed');

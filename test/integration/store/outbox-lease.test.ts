@@ -68,8 +68,8 @@ describe('the outbox lease between two replicas', () => {
   it('when the holder\'s chat call outlasts the lease, then it keeps the lease and the other replica posts nothing meanwhile', async () => {
     const slow = new RecordingDeliverer();
     const other = new RecordingDeliverer();
-    const a = new OutboxDrain(db, chat, slow, log, 60_000, LEASE_MS);
-    const b = new OutboxDrain(db, chat, other, log, 60_000, LEASE_MS);
+    const a = new OutboxDrain(db, chat, slow, log, 60_000, { leaseMs: LEASE_MS });
+    const b = new OutboxDrain(db, chat, other, log, 60_000, { leaseMs: LEASE_MS });
     const release = slow.hold();
     try {
       await chat.post(target, { title: 'slow one' });
@@ -97,8 +97,8 @@ describe('the outbox lease between two replicas', () => {
     const dead = new RecordingDeliverer();
     const other = new RecordingDeliverer();
     // Never stopped: like a SIGKILLed process, it leaves its lease in the store.
-    const a = new OutboxDrain(db, chat, dead, log, 60_000, LEASE_MS);
-    const b = new OutboxDrain(db, chat, other, log, 60_000, LEASE_MS);
+    const a = new OutboxDrain(db, chat, dead, log, 60_000, { leaseMs: LEASE_MS });
+    const b = new OutboxDrain(db, chat, other, log, 60_000, { leaseMs: LEASE_MS });
     try {
       await chat.post(target, { title: 'before the crash' });
       await a.drainNow();
@@ -114,10 +114,11 @@ describe('the outbox lease between two replicas', () => {
     }
   });
 
-  it('when configured, then the lease and the event-claim window are validated, with 15 s and 10 s by default', () => {
+  it('when configured, then the lease, the event-claim window and the first retry wait are validated, with 15 s, 10 s and 0.5 s by default', () => {
     const settings = (s: Record<string, unknown>) => config.safeParse({ settings: s });
     const d = config.parse({}).settings;
-    expect([d.outboxLeaseMs, d.eventClaimStaleMs]).toEqual([15_000, 10_000]);
+    expect([d.outboxLeaseMs, d.eventClaimStaleMs, d.outboxRetryFirstMs]).toEqual([15_000, 10_000, 500]);
+    expect(settings({ outboxRetryFirstMs: 10 }).success).toBe(false);
     expect(settings({ outboxLeaseMs: 3_000, eventClaimStaleMs: 2_000 }).success).toBe(true);
     expect(settings({ outboxLeaseMs: 500 }).success).toBe(false);
     expect(settings({ eventClaimStaleMs: 0 }).success).toBe(false);
