@@ -203,8 +203,9 @@ export class OutboxDrain implements DrainView {
   private async keepingLease(work: () => Promise<void>): Promise<void> {
     let renewing: Promise<void> = Promise.resolve();
     const renew = setInterval(() => {
-      renewing = takeLease(this.db, `outbox:${this.deliverer.platform}`, this.holder, this.leaseMs)
-        .then((ok) => void (ok && (this.leaseRenewedAt = Date.now())))
+      // The same renewal as between rows: a lease that ran out meanwhile (a stalled process) marks the next head uncertain.
+      renewing = this.takeLease()
+        .then(() => undefined)
         .catch((err: unknown) => this.log.warn({ err }, 'outbox lease renewal failed'));
     }, this.renewMs);
     renew.unref();
