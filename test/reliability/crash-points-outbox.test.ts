@@ -6,7 +6,8 @@
  * the same event_id.
  * This file: the outbox (Slack hangs or answers late with thread replies queued).
  * Split from one file (crash-points-*.test.ts) so vitest runs them side by side; the rig's takeover windows are short
- * (SHORT_TAKEOVER in support/slack-replicas.ts): the restarted process resumes the dead one's work after 3 s, not 15 s.
+ * (SHORT_TAKEOVER in support/slack-replicas.ts): the restarted process resumes the dead one's work after 3 s, not 15 s
+ * (scaled by KT_TIME_FACTOR).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diagnose, SHORT_TAKEOVER, startReplicaRig, until, type ReplicaRig } from './support/slack-replicas.js';

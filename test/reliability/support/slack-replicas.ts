@@ -87,8 +87,13 @@ export async function until<T>(what: string, fn: () => Promise<T | null | undefi
 /**
  * Crash tests set the product's takeover windows short (config `settings`): a restarted replica otherwise waits out the
  * dead one's outbox lease (15 s) and its unfinished event claims (10 s) before it delivers or counts a redelivered vote.
+ * They are limits a live replica must stay within (renew its lease, finish a vote), so they scale with KT_TIME_FACTOR
+ * like every limit, up to the defaults: a CPU-starved process must not look dead.
  */
-export const SHORT_TAKEOVER = { outboxLeaseMs: 3_000, eventClaimStaleMs: 2_000 } as const;
+export const SHORT_TAKEOVER = {
+  outboxLeaseMs: Math.min(15_000, scaled(3_000)),
+  eventClaimStaleMs: Math.min(10_000, scaled(3_000)),
+} as const;
 
 export async function startReplicaRig(pgUrl: string, count: number, opts: { logLevel?: string; settings?: Record<string, unknown> } = {}): Promise<ReplicaRig> {
   const dbUrl = await freshDatabase(pgUrl);
