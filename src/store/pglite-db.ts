@@ -10,6 +10,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { PGliteOptions } from '@electric-sql/pglite';
 import type { Db, Queryable, QueryResult } from './db.js';
@@ -209,8 +210,20 @@ export class PgliteDb implements Db {
   }
 }
 
+/**
+ * PGlite's WebAssembly (a 9 MB module) runs on V8's baseline compiler only: TurboFan's tier-up of its hot
+ * functions kept 60-80 MB more resident (idle bot on PGlite: ~270 MB -> ~200 MB, issue 22) for faster SQL a
+ * bot's small store hardly needs (bench/FINDINGS.md: ack and ingest measured both ways). A V8 flag is
+ * process-wide and read when code is compiled: set here, before the thread compiles PGlite; other WebAssembly
+ * the process compiles afterwards (undici's HTTP parser) runs on Liftoff too. It exists on Node 20, 22 and 24.
+ */
+function liftoffOnly(): void {
+  if (process.env.KEYTURN_PGLITE_TURBOFAN !== '1') setFlagsFromString('--liftoff-only');
+}
+
 /** Starts the thread and waits until PGlite is open in it (or says why it could not open). */
 function startWorker(pgdata: string | null, templateFile: string | null): Promise<Worker> {
+  liftoffOnly();
   const worker = new Worker(WORKER_ENTRY, { name: 'keyturn-pglite', workerData: { dataDir: pgdata, options: PGLITE_OPTIONS, templateFile } });
   return new Promise<Worker>((resolve, reject) => {
     const done = (err?: Error) => {
