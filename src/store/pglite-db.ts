@@ -213,7 +213,7 @@ export class PgliteDb implements Db {
 /**
  * PGlite's WebAssembly (a 9 MB module) runs on V8's baseline compiler only: TurboFan's tier-up of its hot
  * functions kept 60-80 MB more resident (idle bot on PGlite: ~270 MB -> ~200 MB, issue 22) for faster SQL a
- * bot's small store hardly needs (bench/FINDINGS.md: ack and ingest measured both ways). A V8 flag is
+ * bot's small store hardly needs (bench/FINDINGS.md, Memory: measured both ways). A V8 flag is
  * process-wide and read when code is compiled: set here, before the thread compiles PGlite; other WebAssembly
  * the process compiles afterwards (undici's HTTP parser) runs on Liftoff too. It exists on Node 20, 22 and 24.
  */
