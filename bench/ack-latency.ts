@@ -77,5 +77,16 @@ export async function ackLatency(): Promise<Section> {
       { what: `on Postgres: p99 <= 1.2x floor at concurrency 32 (${ms(p32.p99)} vs ${ms(f32.p99)})`, ok: p32.p99 <= 1.2 * f32.p99 },
       { what: `on Postgres: p99 < 50 ms at concurrency 1 (${ms(p1.p99)})`, ok: p1.p99 < 50 },
     ],
+    headline: [1, 32].map((c) => {
+      const [k, f] = c === 1 ? [k1, f1] : [k32, f32];
+      return {
+        figure: `ack p99 vs bare Bolt, embedded store, /help, c=${c}`,
+        floor: `bare Bolt ${ms(f.p99)}`,
+        measured: `${ms(k.p99)} (${(k.p99 / f.p99).toFixed(2)}x)`,
+        target: '<= 1.3x',
+        ok: k.p99 <= 1.3 * f.p99,
+        reproduce: '`npm run bench ack`',
+      };
+    }),
   };
 }

@@ -132,8 +132,10 @@ export async function alertStorm(): Promise<Section> {
     ['none (floor: parse + validate + 202)', floor.load.toFixed(1), String(sent), '-', '-', String(floor.failed), ms(f.p50), ms(f.p99), `${(floor.totalMs / 1000).toFixed(1)} s`, '-', '-', '-', '-'],
   ];
   const targets: Section['targets'] = [];
+  const headline: NonNullable<Section['headline']> = [];
   for (const [name, r] of [['embedded PGlite', embedded], ['Postgres', onPg]] as const) {
     const s = summarize(r.times);
+    headline.push({ figure: `alert ingest p99, ${SENDERS} senders, ${name}`, floor: `no store ${ms(f.p99)}`, measured: ms(s.p99), target: '< 20 ms', ok: s.p99 < 20, reproduce: '`npm run bench storm`' });
     rows.push([name, r.load.toFixed(1), String(sent), String(r.stored), String(sent - r.stored), String(r.failed), ms(s.p50), ms(s.p99), `${(r.totalMs / 1000).toFixed(1)} s`, `${(r.drainedMs / 1000).toFixed(1)} s`, String(r.posts), String(r.edits), String(r.maxPerSecond)]);
     targets.push(
       { what: `${name}: ingest p99 < 20 ms (${ms(s.p99)}; floor ${ms(f.p99)})`, ok: s.p99 < 20 },
@@ -149,5 +151,6 @@ export async function alertStorm(): Promise<Section> {
       'New messages are chat.postMessage calls (roots and thread replies), paced to one per channel per second; root edits (chat.update of firing counts) are coalesced by the outbox, which keeps only the newest pending edit of a message.',
     ],
     targets,
+    headline,
   };
 }

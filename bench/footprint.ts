@@ -64,8 +64,10 @@ export async function footprint(): Promise<Section> {
   ];
   const rows: string[][] = [['mode', 'start -> ready', 'bot idle RSS', "demo's processes idle RSS", 'load']];
   const targets: Section['targets'] = [];
+  const rss: Record<string, number> = {};
   for (const [name, env, expect] of modes) {
     const r = await measure(env, expect);
+    rss[name] = r.rss;
     rows.push([name, `${Math.round(r.readyMs)} ms`, `${r.rss.toFixed(1)} MB`, `${r.demoRss.toFixed(0)} MB`, r.load]);
     targets.push({ what: `${name}: RSS < 120 MB (${r.rss.toFixed(1)} MB)`, ok: r.rss < 120 });
     targets.push({ what: `${name}: ready < 2 s (${Math.round(r.readyMs)} ms)`, ok: r.readyMs < 2000 });
@@ -82,5 +84,15 @@ export async function footprint(): Promise<Section> {
       'Embedded PGlite is Postgres compiled to WebAssembly inside the bot process (in a worker thread since issue 22; RSS is the whole process): its WASM memory and file-system image alone are ~500 MB of RSS (measured with process.memoryUsage: external ~570 MB right after PGlite.create()). The 120 MB target is for a deployment on Postgres (DATABASE_URL); the embedded store is the zero-install local default.',
     ],
     targets,
+    headline: [
+      {
+        figure: 'idle RSS, Postgres, Slack + Discord (bot process)',
+        floor: `console on Postgres ${rss['console, Postgres']!.toFixed(1)} MB`,
+        measured: `${rss['Slack + Discord, Postgres']!.toFixed(1)} MB`,
+        target: '< 120 MB',
+        ok: rss['Slack + Discord, Postgres']! < 120,
+        reproduce: '`npm run bench footprint`',
+      },
+    ],
   };
 }

@@ -44,6 +44,26 @@ export interface Section {
   notes: string[];
   /** Target verdicts: what, and whether it held. */
   targets: Array<{ what: string; ok: boolean }>;
+  /** The section's rows in the targets table at the top of BENCHMARKS.md: each figure beside its floor from the same run. */
+  headline?: Headline[];
+}
+
+/** One row of the targets table: a figure, its floor (measured in the same run, or '-'), the target and how to re-measure it. */
+export interface Headline {
+  figure: string;
+  floor: string;
+  measured: string;
+  target: string;
+  ok: boolean;
+  reproduce: string;
+}
+
+/** The targets table: one row per headline figure, met or missed. */
+export function headlineTable(rows: Headline[]): string {
+  return table([
+    ['figure', 'floor (same run)', 'measured', 'target', '', 'how to reproduce'],
+    ...rows.map((h) => [h.figure, h.floor, h.measured, h.target, h.ok ? '✅' : '❌', h.reproduce]),
+  ]);
 }
 
 export function table(rows: string[][]): string {

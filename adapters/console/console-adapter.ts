@@ -9,7 +9,7 @@
 import { createInterface, type Interface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Core } from '../../src/app.js';
-import { OutboxDrain } from '../../src/core/outbox-drain.js';
+import { drainOptions, OutboxDrain } from '../../src/core/outbox-drain.js';
 import type { AdapterHealth, ChatAdapter, Deliverer, PostRequest } from '../../src/core/chat-adapter.js';
 import type { Message } from '../../src/core/message.js';
 import { tokenize } from '../../src/core/tokenize.js';
@@ -70,7 +70,7 @@ export class ConsoleAdapter implements ChatAdapter {
     this.who = opts.as ?? people.find((p) => p.roles.includes('oncall'))?.name ?? people[0]?.name ?? 'console-user';
     this.ansi = opts.ansi ?? ((opts.output as { isTTY?: boolean }).isTTY === true && !process.env.NO_COLOR);
     this.deliverer = new ConsoleDeliverer(this.print, this.ansi);
-    this.drain = new OutboxDrain(core.kt.db, core.kt.chat, this.deliverer, core.kt.log.child({ adapter: 'console' }), 60_000);
+    this.drain = new OutboxDrain(core.kt.db, core.kt.chat, this.deliverer, core.kt.log.child({ adapter: 'console' }), 60_000, drainOptions(core.kt.config.settings));
   }
 
   private readonly ansi: boolean;

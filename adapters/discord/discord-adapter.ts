@@ -12,7 +12,7 @@ import {
 } from 'discord.js';
 import type { Core } from '../../src/app.js';
 import type { Logger } from '../../src/core/logger.js';
-import { OutboxDrain } from '../../src/core/outbox-drain.js';
+import { drainOptions, OutboxDrain } from '../../src/core/outbox-drain.js';
 import { maskSecrets } from '../../src/core/secrets.js';
 import type { AdapterHealth, ChatAdapter } from '../../src/core/chat-adapter.js';
 import type { AdapterContext } from '../context.js';
@@ -54,7 +54,7 @@ export class DiscordAdapter implements ChatAdapter {
       rest: { ...(settings.apiUrl ? { api: settings.apiUrl } : {}), ...(settings.restTimeoutMs ? { timeout: settings.restTimeoutMs } : {}) },
     });
     this.deliverer = new DiscordDeliverer(this.client.rest, this.log);
-    this.drain = new OutboxDrain(this.core.kt.db, this.core.kt.chat, this.deliverer, this.log);
+    this.drain = new OutboxDrain(this.core.kt.db, this.core.kt.chat, this.deliverer, this.log, undefined, drainOptions(this.core.kt.config.settings));
     this.interactions = new InteractionHandler(this.core, this.log);
     const self = this;
     this.health = {

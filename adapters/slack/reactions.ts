@@ -61,7 +61,7 @@ async function onReaction(deps: ReactionDeps, claims: EventClaims, raw: unknown,
   let claimed = false;
   try {
     if (id) {
-      const claim = await claims.claim(id);
+      const claim = await claims.claim(id, { staleMs: kt.config.settings.eventClaimStaleMs });
       if (claim === 'done') return void log.debug('duplicate event: already handled');
       if (claim === 'busy') throw new RedeliverLater(`event ${id} is still being handled by another replica`);
       claimed = true;

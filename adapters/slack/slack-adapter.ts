@@ -9,7 +9,7 @@
 import { App, HTTPReceiver, SocketModeReceiver, type HTTPReceiverOptions } from '@slack/bolt';
 import type { Core } from '../../src/app.js';
 import type { Logger } from '../../src/core/logger.js';
-import { OutboxDrain } from '../../src/core/outbox-drain.js';
+import { drainOptions, OutboxDrain } from '../../src/core/outbox-drain.js';
 import { sendJson, type HttpServer } from '../../src/server/http-server.js';
 import type { AdapterHealth, ChatAdapter } from '../../src/core/chat-adapter.js';
 import type { AdapterContext } from '../context.js';
@@ -75,7 +75,7 @@ export class SlackAdapter implements ChatAdapter {
     this.mode = this.settings.appToken ? 'socket' : 'http';
     this.connected = this.mode === 'http';
     this.deliverer = new SlackDeliverer(this.client, this.log);
-    this.drain = new OutboxDrain(this.core.kt.db, this.core.kt.chat, this.deliverer, this.log.child({ component: 'outbox' }), opts.pollMs ?? 1000);
+    this.drain = new OutboxDrain(this.core.kt.db, this.core.kt.chat, this.deliverer, this.log.child({ component: 'outbox' }), opts.pollMs ?? 1000, drainOptions(this.core.kt.config.settings));
     const self = this;
     this.health = {
       name: 'slack',

@@ -147,6 +147,33 @@ export const settings = z.strictObject({
   commandChannels: z.array(z.string()).default([]).describe('Channels (platform ids) where commands are accepted; empty means everywhere.'),
   rateLimitPerMinute: z.number().int().positive().default(30).describe('Commands per person per minute in Slack and Discord (the local console is not limited).'),
   adminRoles: z.array(name).default(['admin']).describe('Roles that pass every role check and may cancel anyone\'s request.'),
+  outboxLeaseMs: z
+    .number()
+    .int()
+    .min(2_000)
+    .max(600_000)
+    .default(15_000)
+    .describe(
+      'How long one replica\'s hold on a platform\'s chat delivery (the outbox lease) lasts without renewal, in ms. The holder renews it while it delivers, even during a slow chat API call; when the holder dies, the next replica (or the restarted one) resumes delivery once it runs out. Shorter: faster takeover after a crash; a process stalled longer than this loses the lease (its successor then checks the platform before re-posting the head message). Read at start.',
+    ),
+  outboxRetryFirstMs: z
+    .number()
+    .int()
+    .min(50)
+    .max(60_000)
+    .default(500)
+    .describe(
+      'The first wait, in ms, before a failed chat delivery (5xx, timeout, dropped connection) is tried again; it doubles with each attempt up to a minute, and a platform\'s Retry-After wins. Messages behind the failed one wait with it (order per channel and thread holds). Read at start.',
+    ),
+  eventClaimStaleMs: z
+    .number()
+    .int()
+    .min(1_000)
+    .max(600_000)
+    .default(10_000)
+    .describe(
+      'A chat event (a Slack reaction) is claimed by the replica that handles it; an unfinished claim older than this, in ms, belonged to a replica that died, and the platform\'s redelivery takes it over. Keep it above the time storing a vote can take: a live replica\'s claim taken over means the event is handled twice (votes stay counted once).',
+    ),
 });
 
 export const config = z

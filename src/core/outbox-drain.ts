@@ -46,11 +46,25 @@ export class DeliveryError extends Error {
   }
 }
 
-/** Longer than one chat API call may take (10 s timeout), so a live drainer never loses its lease mid-call. */
-const LEASE_MS = 15_000;
+/** The default lease (config `settings.outboxLeaseMs`): how soon another replica takes over after the holder died. */
+export const OUTBOX_LEASE_MS = 15_000;
+/** Renewed this often (at most a third of the lease), between rows and during a slow chat API call. */
 const RENEW_MS = 3_000;
+/** The default first retry wait (config `settings.outboxRetryFirstMs`). */
+export const OUTBOX_RETRY_FIRST_MS = 500;
 /** 0.5 s, 1 s, 2 s... up to a minute; a platform's Retry-After wins. Errors a retry may fix are retried until delivered. */
-const RETRY: RetryPolicy = { firstMs: 500, maxMs: 60_000, maxAttempts: { transient: Infinity, permanent: 5 } };
+const RETRY: RetryPolicy = { firstMs: OUTBOX_RETRY_FIRST_MS, maxMs: 60_000, maxAttempts: { transient: Infinity, permanent: 5 } };
+
+/** What the configuration sets (`settings`): the lease and the first retry wait. */
+export interface DrainOptions {
+  leaseMs?: number;
+  retryFirstMs?: number;
+}
+
+/** The drain options from the configuration's `settings`. */
+export function drainOptions(s: { outboxLeaseMs: number; outboxRetryFirstMs: number }): DrainOptions {
+  return { leaseMs: s.outboxLeaseMs, retryFirstMs: s.outboxRetryFirstMs };
+}
 
 interface Row {
   id: number;
@@ -82,7 +96,16 @@ export class OutboxDrain implements DrainView {
     private readonly deliverer: Deliverer,
     private readonly log: Logger,
     private readonly pollMs = 1000,
-  ) {}
+    opts: DrainOptions = {},
+  ) {
+    this.leaseMs = opts.leaseMs ?? OUTBOX_LEASE_MS;
+    this.renewMs = Math.min(RENEW_MS, Math.floor(this.leaseMs / 3));
+    this.retry = { ...RETRY, firstMs: opts.retryFirstMs ?? RETRY.firstMs };
+  }
+
+  private readonly leaseMs: number;
+  private readonly renewMs: number;
+  private readonly retry: RetryPolicy;
 
   start(): void {
     this.chat.on('enqueued', this.wake);
@@ -145,8 +168,8 @@ export class OutboxDrain implements DrainView {
 
   /** One drainer per platform across replicas keeps per-platform order. */
   private async takeLease(): Promise<boolean> {
-    const held = Date.now() - this.leaseRenewedAt < LEASE_MS;
-    if (!(await takeLease(this.db, `outbox:${this.deliverer.platform}`, this.holder, LEASE_MS))) {
+    const held = Date.now() - this.leaseRenewedAt < this.leaseMs;
+    if (!(await takeLease(this.db, `outbox:${this.deliverer.platform}`, this.holder, this.leaseMs))) {
       this.leaseRenewedAt = 0;
       return false;
     }
@@ -159,7 +182,7 @@ export class OutboxDrain implements DrainView {
   private async drain(): Promise<number | null> {
     if (!(await this.takeLease())) return null;
     while (!this.stopped) {
-      if (Date.now() - this.leaseRenewedAt > RENEW_MS && !(await this.takeLease())) return null;
+      if (Date.now() - this.leaseRenewedAt > this.renewMs && !(await this.takeLease())) return null;
       const r = await this.db.query<Row>(
         `SELECT id, op, message_key, payload, attempts, next_attempt_at, created_at FROM outbox WHERE platform = $1 AND state = 'pending' ORDER BY id LIMIT 1`,
         [this.deliverer.platform],
@@ -168,9 +191,31 @@ export class OutboxDrain implements DrainView {
       if (!row) return null;
       const due = new Date(row.next_attempt_at).getTime() - Date.now();
       if (due > 0) return due;
-      await this.deliver(row);
+      await this.keepingLease(() => this.deliver(row));
     }
     return null;
+  }
+
+  /**
+   * Renews the lease while `work` (one chat API call, up to its timeout) runs: a live drainer keeps it however short
+   * the lease is, so another replica never takes over a row whose call may still be applied.
+   */
+  private async keepingLease(work: () => Promise<void>): Promise<void> {
+    let renewing: Promise<void> = Promise.resolve();
+    const renew = setInterval(() => {
+      // The same renewal as between rows: a lease that ran out meanwhile (a stalled process) marks the next head uncertain.
+      renewing = this.takeLease()
+        .then(() => undefined)
+        .catch((err: unknown) => this.log.warn({ err }, 'outbox lease renewal failed'));
+    }, this.renewMs);
+    renew.unref();
+    try {
+      await work();
+    } finally {
+      clearInterval(renew);
+      // Settled before the drain returns: stop() releases the lease after it, and a late renewal must not re-take it.
+      await renewing;
+    }
   }
 
   private async deliver(row: Row): Promise<void> {
@@ -229,7 +274,7 @@ export class OutboxDrain implements DrainView {
       const e = err instanceof DeliveryError ? err : new DeliveryError(err instanceof Error ? err.message : String(err));
       const attempts = row.attempts + 1;
       if (e.maybeApplied) this.maybeApplied.add(row.id);
-      const wait = nextAttemptIn(RETRY, attempts, e);
+      const wait = nextAttemptIn(this.retry, attempts, e);
       if (wait === null) {
         this.stats.failed++;
         report('failed');

@@ -14,7 +14,7 @@ import type { Db } from './db.js';
 export type ClaimResult = 'claimed' | 'done' | 'busy';
 
 export interface ClaimOptions {
-  /** An unfinished claim older than this is taken over (its replica died). */
+  /** An unfinished claim older than this is taken over (its replica died); config `settings.eventClaimStaleMs`. */
   staleMs?: number;
   /** How long to wait for another replica's unfinished claim before answering 'busy'. */
   waitMs?: number;

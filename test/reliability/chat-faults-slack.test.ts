@@ -4,7 +4,12 @@
 // connections. Whatever the faults, Slack must end up showing each message
 // once, in queue order per channel and thread, with its last edit, and
 // Keyturn must keep answering slash commands meanwhile.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { BUNDLED_DEMO_CONFIG } from '../../src/config/config-path.js';
 import { describeFault, type Fault } from '../e2e/slack/fake-slack-faults.js';
 import { ALICE, startSlackKeyturn, type SlackRig } from '../e2e/slack/keyturn-slack.js';
 import { expectedOf, labelOf, opCount, planLoad, queueLoad, tally, type LoadOp, type LoadShape } from './support/chat-load.js';
@@ -23,17 +28,29 @@ const RUN_LIMIT_MS = 480_000;
 
 const inLoad = (c: { body: Record<string, unknown> }) => SHAPE.channels.includes(String(c.body.channel));
 
+const dirs: string[] = [];
+/** The bundled demo's config with `settings` added, in a temporary keyturn.yml (KEYTURN_DEMO=1 still starts the demo fleet). */
+function demoWith(settings: Record<string, unknown>): string {
+  const demo = parse(readFileSync(BUNDLED_DEMO_CONFIG, 'utf8')) as { settings?: Record<string, unknown> };
+  const dir = mkdtempSync(join(tmpdir(), 'kt-chat-faults-'));
+  dirs.push(dir);
+  writeFileSync(join(dir, 'keyturn.yml'), stringify({ ...demo, settings: { ...demo.settings, ...settings } }));
+  return join(dir, 'keyturn.yml');
+}
+
 describe('Slack delivery of 500 queued messages under random Web API faults', () => {
   let s: SlackRig | undefined;
   afterEach(async () => {
     await s?.close();
     s = undefined;
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
 
   /** Queues the load with faults on, runs /health in the middle of it, waits until everything is out. */
   async function run(faults: Fault[], seed: number): Promise<{ ops: LoadOp[]; keys: Map<string, string>; wallMs: number }> {
-    // SLACK_API_TIMEOUT_MS: a hang costs 1 s instead of 10 once the adapter reads it.
-    s = await startSlackKeyturn({ env: { SLACK_API_TIMEOUT_MS: '1000' } });
+    // SLACK_API_TIMEOUT_MS: a hang costs 1 s instead of 10 once the adapter reads it. The first retry waits 100 ms
+    // instead of 500 (settings.outboxRetryFirstMs): ~100 faults each stall the serial queue by it (55 s of a 93 s run).
+    s = await startSlackKeyturn({ env: { SLACK_API_TIMEOUT_MS: '1000', KEYTURN_DEMO: '1' }, configPath: demoWith({ outboxRetryFirstMs: 100 }) });
     const t0 = Date.now();
     s.fake.faultRate(RATE, faults, seed, { methods: FAULTED_METHODS });
     expect(opCount(SHAPE)).toBe(500);

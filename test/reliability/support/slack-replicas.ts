@@ -84,7 +84,18 @@ export async function until<T>(what: string, fn: () => Promise<T | null | undefi
   }
 }
 
-export async function startReplicaRig(pgUrl: string, count: number, opts: { logLevel?: string } = {}): Promise<ReplicaRig> {
+/**
+ * Crash tests set the product's takeover windows short (config `settings`): a restarted replica otherwise waits out the
+ * dead one's outbox lease (15 s) and its unfinished event claims (10 s) before it delivers or counts a redelivered vote.
+ * They are limits a live replica must stay within (renew its lease, finish a vote), so they scale with KT_TIME_FACTOR
+ * like every limit, up to the defaults: a CPU-starved process must not look dead.
+ */
+export const SHORT_TAKEOVER = {
+  outboxLeaseMs: Math.min(15_000, scaled(3_000)),
+  eventClaimStaleMs: Math.min(10_000, scaled(3_000)),
+} as const;
+
+export async function startReplicaRig(pgUrl: string, count: number, opts: { logLevel?: string; settings?: Record<string, unknown> } = {}): Promise<ReplicaRig> {
   const dbUrl = await freshDatabase(pgUrl);
   const fake = await startFakeSlackApi();
   const target = await startTargetServer();
@@ -92,7 +103,7 @@ export async function startReplicaRig(pgUrl: string, count: number, opts: { logL
   const configPath = join(dir, 'keyturn.yml');
   // JSON is YAML: the children load it through the normal config loader.
   // One requester issues every command: the per-person rate limit would throttle the soak, not the product.
-  await writeFile(configPath, JSON.stringify(approvalConfig(target.url, { settings: { rateLimitPerMinute: 1_000_000 } })));
+  await writeFile(configPath, JSON.stringify(approvalConfig(target.url, { settings: { rateLimitPerMinute: 1_000_000, ...opts.settings } })));
   const env = slackProcessEnv(
     { slackApiUrl: fake.apiUrl, signingSecret: SIGNING_SECRET, databaseUrl: dbUrl, configPath, dataDir: dir },
     { KT_TEST_TARGET_TOKEN: TARGET_TOKEN, ...(opts.logLevel ? { LOG_LEVEL: opts.logLevel } : {}) },
