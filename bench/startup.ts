@@ -96,7 +96,7 @@ export async function startup(): Promise<Section> {
     rows,
     notes: [
       `How to reproduce: \`npm run bench startup\`. Load average at the start of this section: ${load} (2 cores).`,
-      'bin/keyturn.js runs dist/ when `npm run build` made it after the last source change (`npm run bench` builds first), else the sources through tsx; the tsx row forces the sources.',
+      'bin/keyturn.js runs dist/ when `npm run build` made it after the last source change (`npm run bench` builds first), else the sources transpiled once per change into .cache/keyturn/ (bin/transpiled.js; as after `npm ci`), or through tsx where that copy cannot be made; the tsx row forces tsx (KEYTURN_FROM_SOURCE=1).',
       'Measured from spawning `node bin/keyturn.js start` to the console printing the answer of a `/health mpc-wallet` written to its stdin at once; idle RSS 3 s after that answer; peak RSS sampled every 50 ms.',
       "Bot RSS is the bot's own process only (the targets). The demo runs in processes of its own (demo/process.ts with the simulators, anvil, etcd): their RSS is the separate column, never folded into the bot's.",
     ],

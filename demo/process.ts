@@ -28,15 +28,23 @@ const stop = () =>
   ));
 // The bot gone (exited, killed): nothing will ask this process to close, so it closes itself.
 process.on('disconnect', () => void stop());
+// The bot is up (its first answer did not wait for the chain): anvil and mUSD's deployment start a moment later.
+// Not at once: loading ethers and signing run on this process's event loop, which also answers the simulators,
+// so the health checks of commands typed at start would wait behind them (measured: the first /health's checks
+// took 0.2-0.6 s instead of 0.1-0.2 s when the deployment started as the bot came up).
+const CHAIN_AFTER_BOT_UP_MS = 1000;
+let botUp!: () => void;
+const chainAfter = new Promise<void>((ok) => (botUp = ok));
 process.on('message', async (m: ToDemo) => {
   if (m.type === 'close') return void stop();
+  if (m.type === 'started') return void setTimeout(botUp, CHAIN_AFTER_BOT_UP_MS);
   const lines: string[] = [];
   const handled = await demo.then((d) => d.consoleCommands(m.words, (s) => lines.push(s)));
   send({ type: 'console', id: m.id, handled, lines });
 });
 
-// The bot answers as soon as the fleet is up; mUSD's chain finishes deploying behind its gate.
-const demo = startDemo(process.env, { chainInBackground: true });
+// The bot answers as soon as the fleet is up; mUSD's chain starts once the bot is up and deploys behind its gate.
+const demo = startDemo(process.env, { chainInBackground: true, chainAfter });
 demo.then(
   (d) => {
     close = () => d.close();

@@ -35,6 +35,12 @@ export interface DemoOptions {
    * until it is deployed. `npm start` (demo/process.ts) does this; tests get the whole demo up at once.
    */
   chainInBackground?: boolean;
+  /**
+   * With chainInBackground: anvil and the deployment start only once this settles (demo/process.ts: when the bot
+   * says it is up). Both are CPU-heavy (ethers, signing, anvil) and the bot's first answer needs neither: started
+   * at once they compete with the bot's own start on a 2-core machine (issue 22).
+   */
+  chainAfter?: Promise<void>;
 }
 
 export async function startDemo(env: NodeJS.ProcessEnv, opts: DemoOptions = {}): Promise<Demo> {
@@ -50,7 +56,12 @@ export async function startDemo(env: NodeJS.ProcessEnv, opts: DemoOptions = {}):
   const gate: ChainGate | null = opts.chainInBackground ? await startChainGate() : null;
   let chain: DemoChain | null = null;
   // Loaded here, not at the top: the chain's module brings ethers (~0.3 s), off the fleet's way when the chain is in the background.
-  const chainStarting = Promise.all([freePorts(1), import('./fleet/demo-chain.js')]).then(([[port], { startDemoChain }]) => startDemoChain(port!)).then(
+  // Closing before the chain was started (chainAfter still pending) starts nothing: close() releases the wait.
+  let closing = false;
+  let release!: () => void;
+  const go = opts.chainAfter ? Promise.race([opts.chainAfter, new Promise<void>((ok) => (release = ok))]) : Promise.resolve();
+  const startChain = () => Promise.all([freePorts(1), import('./fleet/demo-chain.js')]).then(([[port], { startDemoChain }]) => startDemoChain(port!));
+  const chainStarting = go.then(() => (closing ? null : startChain())).then(
     (c) => (chain = c),
     (err: unknown) => {
       process.stderr.write(`demo: mUSD's chain is not running (${(err as Error).message}); /health musd shows the relay and validators, chain checks fail.\n`);
@@ -111,6 +122,8 @@ export async function startDemo(env: NodeJS.ProcessEnv, opts: DemoOptions = {}):
       return true;
     },
     close: async () => {
+      closing = true;
+      release?.();
       await (await chainStarting)?.close();
       await gate?.close();
       await fleet.close();

@@ -31,6 +31,8 @@ export interface DemoProcess extends DemoHandle {
   pid: number;
   /** Settles when the child has exited, for whatever reason: how it ended. */
   exited: Promise<string>;
+  /** The bot is up: the demo starts what the bot's first answer does not need (anvil and mUSD's deployment). */
+  started(): void;
 }
 
 export const DEMO_ENTRY = join(DEMO_DIR, 'start.ts');
@@ -54,7 +56,7 @@ export type FromDemo =
   | { type: 'ready'; env: Record<string, string> }
   | { type: 'failed'; message: string }
   | { type: 'console'; id: number; handled: boolean; lines: string[] };
-export type ToDemo = { type: 'console'; id: number; words: string[] } | { type: 'close' };
+export type ToDemo = { type: 'console'; id: number; words: string[] } | { type: 'started' } | { type: 'close' };
 
 /** How long a demo that was asked to close gets before it is killed. */
 const DEMO_CLOSE_MS = 15_000;
@@ -114,6 +116,7 @@ export async function startDemoProcess(env: NodeJS.ProcessEnv, onCrash: (how: st
   return {
     pid: child.pid!,
     exited,
+    started: () => void send({ type: 'started' }),
     consoleCommands: async (words, print) => {
       if (words[0] !== 'demo') return false;
       if (!child.connected) {

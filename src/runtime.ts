@@ -162,6 +162,8 @@ export async function startRuntime(opts: RuntimeOptions = {}): Promise<Runtime> 
   components.push(schedulerComponent(core.kt, () => !stopped));
   // Every route and component is in place: /healthz and /slack/events answer for real from here on.
   server.ready();
+  // Only now does the demo's process start its chain (anvil, the deployment): CPU the start above did not wait for.
+  if (opts.demoApart) (demo as DemoProcess | null)?.started();
 
   let stopping: Promise<void> | null = null;
   const stop = () =>

@@ -7,8 +7,8 @@
  */
 import { once } from 'node:events';
 import {
-  Client, Events, GatewayIntentBits, Partials,
-  type MessageReaction, type PartialMessageReaction, type PartialUser, type User,
+  Client, Events, GatewayIntentBits, Options, Partials,
+  type Caches, type MessageReaction, type PartialMessageReaction, type PartialUser, type User,
 } from 'discord.js';
 import type { Core } from '../../src/app.js';
 import type { Logger } from '../../src/core/logger.js';
@@ -22,6 +22,14 @@ import { InteractionHandler } from './interactions.js';
 import { discordCommands, syncCommands } from './slash-commands.js';
 
 const READY_TIMEOUT_MS = 60_000;
+
+/** discord.js caches the adapter never reads (see the Client options below): kept empty. */
+const UNUSED_CACHES = [
+  'ReactionManager', 'ReactionUserManager', 'PresenceManager', 'VoiceStateManager',
+  'GuildEmojiManager', 'BaseGuildEmojiManager', 'GuildStickerManager', 'StageInstanceManager', 'GuildScheduledEventManager', 'GuildInviteManager',
+  'GuildBanManager', 'ThreadMemberManager', 'AutoModerationRuleManager', 'ApplicationCommandManager', 'GuildTextThreadManager', 'GuildForumThreadManager',
+  'ApplicationEmojiManager', 'EntitlementManager', 'ThreadManager',
+] as const satisfies ReadonlyArray<keyof Caches>;
 
 export class DiscordAdapter implements ChatAdapter {
   readonly platform = 'discord' as const;
@@ -51,6 +59,15 @@ export class DiscordAdapter implements ChatAdapter {
       intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.GuildMessageReactions],
       // Partials: reactions on messages the client never saw (posted before a restart) still arrive.
       partials: [Partials.Message, Partials.Reaction, Partials.User, Partials.Channel],
+      // The adapter works by ids (channel, message, user from each event; posts through REST), so it keeps no
+      // members, users, emojis, threads... (issue 22: memory grows with the guild otherwise). Messages keep
+      // discord.js' bounded default (200); the guild, channel and role caches stay as discord.js needs them.
+      makeCache: Options.cacheWithLimits({
+        ...Options.DefaultMakeCacheSettings,
+        ...Object.fromEntries(UNUSED_CACHES.map((m) => [m, 0])),
+        GuildMemberManager: { maxSize: 0, keepOverLimit: (m) => m.id === m.client.user.id },
+        UserManager: { maxSize: 0, keepOverLimit: (u) => u.id === u.client.user.id },
+      }),
       rest: { ...(settings.apiUrl ? { api: settings.apiUrl } : {}), ...(settings.restTimeoutMs ? { timeout: settings.restTimeoutMs } : {}) },
     });
     this.deliverer = new DiscordDeliverer(this.client.rest, this.log);

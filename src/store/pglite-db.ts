@@ -10,6 +10,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { PGliteOptions } from '@electric-sql/pglite';
 import type { Db, Queryable, QueryResult } from './db.js';
@@ -217,9 +218,27 @@ export class PgliteDb implements Db {
   }
 }
 
+/**
+ * PGlite's WebAssembly (a 9 MB module) runs on V8's baseline compiler only: TurboFan's tier-up of its hot
+ * functions kept 60-80 MB more resident (idle bot on PGlite: ~270 MB -> ~200 MB, issue 22) for faster SQL a
+ * bot's small store hardly needs (bench/FINDINGS.md, Memory: measured both ways). A V8 flag is
+ * process-wide and read when code is compiled: set here, before the thread compiles PGlite; other WebAssembly
+ * the process compiles afterwards (undici's HTTP parser) runs on Liftoff too. It exists on Node 20, 22 and 24.
+ */
+function liftoffOnly(): void {
+  if (process.env.KEYTURN_PGLITE_TURBOFAN !== '1') setFlagsFromString('--liftoff-only');
+}
+
+/**
+ * The thread's JavaScript heap keeps a small young generation (V8 grows it to 32 MB otherwise): PGlite's JS
+ * side only shuttles rows, and 3 MB measured ~15 MB less idle RSS (203-204 -> 185-191 MB, issue 22).
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 3 };
+
 /** Starts the thread and waits until PGlite is open in it (or says why it could not open). */
 function startWorker(pgdata: string | null, templateFile: string | null): Promise<Worker> {
-  const worker = new Worker(WORKER_ENTRY, { name: 'keyturn-pglite', workerData: { dataDir: pgdata, options: PGLITE_OPTIONS, templateFile, niceBy: PGLITE_THREAD_NICER_BY } });
+  liftoffOnly();
+  const worker = new Worker(WORKER_ENTRY, { name: 'keyturn-pglite', workerData: { dataDir: pgdata, options: PGLITE_OPTIONS, templateFile, niceBy: PGLITE_THREAD_NICER_BY }, resourceLimits: WORKER_LIMITS });
   return new Promise<Worker>((resolve, reject) => {
     const done = (err?: Error) => {
       worker.off('message', onMessage).off('error', done).off('exit', onExit);

@@ -1,6 +1,5 @@
 import { compare } from '../../checks/prometheus.js';
 /** Pure arithmetic for chain checks: decimal scaling with bigints, comparisons, ratio bands, timestamp ages. */
-import { formatUnits } from 'ethers';
 import type { Status } from '../../core/message.js';
 import { worst } from '../../core/message.js';
 
@@ -17,8 +16,12 @@ export function to18(v: bigint, decimals: number): bigint {
   return decimals <= 18 ? v * 10n ** BigInt(18 - decimals) : v / 10n ** BigInt(decimals - 18);
 }
 
+/** v / 10^decimals as a number: the exact decimal string, rounded once by Number() (ethers' formatUnits, without loading ethers). */
 export function scaled(v: bigint, decimals: number): number {
-  return Number(formatUnits(v, decimals));
+  if (!Number.isSafeInteger(decimals) || decimals < 0) throw new RangeError(`invalid decimals ${decimals}`);
+  const digits = (v < 0n ? -v : v).toString().padStart(decimals + 1, '0');
+  const text = decimals === 0 ? digits : `${digits.slice(0, -decimals)}.${digits.slice(-decimals)}`;
+  return Number(v < 0n ? `-${text}` : text);
 }
 
 /** Bigint comparison: the same rule as numeric thresholds. */

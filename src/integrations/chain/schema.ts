@@ -4,13 +4,13 @@
  * the `chain-tx` step (one transaction per contract, read back).
  */
 import { z } from 'zod';
-import { FunctionFragment } from 'ethers';
 import { duration } from '../../config/duration.js';
 import { checkBase as base, comparison, stepBase } from '../../config/check-base.js';
 import { registerSecret } from '../../core/secrets.js';
 import { level, scalar } from '../common-schema.js';
 import type { IntegrationSchema } from '../schema-types.js';
 import { crossCheckChain } from './crosscheck.js';
+import { isFunctionFragment } from './abi-fragment.js';
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
 
@@ -64,14 +64,8 @@ export const chainConnection = z
   .describe('An EVM chain: JSON-RPC endpoint, named contracts and (for `chain-tx`) a signer.');
 export type ChainConnection = z.infer<typeof chainConnection>;
 
-export const abiFragment = z.string().refine((s) => {
-  try {
-    FunctionFragment.from(s);
-    return true;
-  } catch {
-    return false;
-  }
-}, 'expected a human-readable ABI function fragment like "function paused() view returns (bool)"');
+// Checked without ethers (./abi-fragment.ts): loading the config must not load the chain client's library.
+export const abiFragment = z.string().refine((s) => isFunctionFragment(s), 'expected a human-readable ABI function fragment like "function paused() view returns (bool)"');
 
 export const chainCall = z.strictObject({
   contract: z.union([evmAddress, contractName]).describe('A name from the system\'s `chain.contracts`, or an address.'),

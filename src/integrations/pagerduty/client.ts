@@ -8,7 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { rootCertificates } from 'node:tls';
-import { event, api } from '@pagerduty/pdjs';
+/** pdjs at first page or on-call query: most bots never page, and it kept ~10 MB resident from start (issue 22). */
+const pdjs = () => import('@pagerduty/pdjs');
 import { registerSecret } from '../../core/secrets.js';
 
 export type PdSeverity = 'critical' | 'error' | 'warning' | 'info';
@@ -95,6 +96,7 @@ export class PagerDuty {
   async send(e: PdEvent): Promise<{ dedupKey: string }> {
     registerSecret(e.routingKey);
     const data = { routing_key: e.routingKey, event_action: e.action, dedup_key: e.dedupKey, ...(e.payload ? { payload: e.payload } : {}), ...(e.links?.length ? { links: e.links } : {}) };
+    const { event } = await pdjs();
     let res: { status: number; data: any };
     try {
       res = await event({ server: this.server, data: data as never, ...this.requestOptions() });
@@ -139,6 +141,7 @@ export class PagerDuty {
   }
 
   private async get(path: string, queryParameters: Record<string, string | string[]>): Promise<any> {
+    const { api } = await pdjs();
     let res: { status: number; data: any };
     try {
       res = await api({ url: `${this.apiBase}${path}`, token: this.opts.apiToken, method: 'GET', queryParameters, ...this.requestOptions() });

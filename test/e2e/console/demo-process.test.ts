@@ -7,6 +7,7 @@ import { PassThrough } from 'node:stream';
 import { startRuntime } from '../../../src/runtime.js';
 import { freePort } from '../../support/services.js';
 import { until } from '../../support/until.js';
+import { need } from '../../support/need.js';
 
 const alive = (pid: number) => {
   try {
@@ -47,6 +48,24 @@ describe('the demo in its own process', () => {
       await until('nothing left of its process group', () => !alive(-pid));
       input.write('demo restore\n');
       await until('demo commands say it is gone', () => out().includes("demo: the demo's process is not running (killed by SIGKILL)"));
+    } finally {
+      input.end();
+      await rt.stop();
+    }
+  });
+
+  // The chain (anvil, the deployment: CPU the bot's first answer does not need) starts only once the bot says it is up.
+  it.skipIf(!need('anvil'))('when the bot is up, then the demo process starts mUSD\'s chain and /health musd reaches it', async () => {
+    const { rt, input, out } = await apartRuntime();
+    try {
+      let asked = 0;
+      await until('/health musd green', () => {
+        if (out().split('/health musd').length - 1 >= asked) {
+          asked++;
+          input.write('/health musd\n');
+        }
+        return out().includes('🟢 Health · musd: OK');
+      }, 120_000, 500);
     } finally {
       input.end();
       await rt.stop();

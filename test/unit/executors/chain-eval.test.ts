@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseUnits } from 'ethers';
-import { compareBig, judgeAge, judgeBands, ratio, sameValue, to18 } from '../../../src/integrations/chain/eval.js';
+import { formatUnits, parseUnits } from 'ethers';
+import { compareBig, judgeAge, judgeBands, ratio, sameValue, scaled, to18 } from '../../../src/integrations/chain/eval.js';
 import { gasLimitFor } from '../../../src/integrations/chain/step.js';
 import { revertReason } from '../../../src/integrations/chain/client.js';
 
@@ -58,5 +58,11 @@ describe('chain arithmetic', () => {
 
   it('when a call reverts without ethers error shape, then its message is used', () => {
     expect(revertReason(new Error('connection refused'))).toBe('connection refused');
+  });
+
+  it('when a raw integer is scaled by its decimals, then the number is the one ethers formatUnits gives', () => {
+    const values = [0n, 1n, -1n, 5n, 999_999n, 1_000_000n, -1_234_567n, 10n ** 18n, 123_456_789_012_345_678_901_234_567_890n, -(2n ** 255n), 2n ** 256n - 1n];
+    for (const v of values) for (const d of [0, 1, 6, 8, 18, 30, 77]) expect(scaled(v, d), `${v} / 10^${d}`).toBe(Number(formatUnits(v, d)));
+    expect(() => scaled(1n, -1)).toThrow(/decimals/);
   });
 });
