@@ -22,14 +22,6 @@ import { copyTemplateInto, templateTarballFile } from './pglite-template.js';
  */
 export const PGLITE_OPTIONS: PGliteOptions = { postgresqlconf: ['shared_buffers = 16MB', 'work_mem = 2MB', 'maintenance_work_mem = 16MB'] };
 
-/**
- * The store's thread runs this much nicer than the process (Linux; the bot's own thread keeps its priority). With two cores shared, the
- * WebAssembly of the commands that already have their ack otherwise takes CPU from the event loop that acks the next
- * ones: `npm run bench ack`, c=32, p99 vs bare Bolt 1.7-2.2x at nice 0, 0.7-1.0x at 10 (BENCHMARKS.md). The alert
- * ingest, which waits on this thread, was no slower in the same runs: its time goes to the event loop.
- */
-export const PGLITE_THREAD_NICER_BY = 10;
-
 /** Next to this module both in the sources and in dist/ (tsc copies the .mjs: allowJs). */
 const WORKER_ENTRY = new URL('./pglite-worker.mjs', import.meta.url);
 
@@ -238,7 +230,7 @@ const WORKER_LIMITS = { maxYoungGenerationSizeMb: 3 };
 /** Starts the thread and waits until PGlite is open in it (or says why it could not open). */
 function startWorker(pgdata: string | null, templateFile: string | null): Promise<Worker> {
   liftoffOnly();
-  const worker = new Worker(WORKER_ENTRY, { name: 'keyturn-pglite', workerData: { dataDir: pgdata, options: PGLITE_OPTIONS, templateFile, niceBy: PGLITE_THREAD_NICER_BY }, resourceLimits: WORKER_LIMITS });
+  const worker = new Worker(WORKER_ENTRY, { name: 'keyturn-pglite', workerData: { dataDir: pgdata, options: PGLITE_OPTIONS, templateFile }, resourceLimits: WORKER_LIMITS });
   return new Promise<Worker>((resolve, reject) => {
     const done = (err?: Error) => {
       worker.off('message', onMessage).off('error', done).off('exit', onExit);

@@ -12,13 +12,12 @@
  * Answers:   { id, rows, rowCount } | { id, error: { message, name, code?, detail?, ... } }
  * At start:  { id: 0, ready: true } or { id: 0, error } (then the thread ends).
  */
-import { readFileSync, readlinkSync } from 'node:fs';
-import { getPriority, setPriority } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 
 /**
- * @typedef {{ dataDir: string | null, options: import('@electric-sql/pglite').PGliteOptions, templateFile: string | null, niceBy?: number }} Init
+ * @typedef {{ dataDir: string | null, options: import('@electric-sql/pglite').PGliteOptions, templateFile: string | null }} Init
  * @typedef {{ id: number, op: 'query', sql: string, params: unknown[] } | { id: number, op: 'begin' | 'commit' | 'rollback' | 'close' }} Request
  */
 
@@ -51,23 +50,6 @@ function template() {
     return {};
   }
 }
-
-/**
- * This thread yields the CPU to the bot's event loop (Slack acks, webhook reads) when the cores are contended: a lower
- * priority for this thread only. Linux schedules threads one by one and setpriority(2) takes a thread id; the thread's
- * own id is the last part of /proc/thread-self. Elsewhere (no /proc) the thread keeps the process's priority.
- */
-function lowerPriority(/** @type {number} */ by) {
-  if (!by) return;
-  try {
-    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    // Relative to what the thread inherited (a bot started with `nice` stays below it); 19 is the lowest priority.
-    if (Number.isInteger(tid) && tid > 0 && tid !== process.pid) setPriority(tid, Math.min(19, getPriority(tid) + by));
-  } catch {
-    /* not Linux, or not allowed: the same priority as the bot is still correct, only slower under load */
-  }
-}
-lowerPriority(init.niceBy ?? 0);
 
 /** @type {PGlite} */
 let pg;

@@ -4,12 +4,12 @@
 // says the store is unavailable rather than hang); close() lets what was issued finish, then ends
 // the thread and releases the data directory. Waits here end on conditions, never on a clock.
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { getPriority, platform, tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import type { Worker } from 'node:worker_threads';
-import { PGLITE_THREAD_NICER_BY, PgliteDb } from '../../../src/store/pglite-db.js';
+import { PgliteDb } from '../../../src/store/pglite-db.js';
 
 /** The thread PgliteDb owns: killed here the way a crash or an aborted WebAssembly instance ends it. */
 function threadOf(db: PgliteDb): Worker {
@@ -22,36 +22,7 @@ async function until(cond: () => boolean): Promise<void> {
   while (!cond()) await new Promise((r) => setImmediate(r));
 }
 
-/** This process's threads and their niceness (Linux: /proc/self/task/<tid>/stat, field 19). */
-function threadNiceness(): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const tid of readdirSync('/proc/self/task')) {
-    try {
-      const fields = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      out.set(Number(tid), Number(fields[16]));
-    } catch {
-      /* the thread ended meanwhile */
-    }
-  }
-  return out;
-}
-
 describe('embedded store in a worker thread', () => {
-  it.skipIf(platform() !== 'linux')('on Linux, the store\'s thread runs at a lower priority than the bot\'s own thread, which keeps its own', async () => {
-    const mine = getPriority();
-    const before = threadNiceness();
-    const db = await PgliteDb.open(null);
-    try {
-      await db.ping();
-      const added = [...threadNiceness()].filter(([tid]) => !before.has(tid));
-      expect(added.map(([, nice]) => nice)).toContain(Math.min(19, mine + PGLITE_THREAD_NICER_BY));
-      expect(threadNiceness().get(process.pid)).toBe(mine);
-      expect(getPriority()).toBe(mine);
-    } finally {
-      await db.close();
-    }
-  });
-
   it('when a query is issued while a transaction is open, then it runs after the COMMIT and sees the committed rows', async () => {
     const db = await PgliteDb.open(null);
     try {
