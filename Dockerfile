@@ -48,4 +48,5 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
 # SIGTERM: stop taking commands, finish running work, deliver queued messages (up to 10 s), exit 0.
 # Give it time: `docker stop -t 30`, compose `stop_grace_period: 30s`.
 STOPSIGNAL SIGTERM
-CMD ["node", "/app/dist/src/cli.js", "start"]
+# The flags of src/node-flags.ts (a smaller young generation: less memory at rest).
+CMD ["node", "--max-semi-space-size=2", "/app/dist/src/cli.js", "start"]

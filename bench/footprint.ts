@@ -1,5 +1,6 @@
 /** Idle RSS and start-to-ready time of the built bot: console only, with Slack, with Slack + Discord; the demo's processes apart. */
 import { spawn } from 'node:child_process';
+import { NODE_FLAGS } from '../src/node-flags.js';
 import { mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ async function measure(env: Record<string, string>, expect: string[]): Promise<{
   const port = await freePort();
   const load = loadavg()[0]!.toFixed(1);
   const t0 = performance.now();
-  const child = spawn(process.execPath, ['dist/src/cli.js', 'start'], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, 'dist/src/cli.js', 'start'], {
     env: { ...process.env, PORT: String(port), KEYTURN_DATA_DIR: mkdtempSync(join(tmpdir(), 'kt-bench-')), LOG_LEVEL: 'silent', KEYTURN_CONFIG: '', ...env },
     stdio: ['pipe', 'ignore', 'pipe'],
   });

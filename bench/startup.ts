@@ -5,6 +5,7 @@
  * without the initdb template (KEYTURN_CACHE_DIR=off: initdb on every fresh start, as before issue 22).
  */
 import { spawn } from 'node:child_process';
+import { NODE_FLAGS } from '../src/node-flags.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -29,7 +30,7 @@ async function firstHealth(dataDir: string, env: Record<string, string> = {}): P
   const port = await freePort();
   const load = loadavg()[0]!.toFixed(1);
   const t0 = performance.now();
-  const child = spawn(process.execPath, ['bin/keyturn.js', 'start'], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, 'bin/keyturn.js', 'start'], {
     env: { ...process.env, PORT: String(port), KEYTURN_DEMO_PORT: '0', KEYTURN_DATA_DIR: dataDir, KEYTURN_CONFIG: '', LOG_LEVEL: 'silent', ...env },
     stdio: ['pipe', 'pipe', 'ignore'],
   });

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=2
 // The `keyturn` command (package.json "bin"; `npx keyturn ...`, `npm start`).
 // In a checkout it runs the compiled dist/ when `npm run build` made it after
 // the last change to any source file (loading compiled JavaScript is several
