@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=2
+#!/usr/bin/env node
 // The `keyturn` command (package.json "bin"; `npx keyturn ...`, `npm start`).
 // In a checkout it runs the compiled dist/ when `npm run build` made it after
 // the last change to any source file (loading compiled JavaScript is several
@@ -11,15 +11,21 @@
 // spawned), so signals reach Keyturn itself.
 import { existsSync, statSync } from 'node:fs';
 import module from 'node:module';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { sourceFiles, transpiledEntry } from './transpiled.js';
 
-// Node 22.1+ keeps V8's compiled code of every module on disk (in the OS temp dir), so a restart parses and
-// compiles less; Node 20 has no such API and starts as before.
-module.enableCompileCache?.();
-
 const rootUrl = new URL('..', import.meta.url);
 const root = fileURLToPath(rootUrl);
+
+// Node 22.1+ keeps V8's compiled code of every module on disk, so a restart parses and compiles less; Node 20 has
+// no such API and starts as before. In the checkout's own .cache (git-ignored), not the shared temp dir Node
+// defaults to, where another local user could plant compiled code for this process to run.
+try {
+  module.enableCompileCache?.(join(root, '.cache', 'node-compile'));
+} catch {
+  /* a read-only checkout: start without it */
+}
 const source = new URL('src/cli.ts', rootUrl);
 const compiled = new URL('dist/src/cli.js', rootUrl);
 // The directories tsconfig.build.json compiles (the demo, demo/, is not one: src/demo.ts loads it through tsx).

@@ -35,6 +35,12 @@ const BUSY_BATCH = 100;
 /** Longest a processing batch waits for the ingest to go quiet, and how often it looks. */
 const YIELD_MAX_MS = 500;
 const YIELD_POLL_MS = 10;
+/**
+ * Longest one pass yields in all: a steady trickle of webhooks (one every 20 ms keeps the ingest "busy") would
+ * otherwise hold processing at BUSY_BATCH per YIELD_MAX_MS (~200 alerts/s) for as long as it lasts, and pages and
+ * incident notes would fall ever further behind. Past this, the pass goes on in full batches.
+ */
+const YIELD_BUDGET_MS = 2_000;
 
 /** Hears a processed batch's events, in processing order. */
 export type AlertListener = (events: AlertEvent[]) => void | Promise<void>;
@@ -170,12 +176,14 @@ export class Alerts {
    * Processes every stored alert. `yieldToIngest` (the background loop): while webhooks are arriving, the ingest goes
    * first: each batch waits until the ingest is quiet, at most YIELD_MAX_MS, and takes at most BUSY_BATCH alerts, so a
    * storm's requests never queue behind a long processing transaction (their 2xx waits on the store) and the event
-   * loop is never held by a large batch's JavaScript. Processing catches up in full batches once the storm is over.
+   * loop is never held by a large batch's JavaScript. Processing catches up in full batches once the storm is over, or
+   * once this pass has yielded YIELD_BUDGET_MS in all (the ingest never goes quiet: its backlog must not grow forever).
    */
   private async processAll(yieldToIngest = false): Promise<void> {
+    const yieldUntil = performance.now() + YIELD_BUDGET_MS;
     for (;;) {
       let busy = false;
-      if (yieldToIngest) {
+      if (yieldToIngest && performance.now() < yieldUntil) {
         const until = performance.now() + YIELD_MAX_MS;
         while ((busy = this.store.busy()) && performance.now() < until) await new Promise((r) => setTimeout(r, YIELD_POLL_MS));
       }

@@ -154,7 +154,7 @@ export const settings = z.strictObject({
     .max(600_000)
     .default(15_000)
     .describe(
-      'How long one replica\'s hold on a platform\'s chat delivery (the outbox lease) lasts without renewal, in ms. The holder renews it while it delivers, even during a slow chat API call; when the holder dies, the next replica (or the restarted one) resumes delivery once it runs out. Shorter: faster takeover after a crash; a process stalled longer than this loses the lease (its successor then checks the platform before re-posting the head message). Read at start.',
+      'How long one replica\'s hold on a platform\'s chat delivery (the outbox lease) lasts without renewal, in ms. The holder renews it while it delivers, even during a slow chat API call; when the holder dies, the next replica (or the restarted one) resumes delivery once it runs out. Shorter: faster takeover after a crash; but a process stalled longer than this loses the lease, and if a chat call of its was in flight then, its successor may post that message a second time (it checks the platform first, but the call may land after the check). Keep it above the chat call timeout (10 s) unless a faster takeover matters more. Read at start.',
     ),
   outboxRetryFirstMs: z
     .number()

@@ -204,8 +204,14 @@ export class OutboxDrain implements DrainView {
     let renewing: Promise<void> = Promise.resolve();
     const renew = setInterval(() => {
       // The same renewal as between rows: a lease that ran out meanwhile (a stalled process) marks the next head uncertain.
-      renewing = this.takeLease()
-        .then(() => undefined)
+      // One renewal at a time (chained), so the last one awaited below is the last one to land: none re-takes the
+      // lease after stop() released it.
+      renewing = renewing
+        .then(() => this.takeLease())
+        .then((held) => {
+          // Another replica holds the lease while this call is still in flight: it may post the same message again.
+          if (!held) this.log.error({ platform: this.deliverer.platform }, 'outbox lease lost during a chat call (this process stalled longer than settings.outboxLeaseMs)');
+        })
         .catch((err: unknown) => this.log.warn({ err }, 'outbox lease renewal failed'));
     }, this.renewMs);
     renew.unref();

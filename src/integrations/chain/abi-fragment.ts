@@ -5,7 +5,7 @@
  * for it kept ~23 MB resident in a bot that may never run a chain check (issue 22). This is a port of the
  * string path of ethers' parser (lib.esm/abi/fragments.js: lex, TokenString, FunctionFragment.from,
  * ParamType.from), quirks included, so it accepts exactly what ethers accepts; the chain client still
- * parses with ethers when a check runs. test/unit/chain-abi-fragment.test.ts holds the two side by side.
+ * parses with ethers when a check runs. test/unit/integrations/chain-abi-fragment.test.ts holds the two side by side.
  */
 
 const KW_VISIB = new Set('constant external internal payable private public pure view override'.split(' '));

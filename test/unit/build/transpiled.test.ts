@@ -54,4 +54,25 @@ describe('bin/transpiled.js', () => {
     writeFileSync(join(root, 'src', 'cli.ts'), 'const = ;\n');
     expect(await entry(root)).toBeNull();
   });
+
+  it('when many later copies are made, then a copy a running process uses is kept and an unused old one is pruned', async () => {
+    const root = checkout();
+    const used = await entry(root); // this test's own process (alive) ran it
+    const dir = (out: string) => join(out, '..', '..');
+    const change = async (i: number) => {
+      writeFileSync(join(root, 'src', 'cli.ts'), `console.log(${i});\n`);
+      const t = new Date(Date.now() + 5000 * (i + 1));
+      utimesSync(join(root, 'src', 'cli.ts'), t, t);
+      return entry(root);
+    };
+    const unused = (await change(0))!;
+    // A process that ran the copy and has ended: its pid no longer names a live process.
+    const dead = execFileSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    rmSync(join(dir(unused), '.users'), { recursive: true });
+    mkdirSync(join(dir(unused), '.users'));
+    writeFileSync(join(dir(unused), '.users', dead), '');
+    for (let i = 1; i <= 6; i++) await change(i);
+    expect(existsSync(used!)).toBe(true);
+    expect(existsSync(unused)).toBe(false);
+  });
 });
