@@ -22,6 +22,7 @@ import { ensureNodeBaseImage, nodeBaseInputs, NODE_BASE_IMAGE } from './node-bas
 import { loadLayerCache } from './image-cache.js';
 import { startFleet, type Fleet } from '../../../demo/fleet/index.js';
 import { startEtcdLite, type EtcdLite } from '../../../demo/fleet/etcd-lite.js';
+import { NODE_FLAGS } from '../../../src/node-flags.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const IMAGE = 'keyturn-test/keyturn:e2e';
@@ -137,7 +138,7 @@ describe.skipIf(!dockerInfo)('the Docker image', () => {
     expect(c.Healthcheck?.Test?.join(' ')).toMatch(/^CMD node -e fetch\(.*\/healthz/);
     expect(c.Env).toEqual(expect.arrayContaining(['NODE_ENV=production', 'PORT=3000', 'KEYTURN_DATA_DIR=/data', 'KEYTURN_CONSOLE=off']));
     for (const e of c.Env ?? []) expect(e).not.toMatch(/TOKEN|SECRET|PASSWORD|DATABASE_URL|KEY=/);
-    expect(c.Cmd).toEqual(['node', '/app/dist/src/cli.js', 'start']);
+    expect(c.Cmd).toEqual(['node', ...NODE_FLAGS, '/app/dist/src/cli.js', 'start']);
   });
 
   it('when run, then /healthz answers 200 from the embedded store, Docker reports it healthy, and /metrics is served', async () => {
