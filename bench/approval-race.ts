@@ -11,6 +11,8 @@ import { freshDatabase } from '../test/support/pg.js';
 import { summarize, ms, type Section } from './stats.js';
 
 export async function approvalRace(): Promise<Section> {
+  // On Postgres the audit log's HMAC key comes from the environment (docs/audit.md); the same on every replica.
+  process.env.KEYTURN_AUDIT_KEY ??= 'bench-audit-key-0123456789abcdef0123456789abcdef';
   const pg = await startPostgres();
   let hits: number[] = [];
   const target = createServer((req, res) => {
