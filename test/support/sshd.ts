@@ -15,6 +15,10 @@ import { chmod, chown, mkdir, readFile, rename, rm, writeFile } from 'node:fs/pr
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { daemon, freePort, guarded, scratchDir, waitUntil, type Daemon } from './services.js';
+import { scaled } from './time-factor.js';
+
+/** ssh.connectTimeout for the tests' configs: the product default (10 s) scaled by KT_TIME_FACTOR. */
+export const SSH_CONNECT_TIMEOUT_MS = scaled(10_000);
 
 export const SSH_USER = 'keyturn-ssh';
 const SSHD = '/usr/sbin/sshd';
@@ -235,6 +239,9 @@ export function sshSection(info: Pick<SshInfo, 'user' | 'keyFile'>, hosts: Recor
   return {
     user: info.user,
     privateKeyFile: info.keyFile,
+    // The product's 10 s for connect + handshake + login, times KT_TIME_FACTOR: ssh2's key exchange is JavaScript, and
+    // under the CI's CPU hog beside the Docker pack tests a login took over 10 s (a check then read "critical").
+    connectTimeout: SSH_CONNECT_TIMEOUT_MS,
     ...extra,
     hosts: Object.fromEntries(Object.entries(hosts).map(([n, h]) => [n, { address: '127.0.0.1', ...h }])),
   };

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { need } from '../../support/need.js';
 import { PEOPLE, testCore, type TestCore } from '../../support/core.js';
-import { installSystemctlStandIn, sshSection, startSshd, warnNoSudo, type Sshd } from '../../support/sshd.js';
+import { installSystemctlStandIn, sshSection, SSH_CONNECT_TIMEOUT_MS, startSshd, warnNoSudo, type Sshd } from '../../support/sshd.js';
 import { closeSshPools } from '../../../src/integrations/ssh/client.js';
 import { stepExecutor, type StepContext } from '../../support/step-context.js';
 import { registerSecret } from '../../../src/core/secrets.js';
@@ -199,7 +199,7 @@ describe.skipIf(!ssh)('ssh integration against a real OpenSSH server', () => {
     expect(spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-a', '1', '-N', 'correct horse battery', '-f', f]).status).toBe(0);
     await writeFile(join(ssh!.dir, 'authorized_keys'), `${ssh!.publicKey}\n${readFileSync(`${f}.pub`, 'utf8')}`);
     const sys = (passphrase: string) => ({
-      ssh: { user: ssh!.user, privateKey: readFileSync(f, 'utf8'), passphrase, hosts: { shared: { address: `127.0.0.1:${ssh!.port}`, hostKey: ssh!.hostKey } } },
+      ssh: { user: ssh!.user, privateKey: readFileSync(f, 'utf8'), passphrase, connectTimeout: SSH_CONNECT_TIMEOUT_MS, hosts: { shared: { address: `127.0.0.1:${ssh!.port}`, hostKey: ssh!.hostKey } } },
     });
     const other = await testCore({ config: { ...PEOPLE, systems: { good: sys('correct horse battery'), bad: sys('wrong passphrase') } } });
     try {
