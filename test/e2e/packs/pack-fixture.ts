@@ -23,10 +23,17 @@ import { HttpServer } from '../../../src/server/http-server.js';
 import { registerAlertRoutes } from '../../../src/server/alert-routes.js';
 import { execIn } from '../../../src/integrations/docker/client.js';
 import { need } from '../../support/need.js';
+import { scaled } from '../../support/time-factor.js';
 import { freshDatabase } from '../../support/pg.js';
 import type { Clock } from '../../../src/core/keyturn.js';
 import type { ApprovalRequest } from '../../../src/approvals/types.js';
 import { PACKS_DIR } from '../../../src/paths.js';
+
+/**
+ * Limit of one `docker exec` the tests run themselves (reading a file back, "set up yet?"), times KT_TIME_FACTOR: a
+ * fixed 10-20 s failed S7 twice under the CI's CPU hog beside the other Docker pack files (runc's exec start is CPU).
+ */
+export const CONTAINER_EXEC_MS = scaled(20_000);
 import { until } from '../../support/until.js';
 export { until };
 
@@ -268,12 +275,12 @@ export class RunbookContainers {
       HostConfig: { NetworkMode: 'none', Binds: binds.length ? binds : undefined },
     });
     await c.start();
-    await until(`${name} set up`, async () => (await execIn(this.api, name, { cmd: ['test', '-e', '/tmp/.ready'], timeoutMs: 10_000 })).exitCode === 0);
+    await until(`${name} set up`, async () => (await execIn(this.api, name, { cmd: ['test', '-e', '/tmp/.ready'], timeoutMs: CONTAINER_EXEC_MS })).exitCode === 0);
   }
 
   /** stdout of an argv run in the container (no shell on our side). */
   async exec(name: string, cmd: string[]): Promise<string> {
-    const r = await execIn(this.api, name, { cmd, timeoutMs: 20_000 });
+    const r = await execIn(this.api, name, { cmd, timeoutMs: CONTAINER_EXEC_MS });
     expect(r.exitCode, `${cmd.join(' ')} in ${name}: ${r.stderr}`).toBe(0);
     return r.stdout;
   }

@@ -11,7 +11,7 @@ import type { Fleet } from '../../../demo/fleet/index.js';
 import type { FakePagerDuty } from '../../support/fake-pagerduty.js';
 import { need } from '../../support/need.js';
 import { scaled } from '../../support/time-factor.js';
-import { alertServer, alertmanagerPayload, packCore, RunbookContainers, simulatorWorld, tick, until, usePackFixture, type PackCore } from './pack-fixture.js';
+import { alertServer, alertmanagerPayload, CONTAINER_EXEC_MS, packCore, RunbookContainers, simulatorWorld, tick, until, usePackFixture, type PackCore } from './pack-fixture.js';
 import { linkContainers } from '../../../demo/fleet/container-link.js';
 import { watchContainerEvents } from '../../support/docker-events.js';
 import { execIn } from '../../../src/integrations/docker/client.js';
@@ -332,7 +332,7 @@ describe('scribe-ledger pack (runbook 001)', () => {
       expect(story).toMatch(/after: stopped scribe-node1; moved \/var\/lib\/scribe-ledger aside to \S+; moved \/etc\/scribe-ledger\/config\.toml aside to \S+\. Rolled back: the old data is back in \/var\/lib\/scribe-ledger, \/etc\/scribe-ledger\/config\.toml; container scribe-node1 is running \(started again with its old data, as before the restore\)/);
 
       // Exactly the old files, byte for byte, nothing set aside left over; the node runs on them.
-      await until('scribe-node1 set up again', async () => (await execIn(containers!.api, 'scribe-node1', { cmd: ['test', '-e', '/tmp/.ready'], timeoutMs: 10_000 })).exitCode === 0);
+      await until('scribe-node1 set up again', async () => (await execIn(containers!.api, 'scribe-node1', { cmd: ['test', '-e', '/tmp/.ready'], timeoutMs: CONTAINER_EXEC_MS })).exitCode === 0);
       expect(await containers!.exec('scribe-node1', ['sh', '-c', 'cd /var/lib/scribe-ledger && ls -a && md5sum *'])).toBe(before);
       expect((await containers!.exec('scribe-node1', ['cat', '/etc/scribe-ledger/config.toml'])).trim()).toBe('id = 9');
       expect((await containers!.exec('scribe-node1', ['ls', '-a', '/etc/scribe-ledger'])).trim().split('\n').filter((f) => f !== '.' && f !== '..')).toEqual(['config.toml']);
