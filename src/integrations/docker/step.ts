@@ -4,7 +4,8 @@ import { maskedExcerpt, maskSecrets } from '../../core/secrets.js';
 import { renderText } from '../../runbooks/template.js';
 import type { StepContext, StepExecutor, StepOutcome } from '../contracts.js';
 import { pause, STOPPED } from '../../core/run-stop.js';
-import { DEFAULT_DOCKER_TIMEOUT, checkedName, containerOp, containerState, describeState, dockerClient, execIn } from './client.js';
+import { DEFAULT_DOCKER_TIMEOUT, checkedName, containerOp, containerState, describeState, dockerClient, execIn, type ContainerState, type LifecycleOp } from './client.js';
+import type Docker from 'dockerode';
 
 function build(step: DockerStep, ctx: StepContext) {
   const container = checkedName(renderText(step.container, ctx.vars));
@@ -54,7 +55,7 @@ export const dockerStepExecutor: StepExecutor<DockerStep> = {
       };
     }
     const { changed } = await containerOp(docker, container, step.op, seconds(step.timeout), ms);
-    const after = step.healthyWithin === undefined ? await containerState(docker, container, ms) : await settle(docker, container, step.healthyWithin, ms, ctx.signal);
+    const after = step.healthyWithin === undefined ? await stateAfter(docker, container, step.op, ms) : await settle(docker, container, step.healthyWithin, ms, ctx.signal);
     const settled = step.healthyWithin === undefined || (after.state === 'running' && (after.health === null || after.health === 'healthy'));
     if (!settled) {
       const why = after.state !== 'running' ? 'it did not stay up' : ctx.signal.aborted ? `not seen healthy, ${STOPPED}` : `not healthy within ${seconds(step.healthyWithin!)} s`;
@@ -67,3 +68,18 @@ export const dockerStepExecutor: StepExecutor<DockerStep> = {
     };
   },
 };
+
+/**
+ * The container's state after a lifecycle op, read again (up to 5 s) until it shows the op's result: Docker 20.10 can
+ * answer an unpause before its inspect says running, and the step then told chat "unpause: now paused" (seen in a
+ * clean-clone CI run). Past 5 s the step reports whatever the engine says.
+ */
+async function stateAfter(docker: Docker, container: string, op: LifecycleOp, ms: number): Promise<ContainerState> {
+  const want = op === 'pause' ? 'paused' : op === 'stop' ? 'exited' : 'running';
+  const until = Date.now() + Math.min(ms, 5_000);
+  for (;;) {
+    const s = await containerState(docker, container, ms);
+    if (s.state === want || Date.now() >= until) return s;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
