@@ -9,20 +9,15 @@
  * (SHORT_TAKEOVER in support/slack-replicas.ts): the restarted process resumes the dead one's work after 3 s, not 15 s
  * (scaled by KT_TIME_FACTOR).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sleep, SHORT_TAKEOVER, startReplicaRig, until, type ReplicaRig } from './support/slack-replicas.js';
+import { describe, expect, it } from 'vitest';
+import { sleep, until, type ReplicaRig } from './support/slack-replicas.js';
 import { INTERRUPTED_NOTE, type Ledger } from './support/invariants.js';
 import { blockedBackend, holdLock, terminateBackend, type HeldLock } from './support/pg-locks.js';
-import { ackedVote, countRows, expectConsistentIn, finalState, pg, threadTexts } from './support/crash-rig.js';
+import { ackedVote, countRows, expectConsistentIn, finalState, pg, threadTexts, useCrashRig } from './support/crash-rig.js';
 
 describe.skipIf(!pg)('a Keyturn process killed at a crash point, then restarted on the same database', () => {
-  let rig: ReplicaRig;
-  beforeAll(async () => {
-    rig = await startReplicaRig(pg!.url, 1, { settings: SHORT_TAKEOVER });
-  }, 120_000);
-  afterAll(async () => {
-    await rig?.close();
-  });
+  let rig!: ReplicaRig;
+  useCrashRig(1, (r) => (rig = r));
   const expectConsistent = (ledger: Ledger) => expectConsistentIn(rig, ledger);
 
   it('when it is killed mid-step, then after restart the request is interrupted, announced in its thread and never re-run', async () => {

@@ -9,19 +9,14 @@
  * (SHORT_TAKEOVER in support/slack-replicas.ts): the restarted process resumes the dead one's work after 3 s, not 15 s
  * (scaled by KT_TIME_FACTOR).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { diagnose, SHORT_TAKEOVER, startReplicaRig, until, type ReplicaRig } from './support/slack-replicas.js';
+import { describe, expect, it } from 'vitest';
+import { diagnose, until, type ReplicaRig } from './support/slack-replicas.js';
 import { settle, type Ledger } from './support/invariants.js';
-import { ackedVote, countRows, expectConsistentIn, finalState, pg, threadTexts } from './support/crash-rig.js';
+import { ackedVote, countRows, expectConsistentIn, finalState, pg, threadTexts, useCrashRig } from './support/crash-rig.js';
 
 describe.skipIf(!pg)('a Keyturn process killed at a crash point, then restarted on the same database', () => {
-  let rig: ReplicaRig;
-  beforeAll(async () => {
-    rig = await startReplicaRig(pg!.url, 1, { settings: SHORT_TAKEOVER });
-  }, 120_000);
-  afterAll(async () => {
-    await rig?.close();
-  });
+  let rig!: ReplicaRig;
+  useCrashRig(1, (r) => (rig = r));
   const expectConsistent = (ledger: Ledger) => expectConsistentIn(rig, ledger);
 
   for (const [label, fault] of [

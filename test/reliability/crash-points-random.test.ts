@@ -4,23 +4,18 @@
  * and in order. The exact crash points are in crash-points-votes, -execution and -outbox.test.ts; the takeover
  * windows are short here too (SHORT_TAKEOVER in support/slack-replicas.ts).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { diagnose, SHORT_TAKEOVER, sleep, startReplicaRig, type ApproverName, type ReplicaRig, type RequestRef, type Vote } from './support/slack-replicas.js';
+import { describe, expect, it } from 'vitest';
+import { diagnose, sleep, type ApproverName, type ReplicaRig, type RequestRef, type Vote } from './support/slack-replicas.js';
 import { settle, violations, type Ledger } from './support/invariants.js';
-import { pg } from './support/crash-rig.js';
+import { pg, useCrashRig } from './support/crash-rig.js';
 
 const ROUNDS = Number(process.env.KT_SOAK_ROUNDS ?? 25);
 /** One randomized crash iteration per 50 soak rounds, at least 2. */
 const CRASH_ITERATIONS = Math.max(2, Math.ceil(ROUNDS / 50));
 
 describe.skipIf(!pg)('Keyturn processes killed at random moments of a stream of requests and votes', () => {
-  let rig: ReplicaRig;
-  beforeAll(async () => {
-    rig = await startReplicaRig(pg!.url, 3, { settings: SHORT_TAKEOVER });
-  }, 120_000);
-  afterAll(async () => {
-    await rig?.close();
-  });
+  let rig!: ReplicaRig;
+  useCrashRig(3, (r) => (rig = r));
 
   /** alice's request, re-sent to another replica if the first one died before posting it (as a person would retype it). */
   async function requestSurvivingKills(channel: string): Promise<RequestRef> {

@@ -3,12 +3,24 @@
  * the fake Slack, killed at a crash point and restarted, and the checks every case ends with. The files are split so
  * vitest runs them side by side; each starts its own rig on its own database.
  */
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { need } from '../../support/need.js';
-import { diagnose, until, type ApproverName, type ReplicaRig, type RequestRef } from './slack-replicas.js';
+import { diagnose, SHORT_TAKEOVER, startReplicaRig, until, type ApproverName, type ReplicaRig, type RequestRef } from './slack-replicas.js';
 import { settle, violations, type Ledger } from './invariants.js';
 
 export const pg = need('postgres');
+
+/** The file's rig: `replicas` Keyturn processes with the short takeover windows, started before its cases (handed to `use`) and closed after them. */
+export function useCrashRig(replicas: number, use: (rig: ReplicaRig) => void): void {
+  let rig: ReplicaRig | undefined;
+  beforeAll(async () => {
+    rig = await startReplicaRig(pg!.url, replicas, { settings: SHORT_TAKEOVER });
+    use(rig);
+  }, 120_000);
+  afterAll(async () => {
+    await rig?.close();
+  });
+}
 
 /** Votes one approver with Slack's delivery and requires the 2xx. */
 export async function ackedVote(rig: ReplicaRig, ledger: Ledger, ref: RequestRef, person: ApproverName, eventId?: string): Promise<void> {
