@@ -19,14 +19,18 @@ const argv = (cmd: string[]) => cmd.map((a) => (/^[\w./:=@%+-]+$/.test(a) ? a : 
 const seconds = (ms: number) => Math.max(0, Math.round(ms / 1000));
 
 /** After a restart: polls until running and healthy (or no healthcheck), or until it exits / turns unhealthy / time runs out / the run is stopped. */
-async function settle(docker: Parameters<typeof containerState>[0], container: string, withinMs: number, ms: number, signal: AbortSignal) {
+/** Reads the container's state every 100 ms until `done` holds, `withinMs` ran out or the run was stopped; returns the last reading. */
+async function pollState(docker: Docker, container: string, withinMs: number, ms: number, signal: AbortSignal, done: (s: ContainerState) => boolean): Promise<ContainerState> {
   const end = Date.now() + withinMs;
   for (;;) {
     const s = await containerState(docker, container, ms);
-    const done = s.state !== 'running' || s.health === null || s.health === 'healthy' || s.health === 'unhealthy';
-    if (done || Date.now() > end || !(await pause(100, signal))) return s;
+    if (done(s) || Date.now() > end || !(await pause(100, signal))) return s;
   }
 }
+
+/** Until it is healthy, unhealthy, has no health check or is no longer running. */
+const settle = (docker: Docker, container: string, withinMs: number, ms: number, signal: AbortSignal) =>
+  pollState(docker, container, withinMs, ms, signal, (s) => s.state !== 'running' || s.health === null || s.health === 'healthy' || s.health === 'unhealthy');
 
 export const dockerStepExecutor: StepExecutor<DockerStep> = {
   kind: 'docker',
@@ -55,7 +59,7 @@ export const dockerStepExecutor: StepExecutor<DockerStep> = {
       };
     }
     const { changed } = await containerOp(docker, container, step.op, seconds(step.timeout), ms);
-    const after = step.healthyWithin === undefined ? await stateAfter(docker, container, step.op, ms) : await settle(docker, container, step.healthyWithin, ms, ctx.signal);
+    const after = step.healthyWithin === undefined ? await stateAfter(docker, container, step.op, ms, ctx.signal) : await settle(docker, container, step.healthyWithin, ms, ctx.signal);
     const settled = step.healthyWithin === undefined || (after.state === 'running' && (after.health === null || after.health === 'healthy'));
     if (!settled) {
       const why = after.state !== 'running' ? 'it did not stay up' : ctx.signal.aborted ? `not seen healthy, ${STOPPED}` : `not healthy within ${seconds(step.healthyWithin!)} s`;
@@ -74,12 +78,7 @@ export const dockerStepExecutor: StepExecutor<DockerStep> = {
  * answer an unpause before its inspect says running, and the step then told chat "unpause: now paused" (seen in a
  * clean-clone CI run). Past 5 s the step reports whatever the engine says.
  */
-async function stateAfter(docker: Docker, container: string, op: LifecycleOp, ms: number): Promise<ContainerState> {
+function stateAfter(docker: Docker, container: string, op: LifecycleOp, ms: number, signal: AbortSignal): Promise<ContainerState> {
   const want = op === 'pause' ? 'paused' : op === 'stop' ? 'exited' : 'running';
-  const until = Date.now() + Math.min(ms, 5_000);
-  for (;;) {
-    const s = await containerState(docker, container, ms);
-    if (s.state === want || Date.now() >= until) return s;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  return pollState(docker, container, Math.min(ms, 5_000), ms, signal, (s) => s.state === want);
 }
