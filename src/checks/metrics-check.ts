@@ -62,9 +62,12 @@ interface TargetOutcome {
 }
 
 async function scrape(url: string, timeoutMs: number): Promise<Scrape> {
+  // Stamped when the request goes out, as Prometheus stamps a scrape: the exporter reads its
+  // counters then, and a slow response must not stretch the interval a rate divides by.
+  const at = Date.now();
   const res = await httpRequest({ url, timeoutMs, headers: { accept: 'text/plain' } });
   if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
-  return { at: Date.now(), samples: parsePrometheusText(res.text) };
+  return { at, samples: parsePrometheusText(res.text) };
 }
 
 async function runFromScrapes(systemName: string, sys: SystemConfig, def: MetricsCheck, ctx: MetricsContext): Promise<CheckResult> {
