@@ -3,23 +3,32 @@
  * /slack/events, side by side with a bare Bolt app that only acks (the floor),
  * at concurrency 1 and 32, against the same local Web API.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import bolt from '@slack/bolt';
 import { startRuntime } from '../src/runtime.js';
 import { BUNDLED_DEMO_CONFIG } from '../src/config/index.js';
 import { startFakeSlackApi } from '../test/e2e/slack/fake-slack-api.js';
-import { sendSlashCommand } from '../test/e2e/slack/sign.js';
+import { signatureHeaders, slashCommandBody } from '../test/e2e/slack/sign.js';
 import { startPostgres } from '../test/support/services.js';
 import { freshDatabase } from '../test/support/pg.js';
-import { summarize, pool, ms, type Section } from './stats.js';
+import { summarize, ms, type Section } from './stats.js';
+import { runLoad } from './load-client.js';
 
 const SECRET = 'bench-signing-secret';
 
+/** Signed slash commands from a load-generator process of its own (Slack is another machine); each one's ack time. */
 async function measure(url: string, concurrency: number, count: number, command: string, text: string): Promise<number[]> {
   // Distinct users: the per-person rate limit must not turn the run into a denial benchmark.
-  return pool(count, concurrency, async (i) => {
-    const r = await sendSlashCommand(url, SECRET, { command, text, user_id: `UBENCH${i}`, channel_id: 'C0BENCH01', response_url: 'http://127.0.0.1:9/none' });
-    if (r.status !== 200) throw new Error(`ack was HTTP ${r.status}`);
+  const requests = Array.from({ length: count }, (_, i) => {
+    const body = slashCommandBody({ command, text, user_id: `UBENCH${i}`, channel_id: 'C0BENCH01', response_url: 'http://127.0.0.1:9/none' });
+    return { headers: { 'content-type': 'application/x-www-form-urlencoded', ...signatureHeaders(SECRET, body) }, body };
   });
+  const r = await runLoad({ url, concurrency, requests });
+  const bad = r.statuses.find((s) => s !== 200);
+  if (bad !== undefined) throw new Error(`ack was HTTP ${bad}`);
+  return r.times;
 }
 
 export async function ackLatency(): Promise<Section> {
@@ -28,7 +37,9 @@ export async function ackLatency(): Promise<Section> {
   floor.command('/help', async ({ ack }) => void (await ack()));
   const floorServer = (await floor.start(0)) as unknown as { address(): { port: number } };
   const floorUrl = `http://127.0.0.1:${floorServer.address().port}/slack/events`;
-  const rt = await startRuntime({ env: { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl, PORT: '0', KEYTURN_DATA_DIR: ':memory:', LOG_LEVEL: 'silent' }, configPath: BUNDLED_DEMO_CONFIG });
+  // The embedded store in a data dir on disk, as `npm start` and the image run it.
+  const dataDir = mkdtempSync(join(tmpdir(), 'kt-bench-ack-'));
+  const rt = await startRuntime({ env: { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl, PORT: '0', KEYTURN_DATA_DIR: dataDir, LOG_LEVEL: 'silent' }, configPath: BUNDLED_DEMO_CONFIG });
   const ktUrl = `http://127.0.0.1:${rt.server.port}/slack/events`;
   // The same bot on a real Postgres: PGlite runs its queries in a worker thread of the bot's process, Postgres in its own process.
   const pg = await startPostgres();
@@ -52,6 +63,7 @@ export async function ackLatency(): Promise<Section> {
     }
   }
   await rt.stop();
+  rmSync(dataDir, { recursive: true, force: true });
   await rtPg.stop();
   await pg.stop();
   await floor.stop();
@@ -67,6 +79,7 @@ export async function ackLatency(): Promise<Section> {
     rows,
     notes: [
       `p99 ratio Keyturn/floor: ${(k1.p99 / f1.p99).toFixed(2)}x at concurrency 1, ${(k32.p99 / f32.p99).toFixed(2)}x at 32.`,
+      'The signed requests come from a load-generator process of its own (bench/load-client.ts, keep-alive connections), as Slack is another machine; the bots and the local Slack Web API share the bench process.',
       'Keyturn acks before any work (the command runs after the ack and posts through the outbox); /health also fans out to five demo nodes after the ack.',
     ],
     targets: [

@@ -6,15 +6,18 @@
  * that reads, parses and validates the same payloads and answers 202 without
  * storing anything (what "stored before 202" costs is the gap to it).
  */
-import { Agent, createServer, request, type Server } from 'node:http';
-import { loadavg } from 'node:os';
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startRuntime } from '../src/runtime.js';
 import { BUNDLED_DEMO_CONFIG } from '../src/config/index.js';
 import { alertmanagerPayload, fromAlertmanager } from '../src/alerts/schemas.js';
 import { startFakeSlackApi } from '../test/e2e/slack/fake-slack-api.js';
 import { startPostgres } from '../test/support/services.js';
 import { freshDatabase } from '../test/support/pg.js';
-import { summarize, pool, ms, type Section } from './stats.js';
+import { summarize, ms, type Section } from './stats.js';
+import { runLoad } from './load-client.js';
 
 const TOKEN = 'bench-alert-token-123456';
 const GROUPS = 200;
@@ -47,28 +50,14 @@ function payload(i: number) {
   };
 }
 
-/** The senders: keep-alive connections, as Alertmanager holds them; statuses counted, time per request returned. */
+/** The senders: keep-alive connections, as Alertmanager holds them, from a process of their own (Alertmanager is another machine). */
 async function storm(port: number): Promise<{ times: number[]; failed: number; totalMs: number; load: number; startedAt: number }> {
-  const agent = new Agent({ keepAlive: true, maxSockets: SENDERS });
-  const bodies = Array.from({ length: REQUESTS }, (_, i) => JSON.stringify(payload(i)));
-  const post = (body: string) =>
-    new Promise<number>((resolve, reject) => {
-      const req = request({ agent, host: '127.0.0.1', port, path: '/alerts/alertmanager', method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' } }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
+  const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+  const requests = Array.from({ length: REQUESTS }, (_, i) => ({ headers, body: JSON.stringify(payload(i)) }));
   const load = loadavg()[0]!;
-  const t0 = performance.now();
-  let failed = 0;
-  const times = await pool(REQUESTS, SENDERS, async (i) => {
-    if ((await post(bodies[i]!)) !== 202) failed++;
-  });
-  const totalMs = performance.now() - t0;
-  agent.destroy();
-  return { times, failed, totalMs, load, startedAt: t0 };
+  const startedAt = performance.now();
+  const r = await runLoad({ url: `http://127.0.0.1:${port}/alerts/alertmanager`, concurrency: SENDERS, requests });
+  return { times: r.times, failed: r.statuses.filter((s) => s !== 202).length, totalMs: r.totalMs, load, startedAt };
 }
 
 /** The floor: everything the route does before the store (read, JSON, schema, normalise), then 202. */
@@ -88,7 +77,10 @@ async function startFloor(): Promise<{ port: number; close(): Promise<void> }> {
 
 async function keyturn(env: Record<string, string>) {
   const fake = await startFakeSlackApi();
-  const rt = await startRuntime({ env: { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 'bench-secret', SLACK_API_URL: fake.apiUrl, PORT: '0', KEYTURN_DATA_DIR: ':memory:', LOG_LEVEL: 'silent', KEYTURN_ALERT_TOKEN: TOKEN, ...env }, configPath: BUNDLED_DEMO_CONFIG });
+  // The embedded store in a data dir on disk, as `npm start` and the image run it (in memory, PGlite's file system copies
+  // each growing file whole, and a storm measured there slowed down round after round).
+  const dataDir = mkdtempSync(join(tmpdir(), 'kt-bench-storm-'));
+  const rt = await startRuntime({ env: { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 'bench-secret', SLACK_API_URL: fake.apiUrl, PORT: '0', KEYTURN_DATA_DIR: dataDir, LOG_LEVEL: 'silent', KEYTURN_ALERT_TOKEN: TOKEN, ...env }, configPath: BUNDLED_DEMO_CONFIG });
   const s = await storm(rt.server.port!);
   const db = rt.core.kt.db;
   const stored = Number((await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM alerts`)).rows[0]!.n);
@@ -114,6 +106,7 @@ async function keyturn(env: Record<string, string>) {
   }
   await rt.stop();
   await fake.close();
+  rmSync(dataDir, { recursive: true, force: true });
   return { ...s, stored, drainedMs, posts: posts.length, edits: chat.length - posts.length, maxPerSecond };
 }
 
@@ -147,7 +140,7 @@ export async function alertStorm(): Promise<Section> {
     title: `Alert storm (10,000 Alertmanager alerts, 200 groups, ${SENDERS} concurrent senders)`,
     rows,
     notes: [
-      `The senders are ${SENDERS} keep-alive node:http connections in the bench's own process (as the bot's event loop, on the same cores); load is the 1-minute load average when the row started (a shared machine).`,
+      `The senders are ${SENDERS} keep-alive node:http connections from a load-generator process of their own (bench/load-client.ts), on the same 2 cores as the bot; load is the 1-minute load average when the row started (a shared machine).`,
       'New messages are chat.postMessage calls (roots and thread replies), paced to one per channel per second; root edits (chat.update of firing counts) are coalesced by the outbox, which keeps only the newest pending edit of a message.',
     ],
     targets,

@@ -20,23 +20,6 @@ export function summarize(values: number[]): Summary {
 
 export const ms = (v: number) => (Number.isFinite(v) ? `${v.toFixed(v < 10 ? 2 : 1)} ms` : 'n/a');
 
-/** Runs `count` tasks with at most `concurrency` in flight; returns each task's duration in ms. */
-export async function pool(count: number, concurrency: number, task: (i: number) => Promise<void>): Promise<number[]> {
-  const times: number[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) {
-        const i = next++;
-        const t = performance.now();
-        await task(i);
-        times.push(performance.now() - t);
-      }
-    }),
-  );
-  return times;
-}
-
 export interface Section {
   title: string;
   /** Markdown table rows: first row is the header. */

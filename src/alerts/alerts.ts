@@ -18,6 +18,7 @@ import type { ReactionEvent } from '../core/reactions.js';
 import { formatDuration } from '../config/duration.js';
 import { PagerDuty } from '../integrations/pagerduty/client.js';
 import { AlertIngest, type Stored } from './ingest.js';
+import { IngestYield, INGEST_YIELD } from './ingest-yield.js';
 import { fromGeneric, type AlertSource, type GenericAlert, type IncomingAlert } from './schemas.js';
 import { processBatch, type AlertEvent } from './processor.js';
 import { AlertNotifier } from './notifier.js';
@@ -28,19 +29,6 @@ import { addNote, groupKeysOfThread, groupsMatching, lastAlertStatus, threadByRo
 import type { GroupState } from './grouping.js';
 import { when } from './render.js';
 import { AlertLoops } from './loops.js';
-
-/** Alerts per processing transaction: in full, and while webhooks keep arriving (see processAll). */
-const FULL_BATCH = 1000;
-const BUSY_BATCH = 100;
-/** Longest a processing batch waits for the ingest to go quiet, and how often it looks. */
-const YIELD_MAX_MS = 500;
-const YIELD_POLL_MS = 10;
-/**
- * Longest one pass yields in all: a steady trickle of webhooks (one every 20 ms keeps the ingest "busy") would
- * otherwise hold processing at BUSY_BATCH per YIELD_MAX_MS (~200 alerts/s) for as long as it lasts, and pages and
- * incident notes would fall ever further behind. Past this, the pass goes on in full batches.
- */
-const YIELD_BUDGET_MS = 2_000;
 
 /** Hears a processed batch's events, in processing order. */
 export type AlertListener = (events: AlertEvent[]) => void | Promise<void>;
@@ -174,20 +162,14 @@ export class Alerts {
 
   /**
    * Processes every stored alert. `yieldToIngest` (the background loop): while webhooks are arriving, the ingest goes
-   * first: each batch waits until the ingest is quiet, at most YIELD_MAX_MS, and takes at most BUSY_BATCH alerts, so a
-   * storm's requests never queue behind a long processing transaction (their 2xx waits on the store) and the event
-   * loop is never held by a large batch's JavaScript. Processing catches up in full batches once the storm is over, or
-   * once this pass has yielded YIELD_BUDGET_MS in all (the ingest never goes quiet: its backlog must not grow forever).
+   * first (ingest-yield.ts): small batches, after a quiet moment where one comes within the pass's budget. Otherwise
+   * (a command asked) full batches at once.
    */
   private async processAll(yieldToIngest = false): Promise<void> {
-    const yieldUntil = performance.now() + YIELD_BUDGET_MS;
+    const turn = yieldToIngest ? new IngestYield(() => this.store.busy()) : null;
     for (;;) {
-      let busy = false;
-      if (yieldToIngest && performance.now() < yieldUntil) {
-        const until = performance.now() + YIELD_MAX_MS;
-        while ((busy = this.store.busy()) && performance.now() < until) await new Promise((r) => setTimeout(r, YIELD_POLL_MS));
-      }
-      const events = await processBatch(this.deps.db, (r) => this.route(r), busy ? BUSY_BATCH : FULL_BATCH);
+      const size = turn ? await turn.nextBatch() : INGEST_YIELD.fullBatch;
+      const events = await processBatch(this.deps.db, (r) => this.route(r), size);
       if (events.length === 0) return;
       this.kickChat();
       if (events.some((e) => e.group.page || e.group.pageState !== 'none')) this.kickPager();

@@ -89,8 +89,13 @@ export async function loadGroups(tx: Queryable, keys: string[]): Promise<Map<str
   return new Map(r.rows.map((row) => [row.group_key, toGroup(row)]));
 }
 
-export async function loadMembers(tx: Queryable, keys: string[]): Promise<Map<string, Map<string, AlertStatus>>> {
-  const r = await tx.query<{ group_key: string; fingerprint: string; status: AlertStatus }>(`SELECT * FROM alert_members WHERE group_key = ANY($1::text[])`, [keys]);
+/** The stored status of these members (group key and fingerprint), by group: only these, however large their groups are. */
+export async function loadMembers(tx: Queryable, wanted: Array<{ groupKey: string; fingerprint: string }>): Promise<Map<string, Map<string, AlertStatus>>> {
+  const r = await tx.query<{ group_key: string; fingerprint: string; status: AlertStatus }>(
+    `SELECT m.group_key, m.fingerprint, m.status FROM alert_members m
+     JOIN unnest($1::text[], $2::text[]) AS w(group_key, fingerprint) ON m.group_key = w.group_key AND m.fingerprint = w.fingerprint`,
+    [wanted.map((w) => w.groupKey), wanted.map((w) => w.fingerprint)],
+  );
   const out = new Map<string, Map<string, AlertStatus>>();
   for (const m of r.rows) {
     if (!out.has(m.group_key)) out.set(m.group_key, new Map());

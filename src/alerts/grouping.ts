@@ -73,9 +73,12 @@ export function groupIdFor(groupKey: string, length = 6): string {
 }
 
 /**
- * Applies one alert to its group. `members` (fingerprint -> status) is
- * updated in place. `route` decides channel and paging from the group's
- * alertname, system and (escalated) severity.
+ * Applies one alert to its group. `members` (fingerprint -> status) holds at
+ * least this alert's fingerprint if the group has seen it before (the
+ * processor loads only the batch's fingerprints: a group may have thousands)
+ * and is updated in place; the group's firing and member counts carry the
+ * rest, changed by this alert's step. `route` decides channel and paging from
+ * the group's alertname, system and (escalated) severity.
  */
 export function applyAlert(
   prev: GroupState | null,
@@ -86,8 +89,10 @@ export function applyAlert(
   id: string = groupIdFor(a.groupKey),
 ): Applied {
   const wasFiring = prev?.status === 'firing';
+  const before = members.get(a.fingerprint);
   members.set(a.fingerprint, a.status);
-  const active = [...members.values()].filter((s) => s === 'firing').length;
+  const active = (prev?.active ?? 0) + (a.status === 'firing' ? 1 : 0) - (before === 'firing' ? 1 : 0);
+  const size = (prev?.members ?? 0) + (before === undefined ? 1 : 0);
   const status: AlertStatus = active > 0 ? 'firing' : 'resolved';
   const severity = prev && RANK[prev.severity] > RANK[a.severity] ? prev.severity : a.severity;
   const r = route({ alertname: prev?.alertname ?? a.alertname, severity, system: prev?.system ?? a.system });
@@ -107,7 +112,7 @@ export function applyAlert(
   g.page = pages;
   g.status = status;
   g.active = active;
-  g.members = members.size;
+  g.members = size;
   g.lastSeen = a.receivedAt;
   g.lastAlertId = a.id;
   g.version += 1;

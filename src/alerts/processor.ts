@@ -32,7 +32,7 @@ export async function processBatch(db: Db, route: (r: RouteInput) => RouteDecisi
     ]);
     if (r.rows.length === 0) return [];
     const keys = [...new Set(r.rows.map((a) => a.group_key))];
-    const [groups, members] = await Promise.all([loadGroups(tx, keys), loadMembers(tx, keys)]);
+    const [groups, members] = await Promise.all([loadGroups(tx, keys), loadMembers(tx, r.rows.map((a) => ({ groupKey: a.group_key, fingerprint: a.fingerprint })))]);
     const ids = await newGroupIds(tx, keys.filter((k) => !groups.has(k)));
 
     const events: AlertEvent[] = [];

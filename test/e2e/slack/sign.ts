@@ -66,7 +66,12 @@ export interface SlashCommand {
 }
 
 export function sendSlashCommand(url: string, secret: string, c: SlashCommand, opts?: SendOptions): Promise<SendResult> {
-  const form = new URLSearchParams({
+  return sendSigned(url, secret, slashCommandBody(c), 'application/x-www-form-urlencoded', opts);
+}
+
+/** The form body Slack posts for a slash command. */
+export function slashCommandBody(c: SlashCommand): string {
+  return new URLSearchParams({
     token: 'deprecated-verification-token',
     team_id: c.team_id ?? TEAM_ID,
     team_domain: 'keyturn-test',
@@ -80,8 +85,7 @@ export function sendSlashCommand(url: string, secret: string, c: SlashCommand, o
     is_enterprise_install: 'false',
     response_url: c.response_url ?? 'http://127.0.0.1:1/no-response-url-sink',
     trigger_id: c.trigger_id ?? `${Date.now()}.${randomBytes(4).toString('hex')}`,
-  });
-  return sendSigned(url, secret, form.toString(), 'application/x-www-form-urlencoded', opts);
+  }).toString();
 }
 
 export interface EventOptions extends SendOptions {

@@ -58,6 +58,20 @@ describe('alert group state machine', () => {
     expect(again.group).toMatchObject({ ackedBy: null, status: 'firing', pageState: 'triggered', resolvedAt: null });
   });
 
+  it('when the batch holds only its own members of a large group, then the counts carry on from the group (the processor loads no others)', () => {
+    // 1,000 members, 400 firing: the store has them all; this batch knows n3 (firing) and nothing of n9000 (new).
+    const { g: base } = run([alert('n3', 'firing')]);
+    const big: GroupState = { ...base, members: 1000, active: 400 };
+    const members = new Map<string, AlertStatus>([['n3', 'firing']]);
+    const added = applyAlert(big, members, alert('n9000', 'firing'), 'alertmanager', pages);
+    expect(added.group).toMatchObject({ members: 1001, active: 401, status: 'firing' });
+    const again = applyAlert(added.group, members, alert('n9000', 'firing'), 'alertmanager', pages);
+    expect(again.group).toMatchObject({ members: 1001, active: 401 });
+    const resolved = applyAlert(again.group, members, alert('n3', 'resolved'), 'alertmanager', pages);
+    expect(resolved.group).toMatchObject({ members: 1001, active: 400, status: 'firing' });
+    expect(resolved.kind).toBe('update');
+  });
+
   it('when the route does not page, then nothing is paged', () => {
     const { out } = run([alert('n3', 'firing'), alert('n3', 'resolved')], quiet);
     expect(out.map((o) => o.page)).toEqual([null, null]);
