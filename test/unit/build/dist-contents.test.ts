@@ -101,12 +101,12 @@ describe("the runtime image's dist/", () => {
     expect(intoTests).toEqual([]);
   });
 
-  it('when the Dockerfile is read, then neither stage copies demo/ and the run stage copies only dist/, packs/, bin/ and the package files', () => {
+  it('when the Dockerfile is read, then neither stage copies demo/ and the run stage copies only dist/, packs/, bin/, the package files and the pruned production node_modules', () => {
     const copies = dockerCopies();
     expect(copies.length).toBeGreaterThan(3);
     for (const c of copies) for (const s of c.sources) expect(s.replace(/^\.\//, '').split('/')[0], `${c.stage}: COPY ${s}`).not.toBe('demo');
     const run = copies.filter((c) => c.stage === 'run');
-    expect(run.flatMap((c) => c.sources.map((s) => (c.from ? `${c.from}:${s}` : s))).sort()).toEqual(['bin', 'build:/app/dist', 'package-lock.json', 'package.json', 'packs']);
+    expect(run.flatMap((c) => c.sources.map((s) => (c.from ? `${c.from}:${s}` : s))).sort()).toEqual(['bin', 'build:/app/dist', 'package-lock.json', 'package.json', 'packs', 'prod-deps:/app/node_modules']);
     // The build context itself leaves the demo out.
     expect(readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n')).toContain('demo');
   });
