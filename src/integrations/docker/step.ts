@@ -18,7 +18,6 @@ function build(step: DockerStep, ctx: StepContext) {
 const argv = (cmd: string[]) => cmd.map((a) => (/^[\w./:=@%+-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
 const seconds = (ms: number) => Math.max(0, Math.round(ms / 1000));
 
-/** After a restart: polls until running and healthy (or no healthcheck), or until it exits / turns unhealthy / time runs out / the run is stopped. */
 /** Reads the container's state every 100 ms until `done` holds, `withinMs` ran out or the run was stopped; returns the last reading. */
 async function pollState(docker: Docker, container: string, withinMs: number, ms: number, signal: AbortSignal, done: (s: ContainerState) => boolean): Promise<ContainerState> {
   const end = Date.now() + withinMs;
@@ -28,7 +27,7 @@ async function pollState(docker: Docker, container: string, withinMs: number, ms
   }
 }
 
-/** Until it is healthy, unhealthy, has no health check or is no longer running. */
+/** After a restart: until it is healthy, unhealthy, has no health check or is no longer running. */
 const settle = (docker: Docker, container: string, withinMs: number, ms: number, signal: AbortSignal) =>
   pollState(docker, container, withinMs, ms, signal, (s) => s.state !== 'running' || s.health === null || s.health === 'healthy' || s.health === 'unhealthy');
 

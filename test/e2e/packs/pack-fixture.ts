@@ -28,15 +28,14 @@ import { freshDatabase } from '../../support/pg.js';
 import type { Clock } from '../../../src/core/keyturn.js';
 import type { ApprovalRequest } from '../../../src/approvals/types.js';
 import { PACKS_DIR } from '../../../src/paths.js';
+import { until } from '../../support/until.js';
+export { until };
 
 /**
  * Limit of one `docker exec` the tests run themselves (reading a file back, "set up yet?"), times KT_TIME_FACTOR: a
  * fixed 10-20 s failed S7 twice under the CI's CPU hog beside the other Docker pack files (runc's exec start is CPU).
  */
 export const CONTAINER_EXEC_MS = scaled(20_000);
-import { until } from '../../support/until.js';
-export { until };
-
 
 /** The policy every pack declares; the main file repeats it word for word, as a user's keyturn.yml would. */
 const DANGEROUS = { approvals: 2, approvers: ['approver', 'admin'], requesters: ['oncall', 'admin'], expiry: '15m' };
