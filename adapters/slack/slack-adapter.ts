@@ -74,7 +74,7 @@ export class SlackAdapter implements ChatAdapter {
     this.client = createWebClient(this.settings.botToken, this.settings.apiUrl, this.log, this.timeoutMs);
     this.mode = this.settings.appToken ? 'socket' : 'http';
     this.connected = this.mode === 'http';
-    this.deliverer = new SlackDeliverer(this.client, this.log);
+    this.deliverer = new SlackDeliverer(this.client, this.log, this.timeoutMs);
     this.drain = new OutboxDrain(this.core.kt.db, this.core.kt.chat, this.deliverer, this.log.child({ component: 'outbox' }), opts.pollMs ?? 1000, drainOptions(this.core.kt.config.settings));
     const self = this;
     this.health = {

@@ -9,7 +9,7 @@ import type { Message } from '../../src/core/message.js';
 import type { Logger } from '../../src/core/logger.js';
 import { slackEmojiName } from '../../src/approvals/emoji.js';
 import { toBlocks } from './to-blocks.js';
-import { platformError, toDeliveryError, type WebClient } from './web-client.js';
+import { DEFAULT_TIMEOUT_MS, platformError, toDeliveryError, type WebClient } from './web-client.js';
 
 /** Marks Keyturn's posts (message metadata); the payload carries the outbox key. */
 const OUTBOX_EVENT = 'keyturn_outbox';
@@ -25,6 +25,8 @@ export class SlackDeliverer implements Deliverer {
   constructor(
     private readonly client: WebClient,
     private readonly log: Logger,
+    /** The client's timeout: a post can land at Slack until then, whoever made it (the outbox waits it out after a takeover). */
+    readonly callTimeoutMs = DEFAULT_TIMEOUT_MS,
   ) {}
 
   async post(p: PostRequest): Promise<string> {

@@ -41,6 +41,12 @@ export interface Deliverer {
    * outbox row: platforms with idempotent creates (Discord's nonce) use it so a retry never posts twice.
    */
   post(p: PostRequest): Promise<string>;
+  /**
+   * How long one of its calls may run before it is abandoned (its client's timeout), for platforms without idempotent
+   * creates: a replica that takes over from one that died mid-post waits until that post can no longer land before it
+   * looks for it (`maybeSent`), so a late post is found rather than posted again.
+   */
+  readonly callTimeoutMs?: number;
   /** `threadPlatformId`: the thread the message is in, for platforms where a reply lives in its own channel (Discord). */
   update(p: { channel: string; platformId: string; threadPlatformId?: string | null; message: Message }): Promise<void>;
   /**

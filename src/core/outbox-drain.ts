@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../store/db.js';
-import { takeLease, releaseLease } from '../store/leases.js';
+import { takeLeaseOver, releaseLease } from '../store/leases.js';
 import type { Chat, OutboxPayload, Platform } from './chat.js';
 import type { Deliverer, DrainView } from './chat-adapter.js';
 import type { Logger } from './logger.js';
@@ -81,6 +81,11 @@ export class OutboxDrain implements DrainView {
   private leaseRenewedAt = 0;
   /** Set when this drainer (re)gains the lease: its previous holder may have died mid-call on the head row. */
   private headUncertain = false;
+  /**
+   * When the lease was taken over from a holder that died: until then its last post may still land (its call had not
+   * timed out yet), so an uncertain head post waits rather than looks for it too early and posts it twice.
+   */
+  private uncertainUntil = 0;
   /** Rows whose last attempt may have been applied (kept in memory: a restart marks the head uncertain anyway). */
   private readonly maybeApplied = new Set<number>();
   private timer: NodeJS.Timeout | null = null;
@@ -169,11 +174,17 @@ export class OutboxDrain implements DrainView {
   /** One drainer per platform across replicas keeps per-platform order. */
   private async takeLease(): Promise<boolean> {
     const held = Date.now() - this.leaseRenewedAt < this.leaseMs;
-    if (!(await takeLease(this.db, `outbox:${this.deliverer.platform}`, this.holder, this.leaseMs))) {
+    const lease = await takeLeaseOver(this.db, `outbox:${this.deliverer.platform}`, this.holder, this.leaseMs);
+    if (!lease.taken) {
       this.leaseRenewedAt = 0;
       return false;
     }
     if (!held) this.headUncertain = true;
+    // The dead holder renewed its lease while its call ran, so the call started before the lease ran out and is
+    // abandoned at most one call timeout after that.
+    if (lease.tookOverMs !== null && this.deliverer.callTimeoutMs) {
+      this.uncertainUntil = Math.max(this.uncertainUntil, Date.now() + this.deliverer.callTimeoutMs - lease.tookOverMs);
+    }
     this.leaseRenewedAt = Date.now();
     return true;
   }
@@ -189,7 +200,7 @@ export class OutboxDrain implements DrainView {
       );
       const row = r.rows[0];
       if (!row) return null;
-      const due = new Date(row.next_attempt_at).getTime() - Date.now();
+      const due = Math.max(new Date(row.next_attempt_at).getTime(), row.op === 'post' && this.headUncertain ? this.uncertainUntil : 0) - Date.now();
       if (due > 0) return due;
       await this.keepingLease(() => this.deliver(row));
     }

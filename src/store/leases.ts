@@ -5,16 +5,29 @@
 import type { Queryable } from './db.js';
 
 export async function takeLease(db: Queryable, name: string, holder: string, ttlMs: number): Promise<boolean> {
-  const r = await db.query(
-    `INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, now() + $3 * interval '1 millisecond')
-     ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
-     WHERE leases.holder = EXCLUDED.holder OR leases.expires_at < now()
-     RETURNING holder`,
-    [name, holder, ttlMs],
-  );
-  return r.rowCount > 0;
+  return (await takeLeaseOver(db, name, holder, ttlMs)).taken;
 }
 
 export async function releaseLease(db: Queryable, name: string, holder: string): Promise<void> {
   await db.query(`DELETE FROM leases WHERE name = $1 AND holder = $2`, [name, holder]);
+}
+
+/**
+ * takeLease that also says whose lease it took: `tookOverMs` is how long ago another holder's lease ran out when this
+ * call took it over (that holder died or stalled, maybe in the middle of its work), null when the lease was free or
+ * already this holder's.
+ */
+export async function takeLeaseOver(db: Queryable, name: string, holder: string, ttlMs: number): Promise<{ taken: boolean; tookOverMs: number | null }> {
+  // The CTE reads the row as it was before this statement's own update.
+  const r = await db.query<{ took_over_ms: number | string | null }>(
+    `WITH prev AS (SELECT holder, expires_at FROM leases WHERE name = $1)
+     INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, now() + $3 * interval '1 millisecond')
+     ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
+     WHERE leases.holder = EXCLUDED.holder OR leases.expires_at < now()
+     RETURNING (SELECT (extract(epoch FROM now() - prev.expires_at) * 1000)::float8 FROM prev WHERE prev.holder <> $2) AS took_over_ms`,
+    [name, holder, ttlMs],
+  );
+  const row = r.rows[0];
+  if (!row) return { taken: false, tookOverMs: null };
+  return { taken: true, tookOverMs: row.took_over_ms === null ? null : Number(row.took_over_ms) };
 }

@@ -10,6 +10,7 @@ import { createLogger } from '../../../src/core/logger.js';
 import { OutboxDrain, type Deliverer, type PostRequest } from '../../../src/core/outbox-drain.js';
 import { config } from '../../../src/config/schema.js';
 import { migrate } from '../../../src/store/migrate.js';
+import { takeLease } from '../../../src/store/leases.js';
 import { PgliteDb } from '../../../src/store/pglite-db.js';
 import { scaled } from '../../support/time-factor.js';
 
@@ -20,7 +21,10 @@ const log = createLogger({ level: 'warn', destination: new Writable({ write: (_c
 class RecordingDeliverer implements Deliverer {
   readonly platform = 'slack' as const;
   readonly posted: string[] = [];
+  /** When each post call came, and whether the drain said an earlier attempt may have landed. */
+  readonly attempts: Array<{ at: number; maybeSent: boolean }> = [];
   calls = 0;
+  constructor(readonly callTimeoutMs?: number) {}
   private gate: Promise<void> | null = null;
   hold(): () => void {
     let open!: () => void;
@@ -32,6 +36,7 @@ class RecordingDeliverer implements Deliverer {
   }
   async post(p: PostRequest): Promise<string> {
     this.calls++;
+    this.attempts.push({ at: Date.now(), maybeSent: p.maybeSent === true });
     await this.gate;
     this.posted.push(String(p.message.title));
     // Platform ids are unique per channel in the store: one per message, whichever replica posts it.
@@ -109,6 +114,25 @@ describe('the outbox lease between two replicas', () => {
       await until('the other replica to take over', async () => (await b.drainNow(), other.posted.length === 1));
       expect(other.posted).toEqual(['after the crash']);
       expect(dead.posted).toEqual(['before the crash']);
+    } finally {
+      await b.stop();
+    }
+  });
+
+  it('when the holder died in the middle of a post, then the other replica looks for that post only once the dead call would have timed out', async () => {
+    const CALL_TIMEOUT_MS = 1_500;
+    const other = new RecordingDeliverer(CALL_TIMEOUT_MS);
+    const b = new OutboxDrain(db, chat, other, log, 60_000, { leaseMs: LEASE_MS });
+    try {
+      await chat.post(target, { title: 'in flight at the crash' });
+      // A replica took the lease for this post and was killed in its chat call: its lease is never renewed nor released.
+      expect(await takeLease(db, 'outbox:slack', 'killed-replica', LEASE_MS)).toBe(true);
+      const lastTerm = new Date((await leaseExpiry())!).getTime();
+      await until('the other replica to post it', async () => (await b.drainNow(), other.calls === 1));
+      // Slack may apply the dead call until it times out, which is at most a call timeout after its lease ran out.
+      expect(other.attempts[0]!.at).toBeGreaterThanOrEqual(lastTerm + CALL_TIMEOUT_MS);
+      expect(other.attempts[0]!.maybeSent).toBe(true);
+      expect(other.posted).toEqual(['in flight at the crash']);
     } finally {
       await b.stop();
     }

@@ -10,11 +10,14 @@ import { settle, violations, type Ledger } from './invariants.js';
 
 export const pg = need('postgres');
 
-/** The file's rig: `replicas` Keyturn processes with the short takeover windows, started before its cases (handed to `use`) and closed after them. */
-export function useCrashRig(replicas: number, use: (rig: ReplicaRig) => void): void {
+/**
+ * The file's rig: `replicas` Keyturn processes with the short takeover windows (and `env` added to theirs), started
+ * before its cases (handed to `use`) and closed after them.
+ */
+export function useCrashRig(replicas: number, use: (rig: ReplicaRig) => void, env?: NodeJS.ProcessEnv): void {
   let rig: ReplicaRig | undefined;
   beforeAll(async () => {
-    rig = await startReplicaRig(pg!.url, replicas, { settings: SHORT_TAKEOVER });
+    rig = await startReplicaRig(pg!.url, replicas, { settings: SHORT_TAKEOVER, env });
     use(rig);
   }, 120_000);
   afterAll(async () => {

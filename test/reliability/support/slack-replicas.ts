@@ -95,7 +95,11 @@ export const SHORT_TAKEOVER = {
   eventClaimStaleMs: Math.min(10_000, scaled(3_000)),
 } as const;
 
-export async function startReplicaRig(pgUrl: string, count: number, opts: { logLevel?: string; settings?: Record<string, unknown> } = {}): Promise<ReplicaRig> {
+export async function startReplicaRig(
+  pgUrl: string,
+  count: number,
+  opts: { logLevel?: string; settings?: Record<string, unknown>; env?: NodeJS.ProcessEnv } = {},
+): Promise<ReplicaRig> {
   const dbUrl = await freshDatabase(pgUrl);
   const fake = await startFakeSlackApi();
   const target = await startTargetServer();
@@ -106,7 +110,7 @@ export async function startReplicaRig(pgUrl: string, count: number, opts: { logL
   await writeFile(configPath, JSON.stringify(approvalConfig(target.url, { settings: { rateLimitPerMinute: 1_000_000, ...opts.settings } })));
   const env = slackProcessEnv(
     { slackApiUrl: fake.apiUrl, signingSecret: SIGNING_SECRET, databaseUrl: dbUrl, configPath, dataDir: dir },
-    { KT_TEST_TARGET_TOKEN: TARGET_TOKEN, ...(opts.logLevel ? { LOG_LEVEL: opts.logLevel } : {}) },
+    { KT_TEST_TARGET_TOKEN: TARGET_TOKEN, ...(opts.logLevel ? { LOG_LEVEL: opts.logLevel } : {}), ...opts.env },
   );
   // The first one migrates; the rest start together.
   const replicas = [await startKeyturnProcess('r0', env)];
