@@ -4,7 +4,7 @@
  * a post. One Web API attempt per call; failures become DeliveryErrors and
  * the outbox retries them in order.
  */
-import type { Deliverer, PostRequest } from '../../src/core/outbox-drain.js';
+import { DeliveryError, type Deliverer, type PostRequest } from '../../src/core/outbox-drain.js';
 import type { Message } from '../../src/core/message.js';
 import type { Logger } from '../../src/core/logger.js';
 import { slackEmojiName } from '../../src/approvals/emoji.js';
@@ -15,6 +15,9 @@ import { DEFAULT_TIMEOUT_MS, platformError, toDeliveryError, type WebClient } fr
 const OUTBOX_EVENT = 'keyturn_outbox';
 /** Messages read when looking for a lost post: the queue drains in order, so it is among the latest. */
 const LOOKUP_LIMIT = 200;
+
+/** When a post held back for a lost lease is tried again (by then another replica holds the lease, or this one again). */
+const LEASE_LOST_RETRY_MS = 1_000;
 
 /** Slack rejected the blocks themselves: a rendering bug, so the plain text still goes out. */
 const BAD_BLOCKS = new Set(['invalid_blocks', 'invalid_blocks_format']);
@@ -48,7 +51,13 @@ export class SlackDeliverer implements Deliverer {
       }
     }
     try {
-      ts = (await this.withBlocksFallback('chat.postMessage', (blocks) => this.client.chat.postMessage({ ...args, text: payload.text, ...(blocks ? { blocks: payload.blocks } : {}) }))).ts;
+      ts = (
+        await this.withBlocksFallback('chat.postMessage', (blocks) => {
+          // Not while another replica may hold the lease (the lookup above can take a whole call timeout).
+          if (p.mayPost && !p.mayPost()) throw new DeliveryError('chat.postMessage: not sent, this replica may have lost the outbox lease', LEASE_LOST_RETRY_MS);
+          return this.client.chat.postMessage({ ...args, text: payload.text, ...(blocks ? { blocks: payload.blocks } : {}) });
+        })
+      ).ts;
     } catch (err) {
       throw toDeliveryError(err, 'chat.postMessage');
     }

@@ -41,6 +41,7 @@ const TRANSIENT_PLATFORM_ERRORS = new Set(['ratelimited', 'internal_error', 'fat
 
 /** A Web API failure as the outbox understands it: wait (429), retry (5xx, network), or give up (bad request). */
 export function toDeliveryError(err: unknown, method: string): DeliveryError {
+  if (err instanceof DeliveryError) return err; // ours already (a post held back), with its own retry wait
   const e = err as { code?: string; retryAfter?: number; statusCode?: number; data?: { error?: string }; original?: Error; message?: string };
   switch (e?.code) {
     case ErrorCode.RateLimitedError:

@@ -31,6 +31,12 @@ export interface PostRequest {
   maybeSent?: boolean;
   /** When the row was queued: the earliest the message can have been posted. */
   queuedAt?: Date;
+  /**
+   * False once this replica may have lost the outbox lease (it stalled past it, or cannot reach the store to renew):
+   * another replica may be posting the same row. Checked right before the create call; the deliverer then throws a
+   * DeliveryError with a retry wait instead of posting.
+   */
+  mayPost?: () => boolean;
 }
 
 /** Renders the neutral Message for one platform and calls its API; the outbox drain calls it row by row, in order. */

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../store/db.js';
-import { takeLeaseOver, releaseLease } from '../store/leases.js';
+import { expireLeaseAt, takeLeaseOver, releaseLease } from '../store/leases.js';
 import type { Chat, OutboxPayload, Platform } from './chat.js';
 import type { Deliverer, DrainView } from './chat-adapter.js';
 import type { Logger } from './logger.js';
@@ -78,14 +78,18 @@ interface Row {
 
 export class OutboxDrain implements DrainView {
   private readonly holder = randomUUID();
-  private leaseRenewedAt = 0;
+  /** performance.now() of the last renewal (a monotonic clock: a wall-clock step must not stretch or cut a lease). */
+  private leaseRenewedAt = -Infinity;
   /** Set when this drainer (re)gains the lease: its previous holder may have died mid-call on the head row. */
   private headUncertain = false;
   /**
-   * When the lease was taken over from a holder that died: until then its last post may still land (its call had not
-   * timed out yet), so an uncertain head post waits rather than looks for it too early and posts it twice.
+   * When the lease was taken over from a holder that died: until then (performance.now()) its last post may still land
+   * (its call had not timed out yet), so an uncertain head post waits rather than looks for it too early and posts it
+   * twice. `deadLeaseEnd` is when that holder's lease ran out (the database's clock): a row queued after it was never
+   * that holder's.
    */
-  private uncertainUntil = 0;
+  private uncertainUntil = -Infinity;
+  private deadLeaseEnd: Date | null = null;
   /** Rows whose last attempt may have been applied (kept in memory: a restart marks the head uncertain anyway). */
   private readonly maybeApplied = new Set<number>();
   private timer: NodeJS.Timeout | null = null;
@@ -123,7 +127,11 @@ export class OutboxDrain implements DrainView {
     this.chat.off('enqueued', this.wake);
     if (this.timer) clearTimeout(this.timer);
     await this.running;
-    await releaseLease(this.db, `outbox:${this.deliverer.platform}`, this.holder).catch(() => {});
+    const lease = `outbox:${this.deliverer.platform}`;
+    // Stopped while a dead holder's post may still land: the next holder must wait it out too, so the lease is left
+    // to have run out when the dead one's did, not released.
+    const handOver = this.headUncertain && this.deadLeaseEnd && performance.now() < this.uncertainUntil;
+    await (handOver ? expireLeaseAt(this.db, lease, this.holder, this.deadLeaseEnd!) : releaseLease(this.db, lease, this.holder)).catch(() => {});
   }
 
   /** Delivers everything due now; resolves when the queue is empty or blocked by a retry. */
@@ -173,34 +181,48 @@ export class OutboxDrain implements DrainView {
 
   /** One drainer per platform across replicas keeps per-platform order. */
   private async takeLease(): Promise<boolean> {
-    const held = Date.now() - this.leaseRenewedAt < this.leaseMs;
+    const held = this.leaseHeld();
     const lease = await takeLeaseOver(this.db, `outbox:${this.deliverer.platform}`, this.holder, this.leaseMs);
     if (!lease.taken) {
-      this.leaseRenewedAt = 0;
+      this.leaseRenewedAt = -Infinity;
       return false;
     }
     if (!held) this.headUncertain = true;
-    // The dead holder renewed its lease while its call ran, so the call started before the lease ran out and is
-    // abandoned at most one call timeout after that.
+    // The dead holder renewed its lease while its call ran and posts only while it holds it (mayPost), so its call
+    // started before the lease ran out and is abandoned at most one call timeout after that.
     if (lease.tookOverMs !== null && this.deliverer.callTimeoutMs) {
-      this.uncertainUntil = Math.max(this.uncertainUntil, Date.now() + this.deliverer.callTimeoutMs - lease.tookOverMs);
+      this.uncertainUntil = Math.max(this.uncertainUntil, performance.now() + this.deliverer.callTimeoutMs - lease.tookOverMs);
+      this.deadLeaseEnd = lease.prevExpiresAt;
     }
-    this.leaseRenewedAt = Date.now();
+    this.leaseRenewedAt = performance.now();
     return true;
+  }
+
+  /** Whether this drainer's lease is still its own by its own clock (renewed less than a lease ago). */
+  private leaseHeld(): boolean {
+    return performance.now() - this.leaseRenewedAt < this.leaseMs;
+  }
+
+  /** How long an uncertain head post must still wait for a dead holder's call to time out (0: none). */
+  private deadCallWait(row: Row): number {
+    if (row.op !== 'post' || !this.headUncertain) return 0;
+    // Queued after the dead holder's lease ran out: that holder never had it in flight.
+    if (this.deadLeaseEnd && new Date(row.created_at) > this.deadLeaseEnd) return 0;
+    return this.uncertainUntil - performance.now();
   }
 
   /** Returns ms until the head row is due when blocked by a retry, else null. */
   private async drain(): Promise<number | null> {
     if (!(await this.takeLease())) return null;
     while (!this.stopped) {
-      if (Date.now() - this.leaseRenewedAt > this.renewMs && !(await this.takeLease())) return null;
+      if (performance.now() - this.leaseRenewedAt > this.renewMs && !(await this.takeLease())) return null;
       const r = await this.db.query<Row>(
         `SELECT id, op, message_key, payload, attempts, next_attempt_at, created_at FROM outbox WHERE platform = $1 AND state = 'pending' ORDER BY id LIMIT 1`,
         [this.deliverer.platform],
       );
       const row = r.rows[0];
       if (!row) return null;
-      const due = Math.max(new Date(row.next_attempt_at).getTime(), row.op === 'post' && this.headUncertain ? this.uncertainUntil : 0) - Date.now();
+      const due = Math.max(new Date(row.next_attempt_at).getTime() - Date.now(), this.deadCallWait(row));
       if (due > 0) return due;
       await this.keepingLease(() => this.deliver(row));
     }
@@ -275,7 +297,15 @@ export class OutboxDrain implements DrainView {
         const thread = p.threadKey ? await this.chat.get(p.threadKey) : null;
         const maybeSent = uncertain || this.maybeApplied.has(row.id);
         const id = await timed(() =>
-          this.deliverer.post({ channel: p.channel, threadPlatformId: thread?.platformId ?? null, message: p.message, key: row.message_key, maybeSent, queuedAt: new Date(row.created_at) }),
+          this.deliverer.post({
+            channel: p.channel,
+            threadPlatformId: thread?.platformId ?? null,
+            message: p.message,
+            key: row.message_key,
+            maybeSent,
+            queuedAt: new Date(row.created_at),
+            mayPost: () => this.leaseHeld(),
+          }),
         );
         await this.chat.setPlatformId(row.message_key, id);
         posted = id;
@@ -290,7 +320,8 @@ export class OutboxDrain implements DrainView {
     } catch (err) {
       const e = err instanceof DeliveryError ? err : new DeliveryError(err instanceof Error ? err.message : String(err));
       const attempts = row.attempts + 1;
-      if (e.maybeApplied) this.maybeApplied.add(row.id);
+      // An uncertain head stays uncertain until a post of it is answered (a 429 on the lookup is no answer).
+      if (e.maybeApplied || (uncertain && row.op === 'post')) this.maybeApplied.add(row.id);
       const wait = nextAttemptIn(this.retry, attempts, e);
       if (wait === null) {
         this.stats.failed++;

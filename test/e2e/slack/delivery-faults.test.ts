@@ -102,6 +102,18 @@ describe('Slack delivery under Web API faults', () => {
     expect(s.fake.callsTo('chat.postMessage', { includeFaulted: true }).filter((c) => c.body.channel === 'C0MAPPING')).toHaveLength(6);
   });
 
+  it('when the outbox says this replica may have lost its lease, then the deliverer posts nothing and asks for a retry', async () => {
+    const deliverer = s.rt.adapter('slack')!.deliverer;
+    const err = await deliverer.post({ channel: 'C0LEASELOST', threadPlatformId: null, message: { title: 'held back' }, key: 'k-lease-lost', mayPost: () => false }).then(
+      () => null,
+      (e: unknown) => e as DeliveryError,
+    );
+    expect(err).toBeInstanceOf(DeliveryError);
+    expect(err!.maybeApplied).toBe(false);
+    expect(err!.retryAfterMs).toBeGreaterThan(0);
+    expect(s.fake.callsTo('chat.postMessage', { includeFaulted: true }).filter((c) => c.body.channel === 'C0LEASELOST')).toHaveLength(0);
+  });
+
   it('when Slack rejects the blocks, then the plain text is still delivered once', async () => {
     s.fake.fail('chat.postMessage', { error: 'invalid_blocks' });
     await s.rt.core.kt.chat.post({ platform: 'slack', channel: 'C0FAULTS3' }, { title: 'blocks refused', text: 'body' });

@@ -131,8 +131,46 @@ describe('the outbox lease between two replicas', () => {
       await until('the other replica to post it', async () => (await b.drainNow(), other.calls === 1));
       // Slack may apply the dead call until it times out, which is at most a call timeout after its lease ran out.
       expect(other.attempts[0]!.at).toBeGreaterThanOrEqual(lastTerm + CALL_TIMEOUT_MS);
+      expect(other.attempts[0]!.at).toBeLessThan(lastTerm + CALL_TIMEOUT_MS + scaled(5_000));
       expect(other.attempts[0]!.maybeSent).toBe(true);
       expect(other.posted).toEqual(['in flight at the crash']);
+    } finally {
+      await b.stop();
+    }
+  });
+
+  it('when the replica that took over is stopped during that wait, then the next one still waits it out', async () => {
+    const CALL_TIMEOUT_MS = 2_000;
+    const b = new OutboxDrain(db, chat, new RecordingDeliverer(CALL_TIMEOUT_MS), log, 60_000, { leaseMs: LEASE_MS });
+    const after = new RecordingDeliverer(CALL_TIMEOUT_MS);
+    const c = new OutboxDrain(db, chat, after, log, 60_000, { leaseMs: LEASE_MS });
+    try {
+      await chat.post(target, { title: 'in flight at the first crash' });
+      expect(await takeLease(db, 'outbox:slack', 'killed-replica', LEASE_MS)).toBe(true);
+      const lastTerm = new Date((await leaseExpiry())!).getTime();
+      await until('the first lease term to run out', () => past(new Date(lastTerm)));
+      await b.drainNow(); // takes the lease over and starts waiting
+      await b.stop(); // a clean stop (deploy) in the middle of the wait
+      await until('the next replica to post it', async () => (await c.drainNow(), after.calls === 1));
+      expect(after.attempts[0]!.at).toBeGreaterThanOrEqual(lastTerm + CALL_TIMEOUT_MS);
+      expect(after.posted).toEqual(['in flight at the first crash']);
+    } finally {
+      await c.stop();
+    }
+  });
+
+  it('when a row was queued after the dead holder\'s lease ran out, then it is posted without waiting (that holder never had it)', async () => {
+    const CALL_TIMEOUT_MS = 60_000;
+    const other = new RecordingDeliverer(CALL_TIMEOUT_MS);
+    const b = new OutboxDrain(db, chat, other, log, 60_000, { leaseMs: LEASE_MS });
+    try {
+      expect(await takeLease(db, 'outbox:slack', 'killed-replica', LEASE_MS)).toBe(true);
+      const lastTerm = (await leaseExpiry())!;
+      await until('the dead lease to run out', () => past(lastTerm));
+      await chat.post(target, { title: 'queued after the crash' });
+      await until('the other replica to post it', async () => (await b.drainNow(), other.calls === 1));
+      expect(other.attempts[0]!.at).toBeLessThan(new Date(lastTerm).getTime() + CALL_TIMEOUT_MS);
+      expect(other.posted).toEqual(['queued after the crash']);
     } finally {
       await b.stop();
     }
