@@ -7,22 +7,22 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bolt from '@slack/bolt';
-import { startRuntime } from '../src/runtime.js';
+import { startRuntime, type Runtime } from '../src/runtime.js';
 import { BUNDLED_DEMO_CONFIG } from '../src/config/index.js';
-import { startFakeSlackApi } from '../test/e2e/slack/fake-slack-api.js';
 import { signatureHeaders, slashCommandBody } from '../test/e2e/slack/sign.js';
 import { startPostgres } from '../test/support/services.js';
 import { freshDatabase } from '../test/support/pg.js';
 import { summarize, ms, type Section } from './stats.js';
 import { runLoad } from './load-client.js';
+import { startSlackProcess } from './slack-process.js';
 
 const SECRET = 'bench-signing-secret';
 
 /** Signed slash commands from a load-generator process of its own (Slack is another machine); each one's ack time. */
-async function measure(url: string, concurrency: number, count: number, command: string, text: string): Promise<number[]> {
+async function measure(url: string, responseUrl: string, concurrency: number, count: number, command: string, text: string): Promise<number[]> {
   // Distinct users: the per-person rate limit must not turn the run into a denial benchmark.
   const requests = Array.from({ length: count }, (_, i) => {
-    const body = slashCommandBody({ command, text, user_id: `UBENCH${i}`, channel_id: 'C0BENCH01', response_url: 'http://127.0.0.1:9/none' });
+    const body = slashCommandBody({ command, text, user_id: `UBENCH${i}`, channel_id: 'C0BENCH01', response_url: responseUrl });
     return { headers: { 'content-type': 'application/x-www-form-urlencoded', ...signatureHeaders(SECRET, body) }, body };
   });
   const r = await runLoad({ url, concurrency, requests });
@@ -31,8 +31,21 @@ async function measure(url: string, concurrency: number, count: number, command:
   return r.times;
 }
 
+/** Until every bot's outbox has been empty for two looks 250 ms apart (the commands of the last run are done). */
+async function quiet(rts: Runtime[], timeoutMs = 120_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  let empty = 0;
+  while (empty < 2) {
+    if (Date.now() > end) throw new Error(`the bots' outboxes did not empty within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+    const depths = await Promise.all(rts.flatMap((rt) => rt.adapters.map((a) => a.drain.depth())));
+    empty = depths.every((d) => d === 0) ? empty + 1 : 0;
+  }
+}
+
 export async function ackLatency(): Promise<Section> {
-  const fake = await startFakeSlackApi();
+  const fake = await startSlackProcess();
+  const m = (url: string, concurrency: number, count: number, command: string, text: string) => measure(url, fake.responseUrl, concurrency, count, command, text);
   const floor = new bolt.App({ token: 'xoxb-test', receiver: new bolt.HTTPReceiver({ signingSecret: SECRET }), clientOptions: { slackApiUrl: fake.apiUrl } });
   floor.command('/help', async ({ ack }) => void (await ack()));
   const floorServer = (await floor.start(0)) as unknown as { address(): { port: number } };
@@ -48,18 +61,18 @@ export async function ackLatency(): Promise<Section> {
   const rows: string[][] = [['app', 'command', 'concurrency', 'n', 'p50', 'p95', 'p99']];
   const results: Record<string, ReturnType<typeof summarize>> = {};
   // Warm both up (JIT, keep-alive sockets, first PGlite queries).
-  await measure(floorUrl, 4, 50, '/help', '');
-  await measure(ktUrl, 4, 50, '/help', '');
-  await measure(pgUrl, 4, 50, '/help', '');
+  await m(floorUrl, 4, 50, '/help', '');
+  await m(ktUrl, 4, 50, '/help', '');
+  await m(pgUrl, 4, 50, '/help', '');
   for (const c of [1, 32]) {
     const n = c === 1 ? 300 : 1200;
     for (const [name, url, cmd, text] of [['bare Bolt (floor)', floorUrl, '/help', ''], ['Keyturn', ktUrl, '/help', ''], ['Keyturn', ktUrl, '/health', 'mpc-wallet'], ['Keyturn on Postgres', pgUrl, '/help', ''], ['Keyturn on Postgres', pgUrl, '/health', 'mpc-wallet']] as const) {
       if (name.startsWith('bare') && cmd !== '/help') continue;
-      const s = summarize(await measure(url, c, n, cmd, text));
+      const s = summarize(await m(url, c, n, cmd, text));
       results[`${name}|${cmd}|${c}`] = s;
       rows.push([name, `${cmd} ${text}`.trim(), String(c), String(s.n), ms(s.p50), ms(s.p95), ms(s.p99)]);
-      // Let the outbox catch up so one run's chat traffic does not bleed into the next measurement.
-      await new Promise((r) => setTimeout(r, 1500));
+      // Let both bots finish the run's commands (their outbox empty, twice in a row) so one run's work does not bleed into the next measurement.
+      await quiet([rt, rtPg]);
     }
   }
   await rt.stop();
@@ -79,7 +92,7 @@ export async function ackLatency(): Promise<Section> {
     rows,
     notes: [
       `p99 ratio Keyturn/floor: ${(k1.p99 / f1.p99).toFixed(2)}x at concurrency 1, ${(k32.p99 / f32.p99).toFixed(2)}x at 32.`,
-      'The signed requests come from a load-generator process of its own (bench/load-client.ts, keep-alive connections), as Slack is another machine; the bots and the local Slack Web API share the bench process.',
+      'The signed requests come from a load-generator process of its own (bench/load-client.ts, keep-alive connections), and the local Slack (Web API and response_url) runs in another (bench/slack-process.ts), as Slack is another machine; the bots share the bench process.',
       'Keyturn acks before any work (the command runs after the ack and posts through the outbox); /health also fans out to five demo nodes after the ack.',
     ],
     targets: [

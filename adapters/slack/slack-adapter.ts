@@ -15,6 +15,7 @@ import type { AdapterHealth, ChatAdapter } from '../../src/core/chat-adapter.js'
 import type { AdapterContext } from '../context.js';
 import { readSlackEnv, type SlackEnv } from './slack-env.js';
 import { SlackDeliverer } from './slack-deliverer.js';
+import { AckFirst } from '../../src/core/ack-first.js';
 import { slackIncidentPlaces } from './incident-channels.js';
 import { boltLogger, clientOptions, createWebClient, platformError, type WebClient } from './web-client.js';
 import { registerSlashCommands } from './slash-commands.js';
@@ -110,7 +111,7 @@ export class SlackAdapter implements ChatAdapter {
       convoStore: false,
     }));
     const track = <T>(work: Promise<T>) => this.track(work);
-    this.commands = registerSlashCommands(app, { core, client, log, track });
+    this.commands = registerSlashCommands(app, { core, client, log, track, afterAck: (work) => this.ackFirst.run(work) });
     const claims = registerReactions(app, { core, log, botUserId: identity.botUserId, track });
     app.error(async (err) => {
       // Rethrown so the HTTP receiver answers 500 and Slack redelivers the event.
@@ -123,6 +124,7 @@ export class SlackAdapter implements ChatAdapter {
       this.server.route('POST', SLACK_EVENTS_PATH, (req, res) => {
         // Shutting down: 503 makes Slack redeliver events to a replica that is still up.
         if (this.stopped) return sendJson(res, 503, { error: 'shutting down' }, { 'retry-after': '1' });
+        this.ackFirst.arrived();
         receiver.requestListener(req, res);
       });
     } else {
@@ -145,6 +147,9 @@ export class SlackAdapter implements ChatAdapter {
     this.drain.start();
     log.info({ mode: this.mode, team: identity.teamId, bot: identity.botUserId, commands: this.commands.length }, 'Slack adapter started');
   }
+
+  /** Commands' work waits for the acks of a burst (HTTP mode; in Socket Mode the acks go over one WebSocket and nothing arrives here). */
+  private readonly ackFirst = new AckFirst();
 
   private track<T>(work: Promise<T>): Promise<T> {
     this.inflight.add(work);

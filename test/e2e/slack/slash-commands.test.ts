@@ -44,6 +44,19 @@ describe('Slack slash commands', () => {
     }
   });
 
+  it('when 40 commands arrive at once, then each is acked and each is answered exactly once (the work follows the acks)', async () => {
+    // Forty people (one person's 40 commands a second would be rate limited, rightly).
+    const sent = await Promise.all(Array.from({ length: 40 }, (_, i) => s.slash(`U0BURST${i}`, 'C0BURST01', '/help', '')));
+    expect(sent.map((x) => x.res.status)).toEqual(Array(40).fill(200));
+    // /help answers in the channel: one post per command, through the outbox.
+    const inChannel = (c: { method: string; body: Record<string, unknown> }) => c.method === 'chat.postMessage' && c.body.channel === 'C0BURST01';
+    await s.fake.waitFor(inChannel, { ...WAIT, count: 40 });
+    await expect.poll(() => s.rt.adapter('slack')!.drain.depth(), POLL).toBe(0);
+    const posts = s.fake.callsTo('chat.postMessage').filter(inChannel);
+    expect(posts).toHaveLength(40);
+    expect(posts.every((c) => /\/health/.test(String(c.body.text)))).toBe(true); // the help text, not a refusal
+  });
+
   it('when arguments are wrong, then the usage goes back ephemeral to the caller and nothing is posted', async () => {
     const { res, responseUrl } = await s.slash(ALICE, 'C0BADARGS', '/pause', '');
     expect(res.status).toBe(200);

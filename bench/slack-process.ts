@@ -1,0 +1,44 @@
+/**
+ * The local Slack of the benches (its Web API and a response_url endpoint) in a process of its own: Slack is
+ * another machine, so the bot under test must not pay for the stand-in's HTTP parsing, JSON and message store on its
+ * own event loop (the bare-Bolt floor never calls it, so sharing the loop would tax Keyturn's rows only).
+ */
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { startFakeSlackApi } from '../test/e2e/slack/fake-slack-api.js';
+import { startResponseUrlSink } from '../test/e2e/slack/response-url-sink.js';
+
+export interface SlackProcess {
+  /** The Web API base (SLACK_API_URL). */
+  apiUrl: string;
+  /** A response_url that answers 200, as Slack's does. */
+  responseUrl: string;
+  close(): Promise<void>;
+}
+
+export function startSlackProcess(): Promise<SlackProcess> {
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(import.meta.url), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the bench's Slack process exited with ${code} before it was ready`)));
+    child.once('message', (m) => {
+      const { apiUrl, responseUrl } = m as { apiUrl: string; responseUrl: string };
+      resolve({
+        apiUrl,
+        responseUrl,
+        close: async () => {
+          child.kill('SIGTERM');
+          await exited;
+        },
+      });
+    });
+  });
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.send) {
+  const [api, sink] = await Promise.all([startFakeSlackApi(), startResponseUrlSink()]);
+  process.send({ apiUrl: api.apiUrl, responseUrl: sink.newUrl() });
+  // Gone with the bench: a parent that died (IPC closed) must not leave this process behind.
+  process.once('disconnect', () => process.exit(0));
+}
