@@ -13,11 +13,11 @@ import { join } from 'node:path';
 import { startRuntime } from '../src/runtime.js';
 import { BUNDLED_DEMO_CONFIG } from '../src/config/index.js';
 import { alertmanagerPayload, fromAlertmanager } from '../src/alerts/schemas.js';
-import { startFakeSlackApi } from '../test/e2e/slack/fake-slack-api.js';
 import { startPostgres } from '../test/support/services.js';
 import { freshDatabase } from '../test/support/pg.js';
 import { summarize, ms, type Section } from './stats.js';
 import { runLoad } from './load-client.js';
+import { startSlackProcess } from './slack-process.js';
 
 const TOKEN = 'bench-alert-token-123456';
 const GROUPS = 200;
@@ -76,7 +76,7 @@ async function startFloor(): Promise<{ port: number; close(): Promise<void> }> {
 }
 
 async function keyturn(env: Record<string, string>) {
-  const fake = await startFakeSlackApi();
+  const fake = await startSlackProcess();
   // The embedded store in a data dir on disk, as `npm start` and the image run it (in memory, PGlite's file system copies
   // each growing file whole, and a storm measured there slowed down round after round).
   const dataDir = mkdtempSync(join(tmpdir(), 'kt-bench-storm-'));
@@ -91,12 +91,12 @@ async function keyturn(env: Record<string, string>) {
     await new Promise((r) => setTimeout(r, 500));
   }
   const drainedMs = performance.now() - s.startedAt;
-  const chat = fake.calls.filter((c) => !c.fault && (c.method === 'chat.postMessage' || c.method === 'chat.update'));
+  const chat = (await fake.calls()).filter((c) => c.method === 'chat.postMessage' || c.method === 'chat.update');
   const posts = chat.filter((c) => c.method === 'chat.postMessage');
   // Posts per channel in any sliding one-second window (new messages: what a channel's readers see scroll by).
   let maxPerSecond = 0;
   const byChannel = new Map<string, number[]>();
-  for (const c of posts) byChannel.set(String(c.body.channel), [...(byChannel.get(String(c.body.channel)) ?? []), c.at]);
+  for (const c of posts) byChannel.set(c.channel, [...(byChannel.get(c.channel) ?? []), c.at]);
   for (const times of byChannel.values()) {
     times.sort((a, b) => a - b);
     for (let i = 0, j = 0; i < times.length; i++) {
@@ -140,7 +140,7 @@ export async function alertStorm(): Promise<Section> {
     title: `Alert storm (10,000 Alertmanager alerts, 200 groups, ${SENDERS} concurrent senders)`,
     rows,
     notes: [
-      `The senders are ${SENDERS} keep-alive node:http connections from a load-generator process of their own (bench/load-client.ts), on the same 2 cores as the bot; load is the 1-minute load average when the row started (a shared machine).`,
+      `The senders are ${SENDERS} keep-alive node:http connections from a load-generator process of their own (bench/load-client.ts), and the local Slack Web API runs in another (bench/slack-process.ts), on the same 2 cores as the bot; load is the 1-minute load average when the row started (a shared machine).`,
       'New messages are chat.postMessage calls (roots and thread replies), paced to one per channel per second; root edits (chat.update of firing counts) are coalesced by the outbox, which keeps only the newest pending edit of a message.',
     ],
     targets,

@@ -13,7 +13,15 @@ export interface SlackProcess {
   apiUrl: string;
   /** A response_url that answers 200, as Slack's does. */
   responseUrl: string;
+  /** The Web API calls Slack applied so far: method, channel and when (ms since the epoch). */
+  calls(): Promise<AppliedCall[]>;
   close(): Promise<void>;
+}
+
+export interface AppliedCall {
+  method: string;
+  channel: string;
+  at: number;
 }
 
 export function startSlackProcess(): Promise<SlackProcess> {
@@ -27,6 +35,11 @@ export function startSlackProcess(): Promise<SlackProcess> {
       resolve({
         apiUrl,
         responseUrl,
+        calls: () =>
+          new Promise((answer) => {
+            child.once('message', (calls) => answer(calls as AppliedCall[]));
+            child.send('calls');
+          }),
         close: async () => {
           child.kill('SIGTERM');
           await exited;
@@ -39,6 +52,9 @@ export function startSlackProcess(): Promise<SlackProcess> {
 if (process.argv[1] === fileURLToPath(import.meta.url) && process.send) {
   const [api, sink] = await Promise.all([startFakeSlackApi(), startResponseUrlSink()]);
   process.send({ apiUrl: api.apiUrl, responseUrl: sink.newUrl() });
+  process.on('message', (m) => {
+    if (m === 'calls') process.send!(api.calls.filter((c) => c.applied && !c.fault).map((c) => ({ method: c.method, channel: String(c.body.channel), at: c.at })) satisfies AppliedCall[]);
+  });
   // Gone with the bench: a parent that died (IPC closed) must not leave this process behind.
   process.once('disconnect', () => process.exit(0));
 }
