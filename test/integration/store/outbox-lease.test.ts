@@ -60,6 +60,15 @@ describe('the outbox lease between two replicas', () => {
   const leaseExpiry = async () =>
     (await db.query<{ expires_at: Date | string }>(`SELECT expires_at FROM leases WHERE name = 'outbox:slack'`)).rows[0]?.expires_at;
   const past = async (at: Date | string) => (await db.query<{ p: boolean }>(`SELECT now() > $1::timestamptz AS p`, [at])).rows[0]!.p;
+  /** A replica's drain on the shared store (a long poll: the tests drive it with drainNow). */
+  const drainer = (d: Deliverer) => new OutboxDrain(db, chat, d, log, 60_000, { leaseMs: LEASE_MS });
+  /** A replica that took the lease and was killed in its chat call (never renewed nor released): when its lease runs out. */
+  const killedHolder = async () => {
+    expect(await takeLease(db, 'outbox:slack', 'killed-replica', LEASE_MS)).toBe(true);
+    return new Date((await leaseExpiry())!).getTime();
+  };
+  /** Drains with `drain` until its deliverer made its first post call. */
+  const firstPostBy = (drain: OutboxDrain, d: RecordingDeliverer) => until('a replica to post it', async () => (await drain.drainNow(), d.calls === 1));
 
   beforeAll(async () => {
     db = await PgliteDb.open(null);
@@ -73,8 +82,8 @@ describe('the outbox lease between two replicas', () => {
   it('when the holder\'s chat call outlasts the lease, then it keeps the lease and the other replica posts nothing meanwhile', async () => {
     const slow = new RecordingDeliverer();
     const other = new RecordingDeliverer();
-    const a = new OutboxDrain(db, chat, slow, log, 60_000, { leaseMs: LEASE_MS });
-    const b = new OutboxDrain(db, chat, other, log, 60_000, { leaseMs: LEASE_MS });
+    const a = drainer(slow);
+    const b = drainer(other);
     const release = slow.hold();
     try {
       await chat.post(target, { title: 'slow one' });
@@ -102,8 +111,8 @@ describe('the outbox lease between two replicas', () => {
     const dead = new RecordingDeliverer();
     const other = new RecordingDeliverer();
     // Never stopped: like a SIGKILLed process, it leaves its lease in the store.
-    const a = new OutboxDrain(db, chat, dead, log, 60_000, { leaseMs: LEASE_MS });
-    const b = new OutboxDrain(db, chat, other, log, 60_000, { leaseMs: LEASE_MS });
+    const a = drainer(dead);
+    const b = drainer(other);
     try {
       await chat.post(target, { title: 'before the crash' });
       await a.drainNow();
@@ -122,13 +131,11 @@ describe('the outbox lease between two replicas', () => {
   it('when the holder died in the middle of a post, then the other replica looks for that post only once the dead call would have timed out', async () => {
     const CALL_TIMEOUT_MS = 1_500;
     const other = new RecordingDeliverer(CALL_TIMEOUT_MS);
-    const b = new OutboxDrain(db, chat, other, log, 60_000, { leaseMs: LEASE_MS });
+    const b = drainer(other);
     try {
       await chat.post(target, { title: 'in flight at the crash' });
-      // A replica took the lease for this post and was killed in its chat call: its lease is never renewed nor released.
-      expect(await takeLease(db, 'outbox:slack', 'killed-replica', LEASE_MS)).toBe(true);
-      const lastTerm = new Date((await leaseExpiry())!).getTime();
-      await until('the other replica to post it', async () => (await b.drainNow(), other.calls === 1));
+      const lastTerm = await killedHolder();
+      await firstPostBy(b, other);
       // Slack may apply the dead call until it times out, which is at most a call timeout after its lease ran out.
       expect(other.attempts[0]!.at).toBeGreaterThanOrEqual(lastTerm + CALL_TIMEOUT_MS);
       expect(other.attempts[0]!.at).toBeLessThan(lastTerm + CALL_TIMEOUT_MS + scaled(5_000));
@@ -141,17 +148,16 @@ describe('the outbox lease between two replicas', () => {
 
   it('when the replica that took over is stopped during that wait, then the next one still waits it out', async () => {
     const CALL_TIMEOUT_MS = 2_000;
-    const b = new OutboxDrain(db, chat, new RecordingDeliverer(CALL_TIMEOUT_MS), log, 60_000, { leaseMs: LEASE_MS });
+    const b = drainer(new RecordingDeliverer(CALL_TIMEOUT_MS));
     const after = new RecordingDeliverer(CALL_TIMEOUT_MS);
-    const c = new OutboxDrain(db, chat, after, log, 60_000, { leaseMs: LEASE_MS });
+    const c = drainer(after);
     try {
       await chat.post(target, { title: 'in flight at the first crash' });
-      expect(await takeLease(db, 'outbox:slack', 'killed-replica', LEASE_MS)).toBe(true);
-      const lastTerm = new Date((await leaseExpiry())!).getTime();
+      const lastTerm = await killedHolder();
       await until('the first lease term to run out', () => past(new Date(lastTerm)));
       await b.drainNow(); // takes the lease over and starts waiting
       await b.stop(); // a clean stop (deploy) in the middle of the wait
-      await until('the next replica to post it', async () => (await c.drainNow(), after.calls === 1));
+      await firstPostBy(c, after);
       expect(after.attempts[0]!.at).toBeGreaterThanOrEqual(lastTerm + CALL_TIMEOUT_MS);
       expect(after.posted).toEqual(['in flight at the first crash']);
     } finally {
@@ -162,14 +168,13 @@ describe('the outbox lease between two replicas', () => {
   it('when a row was queued after the dead holder\'s lease ran out, then it is posted without waiting (that holder never had it)', async () => {
     const CALL_TIMEOUT_MS = 60_000;
     const other = new RecordingDeliverer(CALL_TIMEOUT_MS);
-    const b = new OutboxDrain(db, chat, other, log, 60_000, { leaseMs: LEASE_MS });
+    const b = drainer(other);
     try {
-      expect(await takeLease(db, 'outbox:slack', 'killed-replica', LEASE_MS)).toBe(true);
-      const lastTerm = (await leaseExpiry())!;
-      await until('the dead lease to run out', () => past(lastTerm));
+      const lastTerm = await killedHolder();
+      await until('the dead lease to run out', () => past(new Date(lastTerm)));
       await chat.post(target, { title: 'queued after the crash' });
-      await until('the other replica to post it', async () => (await b.drainNow(), other.calls === 1));
-      expect(other.attempts[0]!.at).toBeLessThan(new Date(lastTerm).getTime() + CALL_TIMEOUT_MS);
+      await firstPostBy(b, other);
+      expect(other.attempts[0]!.at).toBeLessThan(lastTerm + CALL_TIMEOUT_MS);
       expect(other.posted).toEqual(['queued after the crash']);
     } finally {
       await b.stop();
