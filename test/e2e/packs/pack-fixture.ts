@@ -84,11 +84,17 @@ export async function packCore(opts: { pack: string; env: NodeJS.ProcessEnv; pd?
   const pg = need('postgres');
   const t = await testCore({ loaded: loadPack(opts.pack, env), env, clock: opts.clock, db: pg ? await freshDatabase(pg.url) : undefined });
   const story = (id: string) => [t.chat.current(id)!, ...t.chat.thread(id)].map(toPlainText).join('\n');
+  /** An answer, and when it is an internal error ("Reference: … in Keyturn's log"), the log lines it refers to. */
+  const withLog = (eph: string) => {
+    const ref = /Reference: ([0-9a-f]+)/.exec(eph)?.[1];
+    return ref ? `${eph}\n${t.logs.filter((l) => l.includes(ref)).join('\n')}` : eph;
+  };
   return Object.assign(t, {
     async request(line: string, person = 'alice') {
       const before = t.chat.posts.length;
       const r = await t.run(person, line);
-      expect(r.ephemeral.map(toPlainText).join('\n'), 'the request was refused').toBe('');
+      const eph = r.ephemeral.map(toPlainText).join('\n');
+      expect(eph, `the request was refused: ${withLog(eph)}`).toBe('');
       expect(r.outcome).toBe('ok');
       const msg = t.chat.posts.slice(before).find((p) => p.message.reactions);
       expect(msg, `${line} posted no request`).toBeDefined();
@@ -104,7 +110,7 @@ export async function packCore(opts: { pack: string; env: NodeJS.ProcessEnv; pd?
       const before = t.chat.posts.length;
       const r = await t.run(person, line);
       const eph = r.ephemeral.map(toPlainText).join('\n');
-      expect(r.outcome, eph).toBe('ok');
+      expect(r.outcome, withLog(eph)).toBe('ok');
       return [eph, ...t.chat.posts.slice(before).map((p) => toPlainText(t.chat.current(p.id)!))].filter(Boolean).join('\n');
     },
     mark() {
