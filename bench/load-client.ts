@@ -4,9 +4,8 @@
  * work on its own event loop. Run as a child of the bench (`runLoad`); it sends the requests it is
  * given over keep-alive connections, at most `concurrency` in flight, and reports each one's time.
  */
-import { fork } from 'node:child_process';
 import { Agent, request } from 'node:http';
-import { fileURLToPath } from 'node:url';
+import { forkBenchModule, isForkedBenchModule } from './proc.js';
 
 export interface LoadJob {
   /** http://host:port/path of every request. */
@@ -28,7 +27,7 @@ export interface LoadResult {
 /** Runs `job` in a fresh child process and returns what it measured. */
 export function runLoad(job: LoadJob): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = forkBenchModule(import.meta.url);
     let result: LoadResult | undefined;
     child.on('message', (m) => {
       result = m as LoadResult;
@@ -75,7 +74,7 @@ async function send(job: LoadJob): Promise<LoadResult> {
   return { times, statuses, totalMs };
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url) && process.send) {
+if (isForkedBenchModule(import.meta.url)) {
   process.once('message', (job) => {
     void send(job as LoadJob).then((r) => process.send!(r));
   });

@@ -1,5 +1,20 @@
-/** Resident memory of a process and of the processes it started (the demo's process, its anvil and etcd), from /proc. */
+/**
+ * Processes of the bench: resident memory of a process and of the processes it started (the demo's process, its anvil
+ * and etcd), from /proc; and the bench's own helpers run as child processes (the load generator, the local Slack).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** Runs the bench module at `moduleUrl` (its import.meta.url) as a child under tsx, with an IPC channel. */
+export function forkBenchModule(moduleUrl: string): ChildProcess {
+  return fork(fileURLToPath(moduleUrl), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+}
+
+/** True in the child forkBenchModule started for the module at `moduleUrl`. */
+export function isForkedBenchModule(moduleUrl: string): boolean {
+  return process.argv[1] === fileURLToPath(moduleUrl) && !!process.send;
+}
 
 export function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));

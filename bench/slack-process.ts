@@ -3,10 +3,9 @@
  * another machine, so the bot under test must not pay for the stand-in's HTTP parsing, JSON and message store on its
  * own event loop (the bare-Bolt floor never calls it, so sharing the loop would tax Keyturn's rows only).
  */
-import { fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { startFakeSlackApi } from '../test/e2e/slack/fake-slack-api.js';
 import { startResponseUrlSink } from '../test/e2e/slack/response-url-sink.js';
+import { forkBenchModule, isForkedBenchModule } from './proc.js';
 
 export interface SlackProcess {
   /** The Web API base (SLACK_API_URL). */
@@ -26,7 +25,7 @@ export interface AppliedCall {
 
 export function startSlackProcess(): Promise<SlackProcess> {
   return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = forkBenchModule(import.meta.url);
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`the bench's Slack process exited with ${code} before it was ready`)));
@@ -49,9 +48,9 @@ export function startSlackProcess(): Promise<SlackProcess> {
   });
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url) && process.send) {
+if (isForkedBenchModule(import.meta.url)) {
   const [api, sink] = await Promise.all([startFakeSlackApi(), startResponseUrlSink()]);
-  process.send({ apiUrl: api.apiUrl, responseUrl: sink.newUrl() });
+  process.send!({ apiUrl: api.apiUrl, responseUrl: sink.newUrl() });
   process.on('message', (m) => {
     if (m === 'calls') process.send!(api.calls.filter((c) => c.applied && !c.fault).map((c) => ({ method: c.method, channel: String(c.body.channel), at: c.at })) satisfies AppliedCall[]);
   });

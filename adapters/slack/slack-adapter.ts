@@ -56,6 +56,8 @@ export class SlackAdapter implements ChatAdapter {
   private app: App | null = null;
   private pruneTimer: NodeJS.Timeout | null = null;
   private readonly inflight = new Set<Promise<unknown>>();
+  /** Commands' work waits for the acks of a burst (HTTP mode; in Socket Mode the acks go over one WebSocket and nothing arrives here). */
+  private readonly ackFirst = new AckFirst();
   private stopped = false;
   private connected: boolean;
 
@@ -147,9 +149,6 @@ export class SlackAdapter implements ChatAdapter {
     this.drain.start();
     log.info({ mode: this.mode, team: identity.teamId, bot: identity.botUserId, commands: this.commands.length }, 'Slack adapter started');
   }
-
-  /** Commands' work waits for the acks of a burst (HTTP mode; in Socket Mode the acks go over one WebSocket and nothing arrives here). */
-  private readonly ackFirst = new AckFirst();
 
   private track<T>(work: Promise<T>): Promise<T> {
     this.inflight.add(work);

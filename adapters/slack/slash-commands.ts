@@ -20,8 +20,8 @@ export interface SlashDeps {
   log: Logger;
   /** Keeps work that outlives the ack visible to shutdown. */
   track<T>(work: Promise<T>): Promise<T>;
-  /** Starts a command's work once the acks still arriving are out (src/core/ack-first.ts); at once when absent. */
-  afterAck?<T>(work: () => Promise<T>): Promise<T>;
+  /** Starts a command's work once the acks still arriving are out (src/core/ack-first.ts). */
+  afterAck<T>(work: () => Promise<T>): Promise<T>;
   responseTimeoutMs?: number;
 }
 
@@ -53,8 +53,7 @@ export function registerSlashCommands(app: App, deps: SlashDeps): string[] {
   const handler = async ({ command, ack }: { command: SlashCommand; ack: () => Promise<void> }) => {
     await ack();
     // Not awaited: the HTTP receiver answers Slack once this handler returns (see reactions.ts), and the work may take longer than Slack's 3 s.
-    const work = () => runCommand(deps, command);
-    void deps.track(deps.afterAck ? deps.afterAck(work) : work()).catch((err: unknown) => deps.log.error({ err }, 'slash command failed'));
+    void deps.track(deps.afterAck(() => runCommand(deps, command))).catch((err: unknown) => deps.log.error({ err }, 'slash command failed'));
   };
   for (const name of names) app.command(name, handler);
   // A command Slack still knows but the registry does not (manifest out of date): answer instead of timing out.
