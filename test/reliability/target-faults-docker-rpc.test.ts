@@ -9,6 +9,7 @@ import { PEOPLE, testCore, type TestCore } from '../support/core.js';
 import { toPlainText } from '../../src/core/message.js';
 import { runAction } from '../../src/runbooks/engine.js';
 import { TestContainers } from '../integration/executors/containers.js';
+import { containerOp, containerState } from '../../src/integrations/docker/client.js';
 import { startFlakyDockerSocket, type FlakyDockerSocket } from './support/flaky-docker-socket.js';
 import { startFlakyRpc, type FlakyRpc, type RpcMode } from './support/flaky-rpc.js';
 
@@ -56,6 +57,8 @@ describe.skipIf(!docker)('when the Docker daemon goes away mid-run', () => {
             actions: {
               restart: { steps: [{ kind: 'docker', op: 'restart', container: box, timeout: '1s' }] },
               probe: { steps: [{ kind: 'docker', op: 'exec', container: box, cmd: ['echo', 'alive'], timeout: '5s' }] },
+              stop: { steps: [{ kind: 'docker', op: 'stop', container: box, timeout: '1s' }] },
+              start: { steps: [{ kind: 'docker', op: 'start', container: box }] },
             },
           },
         },
@@ -139,6 +142,37 @@ describe.skipIf(!docker)('when the Docker daemon goes away mid-run', () => {
       expect(res.steps[0]!.ms).toBeLessThan(LIMIT_MS);
     });
   }
+
+  // Seen in a hog run: a start took the Engine 30+ s, the step reported "did not answer" and the restore's rollback
+  // said ROLLBACK FAILED with the container running on its old data. The Engine carries a call out after its client
+  // gave up: a lifecycle op whose result is there when asked once more succeeded, late.
+  for (const op of ['stop', 'start'] as const) {
+    it(`when the daemon answers a ${op} after the deadline but carried it out, then the step succeeds and says it was late`, async () => {
+      await sock.set('pass');
+      expect((await containerState(tc.api, box)).state).toBe(op === 'stop' ? 'running' : 'exited');
+      const lateOn = new RegExp(`^POST /[^ ]*containers/${box}/${op}`);
+      await sock.set({ lateOn, ms: 3_000 });
+      sock.requests.length = 0;
+      const res = await runAction(t.core.kt, target(op));
+      expect(sock.requests.some((l) => lateOn.test(l))).toBe(true);
+      expect(res.ok).toBe(true);
+      expect(res.steps[0]!.summary).toMatch(new RegExp(`^${op} ${box} \\(the Docker Engine answered after the deadline\\): now ${op === 'stop' ? 'exited' : 'running'}`));
+      await sock.set('pass');
+      expect((await containerState(tc.api, box)).state).toBe(op === 'stop' ? 'exited' : 'running');
+    });
+  }
+
+  it('when a start never happens (the daemon hangs), then the step still fails with the deadline', async () => {
+    await sock.set('pass');
+    await containerOp(tc.api, box, 'stop', 1);
+    await sock.set({ hangOn: new RegExp(`^POST /[^ ]*containers/${box}/start`) });
+    const res = await runAction(t.core.kt, target('start'));
+    expect(res.ok).toBe(false);
+    expect(res.summary).toBe(`failed at step 1/1 (docker #1): start ${box}: the Docker Engine did not answer within 1 s`);
+    await sock.set('pass');
+    expect((await containerState(tc.api, box)).state).toBe('exited');
+    await containerOp(tc.api, box, 'start', 0);
+  });
 
   it('when the daemon hangs, then /run of a docker action is answered with the reason and /help meanwhile too', async () => {
     await sock.set('hang');

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import type { Readable, Writable } from 'node:stream';
 import type { DockerConnection } from './schema.js';
 import { DockerDemux, TailBuffer, demuxBuffer } from './stream.js';
+import { pause } from '../../core/run-stop.js';
 
 const clients = new Map<string, Docker>();
 // dockerode (with docker-modem and its ssh2) takes ~0.9 s to load on a busy 2-core machine: loaded on the first Docker call, not at start-up.
@@ -59,6 +60,8 @@ function engineAddress(docker: Docker): string {
 /** The Engine did not answer or could not be reached; the message already names the call. */
 export class EngineUnavailable extends Error {
   override name = 'EngineUnavailable';
+  /** True when the Engine was reached but did not answer within the deadline (it may still carry the call out). */
+  timedOut = false;
 }
 
 /**
@@ -82,7 +85,7 @@ async function within<T>(docker: Docker, ms: number, what: string, fn: (abortSig
     }
   } catch (err) {
     const e = err as Error;
-    if (e.name === 'AbortError' || e.name === 'TimeoutError') throw new EngineUnavailable(`${what}: the Docker Engine did not answer within ${formatDeadline(ms)}`);
+    if (e.name === 'AbortError' || e.name === 'TimeoutError') throw Object.assign(new EngineUnavailable(`${what}: the Docker Engine did not answer within ${formatDeadline(ms)}`), { timedOut: true });
     const failure = connectionFailure(err);
     if (failure) throw new EngineUnavailable(`${what}: the Docker Engine at ${engineAddress(docker)} is unreachable (${failure})`);
     throw err;
@@ -184,8 +187,18 @@ export async function containerLogs(docker: Docker, name: string, sinceMs: numbe
 
 export type LifecycleOp = 'restart' | 'stop' | 'start' | 'pause' | 'unpause';
 
-/** Runs a lifecycle operation; "already in that state" (HTTP 304) is reported, not thrown. Stop and restart get the grace period on top of the deadline. */
-export async function containerOp(docker: Docker, name: string, op: LifecycleOp, graceSeconds: number, timeoutMs = DEFAULT_DOCKER_TIMEOUT): Promise<{ changed: boolean }> {
+/** The state a lifecycle op leaves the container in, for the ops whose result the state alone shows (not restart). */
+const RESULT_STATE: Partial<Record<LifecycleOp, string>> = { start: 'running', stop: 'exited', pause: 'paused', unpause: 'running' };
+
+/**
+ * Runs a lifecycle operation; "already in that state" (HTTP 304) is reported, not thrown. Stop and restart get the
+ * grace period on top of the deadline. `late`: the Engine did not answer within the deadline but the container is in
+ * the op's state when asked once more (a start on a loaded machine took 30+ s: the Engine carries a call out after its
+ * client gave up, and the restore's rollback said "ROLLBACK FAILED ... put it back by hand" with the node running on
+ * its old data). The state is read for up to one more deadline (the Engine may still be mid-stop), so a wedged Engine costs a start,
+ * stop, pause or unpause about two deadlines before it is reported.
+ */
+export async function containerOp(docker: Docker, name: string, op: LifecycleOp, graceSeconds: number, timeoutMs = DEFAULT_DOCKER_TIMEOUT): Promise<{ changed: boolean; late?: boolean }> {
   const c = docker.getContainer(checkedName(name));
   const ms = timeoutMs + (op === 'stop' || op === 'restart' ? graceSeconds * 1000 : 0);
   try {
@@ -199,8 +212,22 @@ export async function containerOp(docker: Docker, name: string, op: LifecycleOp,
     return { changed: true };
   } catch (err) {
     if ((err as { statusCode?: number }).statusCode === 304) return { changed: false };
-    if (err instanceof EngineUnavailable) throw err;
+    if (err instanceof EngineUnavailable) {
+      const wanted = RESULT_STATE[op];
+      const isDone = (s: ContainerState) => s.state === wanted;
+      if (wanted && err.timedOut && (await pollState(docker, name, ms, timeoutMs, new AbortController().signal, isDone).then(isDone, () => false))) return { changed: true, late: true };
+      throw err;
+    }
     throw new Error(`${op} ${name}: ${dockerMessage(err)}`);
+  }
+}
+
+/** Reads the container's state every 100 ms until `done` says so, `withinMs` passes (then the last state) or `signal` stops it. */
+export async function pollState(docker: Docker, container: string, withinMs: number, ms: number, signal: AbortSignal, done: (s: ContainerState) => boolean): Promise<ContainerState> {
+  const end = Date.now() + withinMs;
+  for (;;) {
+    const s = await containerState(docker, container, ms);
+    if (done(s) || Date.now() > end || !(await pause(100, signal))) return s;
   }
 }
 

@@ -4,7 +4,7 @@ import { maskedExcerpt, maskSecrets } from '../../core/secrets.js';
 import { renderText } from '../../runbooks/template.js';
 import type { StepContext, StepExecutor, StepOutcome } from '../contracts.js';
 import { pause, STOPPED } from '../../core/run-stop.js';
-import { DEFAULT_DOCKER_TIMEOUT, checkedName, containerOp, containerState, describeState, dockerClient, execIn, type ContainerState, type LifecycleOp } from './client.js';
+import { DEFAULT_DOCKER_TIMEOUT, checkedName, containerOp, containerState, describeState, dockerClient, execIn, pollState, type ContainerState, type LifecycleOp } from './client.js';
 import type Docker from 'dockerode';
 
 function build(step: DockerStep, ctx: StepContext) {
@@ -19,14 +19,6 @@ const argv = (cmd: string[]) => cmd.map((a) => (/^[\w./:=@%+-]+$/.test(a) ? a : 
 const seconds = (ms: number) => Math.max(0, Math.round(ms / 1000));
 
 /** Reads the container's state every 100 ms until `done` holds, `withinMs` ran out or the run was stopped; returns the last reading. */
-async function pollState(docker: Docker, container: string, withinMs: number, ms: number, signal: AbortSignal, done: (s: ContainerState) => boolean): Promise<ContainerState> {
-  const end = Date.now() + withinMs;
-  for (;;) {
-    const s = await containerState(docker, container, ms);
-    if (done(s) || Date.now() > end || !(await pause(100, signal))) return s;
-  }
-}
-
 /** After a restart: until it is healthy, unhealthy, has no health check or is no longer running. */
 const settle = (docker: Docker, container: string, withinMs: number, ms: number, signal: AbortSignal) =>
   pollState(docker, container, withinMs, ms, signal, (s) => s.state !== 'running' || s.health === null || s.health === 'healthy' || s.health === 'unhealthy');
@@ -57,7 +49,8 @@ export const dockerStepExecutor: StepExecutor<DockerStep> = {
         detail: { container, op: 'exec', cmd: maskSecrets(argv(cmd!)), exitCode: r.exitCode, stdout: maskedExcerpt(r.stdout, 2000, 'end'), stderr: maskedExcerpt(r.stderr, 2000, 'end') },
       };
     }
-    const { changed } = await containerOp(docker, container, step.op, seconds(step.timeout), ms);
+    const { changed, late } = await containerOp(docker, container, step.op, seconds(step.timeout), ms);
+    const lateNote = late ? ' (the Docker Engine answered after the deadline)' : '';
     const after = step.healthyWithin === undefined ? await stateAfter(docker, container, step.op, ms, ctx.signal) : await settle(docker, container, step.healthyWithin, ms, ctx.signal);
     const settled = step.healthyWithin === undefined || (after.state === 'running' && (after.health === null || after.health === 'healthy'));
     if (!settled) {
@@ -66,8 +59,8 @@ export const dockerStepExecutor: StepExecutor<DockerStep> = {
     }
     return {
       ok: true,
-      summary: `${changed ? `${step.op} ${container}` : `${container} was already ${step.op === 'stop' ? 'stopped' : step.op === 'start' ? 'running' : step.op + 'd'}`}: now ${describeState(after)}`,
-      detail: { container, op: step.op, changed, before: describeState(before), after: describeState(after) },
+      summary: `${changed ? `${step.op} ${container}${lateNote}` : `${container} was already ${step.op === 'stop' ? 'stopped' : step.op === 'start' ? 'running' : step.op + 'd'}`}: now ${describeState(after)}`,
+      detail: { container, op: step.op, changed, ...(late ? { late } : {}), before: describeState(before), after: describeState(after) },
     };
   },
 };

@@ -97,7 +97,7 @@ describe.skipIf(!postgres || !etcd || !docker)('mpc-wallet pack (runbook 000)', 
   });
 
   it('M3: overnight activity lists transactions by state for 24 h and warns when more than 10 % failed', async () => {
-    expect((await check('overnight-activity')).status).toBe('ok');
+    expect(await check('overnight-activity')).toMatchObject({ status: 'ok' });
     await pushFailedTransactions(w.dbUrl, 8);
     const stuck = await pushStuckTransaction(w.dbUrl);
     await run('/check mpc-wallet overnight-activity');
@@ -121,7 +121,7 @@ describe.skipIf(!postgres || !etcd || !docker)('mpc-wallet pack (runbook 000)', 
   });
 
   it('M5: Postgres disk use warns above 80 % of its volume', async () => {
-    expect((await check('postgres-disk')).status).toBe('ok');
+    expect(await check('postgres-disk')).toMatchObject({ status: 'ok' });
     const reached = await fillDiskTo(w.dbUrl, DISK_BYTES, 83);
     expect(reached).toBeLessThan(90);
     await run('/check mpc-wallet postgres-disk');
@@ -163,7 +163,7 @@ describe.skipIf(!postgres || !etcd || !docker)('mpc-wallet pack (runbook 000)', 
   });
 
   it('M8: docker stats of the nodes warns when a node uses more than 80 % of its memory', async () => {
-    expect((await check('node-resources')).status).toBe('ok');
+    expect(await check('node-resources')).toMatchObject({ status: 'ok' });
     await w.containers.fillMemory('mpc-node-5', 53);
     await run('/check mpc-wallet node-resources');
     expect(lastMessage().status).toBe('warn');
@@ -312,7 +312,7 @@ describe.skipIf(!postgres || !etcd || !docker)('mpc-wallet pack (runbook 000)', 
   });
 
   it('M16: the presignature pool of every node: depleted is critical, low warns', async () => {
-    expect((await check('presig-pool')).status).toBe('ok');
+    expect(await check('presig-pool')).toMatchObject({ status: 'ok' });
     w.fleet.set('mpc-wallet', 'mpc-node-1', 'presig-depleted');
     w.fleet.set('mpc-wallet', 'mpc-node-2', 'presig-low');
     await run('/check mpc-wallet presig-pool');
@@ -333,7 +333,7 @@ describe.skipIf(!postgres || !etcd || !docker)('mpc-wallet pack (runbook 000)', 
     expect(result.title).toBe('Succeeded: presig-generate on mpc-wallet');
     expect(w.fleet.hits('mpc-wallet', 'mpc-node-1', '/api/v1/presig/generate').map((h) => h.body)).toEqual([{ count: 50 }]);
     for (const n of ['mpc-node-1', 'mpc-node-3', 'mpc-node-5']) expect(w.fleet.inspect('mpc-wallet', n).data.presigPool).toBe(50);
-    expect((await check('presig-pool')).status).toBe('ok');
+    expect(await check('presig-pool')).toMatchObject({ status: 'ok' });
   });
 
   it('M18: etcd health shows 3 healthy members; one member down warns, two down (no leader) is critical', async () => {
@@ -350,7 +350,7 @@ describe.skipIf(!postgres || !etcd || !docker)('mpc-wallet pack (runbook 000)', 
   });
 
   it('M19: Postgres connections against max_connections warn when the pool is nearly exhausted', async () => {
-    expect((await check('pg-connections')).status).toBe('ok');
+    expect(await check('pg-connections')).toMatchObject({ status: 'ok' });
     w.held.push(await holdIdleConnections(w.dbUrl, 31));
     await run('/check mpc-wallet pg-connections');
     expect(lastMessage().status).toBe('warn');
@@ -360,7 +360,7 @@ describe.skipIf(!postgres || !etcd || !docker)('mpc-wallet pack (runbook 000)', 
 
   it('M20: /run terminate-idle with approvals kills the idle connections and the connection check is back to ok', async () => {
     w.held.push(await holdIdleConnections(w.dbUrl, 31));
-    expect((await check('pg-connections')).status).toBe('warn');
+    expect(await check('pg-connections')).toMatchObject({ status: 'warn' });
     const r = await approved(w.t, '/run mpc-wallet terminate-idle idle_minutes=0');
     expect(r.current.title).toBe('Succeeded: terminate-idle on mpc-wallet (idle_minutes=0)');
     expect(r.thread).toMatch(/terminate idle connections: SELECT 31 rows on mpc_wallet/);
@@ -560,12 +560,14 @@ describe.skipIf(!postgres || !etcd || !docker)('mpc-wallet pack (runbook 000)', 
     };
     const mark = w.t.chat.posts.length;
     const morning = await tick('morning-check', '2026-01-21T08:00:00Z');
-    expect(morning!.items.map((i) => [i.item, i.status])).toEqual([
+    // The summaries ride along as the message: an item that is not as expected says why.
+    const why = (r: typeof morning) => r!.items.map((i) => `${i.item}: ${i.status}: ${i.summary}`).join('\n');
+    expect(morning!.items.map((i) => [i.item, i.status]), why(morning)).toEqual([
       ['health', 'ok'], ['containers', 'ok'], ['overnight-activity', 'ok'], ['byzantine-violations', 'critical'], ['postgres-disk', 'ok'], ['logs', 'ok'],
     ]);
     const evening = await tick('evening-review', '2026-01-21T18:00:00Z');
     expect(evening!.items.map((i) => i.item)).toEqual(['evening-summary', 'node-resources', 'certificates']);
-    expect(evening!.status).toBe('ok');
+    expect(evening!.status, why(evening)).toBe('ok');
     await kt.alerts.runOnce();
     await w.t.flush();
     const titles = w.t.chat.posts.slice(mark).map((p) => p.message.title);

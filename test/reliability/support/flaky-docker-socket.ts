@@ -7,6 +7,9 @@
  *   gone   - the socket file is removed, nothing listens (a stopped daemon)
  *   hangOn - piped, except a request whose first line matches is swallowed
  *            (the daemon stops answering between two calls of one step)
+ *   lateOn - piped, except the answer to a request whose first line matches
+ *            is held back `ms` (a daemon on a loaded machine: it carries the
+ *            call out at once, its answer comes after the client's deadline)
  * Every mode change severs the connections already open, as a daemon dying would:
  * a pooled keep-alive connection must not outlive it.
  */
@@ -15,7 +18,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export type DockerSocketMode = 'pass' | 'hang' | 'reset' | 'gone' | { hangOn: RegExp };
+export type DockerSocketMode = 'pass' | 'hang' | 'reset' | 'gone' | { hangOn: RegExp } | { lateOn: RegExp; ms: number };
 
 export interface FlakyDockerSocket {
   readonly path: string;
@@ -39,7 +42,8 @@ export async function startFlakyDockerSocket(realSocket: string): Promise<FlakyD
     client.on('error', () => {});
     if (mode === 'reset') return void client.destroy();
     if (mode === 'hang') return void client.resume(); // read and drop: the kernel never pushes back
-    const hangOn = typeof mode === 'object' ? mode.hangOn : null;
+    const hangOn = typeof mode === 'object' && 'hangOn' in mode ? mode.hangOn : null;
+    const late = typeof mode === 'object' && 'lateOn' in mode ? mode : null;
     const engine = createConnection(realSocket);
     open.add(engine);
     engine.on('close', () => (open.delete(engine), client.destroy()));
@@ -50,6 +54,12 @@ export async function startFlakyDockerSocket(realSocket: string): Promise<FlakyD
       const line = /^[A-Z]+ \S+ HTTP\/1\.[01]/.exec(chunk.toString('latin1'))?.[0];
       if (line) requests.push(line);
       if (line && hangOn?.test(line)) swallowing = true;
+      if (line && late?.lateOn.test(line)) {
+        // The request reaches the Engine now; whatever it answers waits in the paused stream.
+        engine.unpipe(client);
+        engine.pause();
+        setTimeout(() => engine.pipe(client), late.ms);
+      }
       if (!swallowing) engine.write(chunk);
     });
     engine.pipe(client);
