@@ -114,11 +114,11 @@ export class RequestStore {
   async putVote(id: string, v: Vote): Promise<'new' | 'changed' | 'same'> {
     const r = await this.db.query<{ inserted: boolean; prev: string | null }>(
       `WITH prev AS (SELECT vote FROM approval_votes WHERE request_id = $1 AND person = $2)
-       INSERT INTO approval_votes (request_id, person, vote, platform, account, at, plan_hash) VALUES ($1,$2,$3,$4,$5,$6,$7)
-       ON CONFLICT (request_id, person) DO UPDATE SET vote = EXCLUDED.vote, platform = EXCLUDED.platform, account = EXCLUDED.account, at = EXCLUDED.at, plan_hash = EXCLUDED.plan_hash
+       INSERT INTO approval_votes (request_id, person, vote, platform, account, at, plan_hash, stored_by) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)
+       ON CONFLICT (request_id, person) DO UPDATE SET vote = EXCLUDED.vote, platform = EXCLUDED.platform, account = EXCLUDED.account, at = EXCLUDED.at, plan_hash = EXCLUDED.plan_hash, stored_by = EXCLUDED.stored_by
        WHERE approval_votes.vote <> EXCLUDED.vote OR approval_votes.plan_hash IS DISTINCT FROM EXCLUDED.plan_hash
        RETURNING (SELECT vote FROM prev) AS prev`,
-      [id, v.person, v.vote, v.platform, v.account, v.at.toISOString(), v.planHash ?? null],
+      [id, v.person, v.vote, v.platform, v.account, v.at.toISOString(), v.planHash ?? null, v.storedBy ?? null],
     );
     if (r.rowCount === 0) return 'same';
     return r.rows[0]!.prev ? 'changed' : 'new';
@@ -166,14 +166,22 @@ export class RequestStore {
     return r.rows.map(toRequest);
   }
 
-  /** Pending, unexpired requests that already have enough approvals: nobody claimed them. */
-  async approvedUnclaimed(now: Date): Promise<string[]> {
-    const r = await this.db.query<{ id: string }>(
-      `SELECT id FROM approval_requests r WHERE state = 'pending' AND expires_at > $1 AND message_key IS NOT NULL
-         AND ${COUNTED_APPROVALS} >= approvals_needed AND ${NO_REJECT}`,
+  /** This replica's votes on the request are left to whichever replica sweeps first (it is stopping before claiming it). */
+  async handOverVotes(id: string, replica: string): Promise<void> {
+    await this.db.query(`UPDATE approval_votes SET stored_by = NULL WHERE request_id = $1 AND stored_by = $2`, [id, replica]);
+  }
+
+  /** Pending, unexpired requests that already have enough approvals, nobody claimed them (yet): each with its newest counted ✅. */
+  async approvedUnclaimed(now: Date): Promise<Array<{ id: string; lastVoteAt: Date; storedBy: string | null }>> {
+    const r = await this.db.query<{ id: string; at: string | Date; stored_by: string | null }>(
+      `SELECT r.id, last.at, last.stored_by FROM approval_requests r
+         CROSS JOIN LATERAL (SELECT v.at, v.stored_by FROM approval_votes v
+                              WHERE v.request_id = r.id AND v.vote = 'approve' AND v.plan_hash = r.plan_hash ORDER BY v.at DESC LIMIT 1) last
+        WHERE r.state = 'pending' AND r.expires_at > $1 AND r.message_key IS NOT NULL
+          AND ${COUNTED_APPROVALS} >= r.approvals_needed AND ${NO_REJECT}`,
       [now.toISOString()],
     );
-    return r.rows.map((x) => x.id);
+    return r.rows.map((x) => ({ id: x.id, lastVoteAt: new Date(x.at), storedBy: x.stored_by }));
   }
 
   /** Pending requests with a stored ❌: their process died between storing it and deciding. The first rejecter of each. */

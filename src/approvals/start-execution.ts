@@ -26,6 +26,8 @@ export async function tryExecute(ctx: ApprovalContext, id: string, opts: Execute
   // start's sweep (approvedUnclaimed) runs it.
   if (ctx.runStop.stopping) {
     ctx.log.warn({ request: id }, 'not starting the request: this process is stopping (another replica or the next start runs it)');
+    // Handed over: another replica's sweep need not wait for this one to be found gone.
+    await ctx.store.handOverVotes(id, ctx.replica);
     return null;
   }
   const claimed = await ctx.store.claimForExecution(id, ctx.replica, ctx.clock.now());

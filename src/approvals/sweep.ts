@@ -1,8 +1,9 @@
 /**
  * The sweep, run on every replica every few seconds: escalates missed
  * countersigns, expires overdue requests, starts approved requests nobody
- * claimed, and marks executions whose replica died as interrupted. Safe to
- * run everywhere at once: every move is a conditional UPDATE.
+ * claimed (once the replica that stored the deciding vote is gone), and marks
+ * executions whose replica died as interrupted. Safe to run everywhere at
+ * once: every move is a conditional UPDATE.
  */
 import { hostname } from 'node:os';
 import type { Platform } from '../core/chat.js';
@@ -33,12 +34,19 @@ export async function sweep(ctx: ApprovalContext): Promise<void> {
     ctx.log.warn({ request: v.id }, `a stored rejection by ${v.person} was never decided (its replica stopped after storing it): rejecting now`);
     await each(v.id, 'record the rejection', () => reject(ctx, v.id, v.person, v.platform));
   }
-  for (const id of await ctx.store.approvedUnclaimed(ctx.clock.now())) {
-    if ((await tryExecute(ctx, id, { detach: true })) !== null) ctx.log.warn({ request: id }, 'approved request was never started (its replica stopped after the last vote): starting it now');
+  for (const u of await ctx.store.approvedUnclaimed(ctx.clock.now())) {
+    // The replica that stored the deciding ✅ claims the request itself, right after: only once it is gone does this
+    // one start it. Starting it while that replica is merely slow (a hog run: seconds between its vote and its claim)
+    // ran a request on a replica still on the old config, whose plan the voting replica had found changed.
+    // No replica on it (handed over by one that stopped, or stored before Keyturn kept it), ours, or the voting replica
+    // gone (a dead process of this host, or silent for longer than a live execution may be).
+    const free = u.storedBy === null || u.storedBy === ctx.replica;
+    const overdue = ctx.clock.now().getTime() - u.lastVoteAt.getTime() > ctx.staleExecutionMs;
+    if (!free && !overdue && !deadOnThisHost(u.storedBy)) continue;
+    if ((await tryExecute(ctx, u.id, { detach: true })) !== null) ctx.log.warn({ request: u.id }, 'approved request was never started (its replica stopped after the last vote): starting it now');
   }
   for (const r of await ctx.store.executing()) {
-    const [host, pid] = (r.executedBy ?? '').split('/');
-    const deadLocal = host === hostname() && pid !== undefined && Number(pid) !== process.pid && !alive(Number(pid));
+    const deadLocal = deadOnThisHost(r.executedBy);
     const silent = !r.heartbeatAt || ctx.clock.now().getTime() - r.heartbeatAt.getTime() > ctx.staleExecutionMs;
     const mine = r.executedBy === ctx.replica;
     // Ours and no longer running here, without a heartbeat: its outcome could not be written (logged when it failed).
@@ -94,6 +102,12 @@ function rebuildMasks(ctx: ApprovalContext, r: ApprovalRequest): void {
   } catch (err) {
     ctx.log.warn({ request: r.id, err: (err as Error).message }, 'secret parameters could not be read back');
   }
+}
+
+/** A replica id (host/pid/...) of a process on this host that no longer runs. Another host's, or unknown: false. */
+function deadOnThisHost(replica: string | null): boolean {
+  const [host, pid] = (replica ?? '').split('/');
+  return host === hostname() && pid !== undefined && Number(pid) !== process.pid && !alive(Number(pid));
 }
 
 function alive(pid: number): boolean {

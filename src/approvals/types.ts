@@ -44,6 +44,8 @@ export interface Vote {
   platform: string;
   account: string;
   at: Date;
+  /** The replica that stored it (newReplicaId); null on votes stored before Keyturn kept it. */
+  storedBy?: string | null;
 }
 
 /** The approvals that count: ✅ votes given on the request's current plan. */

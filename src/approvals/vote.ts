@@ -104,7 +104,7 @@ export async function castVote(ctx: VoteContext, requestId: string, voter: { pla
     return { counted: true, state: 'pending', approvals: (await ctx.store.votes(r.id)).filter((v) => v.vote === 'approve').length };
   }
 
-  const put = await ctx.store.putVote(r.id, { person: person.name, vote, platform: voter.platform, account: voter.account, at: now, planHash: r.planHash });
+  const put = await ctx.store.putVote(r.id, { person: person.name, vote, platform: voter.platform, account: voter.account, at: now, planHash: r.planHash, storedBy: ctx.replica });
   // The same ❌ again on a request still pending: the process that stored it died before deciding (Slack redelivers
   // the event). The veto is decided now, not ignored as a duplicate.
   if (put === 'same' && vote !== 'reject') return ignore(`${who} already voted on ${r.id}: one vote per person, whichever account it comes from.`, 'duplicate');

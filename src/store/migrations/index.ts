@@ -9,6 +9,7 @@ import boundPlans from './008-bound-plans.js';
 import metricSamples from './009-metric-samples.js';
 import ignoredVotes from './010-ignored-votes.js';
 import countersigns from './011-countersigns.js';
+import voteStoredBy from './012-vote-stored-by.js';
 
 export interface Migration {
   version: number;
@@ -16,4 +17,4 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: Migration[] = [core, approvals, alerts, incidents, oneLeaseTable, eventClaims, boundPlans, metricSamples, ignoredVotes, countersigns];
+export const migrations: Migration[] = [core, approvals, alerts, incidents, oneLeaseTable, eventClaims, boundPlans, metricSamples, ignoredVotes, countersigns, voteStoredBy];

@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { hostname } from 'node:os';
 import { testCore, PEOPLE, type TestCore } from '../../support/core.js';
 import { startTargetServer, type TargetServer } from '../../support/target-server.js';
 import { need } from '../../support/need.js';
 import { freshDatabase } from '../../support/pg.js';
+import { until } from '../../support/until.js';
 import { approvalConfig } from './fixtures.js';
 
 const pg = need('postgres');
@@ -47,6 +49,54 @@ describe.skipIf(!pg)('approvals across replicas on a real Postgres', () => {
     expect((await replicas[0]!.core.kt.audit.verify()).ok).toBe(true);
     for (const r of replicas) await r.close();
   }, 240_000);
+
+  // Seen in a hog run (plan-binding): the replica that stored the deciding ✅ was slow to claim the request, another
+  // replica's sweep took it as "never started (its replica stopped)" and ran it, on its own (older) configuration.
+  it('when the replica that stored the deciding vote is alive but slow to claim, then another replica\'s sweep leaves the request to it until that replica is overdue or gone', async () => {
+    target.reset();
+    const url = await freshDatabase(pg!.url);
+    const config = approvalConfig(target.url);
+    let offsetMs = 0;
+    const voter = await testCore({ config, db: url });
+    const other = await testCore({ config, db: url, clock: { now: () => new Date(Date.now() + offsetMs) } });
+    try {
+      /** A request whose deciding ✅ (carol's) is stored by `storedBy`, as the voting replica does just before it claims. */
+      const decided = async (storedBy: string) => {
+        const r = await voter.core.kt.approvals.requestAction({ person: voter.core.kt.people.byName('alice')!, platform: 'console', channel: 'console' }, 'target', 'pause', {});
+        const id = r.request!.id;
+        await voter.core.kt.approvals.vote(id, { platform: 'slack', account: 'U0BOB0001' }, 'approve', true);
+        const planHash = (await voter.core.kt.approvals.store.get(id))!.planHash;
+        await voter.core.kt.approvals.store.putVote(id, { person: 'carol', vote: 'approve', platform: 'console', account: 'carol', at: new Date(), planHash, storedBy });
+        return id;
+      };
+      const state = async (id: string) => (await other.core.kt.approvals.store.get(id))!.state;
+      const settled = (id: string) => until(`${id} to finish`, async () => !['pending', 'executing'].includes(await state(id)));
+
+      // Alive (this process) and within the grace: left to it.
+      const slow = await decided(voter.core.kt.approvals.replica);
+      await other.core.kt.approvals.sweep();
+      expect(await state(slow)).toBe('pending');
+      expect(target.hits('/pause')).toHaveLength(0);
+      // Still unclaimed once the vote is older than a silent replica may be: the sweep starts it.
+      offsetMs = 31_000;
+      await other.core.kt.approvals.sweep();
+      await settled(slow);
+      expect(await state(slow)).toBe('succeeded');
+      offsetMs = 0;
+
+      // Stored by a process of this host that no longer runs: started at once.
+      const child = spawn(process.execPath, ['-e', '']);
+      await new Promise((r) => child.once('exit', r));
+      const orphan = await decided(`${hostname()}/${child.pid}/dead01`);
+      await other.core.kt.approvals.sweep();
+      await settled(orphan);
+      expect(await state(orphan)).toBe('succeeded');
+      expect(target.hits('/pause').map((h) => JSON.parse(h.body).request)).toEqual([slow, orphan]);
+    } finally {
+      await voter.close();
+      await other.close();
+    }
+  });
 
   it('when Keyturn restarts with a pending request, then the request survives and can still be approved', async () => {
     target.reset();
