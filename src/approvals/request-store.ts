@@ -172,16 +172,16 @@ export class RequestStore {
   }
 
   /** Pending, unexpired requests that already have enough approvals, nobody claimed them (yet): each with its newest counted ✅. */
-  async approvedUnclaimed(now: Date): Promise<Array<{ id: string; lastVoteAt: Date; storedBy: string | null }>> {
-    const r = await this.db.query<{ id: string; at: string | Date; stored_by: string | null }>(
-      `SELECT r.id, last.at, last.stored_by FROM approval_requests r
+  async approvedUnclaimed(now: Date): Promise<Array<{ id: string; lastVoteAt: Date; storedBy: string | null; expiresAt: Date }>> {
+    const r = await this.db.query<{ id: string; at: string | Date; stored_by: string | null; expires_at: string | Date }>(
+      `SELECT r.id, last.at, last.stored_by, r.expires_at FROM approval_requests r
          CROSS JOIN LATERAL (SELECT v.at, v.stored_by FROM approval_votes v
                               WHERE v.request_id = r.id AND v.vote = 'approve' AND v.plan_hash = r.plan_hash ORDER BY v.at DESC LIMIT 1) last
         WHERE r.state = 'pending' AND r.expires_at > $1 AND r.message_key IS NOT NULL
           AND ${COUNTED_APPROVALS} >= r.approvals_needed AND ${NO_REJECT}`,
       [now.toISOString()],
     );
-    return r.rows.map((x) => ({ id: x.id, lastVoteAt: new Date(x.at), storedBy: x.stored_by }));
+    return r.rows.map((x) => ({ id: x.id, lastVoteAt: new Date(x.at), storedBy: x.stored_by, expiresAt: new Date(x.expires_at) }));
   }
 
   /** Pending requests with a stored ❌: their process died between storing it and deciding. The first rejecter of each. */

@@ -39,11 +39,14 @@ export async function sweep(ctx: ApprovalContext): Promise<void> {
     // one start it. Starting it while that replica is merely slow (a hog run: seconds between its vote and its claim)
     // ran a request on a replica still on the old config, whose plan the voting replica had found changed.
     // No replica on it (handed over by one that stopped, or stored before Keyturn kept it), ours, or the voting replica
-    // gone (a dead process of this host, or silent for longer than a live execution may be).
+    // gone (a dead process of this host, or no claim for longer than a live execution may go silent). And an approved
+    // request about to expire is started rather than left to expire as "without enough approvals".
+    const now = ctx.clock.now().getTime();
     const free = u.storedBy === null || u.storedBy === ctx.replica;
-    const overdue = ctx.clock.now().getTime() - u.lastVoteAt.getTime() > ctx.staleExecutionMs;
-    if (!free && !overdue && !deadOnThisHost(u.storedBy)) continue;
-    if ((await tryExecute(ctx, u.id, { detach: true })) !== null) ctx.log.warn({ request: u.id }, 'approved request was never started (its replica stopped after the last vote): starting it now');
+    const overdue = now - u.lastVoteAt.getTime() > ctx.staleExecutionMs;
+    const expiring = u.expiresAt.getTime() - now <= ctx.staleExecutionMs;
+    if (!free && !overdue && !expiring && !deadOnThisHost(u.storedBy)) continue;
+    if ((await tryExecute(ctx, u.id, { detach: true })) !== null) ctx.log.warn({ request: u.id, storedBy: u.storedBy }, 'approved request was not started by the replica that stored its last vote (stopped, or silent too long): starting it now');
   }
   for (const r of await ctx.store.executing()) {
     const deadLocal = deadOnThisHost(r.executedBy);

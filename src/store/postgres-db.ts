@@ -11,7 +11,11 @@ export class PostgresDb implements Db {
 
   constructor(url: string, max = 10) {
     registerUrlPassword(url);
-    this.pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5000 });
+    // Waiting for a connection (a free one, or a new one to be opened) fails after 30 s, not pg's 5 s: on a loaded
+    // machine opening one took longer than 5 s (hog runs: "Connection terminated due to connection timeout" while
+    // Postgres was up), and a command whose ack was sent then ended as an internal error. Idle connections are kept
+    // for a minute rather than 10 s, so a bot that is mostly idle does not reconnect for every command.
+    this.pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 30_000, idleTimeoutMillis: 60_000 });
     // An idle client that loses its server must not crash the process; the next query reports it.
     this.pool.on('error', () => {});
   }

@@ -214,12 +214,25 @@ export async function containerOp(docker: Docker, name: string, op: LifecycleOp,
     if ((err as { statusCode?: number }).statusCode === 304) return { changed: false };
     if (err instanceof EngineUnavailable) {
       const wanted = RESULT_STATE[op];
-      const isDone = (s: ContainerState) => s.state === wanted;
-      if (wanted && err.timedOut && (await pollState(docker, name, ms, timeoutMs, new AbortController().signal, isDone).then(isDone, () => false))) return { changed: true, late: true };
+      if (wanted && err.timedOut && (await reaches(docker, name, wanted, ms))) return { changed: true, late: true };
       throw err;
     }
     throw new Error(`${op} ${name}: ${dockerMessage(err)}`);
   }
+}
+
+/**
+ * Whether the container shows `state` within `withinMs`, read every 100 ms. An inspect that times out or fails is
+ * read again while time is left: the Engine holds the container's lock during a slow start or stop, so an inspect
+ * waits behind the very operation it checks.
+ */
+async function reaches(docker: Docker, name: string, state: string, withinMs: number): Promise<boolean> {
+  const end = Date.now() + withinMs;
+  for (let left = withinMs; left > 0; left = end - Date.now()) {
+    if ((await containerState(docker, name, left).catch(() => null))?.state === state) return true;
+    await new Promise((r) => setTimeout(r, Math.min(100, Math.max(0, end - Date.now()))));
+  }
+  return false;
 }
 
 /** Reads the container's state every 100 ms until `done` says so, `withinMs` passes (then the last state) or `signal` stops it. */

@@ -18,7 +18,6 @@ function build(step: DockerStep, ctx: StepContext) {
 const argv = (cmd: string[]) => cmd.map((a) => (/^[\w./:=@%+-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
 const seconds = (ms: number) => Math.max(0, Math.round(ms / 1000));
 
-/** Reads the container's state every 100 ms until `done` holds, `withinMs` ran out or the run was stopped; returns the last reading. */
 /** After a restart: until it is healthy, unhealthy, has no health check or is no longer running. */
 const settle = (docker: Docker, container: string, withinMs: number, ms: number, signal: AbortSignal) =>
   pollState(docker, container, withinMs, ms, signal, (s) => s.state !== 'running' || s.health === null || s.health === 'healthy' || s.health === 'unhealthy');

@@ -60,15 +60,19 @@ describe.skipIf(!pg)('approvals across replicas on a real Postgres', () => {
     const voter = await testCore({ config, db: url });
     const other = await testCore({ config, db: url, clock: { now: () => new Date(Date.now() + offsetMs) } });
     try {
-      /** A request whose deciding ✅ (carol's) is stored by `storedBy`, as the voting replica does just before it claims. */
-      const decided = async (storedBy: string) => {
+      /** A request with bob's ✅ (one of two). */
+      const requested = async () => {
         const r = await voter.core.kt.approvals.requestAction({ person: voter.core.kt.people.byName('alice')!, platform: 'console', channel: 'console' }, 'target', 'pause', {});
-        const id = r.request!.id;
-        await voter.core.kt.approvals.vote(id, { platform: 'slack', account: 'U0BOB0001' }, 'approve', true);
+        await voter.core.kt.approvals.vote(r.request!.id, { platform: 'slack', account: 'U0BOB0001' }, 'approve', true);
+        return r.request!.id;
+      };
+      /** Carol's deciding ✅ stored by `storedBy`, as the voting replica does just before it claims. */
+      const decide = async (id: string, storedBy: string, at = new Date()) => {
         const planHash = (await voter.core.kt.approvals.store.get(id))!.planHash;
-        await voter.core.kt.approvals.store.putVote(id, { person: 'carol', vote: 'approve', platform: 'console', account: 'carol', at: new Date(), planHash, storedBy });
+        await voter.core.kt.approvals.store.putVote(id, { person: 'carol', vote: 'approve', platform: 'console', account: 'carol', at, planHash, storedBy });
         return id;
       };
+      const decided = async (storedBy: string) => decide(await requested(), storedBy);
       const state = async (id: string) => (await other.core.kt.approvals.store.get(id))!.state;
       const settled = (id: string) => until(`${id} to finish`, async () => !['pending', 'executing'].includes(await state(id)));
 
@@ -84,6 +88,16 @@ describe.skipIf(!pg)('approvals across replicas on a real Postgres', () => {
       expect(await state(slow)).toBe('succeeded');
       offsetMs = 0;
 
+      // A request about to expire is started although its voter is alive and the vote fresh: expiring would say
+      // "without enough approvals" of an approved request.
+      const late = await requested();
+      offsetMs = (await other.core.kt.approvals.store.get(late))!.expiresAt.getTime() - Date.now() - 10_000;
+      await decide(late, voter.core.kt.approvals.replica, new Date(Date.now() + offsetMs));
+      await other.core.kt.approvals.sweep();
+      await settled(late);
+      expect(await state(late)).toBe('succeeded');
+      offsetMs = 0;
+
       // Stored by a process of this host that no longer runs: started at once.
       const child = spawn(process.execPath, ['-e', '']);
       await new Promise((r) => child.once('exit', r));
@@ -91,7 +105,7 @@ describe.skipIf(!pg)('approvals across replicas on a real Postgres', () => {
       await other.core.kt.approvals.sweep();
       await settled(orphan);
       expect(await state(orphan)).toBe('succeeded');
-      expect(target.hits('/pause').map((h) => JSON.parse(h.body).request)).toEqual([slow, orphan]);
+      expect(target.hits('/pause').map((h) => JSON.parse(h.body).request)).toEqual([slow, late, orphan]);
     } finally {
       await voter.close();
       await other.close();

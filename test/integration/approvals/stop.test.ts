@@ -143,7 +143,7 @@ describe('stopping with an action running', () => {
       await t.core.close();
       expect(target.hits()).toHaveLength(0);
       // Handed over: no replica is on it, so the first sweep anywhere starts it.
-      expect(await t.core.kt.approvals.store.approvedUnclaimed(new Date())).toEqual([{ id, lastVoteAt: expect.any(Date), storedBy: null }]);
+      expect(await t.core.kt.approvals.store.approvedUnclaimed(new Date())).toEqual([{ id, lastVoteAt: expect.any(Date), storedBy: null, expiresAt: expect.any(Date) }]);
     });
   }, TEST_MS);
 });
