@@ -35,12 +35,11 @@ export async function sweep(ctx: ApprovalContext): Promise<void> {
     await each(v.id, 'record the rejection', () => reject(ctx, v.id, v.person, v.platform));
   }
   for (const u of await ctx.store.approvedUnclaimed(ctx.clock.now())) {
-    // The replica that stored the deciding ✅ claims the request itself, right after: only once it is gone does this
-    // one start it. Starting it while that replica is merely slow (a hog run: seconds between its vote and its claim)
-    // ran a request on a replica still on the old config, whose plan the voting replica had found changed.
-    // No replica on it (handed over by one that stopped, or stored before Keyturn kept it), ours, or the voting replica
-    // gone (a dead process of this host, or no claim for longer than a live execution may go silent). And an approved
-    // request about to expire is started rather than left to expire as "without enough approvals".
+    // The replica that stored the deciding ✅ claims the request itself, right after; this one starts it only when no
+    // replica is on it (handed over by one that stopped, or stored before Keyturn kept it), it is ours, or that replica
+    // is gone (a dead process of this host, or no claim for longer than a live execution may go silent). Starting it
+    // while that replica was merely slow (a hog run) ran it on a replica still on the old config. A request about to
+    // expire is started rather than left to expire as "without enough approvals".
     const now = ctx.clock.now().getTime();
     const free = u.storedBy === null || u.storedBy === ctx.replica;
     const overdue = now - u.lastVoteAt.getTime() > ctx.staleExecutionMs;

@@ -60,8 +60,13 @@ function engineAddress(docker: Docker): string {
 /** The Engine did not answer or could not be reached; the message already names the call. */
 export class EngineUnavailable extends Error {
   override name = 'EngineUnavailable';
-  /** True when the Engine was reached but did not answer within the deadline (it may still carry the call out). */
-  timedOut = false;
+  constructor(
+    message: string,
+    /** True when the Engine was reached but did not answer within the deadline (it may still carry the call out). */
+    readonly timedOut = false,
+  ) {
+    super(message);
+  }
 }
 
 /**
@@ -85,7 +90,7 @@ async function within<T>(docker: Docker, ms: number, what: string, fn: (abortSig
     }
   } catch (err) {
     const e = err as Error;
-    if (e.name === 'AbortError' || e.name === 'TimeoutError') throw Object.assign(new EngineUnavailable(`${what}: the Docker Engine did not answer within ${formatDeadline(ms)}`), { timedOut: true });
+    if (e.name === 'AbortError' || e.name === 'TimeoutError') throw new EngineUnavailable(`${what}: the Docker Engine did not answer within ${formatDeadline(ms)}`, true);
     const failure = connectionFailure(err);
     if (failure) throw new EngineUnavailable(`${what}: the Docker Engine at ${engineAddress(docker)} is unreachable (${failure})`);
     throw err;
@@ -222,27 +227,28 @@ export async function containerOp(docker: Docker, name: string, op: LifecycleOp,
 }
 
 /**
- * Whether the container shows `state` within `withinMs`, read every 100 ms. An inspect that times out or fails is
- * read again while time is left: the Engine holds the container's lock during a slow start or stop, so an inspect
- * waits behind the very operation it checks.
+ * Whether the container shows `state` within `withinMs`. An inspect that times out or fails is read again while time
+ * is left: the Engine holds the container's lock during a slow start or stop, so an inspect waits behind the very
+ * operation it checks.
  */
 async function reaches(docker: Docker, name: string, state: string, withinMs: number): Promise<boolean> {
   const end = Date.now() + withinMs;
-  for (let left = withinMs; left > 0; left = end - Date.now()) {
-    if ((await containerState(docker, name, left).catch(() => null))?.state === state) return true;
-    await new Promise((r) => setTimeout(r, Math.min(100, Math.max(0, end - Date.now()))));
-  }
-  return false;
+  const read = () => containerState(docker, name, Math.max(1, end - Date.now())).catch(() => null);
+  return (await pollUntil(withinMs, new AbortController().signal, read, (s) => s?.state === state))?.state === state;
 }
 
-/** Reads the container's state every 100 ms until `done` says so, `withinMs` passes (then the last state) or `signal` stops it. */
-export async function pollState(docker: Docker, container: string, withinMs: number, ms: number, signal: AbortSignal, done: (s: ContainerState) => boolean): Promise<ContainerState> {
+/** Reads every 100 ms until `done` says so, `withinMs` passes or `signal` stops it; returns the last reading. */
+async function pollUntil<T>(withinMs: number, signal: AbortSignal, read: () => Promise<T>, done: (t: T) => boolean): Promise<T> {
   const end = Date.now() + withinMs;
   for (;;) {
-    const s = await containerState(docker, container, ms);
-    if (done(s) || Date.now() > end || !(await pause(100, signal))) return s;
+    const t = await read();
+    if (done(t) || Date.now() > end || !(await pause(100, signal))) return t;
   }
 }
+
+/** The container's state every 100 ms until `done` says so, `withinMs` passes (then the last state) or `signal` stops it. */
+export const pollState = (docker: Docker, container: string, withinMs: number, ms: number, signal: AbortSignal, done: (s: ContainerState) => boolean): Promise<ContainerState> =>
+  pollUntil(withinMs, signal, () => containerState(docker, container, ms), done);
 
 export interface ExecOptions {
   cmd: string[];
