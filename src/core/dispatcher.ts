@@ -20,6 +20,7 @@ import { isUserError, UserError } from './errors.js';
 import { allowedChannel, firstDenial, hasRoles, knownPersonForChanges, rateLimiter, type Precondition } from './preconditions.js';
 import { maskDeep, maskSecrets } from './secrets.js';
 import { displayUrlsDeep } from './url-display.js';
+import { storeUnavailable } from '../store/unavailable.js';
 
 export interface Invocation {
   platform: Platform;
@@ -142,6 +143,18 @@ export class Dispatcher {
         await inv.respondEphemeral({ title: firstLine(err.message), status: 'warn', text: restLines(err.message), footer: `invocation ${invocationId}` });
         await audit('user-error', { code: err.code, error: err.message });
         return { outcome: 'user-error', invocationId, posted: [] };
+      }
+      const unavailable = storeUnavailable(err);
+      if (unavailable) {
+        log.error({ err }, 'command failed: the store did not answer');
+        await inv.respondEphemeral({
+          title: `${d.registry.slash(def.name)} could not finish: Keyturn's store did not answer`,
+          status: 'critical',
+          text: `${maskSecrets(unavailable)}\nNot a bug, and nothing you did: the database Keyturn keeps its state in is down, restarting or overloaded. Try again once it answers (\`/healthz\` shows the store). A command that changes something may have got as far as recording its request: look at ${d.registry.slash('approvals')} before running it again. Reference: ${invocationId}`,
+        });
+        // The audit row goes to that same store: it may well fail too, and must not hide the answer above.
+        await audit('error', { error: maskSecrets(unavailable) }).catch((e: unknown) => log.error({ err: e }, 'audit row for a store failure not written'));
+        return { outcome: 'error', invocationId, posted: [] };
       }
       log.error({ err }, 'command failed');
       await inv.respondEphemeral({ title: `Something went wrong running ${d.registry.slash(def.name)}`, status: 'critical', text: `This is a bug, not something you did. Reference: ${invocationId} (the details are in Keyturn's log).` });

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Db, Queryable, QueryResult } from './db.js';
 import { registerSecret } from '../core/secrets.js';
+import { fromStore } from './unavailable.js';
 
 // int8 (bigserial ids, counts) as JS numbers: ids here stay far below 2^53.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -21,17 +22,17 @@ export class PostgresDb implements Db {
   }
 
   async query<T>(sql: string, params: unknown[] = []): Promise<QueryResult<T>> {
-    const r = await this.pool.query(sql, params);
+    const r = await fromStore(this.pool.query(sql, params));
     return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
   }
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const client = await fromStore(this.pool.connect());
     // Queries a caller issues together (without awaiting each) run one after another, in the order issued, and
     // COMMIT or ROLLBACK after them: pg deprecates a second client.query() while one is running.
     let last: Promise<unknown> = Promise.resolve();
     const run = (sql: string, params: unknown[] = []) => {
-      const r = last.then(() => client.query(sql, params));
+      const r = fromStore(last.then(() => client.query(sql, params)));
       last = r.catch(() => {});
       return r;
     };
