@@ -6,8 +6,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import bolt from '@slack/bolt';
-import { startRuntime, type Runtime } from '../src/runtime.js';
 import { BUNDLED_DEMO_CONFIG } from '../src/config/index.js';
 import { signatureHeaders, slashCommandBody } from '../test/e2e/slack/sign.js';
 import { startPostgres } from '../test/support/services.js';
@@ -15,6 +13,7 @@ import { freshDatabase } from '../test/support/pg.js';
 import { summarize, ms, type Section } from './stats.js';
 import { runLoad } from './load-client.js';
 import { startSlackProcess } from './slack-process.js';
+import { startBotProcess, type BotProcess } from './bot-process.js';
 
 const SECRET = 'bench-signing-secret';
 
@@ -32,13 +31,13 @@ async function measure(url: string, responseUrl: string, concurrency: number, co
 }
 
 /** Until every bot's outbox has been empty for two looks 250 ms apart (the commands of the last run are done). */
-async function quiet(rts: Runtime[], timeoutMs = 120_000): Promise<void> {
+async function quiet(bots: BotProcess[], timeoutMs = 120_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   let empty = 0;
   while (empty < 2) {
     if (Date.now() > end) throw new Error(`the bots' outboxes did not empty within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 250));
-    const depths = await Promise.all(rts.flatMap((rt) => rt.adapters.map((a) => a.drain.depth())));
+    const depths = await Promise.all(bots.map((b) => b.outboxDepth()));
     empty = depths.every((d) => d === 0) ? empty + 1 : 0;
   }
 }
@@ -46,18 +45,18 @@ async function quiet(rts: Runtime[], timeoutMs = 120_000): Promise<void> {
 export async function ackLatency(): Promise<Section> {
   const fake = await startSlackProcess();
   const m = (url: string, concurrency: number, count: number, command: string, text: string) => measure(url, fake.responseUrl, concurrency, count, command, text);
-  const floor = new bolt.App({ token: 'xoxb-test', receiver: new bolt.HTTPReceiver({ signingSecret: SECRET }), clientOptions: { slackApiUrl: fake.apiUrl } });
-  floor.command('/help', async ({ ack }) => void (await ack()));
-  const floorServer = (await floor.start(0)) as unknown as { address(): { port: number } };
-  const floorUrl = `http://127.0.0.1:${floorServer.address().port}/slack/events`;
+  // Each app in a process of its own, as each would run in production (bench/bot-process.ts).
+  const floor = await startBotProcess({ kind: 'floor', signingSecret: SECRET, apiUrl: fake.apiUrl });
+  const floorUrl = floor.url;
   // The embedded store in a data dir on disk, as `npm start` and the image run it.
   const dataDir = mkdtempSync(join(tmpdir(), 'kt-bench-ack-'));
-  const rt = await startRuntime({ env: { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl, PORT: '0', KEYTURN_DATA_DIR: dataDir, LOG_LEVEL: 'silent' }, configPath: BUNDLED_DEMO_CONFIG });
-  const ktUrl = `http://127.0.0.1:${rt.server.port}/slack/events`;
+  const slackEnv = { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl, PORT: '0', LOG_LEVEL: 'silent', KEYTURN_CONFIG: '' };
+  const kt = await startBotProcess({ kind: 'keyturn', configPath: BUNDLED_DEMO_CONFIG, env: { ...slackEnv, KEYTURN_DATA_DIR: dataDir } });
+  const ktUrl = kt.url;
   // The same bot on a real Postgres: PGlite runs its queries in a worker thread of the bot's process, Postgres in its own process.
   const pg = await startPostgres();
-  const rtPg = await startRuntime({ env: { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl, PORT: '0', DATABASE_URL: await freshDatabase(pg.url), LOG_LEVEL: 'silent', KEYTURN_DATA_DIR: ':memory:', KEYTURN_AUDIT_KEY: 'bench-audit-key-0123456789abcdef0123456789abcdef' }, configPath: BUNDLED_DEMO_CONFIG });
-  const pgUrl = `http://127.0.0.1:${rtPg.server.port}/slack/events`;
+  const ktPg = await startBotProcess({ kind: 'keyturn', configPath: BUNDLED_DEMO_CONFIG, env: { ...slackEnv, DATABASE_URL: await freshDatabase(pg.url), KEYTURN_DATA_DIR: ':memory:', KEYTURN_AUDIT_KEY: 'bench-audit-key-0123456789abcdef0123456789abcdef' } });
+  const pgUrl = ktPg.url;
   const rows: string[][] = [['app', 'command', 'concurrency', 'n', 'p50', 'p95', 'p99']];
   const results: Record<string, ReturnType<typeof summarize>> = {};
   // Warm both up (JIT, keep-alive sockets, first PGlite queries).
@@ -72,12 +71,12 @@ export async function ackLatency(): Promise<Section> {
       results[`${name}|${cmd}|${c}`] = s;
       rows.push([name, `${cmd} ${text}`.trim(), String(c), String(s.n), ms(s.p50), ms(s.p95), ms(s.p99)]);
       // Let both bots finish the run's commands (their outbox empty, twice in a row) so one run's work does not bleed into the next measurement.
-      await quiet([rt, rtPg]);
+      await quiet([kt, ktPg]);
     }
   }
-  await rt.stop();
+  await kt.stop();
   rmSync(dataDir, { recursive: true, force: true });
-  await rtPg.stop();
+  await ktPg.stop();
   await pg.stop();
   await floor.stop();
   await fake.close();
@@ -92,7 +91,7 @@ export async function ackLatency(): Promise<Section> {
     rows,
     notes: [
       `p99 ratio Keyturn/floor: ${(k1.p99 / f1.p99).toFixed(2)}x at concurrency 1, ${(k32.p99 / f32.p99).toFixed(2)}x at 32.`,
-      'The signed requests come from a load-generator process of its own (bench/load-client.ts, keep-alive connections), and the local Slack (Web API and response_url) runs in another (bench/slack-process.ts), as Slack is another machine; the bots share the bench process.',
+      'The signed requests come from a load-generator process of its own (bench/load-client.ts, keep-alive connections), and the local Slack (Web API and response_url) runs in another (bench/slack-process.ts), as Slack is another machine; each app (the floor, Keyturn on PGlite, Keyturn on Postgres) runs in a process of its own (bench/bot-process.ts), Keyturn with its production Node flags and its demo in yet another process, as `npm start` runs it.',
       'Keyturn acks before any work (the command runs after the ack and posts through the outbox); /health also fans out to five demo nodes after the ack.',
     ],
     targets: [

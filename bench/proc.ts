@@ -6,9 +6,9 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** Runs the bench module at `moduleUrl` (its import.meta.url) as a child under tsx, with an IPC channel. */
-export function forkBenchModule(moduleUrl: string): ChildProcess {
-  return fork(fileURLToPath(moduleUrl), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+/** Runs the bench module at `moduleUrl` (its import.meta.url) as a child under tsx, with an IPC channel; `nodeFlags` go before tsx's. */
+export function forkBenchModule(moduleUrl: string, nodeFlags: string[] = []): ChildProcess {
+  return fork(fileURLToPath(moduleUrl), [], { execArgv: [...nodeFlags, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
 
 /** True in the child forkBenchModule started for the module at `moduleUrl`. */

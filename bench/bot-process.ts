@@ -1,0 +1,76 @@
+/**
+ * An app under test in the latency benches, in a process of its own: Keyturn as `keyturn start` runs it (its demo in
+ * a process of its own too, the production Node flags), or the bare-Bolt floor. Sharing one process made every row
+ * pay for the others: the floor's p99 included the two Keyturn runtimes' timers, their demo fleets' simulators and
+ * the garbage collections of their heaps.
+ */
+import bolt from '@slack/bolt';
+import { forkBenchModule, isForkedBenchModule } from './proc.js';
+import { NODE_FLAGS } from '../src/node-flags.js';
+
+export type BotSpec = { kind: 'floor'; signingSecret: string; apiUrl: string } | { kind: 'keyturn'; env: Record<string, string>; configPath: string };
+
+export interface BotProcess {
+  /** http://127.0.0.1:port/slack/events */
+  url: string;
+  /** Chat messages the bot still has to deliver (0 for the floor). */
+  outboxDepth(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export function startBotProcess(spec: BotSpec): Promise<BotProcess> {
+  return new Promise((resolve, reject) => {
+    const child = forkBenchModule(import.meta.url, spec.kind === 'keyturn' ? [...NODE_FLAGS] : []);
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the bench's ${spec.kind} process exited with ${code} before it was ready`)));
+    child.once('message', (m) => {
+      const ask = <T>(q: string) =>
+        new Promise<T>((answer) => {
+          child.once('message', (a) => answer(a as T));
+          child.send(q);
+        });
+      resolve({
+        url: `http://127.0.0.1:${(m as { port: number }).port}/slack/events`,
+        outboxDepth: () => ask<number>('depth'),
+        stop: async () => {
+          await ask('stop');
+          await exited;
+        },
+      });
+    });
+    child.send(spec);
+  });
+}
+
+if (isForkedBenchModule(import.meta.url)) {
+  process.once('message', async (raw) => {
+    const spec = raw as BotSpec;
+    let port: number;
+    let depth: () => Promise<number> = async () => 0;
+    let stop: () => Promise<void>;
+    if (spec.kind === 'floor') {
+      const app = new bolt.App({ token: 'xoxb-test', receiver: new bolt.HTTPReceiver({ signingSecret: spec.signingSecret }), clientOptions: { slackApiUrl: spec.apiUrl } });
+      app.command('/help', async ({ ack }) => void (await ack()));
+      port = ((await app.start(0)) as unknown as { address(): { port: number } }).address().port;
+      stop = () => app.stop() as Promise<void>;
+    } else {
+      const { startRuntime } = await import('../src/runtime.js');
+      const rt = await startRuntime({ env: spec.env, configPath: spec.configPath, demoApart: true });
+      port = rt.server.port!;
+      depth = async () => (await Promise.all(rt.adapters.map((a) => a.drain.depth()))).reduce((a, b) => a + b, 0);
+      stop = () => rt.stop();
+    }
+    process.on('message', async (q) => {
+      if (q === 'depth') process.send!(await depth());
+      if (q === 'stop') {
+        await stop();
+        process.send!('stopped');
+        process.exit(0);
+      }
+    });
+    process.send!({ port });
+  });
+  // Gone with the bench: a parent that died (IPC closed) must not leave this process behind.
+  process.once('disconnect', () => process.exit(0));
+}
