@@ -60,6 +60,38 @@ export function loadPack(pack: string, env: NodeJS.ProcessEnv, o: { routingKey?:
   return loadConfig(main, env).config;
 }
 
+/** What a sql, pg-connections or tls check without a `timeout` gets (src/integrations/postgres/checks.ts, tls/checks.ts). */
+const KIND_DEFAULT_TIMEOUT_MS: Record<string, number> = { sql: 5_000, 'pg-connections': 5_000, tls: 5_000 };
+
+/**
+ * The loaded pack's deadlines times `factor` (KT_TIME_FACTOR; RELIABILITY.md, "Running the suite under load"), the way
+ * scribe-ledger's test sets SCRIBE_RESTORE_VERIFY_TIMEOUT: a pack's limits are the runbook's, for a production host,
+ * and a check that misses one rightly says `unknown`; a CI runner at load 25 is not that host. Scaled: each system's
+ * healthTimeout, Docker and etcd call deadlines, each check's `timeout` (its kind's default made explicit where the
+ * pack sets none), each step's `timeout` and `healthyWithin`. Not scaled: intervals, schedules, expiries, thresholds.
+ * Factor 1 (an idle machine) leaves the config exactly as the pack ships. Mutates and returns `config`.
+ */
+export function scaleDeadlines(config: Config, factor: number): Config {
+  if (factor === 1) return config;
+  const x = (ms: number) => Math.round(ms * factor);
+  for (const sys of Object.values(config.systems)) {
+    sys.healthTimeout = x(sys.healthTimeout);
+    if (sys.docker) sys.docker.timeout = x(sys.docker.timeout);
+    if (sys.etcd) sys.etcd.timeout = x(sys.etcd.timeout);
+    for (const c of sys.checks) {
+      const own = (c as { timeout?: number }).timeout ?? KIND_DEFAULT_TIMEOUT_MS[c.kind];
+      if (own !== undefined) (c as { timeout?: number }).timeout = x(own);
+    }
+    for (const a of Object.values(sys.actions)) {
+      for (const s of [...a.steps, ...a.finally] as Array<{ timeout?: unknown; healthyWithin?: unknown }>) {
+        if (typeof s.timeout === 'number') s.timeout = x(s.timeout);
+        if (typeof s.healthyWithin === 'number') s.healthyWithin = x(s.healthyWithin);
+      }
+    }
+  }
+  return config;
+}
+
 export interface PackCore extends TestCore {
   /** alice (on call) asks for something that needs approvals: the request message as delivered, and the stored request. */
   request(line: string, person?: string): Promise<{ msg: Delivered; req: ApprovalRequest }>;
