@@ -12,6 +12,7 @@ import { parse, stringify } from 'yaml';
 import { BUNDLED_DEMO_CONFIG } from '../../src/config/config-path.js';
 import { describeFault, type Fault } from '../e2e/slack/fake-slack-faults.js';
 import { ALICE, startSlackKeyturn, type SlackRig } from '../e2e/slack/keyturn-slack.js';
+import { scaled } from '../support/time-factor.js';
 import { expectedOf, labelOf, opCount, planLoad, queueLoad, tally, type LoadOp, type LoadShape } from './support/chat-load.js';
 
 const SHAPE: LoadShape = { channels: ['C0CHAOS01', 'C0CHAOS02', 'C0CHAOS03', 'C0CHAOS04'], rootsPerChannel: 5, repliesPerRoot: 20, updatesPerRoot: 4, seed: 7 };
@@ -23,7 +24,7 @@ const FAULTED_METHODS = ['chat.postMessage', 'chat.update', 'conversations.histo
 const NOT_APPLIED: Fault[] = [{ status: 429, retryAfter: 1 }, { status: 500 }, { status: 503 }, { hang: true }, { drop: true }];
 /** Slack applied the call but the answer was lost or garbled: a blind retry posts a duplicate. */
 const APPLIED_ANYWAY: Fault[] = [...NOT_APPLIED, { hang: true, deliver: true }, { drop: true, deliver: true }, { status: 502, deliver: true }];
-/** Generous: with the 10 s default Web API timeout every hang costs 10 s of a strictly serial queue. */
+/** Generous: a hang stalls the strictly serial queue for the Web API timeout (10 s with the adapter's default). */
 const RUN_LIMIT_MS = 480_000;
 
 const inLoad = (c: { body: Record<string, unknown> }) => SHAPE.channels.includes(String(c.body.channel));
@@ -48,9 +49,12 @@ describe('Slack delivery of 500 queued messages under random Web API faults', ()
 
   /** Queues the load with faults on, runs /health in the middle of it, waits until everything is out. */
   async function run(faults: Fault[], seed: number): Promise<{ ops: LoadOp[]; keys: Map<string, string>; wallMs: number }> {
-    // SLACK_API_TIMEOUT_MS: a hang costs 1 s instead of 10 once the adapter reads it. The first retry waits 100 ms
-    // instead of 500 (settings.outboxRetryFirstMs): ~100 faults each stall the serial queue by it (55 s of a 93 s run).
-    s = await startSlackKeyturn({ env: { SLACK_API_TIMEOUT_MS: '1000', KEYTURN_DEMO: '1' }, configPath: demoWith({ outboxRetryFirstMs: 100 }) });
+    // Every wait below stalls the strictly serial queue, and none is what the case is about (the lookups, the order and
+    // the single post are). SLACK_API_TIMEOUT_MS: each of the ~20 hangs costs 1 s (times KT_TIME_FACTOR) instead of
+    // the adapter's 10 s; a loopback call to the fake takes milliseconds, and one that did time out would only be
+    // another applied-anyway fault, which the case covers. The first retry waits 50 ms, the setting's minimum, instead
+    // of 500 (settings.outboxRetryFirstMs): ~100 faults each stall the queue by it; the doubling still applies.
+    s = await startSlackKeyturn({ env: { SLACK_API_TIMEOUT_MS: String(scaled(1_000)), KEYTURN_DEMO: '1' }, configPath: demoWith({ outboxRetryFirstMs: 50 }) });
     const t0 = Date.now();
     s.fake.faultRate(RATE, faults, seed, { methods: FAULTED_METHODS });
     expect(opCount(SHAPE)).toBe(500);

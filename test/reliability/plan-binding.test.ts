@@ -22,7 +22,7 @@ import { freshDatabase } from '../support/pg.js';
 import { TEST_IMAGE } from '../support/services.js';
 import { startTargetServer, type TargetServer } from '../support/target-server.js';
 import { slackProcessEnv, startKeyturnProcess, type KeyturnProcess } from './support/keyturn-process.js';
-import { until } from './support/slack-replicas.js';
+import { SHORT_TAKEOVER, until } from './support/slack-replicas.js';
 
 const postgres = need('postgres');
 const anvil = need('anvil');
@@ -54,7 +54,10 @@ function config(s: Setup, version: 1 | 2) {
       strict: { approvals: v2 ? 3 : 2, approvers: ['approver', 'admin'], requesters: ['oncall'], expiry: '15m' },
       guarded: { approvals: 2, approvers: v2 ? ['admin'] : ['approver'], requesters: ['oncall'], expiry: '15m' },
     },
-    settings: { rateLimitPerMinute: 1000 },
+    // The outbox lease as in the crash tests (3 s times KT_TIME_FACTOR, default 15 s): when the only process is killed
+    // and restarted, the new one waits out the dead one's lease before it posts the threads' notes. Not what the cases
+    // are about: what runs, and what the threads say.
+    settings: { rateLimitPerMinute: 1000, outboxLeaseMs: SHORT_TAKEOVER.outboxLeaseMs },
     systems: {
       plan: {
         nodes: [{ name: 'n1', health: `${s.a.url}/health` }],

@@ -19,7 +19,7 @@ import { freshDatabase } from '../support/pg.js';
 import { startEchoingTarget, type EchoingTarget } from './support/echoing-target.js';
 import { slackProcessEnv, startKeyturnProcess, type KeyturnProcess } from './support/keyturn-process.js';
 import { needlesFor, scan, scanFiles, type Finding } from './support/secret-scan.js';
-import { until } from './support/slack-replicas.js';
+import { SHORT_TAKEOVER, until } from './support/slack-replicas.js';
 
 const postgres = need('postgres');
 
@@ -54,6 +54,10 @@ describe.skipIf(!postgres)('secret parameters across processes (issue 16, findin
       configPath,
       JSON.stringify({
         ...PEOPLE,
+        // A holds the outbox lease when it is killed: B posts the thread's outcome once that runs out, after the crash
+        // tests' short takeover window (3 s times KT_TIME_FACTOR) rather than the default 15 s. Who delivers, and
+        // when, is not what this case is about; what is delivered is.
+        settings: { outboxLeaseMs: SHORT_TAKEOVER.outboxLeaseMs },
         systems: {
           vault: {
             nodes: [{ name: 'api', health: `${target.url}/health` }],

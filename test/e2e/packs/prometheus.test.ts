@@ -5,7 +5,7 @@
 // green. The packs are loaded as a user includes them, with <PACK>_PROMETHEUS_URL set; only the
 // PromQL ranges are shortened ([5m] -> [10s], drop over 1h -> 40s) so a test takes seconds.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it, type ExpectStatic } from 'vitest';
 import { startFleet, type Fleet } from '../../../demo/fleet/index.js';
 import { startPrometheus, type RunningPrometheus } from '../../support/services.js';
 import { need } from '../../support/need.js';
@@ -81,7 +81,8 @@ async function scrapedTwice(prom: RunningPrometheus, targets: number): Promise<v
 const row = (r: CheckResult, target: string, label: string) => r.table!.rows.find((x) => x[0] === target && x[1] === label);
 const statusOf = (r: CheckResult, target: string, label: string) => row(r, target, label)?.[4] ?? `missing row ${target}/${label}`;
 
-async function greenThen(rigOf: () => Rig, check: string) {
+// The packs' cases run side by side (see the describe below): each asserts with its own test's `expect`.
+async function greenThen(expect: ExpectStatic, rigOf: () => Rig, check: string) {
   let last: CheckResult | undefined;
   await expect.poll(async () => {
     last = await rigOf().check(check);
@@ -94,7 +95,7 @@ async function greenThen(rigOf: () => Rig, check: string) {
   return last!;
 }
 
-async function until(rigOf: () => Rig, check: string, expected: Array<[string, string, string]>) {
+async function until(expect: ExpectStatic, rigOf: () => Rig, check: string, expected: Array<[string, string, string]>) {
   let last: CheckResult | undefined;
   await expect
     .poll(async () => {
@@ -105,13 +106,14 @@ async function until(rigOf: () => Rig, check: string, expected: Array<[string, s
   return last!;
 }
 
-/** One rig per pack, and a second scribe-ledger one for the promql check. */
+/** One rig per pack, and two more scribe-ledger ones: for the stale-series case and for the promql check. */
 const scribeRig = () => rig('scribe-ledger', 'scribe-ledger', '/metrics/prometheus', (f) => ({
   SCRIBE_NODE1_URL: f.nodeUrl('scribe-ledger', 'node1'), SCRIBE_NODE2_URL: f.nodeUrl('scribe-ledger', 'node2'),
   SCRIBE_NODE3_URL: f.nodeUrl('scribe-ledger', 'node3'), SCRIBE_LEADER_URL: f.nodeUrl('scribe-ledger', 'node1'), SCRIBE_ADMIN_KEY: 'k',
 }));
 const RIGS = {
   'scribe-ledger': scribeRig,
+  'scribe-ledger stale': scribeRig,
   'scribe-ledger promql': scribeRig,
   findag: () => rig('findag', 'findag', '/metrics', (f) => ({ FINDAG_API_URL: f.nodeUrl('findag', 'findag-node'), FINDAG_METRICS_URL: f.nodeUrl('findag', 'findag-node'), FINDAG_ADMIN_TOKEN: 't' })),
   dytallix: () => rig('dytallix', 'dytallix', '/metrics', (f) => ({ DYTALLIX_API_URL: f.nodeUrl('dytallix', 'api'), DYTALLIX_NODE_URL: f.nodeUrl('dytallix', 'node'), DYTALLIX_ADMIN_TOKEN: 't' }), ['api']),
@@ -120,10 +122,12 @@ const RIGS = {
 };
 type RigName = keyof typeof RIGS;
 
-describe.skipIf(!bins)('packs through a real Prometheus', () => {
-  // Every rig starts at once, before the first test: most of each test is Prometheus gathering history
-  // (rates over 10 s, a drop over 40 s), which then accumulates for every pack together rather than one pack
-  // after another. Each describe stops its own rig when it is done.
+// Every rig starts at once, before the first test: most of each test is Prometheus gathering history
+// (rates over 10 s, a drop over 40 s), which then accumulates for every pack together rather than one pack
+// after another. For the same reason the cases run side by side (`concurrent`), each on a rig no other case
+// touches: each waits for its own Prometheus's windows to take in what it pushed (one after another, the file
+// took 52 s; side by side, about as long as its longest case). Each describe stops its own rig when it is done.
+describe.skipIf(!bins)('packs through a real Prometheus', { concurrent: true }, () => {
   const rigs: Partial<Record<RigName, Rig>> = {};
   const stop = async (name: RigName) => {
     const r = rigs[name];
@@ -154,17 +158,17 @@ describe.skipIf(!bins)('packs through a real Prometheus', () => {
     });
     afterAll(() => stop('scribe-ledger'));
 
-    it('S3: p99 latency, errors/min, storage keys, node health and the ops rate are green, then each goes red when pushed', async () => {
-      const green = await greenThen(() => r, 'metrics');
+    it('S3: p99 latency, errors/min, storage keys, node health and the ops rate are green, then each goes red when pushed', async ({ expect }) => {
+      const green = await greenThen(expect, () => r, 'metrics');
       expect(green.table!.rows).toHaveLength(4 * 3);
       expect(row(green, 'node2', 'errors')![5]).toBe('max by (instance) (rate(scribe_errors_total[10s]))');
-      await greenThen(() => r, 'ops-rate');
+      await greenThen(expect, () => r, 'ops-rate');
 
       r.fleet.set('scribe-ledger', 'node1', 'high-latency'); // latency rise
       r.fleet.set('scribe-ledger', 'node2', 'high-error-rate'); // error burst
       r.fleet.set('scribe-ledger', 'node3', 'storage-near-full');
       r.fleet.set('scribe-ledger', 'node3', { partitioned: true }); // node3 cut off: unhealthy
-      await until(() => r, 'metrics', [
+      await until(expect, () => r, 'metrics', [
         ['node1', 'p99 latency', 'warn'],
         ['node2', 'errors', 'critical'],
         ['node3', 'storage keys', 'warn'],
@@ -173,14 +177,25 @@ describe.skipIf(!bins)('packs through a real Prometheus', () => {
       ]);
       // Throughput drop: node1 serves 200 ops/s instead of 850 (-76 %).
       r.fleet.set('scribe-ledger', 'node1', { opsPerSecond: 200 });
-      const drop = await until(() => r, 'ops-rate', [['node1', 'ops rate decrease', 'critical']]);
+      const drop = await until(expect, () => r, 'ops-rate', [['node1', 'ops rate decrease', 'critical']]);
       expect(Number.parseFloat(row(drop, 'node1', 'ops rate decrease')![2]!)).toBeGreaterThan(50);
     });
 
-    it('S3: a node that stops answering has no data (stale series), never green', async () => {
-      r.fleet.reset();
+  });
+
+  // Its own rig, so that it runs beside the case above rather than after it: each waits for its rig's rate
+  // windows (10 s) to take in what it pushed.
+  describe('scribe-ledger: a node that stops answering (runbook 001)', () => {
+    let r: Rig;
+    beforeAll(() => {
+      r = rigs['scribe-ledger stale']!;
+    });
+    afterAll(() => stop('scribe-ledger stale'));
+
+    it('S3: a node that stops answering has no data (stale series), never green', async ({ expect }) => {
+      await greenThen(expect, () => r, 'metrics');
       r.fleet.set('scribe-ledger', 'node2', 'down');
-      const res = await until(() => r, 'metrics', [['node2', 'errors', 'no data']]);
+      const res = await until(expect, () => r, 'metrics', [['node2', 'errors', 'no data']]);
       expect(res.status).not.toBe('ok');
       expect(row(res, 'node2', 'errors')![2]).toBe('NO DATA');
       expect(res.summary).toMatch(/node2 errors NO DATA \(no series: absent, or stale/);
@@ -196,7 +211,7 @@ describe.skipIf(!bins)('packs through a real Prometheus', () => {
     });
     afterAll(() => stop('scribe-ledger promql'));
 
-    it('promql check: instant and range queries judged per node, the query shown; absent is no data; a bad query is critical with Prometheus\' error', async () => {
+    it('promql check: instant and range queries judged per node, the query shown; absent is no data; a bad query is critical with Prometheus\' error', async ({ expect }) => {
       r.cfg.systems['scribe-ledger']!.checks.push(promqlCheck.parse({
         name: 'runbook-queries',
         kind: 'promql',
@@ -205,10 +220,10 @@ describe.skipIf(!bins)('packs through a real Prometheus', () => {
           { query: 'sum by (instance) (rate(scribe_ops_total[10s]))', label: 'ops rate decrease', range: { over: '40s' }, op: '>', critical: 50, unit: '%' },
         ],
       }));
-      const green = await greenThen(() => r, 'runbook-queries');
+      const green = await greenThen(expect, () => r, 'runbook-queries');
       expect(green.table!.rows.map((x) => `${x[0]} ${x[1]}`).sort()).toEqual(['node1 HighErrorRate', 'node1 ops rate decrease', 'node2 HighErrorRate', 'node2 ops rate decrease', 'node3 HighErrorRate', 'node3 ops rate decrease']);
       r.fleet.set('scribe-ledger', 'node3', 'high-error-rate');
-      await until(() => r, 'runbook-queries', [['node3', 'HighErrorRate', 'critical'], ['node1', 'HighErrorRate', 'ok']]);
+      await until(expect, () => r, 'runbook-queries', [['node3', 'HighErrorRate', 'critical'], ['node1', 'HighErrorRate', 'ok']]);
 
       r.cfg.systems['scribe-ledger']!.checks.push(promqlCheck.parse({ name: 'absent', kind: 'promql', queries: [{ query: 'scribe_no_such_metric_total', critical: 1 }] }));
       const absent = await r.check('absent');
@@ -228,18 +243,18 @@ describe.skipIf(!bins)('packs through a real Prometheus', () => {
     });
     afterAll(() => stop('findag'));
 
-    it('F2/F13: TPS, BPS, memory, CPU and active validators are green, then red on a throughput drop and resource pressure', async () => {
-      await greenThen(() => r, 'performance');
-      await greenThen(() => r, 'thresholds');
+    it('F2/F13: TPS, BPS, memory, CPU and active validators are green, then red on a throughput drop and resource pressure', async ({ expect }) => {
+      await greenThen(expect, () => r, 'performance');
+      await greenThen(expect, () => r, 'thresholds');
       // Throughput drop (1850 -> 60 tx/s, 8.5 -> 0.6 blocks/s), memory 93 %, CPU 90 %, no active validator.
       r.fleet.set('findag', 'findag-node', { tps: 60, bps: 0.6, memoryPercent: 93, cpuPercent: 90, validatorsActive: 0 });
-      await until(() => r, 'thresholds', [
+      await until(expect, () => r, 'thresholds', [
         ['findag-node', 'memory', 'critical'],
         ['findag-node', 'CPU', 'critical'],
         ['findag-node', 'TPS', 'critical'],
         ['findag-node', 'BPS', 'critical'],
       ]);
-      await until(() => r, 'performance', [
+      await until(expect, () => r, 'performance', [
         ['findag-node', 'TPS', 'warn'],
         ['findag-node', 'BPS', 'warn'],
         ['findag-node', 'memory', 'warn'],
@@ -255,16 +270,16 @@ describe.skipIf(!bins)('packs through a real Prometheus', () => {
     });
     afterAll(() => stop('dytallix'));
 
-    it('D6/D7: RPC p95, block lag and the 5xx share are green, then red on a latency rise, sync lag and an error burst', async () => {
-      const rpc = await greenThen(() => r, 'rpc');
+    it('D6/D7: RPC p95, block lag and the 5xx share are green, then red on a latency rise, sync lag and an error burst', async ({ expect }) => {
+      const rpc = await greenThen(expect, () => r, 'rpc');
       expect(row(rpc, 'api', 'RPC p95')![5]).toBe('histogram_quantile(0.95, sum by (instance, le) (rate(http_request_duration_seconds_bucket{path="/api/rpc"}[10s])))');
-      await greenThen(() => r, 'errors');
+      await greenThen(expect, () => r, 'errors');
       r.fleet.set('dytallix', 'api', { rpcP95Seconds: 3.4, nodeSyncLag: 150, errorRatio: 0.12 });
-      await until(() => r, 'rpc', [
+      await until(expect, () => r, 'rpc', [
         ['api', 'RPC p95', 'warn'],
         ['api', 'block lag', 'warn'],
       ]);
-      await until(() => r, 'errors', [['api', '5xx share', 'warn']]);
+      await until(expect, () => r, 'errors', [['api', '5xx share', 'warn']]);
     });
   });
 
@@ -275,15 +290,15 @@ describe.skipIf(!bins)('packs through a real Prometheus', () => {
     });
     afterAll(() => stop('mpc-wallet'));
 
-    it("M27: the runbook's queries (active nodes, signature p95, failures, Byzantine violations, presignatures, TLS, memory) green, then red", async () => {
-      const green = await greenThen(() => r, 'node-metrics');
+    it("M27: the runbook's queries (active nodes, signature p95, failures, Byzantine violations, presignatures, TLS, memory) green, then red", async ({ expect }) => {
+      const green = await greenThen(expect, () => r, 'node-metrics');
       expect(row(green, 'mpc-node-1', 'byzantine violations')![5]).toBe('sum by (instance) (increase(mpc_byzantine_violations_total[10s]))');
       r.fleet.set('mpc-wallet', 'mpc-node-1', 'high-latency'); // signature p95 12.5 s
       r.fleet.set('mpc-wallet', 'mpc-node-2', 'byzantine'); // double vote, banned: 4 active nodes left
       r.fleet.set('mpc-wallet', 'mpc-node-3', 'presig-depleted');
       r.fleet.set('mpc-wallet', 'mpc-node-4', 'high-error-rate'); // 25 % of transactions fail
       r.fleet.set('mpc-wallet', 'mpc-node-5', { tlsFailuresPerSecond: 2, memoryPercent: 91 });
-      await until(() => r, 'node-metrics', [
+      await until(expect, () => r, 'node-metrics', [
         ['mpc-node-1', 'signature p95', 'warn'],
         ['mpc-node-2', 'byzantine violations', 'critical'],
         ['mpc-node-1', 'active nodes', 'warn'],

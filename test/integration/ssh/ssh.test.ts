@@ -143,13 +143,17 @@ describe.skipIf(!ssh)('ssh integration against a real OpenSSH server', () => {
   });
 
   it('a command that hangs is killed at its deadline and the step fails clearly', async () => {
-    // The shell notes its pid, then becomes `sleep` (exec): that process must be gone afterwards.
+    // The shell notes its pid, then becomes `sleep` (exec): that process must be gone afterwards. The deadline runs
+    // from the command's start (the connection is up by then) and the pid is written at once: 2 s (times
+    // KT_TIME_FACTOR) is plenty, and the whole of it is waited out.
+    const deadlineMs = scaled(2_000);
+    const shown = `${Math.round(deadlineMs / 1000)} s`;
     const marker = join(ssh!.dir, 'state', `hang-${process.pid}-${Date.now()}`);
-    const s = step({ kind: 'ssh-exec', host: 'shared', command: ['sh', '-c', 'echo $$ > "$1"; exec sleep 86399', 'sh', marker], timeout: 5000 });
-    expect(await s.plan()).toContain('killed after 5 s');
+    const s = step({ kind: 'ssh-exec', host: 'shared', command: ['sh', '-c', 'echo $$ > "$1"; exec sleep 86399', 'sh', marker], timeout: deadlineMs });
+    expect(await s.plan()).toContain(`killed after ${shown}`);
     const r = await s.run();
     expect(r.ok).toBe(false);
-    expect(r.summary).toBe(`sh -c "echo $$ > \\"$1\\"; exec sleep 86399" sh ${marker} on shared was still running at its deadline (5 s): killed`);
+    expect(r.summary).toBe(`sh -c "echo $$ > \\"$1\\"; exec sleep 86399" sh ${marker} on shared was still running at its deadline (${shown}): killed`);
     expect(r.detail).toMatchObject({ timedOut: true, exitCode: null });
     // It had started (the pid file), and it is really gone on the host, not just abandoned.
     const pid = Number(readFileSync(marker, 'utf8'));
