@@ -20,11 +20,12 @@ const SECRET = 'bench-signing-secret';
 /** Signed slash commands from a load-generator process of its own (Slack is another machine); each one's ack time. */
 async function measure(url: string, responseUrl: string, concurrency: number, count: number, command: string, text: string): Promise<number[]> {
   // Distinct users: the per-person rate limit must not turn the run into a denial benchmark.
-  const requests = Array.from({ length: count }, (_, i) => {
+  const untimed = 2 * concurrency;
+  const requests = Array.from({ length: count + untimed }, (_, i) => {
     const body = slashCommandBody({ command, text, user_id: `UBENCH${i}`, channel_id: 'C0BENCH01', response_url: responseUrl });
     return { headers: { 'content-type': 'application/x-www-form-urlencoded', ...signatureHeaders(SECRET, body) }, body };
   });
-  const r = await runLoad({ url, concurrency, requests });
+  const r = await runLoad({ url, concurrency, requests, untimed });
   const bad = r.statuses.find((s) => s !== 200);
   if (bad !== undefined) throw new Error(`ack was HTTP ${bad}`);
   return r.times;
@@ -92,6 +93,7 @@ export async function ackLatency(): Promise<Section> {
     notes: [
       `p99 ratio Keyturn/floor: ${(k1.p99 / f1.p99).toFixed(2)}x at concurrency 1, ${(k32.p99 / f32.p99).toFixed(2)}x at 32.`,
       'The signed requests come from a load-generator process of its own (bench/load-client.ts, keep-alive connections), and the local Slack (Web API and response_url) runs in another (bench/slack-process.ts), as Slack is another machine; each app (the floor, Keyturn on PGlite, Keyturn on Postgres) runs in a process of its own (bench/bot-process.ts), Keyturn with its production Node flags and its demo in yet another process, as `npm start` runs it.',
+      `Every run first sends twice its concurrency in requests that are not timed (each connection's first two: the load generator is a fresh process with fresh sockets each run); n counts the timed ones.`,
       'Keyturn acks before any work (the command runs after the ack and posts through the outbox); /health also fans out to five demo nodes after the ack.',
     ],
     targets: [

@@ -7,9 +7,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { scaled } from '../../support/time-factor.js';
 
 const CHILD = fileURLToPath(new URL('./keyturn-child.ts', import.meta.url));
-const READY_TIMEOUT_MS = 60_000;
+/** A hang detector for a child's start-up (it takes seconds idle), scaled like every test limit (KT_TIME_FACTOR). */
+const READY_TIMEOUT_MS = scaled(60_000);
 
 export interface KeyturnProcess {
   readonly name: string;
