@@ -20,7 +20,7 @@ const SECRET = 'bench-signing-secret';
 /** Signed slash commands from a load-generator process of its own (Slack is another machine); each one's ack time. */
 async function measure(url: string, responseUrl: string, concurrency: number, count: number, command: string, text: string): Promise<number[]> {
   // Distinct users: the per-person rate limit must not turn the run into a denial benchmark.
-  const untimed = 2 * concurrency;
+  const untimed = concurrency;
   const requests = Array.from({ length: count + untimed }, (_, i) => {
     const body = slashCommandBody({ command, text, user_id: `UBENCH${i}`, channel_id: 'C0BENCH01', response_url: responseUrl });
     return { headers: { 'content-type': 'application/x-www-form-urlencoded', ...signatureHeaders(SECRET, body) }, body };
@@ -44,43 +44,44 @@ async function quiet(bots: BotProcess[], timeoutMs = 120_000): Promise<void> {
 }
 
 export async function ackLatency(): Promise<Section> {
-  const fake = await startSlackProcess();
-  const m = (url: string, concurrency: number, count: number, command: string, text: string) => measure(url, fake.responseUrl, concurrency, count, command, text);
-  // Each app in a process of its own, as each would run in production (bench/bot-process.ts).
-  const floor = await startBotProcess({ kind: 'floor', signingSecret: SECRET, apiUrl: fake.apiUrl });
-  const floorUrl = floor.url;
-  // The embedded store in a data dir on disk, as `npm start` and the image run it.
-  const dataDir = mkdtempSync(join(tmpdir(), 'kt-bench-ack-'));
-  const slackEnv = { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl, PORT: '0', LOG_LEVEL: 'silent', KEYTURN_CONFIG: '' };
-  const kt = await startBotProcess({ kind: 'keyturn', configPath: BUNDLED_DEMO_CONFIG, env: { ...slackEnv, KEYTURN_DATA_DIR: dataDir } });
-  const ktUrl = kt.url;
-  // The same bot on a real Postgres: PGlite runs its queries in a worker thread of the bot's process, Postgres in its own process.
-  const pg = await startPostgres();
-  const ktPg = await startBotProcess({ kind: 'keyturn', configPath: BUNDLED_DEMO_CONFIG, env: { ...slackEnv, DATABASE_URL: await freshDatabase(pg.url), KEYTURN_DATA_DIR: ':memory:', KEYTURN_AUDIT_KEY: 'bench-audit-key-0123456789abcdef0123456789abcdef' } });
-  const pgUrl = ktPg.url;
+  // Whatever started is stopped however the run ends (run.ts goes on to the next bench after a failure).
+  const started: Array<() => Promise<unknown>> = [];
   const rows: string[][] = [['app', 'command', 'concurrency', 'n', 'p50', 'p95', 'p99']];
   const results: Record<string, ReturnType<typeof summarize>> = {};
-  // Warm both up (JIT, keep-alive sockets, first PGlite queries).
-  await m(floorUrl, 4, 50, '/help', '');
-  await m(ktUrl, 4, 50, '/help', '');
-  await m(pgUrl, 4, 50, '/help', '');
-  for (const c of [1, 32]) {
-    const n = c === 1 ? 300 : 1200;
-    for (const [name, url, cmd, text] of [['bare Bolt (floor)', floorUrl, '/help', ''], ['Keyturn', ktUrl, '/help', ''], ['Keyturn', ktUrl, '/health', 'mpc-wallet'], ['Keyturn on Postgres', pgUrl, '/help', ''], ['Keyturn on Postgres', pgUrl, '/health', 'mpc-wallet']] as const) {
-      if (name.startsWith('bare') && cmd !== '/help') continue;
-      const s = summarize(await m(url, c, n, cmd, text));
-      results[`${name}|${cmd}|${c}`] = s;
-      rows.push([name, `${cmd} ${text}`.trim(), String(c), String(s.n), ms(s.p50), ms(s.p95), ms(s.p99)]);
-      // Let both bots finish the run's commands (their outbox empty, twice in a row) so one run's work does not bleed into the next measurement.
-      await quiet([kt, ktPg]);
+  try {
+    const fake = await startSlackProcess();
+    started.push(() => fake.close());
+    const m = (url: string, concurrency: number, count: number, command: string, text: string) => measure(url, fake.responseUrl, concurrency, count, command, text);
+    // Each app in a process of its own, as each would run in production (bench/bot-process.ts).
+    const floor = await startBotProcess({ kind: 'floor', signingSecret: SECRET, apiUrl: fake.apiUrl });
+    started.push(() => floor.stop());
+    // The embedded store in a data dir on disk, as `npm start` and the image run it.
+    const dataDir = mkdtempSync(join(tmpdir(), 'kt-bench-ack-'));
+    started.push(async () => rmSync(dataDir, { recursive: true, force: true }));
+    const slackEnv = { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl, PORT: '0', LOG_LEVEL: 'silent', KEYTURN_CONFIG: '' };
+    const kt = await startBotProcess({ kind: 'keyturn', configPath: BUNDLED_DEMO_CONFIG, env: { ...slackEnv, KEYTURN_DATA_DIR: dataDir } });
+    started.push(() => kt.stop());
+    // The same bot on a real Postgres: PGlite runs its queries in a worker thread of the bot's process, Postgres in its own process.
+    const pg = await startPostgres();
+    started.push(() => pg.stop());
+    const ktPg = await startBotProcess({ kind: 'keyturn', configPath: BUNDLED_DEMO_CONFIG, env: { ...slackEnv, DATABASE_URL: await freshDatabase(pg.url), KEYTURN_DATA_DIR: ':memory:', KEYTURN_AUDIT_KEY: 'bench-audit-key-0123456789abcdef0123456789abcdef' } });
+    started.push(() => ktPg.stop());
+    // Warm them up (JIT, keep-alive sockets, first PGlite queries).
+    for (const b of [floor, kt, ktPg]) await m(b.url, 4, 50, '/help', '');
+    for (const c of [1, 32]) {
+      const n = c === 1 ? 300 : 1200;
+      for (const [name, url, cmd, text] of [['bare Bolt (floor)', floor.url, '/help', ''], ['Keyturn', kt.url, '/help', ''], ['Keyturn', kt.url, '/health', 'mpc-wallet'], ['Keyturn on Postgres', ktPg.url, '/help', ''], ['Keyturn on Postgres', ktPg.url, '/health', 'mpc-wallet']] as const) {
+        if (name.startsWith('bare') && cmd !== '/help') continue;
+        const s = summarize(await m(url, c, n, cmd, text));
+        results[`${name}|${cmd}|${c}`] = s;
+        rows.push([name, `${cmd} ${text}`.trim(), String(c), String(s.n), ms(s.p50), ms(s.p95), ms(s.p99)]);
+        // Let both bots finish the run's commands (their outbox empty, twice in a row) so one run's work does not bleed into the next measurement.
+        await quiet([kt, ktPg]);
+      }
     }
+  } finally {
+    for (const stop of started.reverse()) await stop().catch((err: unknown) => process.stderr.write(`ack bench cleanup: ${String(err)}\n`));
   }
-  await kt.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-  await ktPg.stop();
-  await pg.stop();
-  await floor.stop();
-  await fake.close();
   const f1 = results['bare Bolt (floor)|/help|1']!;
   const k1 = results['Keyturn|/help|1']!;
   const f32 = results['bare Bolt (floor)|/help|32']!;
@@ -93,7 +94,7 @@ export async function ackLatency(): Promise<Section> {
     notes: [
       `p99 ratio Keyturn/floor: ${(k1.p99 / f1.p99).toFixed(2)}x at concurrency 1, ${(k32.p99 / f32.p99).toFixed(2)}x at 32.`,
       'The signed requests come from a load-generator process of its own (bench/load-client.ts, keep-alive connections), and the local Slack (Web API and response_url) runs in another (bench/slack-process.ts), as Slack is another machine; each app (the floor, Keyturn on PGlite, Keyturn on Postgres) runs in a process of its own (bench/bot-process.ts), Keyturn with its production Node flags and its demo in yet another process, as `npm start` runs it.',
-      `Every run first sends twice its concurrency in requests that are not timed (each connection's first two: the load generator is a fresh process with fresh sockets each run); n counts the timed ones.`,
+      `Every run's first requests, one per connection (the one that opens it: the load generator is a fresh process with fresh sockets each run), are sent but not timed; n counts the timed ones.`,
       'Keyturn acks before any work (the command runs after the ack and posts through the outbox); /health also fans out to five demo nodes after the ack.',
     ],
     targets: [

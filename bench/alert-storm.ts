@@ -32,7 +32,7 @@ function payload(i: number, name = 'BenchAlert') {
   const labels = { alertname: `${name}${g}`, severity: 'warning', system: 'mpc-wallet' };
   return {
     version: '4',
-    groupKey: `{}:{alertname="BenchAlert${g}"}`,
+    groupKey: `{}:{alertname="${name}${g}"}`,
     truncatedAlerts: 0,
     status: 'firing',
     receiver: 'keyturn',
@@ -47,7 +47,7 @@ function payload(i: number, name = 'BenchAlert') {
       startsAt: new Date().toISOString(),
       endsAt: '0001-01-01T00:00:00Z',
       generatorURL: 'http://prometheus.local/graph',
-      fingerprint: `${i.toString(16)}${k}`.padStart(16, '0'),
+      fingerprint: `${name === 'BenchAlert' ? '' : 'f'}${i.toString(16)}${k}`.padStart(16, '0'),
     })),
   };
 }
@@ -62,7 +62,7 @@ async function storm(port: number, settled?: () => Promise<void>): Promise<{ tim
   const requests = Array.from({ length: REQUESTS }, (_, i) => ({ headers, body: JSON.stringify(payload(i)) }));
   const load = loadavg()[0]!;
   const startedAt = performance.now();
-  const r = await runLoad({ url: `http://127.0.0.1:${port}/alerts/alertmanager`, concurrency: SENDERS, requests, untimed: 2 * SENDERS });
+  const r = await runLoad({ url: `http://127.0.0.1:${port}/alerts/alertmanager`, concurrency: SENDERS, requests, untimed: SENDERS });
   return { times: r.times, failed: r.statuses.filter((s) => s !== 202).length, totalMs: r.totalMs, load, startedAt };
 }
 
@@ -156,7 +156,7 @@ export async function alertStorm(): Promise<Section> {
     title: `Alert storm (10,000 Alertmanager alerts, 200 groups, ${SENDERS} concurrent senders)`,
     rows,
     notes: [
-      `Each row is measured after a warm-up of ${WARMUP_REQUESTS} requests in groups of their own (not counted, and processed before the storm starts): JIT, sockets and the store's first statements warm, as in a bot that has been running. Within the storm the first ${2 * SENDERS} requests (every connection's first two) are sent and stored but not timed: the load generator is a fresh process with fresh connections each run.`,
+      `Each row is measured after a warm-up of ${WARMUP_REQUESTS} requests in groups of their own (not counted, and processed before the storm starts): JIT, sockets and the store's first statements warm, as in a bot that has been running. Within the storm the first ${SENDERS} requests (every connection's first, which opens it) are sent and stored but not timed: the load generator is a fresh process with fresh connections each run.`,
       `The senders are ${SENDERS} keep-alive node:http connections from a load-generator process of their own (bench/load-client.ts), and the local Slack Web API runs in another (bench/slack-process.ts), on the same 2 cores as the bot; load is the 1-minute load average when the row started (a shared machine).`,
       'New messages are chat.postMessage calls (roots and thread replies), paced to one per channel per second; root edits (chat.update of firing counts) are coalesced by the outbox, which keeps only the newest pending edit of a message.',
     ],

@@ -25,17 +25,24 @@ export function startBotProcess(spec: BotSpec): Promise<BotProcess> {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`the bench's ${spec.kind} process exited with ${code} before it was ready`)));
     child.once('message', (m) => {
+      // One question at a time (the bench asks in turn); a child that dies meanwhile fails the question, not hangs it.
       const ask = <T>(q: string) =>
-        new Promise<T>((answer) => {
-          child.once('message', (a) => answer(a as T));
+        new Promise<T>((answer, fail) => {
+          const onExit = (code: number | null) => fail(new Error(`the bench's ${spec.kind} process exited with ${code} while asked "${q}"`));
+          child.once('exit', onExit);
+          child.once('message', (a) => {
+            child.off('exit', onExit);
+            answer(a as T);
+          });
           child.send(q);
         });
       resolve({
         url: `http://127.0.0.1:${(m as { port: number }).port}/slack/events`,
         outboxDepth: () => ask<number>('depth'),
         stop: async () => {
-          await ask('stop');
+          const said = await ask<string>('stop').catch((err: Error) => err.message);
           await exited;
+          if (said !== 'stopped') throw new Error(`the bench's ${spec.kind} process: ${said}`);
         },
       });
     });
@@ -64,9 +71,9 @@ if (isForkedBenchModule(import.meta.url)) {
     process.on('message', async (q) => {
       if (q === 'depth') process.send!(await depth());
       if (q === 'stop') {
-        await stop();
-        process.send!('stopped');
-        process.exit(0);
+        const error = await stop().then(() => null, (err: unknown) => String(err));
+        // Exit once the answer is out (exit right after send can drop it).
+        process.send!(error ? `stop failed: ${error}` : 'stopped', () => process.exit(error ? 1 : 0));
       }
     });
     process.send!({ port });

@@ -14,9 +14,9 @@ export interface LoadJob {
   /** Sent in order; each is one POST. */
   requests: Array<{ headers: Record<string, string>; body: string }>;
   /**
-   * The first this many requests are sent but not timed: this process, its connections and the app's sockets start
-   * cold (a fresh process per run), and at concurrency 32 those first requests' connect and JIT alone were a ~130 ms
-   * stall that set the p99 of the floor and Keyturn alike. Twice the concurrency: every connection's first two.
+   * The first this many requests are sent but not timed: this process and its connections start cold (a fresh
+   * process per run), and at concurrency 32 the first requests' connects were a ~130 ms stall that set the p99 of the
+   * floor and Keyturn alike. The benches pass their concurrency: every connection's first request, the one that opens it.
    */
   untimed?: number;
 }

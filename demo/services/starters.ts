@@ -101,7 +101,7 @@ export function daemon(cmd: string, args: string[], o: DaemonOpts): Daemon {
 export async function waitUntil(what: string, d: Daemon, check: () => Promise<boolean>, limitMs: number): Promise<void> {
   // The test suite starts these services too, and on a loaded CI machine (RELIABILITY.md, "Running the suite under
   // load") it sets KT_TIME_FACTOR: a start-up limit is a hang detector, so it scales like the tests' own limits.
-  const timeoutMs = limitMs * (Number(process.env.KT_TIME_FACTOR) > 0 ? Number(process.env.KT_TIME_FACTOR) : 1);
+  const timeoutMs = limitMs * Math.max(1, Number(process.env.KT_TIME_FACTOR) || 1);
   const deadline = Date.now() + timeoutMs;
   for (let delay = 10; ; delay = Math.min(delay * 2, 200)) {
     if (d.hasExited()) throw new Error(`${what} exited during startup: ${d.tail()}`);

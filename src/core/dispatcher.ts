@@ -127,9 +127,12 @@ export class Dispatcher {
       invocationId, commandLine, platform: inv.platform, channel: { platform: inv.platform, channel: inv.channel }, account: inv.account, person, actor, services, log,
       redact: (v) => void (v && redactions.push(v)),
     };
+    /** The command itself finished: a failure after this (posting, the audit row) came after whatever it did. */
+    let ran = false;
     try {
       const parsed = parseArgs(text, sub.args ?? {}, sub.flags ?? {}, usage);
       const reply = await sub.run(ctx, { ...parsed.args, ...parsed.flags } as never);
+      ran = true;
       const messages = reply ? (Array.isArray(reply) ? reply : [reply]) : [];
       const posted: string[] = [];
       for (const m of messages) {
@@ -147,10 +150,13 @@ export class Dispatcher {
       const unavailable = storeUnavailable(err);
       if (unavailable) {
         log.error({ err }, 'command failed: the store did not answer');
+        const what = ran
+          ? `${d.registry.slash(def.name)} ran, but its answer or its audit row could not be stored`
+          : `${d.registry.slash(def.name)} could not finish`;
         await inv.respondEphemeral({
-          title: `${d.registry.slash(def.name)} could not finish: Keyturn's store did not answer`,
+          title: `${what}: Keyturn's store did not answer`,
           status: 'critical',
-          text: `${maskSecrets(unavailable)}\nNot a bug, and nothing you did: the database Keyturn keeps its state in is down, restarting or overloaded. Try again once it answers (\`/healthz\` shows the store). A command that changes something may have got as far as recording its request: look at ${d.registry.slash('approvals')} before running it again. Reference: ${invocationId}`,
+          text: `${maskSecrets(unavailable)}\nNot a bug, and nothing you did: the database Keyturn keeps its state in is down, restarting or overloaded (Keyturn's HTTP endpoint /healthz shows the store). Try again once it answers. A command that changes something may already have been recorded or carried out: look at the thread, ${d.registry.slash('approvals')} and ${d.registry.slash('audit')} before running it again. Reference: ${invocationId}`,
         });
         // The audit row goes to that same store: it may well fail too, and must not hide the answer above.
         await audit('error', { error: maskSecrets(unavailable) }).catch((e: unknown) => log.error({ err: e }, 'audit row for a store failure not written'));

@@ -11,7 +11,7 @@ const SERVER_CODES = new Set(['57P01', '57P02', '57P03', '53300']);
 /** node-postgres' own messages for a pool that waited too long and a connection that broke (they carry no code). */
 const POOL_MESSAGES = /timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error/i;
 
-/** Errors the store's driver raised: a socket error code alone could as well come from a check's HTTP target. */
+/** Errors the store's driver raised: the same codes and messages can come from a check's target. */
 const raisedByStore = new WeakSet<object>();
 
 /** `p`, with its rejection marked as the store's own (PostgresDb wraps every driver call in it). */
@@ -22,12 +22,18 @@ export function fromStore<T>(p: Promise<T>): Promise<T> {
   });
 }
 
-/** A short reason when `err` (or its cause) says the store is unreachable; undefined for any other error. */
-export function storeUnavailable(err: unknown, depth = 0): string | undefined {
-  if (!(err instanceof Error) || depth > 3) return undefined;
-  const code = (err as { code?: unknown }).code;
-  const socket = typeof code === 'string' && SOCKET_CODES.has(code) && raisedByStore.has(err);
-  if (typeof code === 'string' && (socket || SERVER_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return `${err.message} (${code})`;
-  if (POOL_MESSAGES.test(err.message)) return err.message;
-  return storeUnavailable((err as { cause?: unknown }).cause, depth + 1);
+/**
+ * A short reason when `err` says Keyturn's own store is unreachable; undefined for any other error. Only errors the
+ * store's driver raised count (fromStore marks them): a database a check or step talks to can fail the same ways.
+ */
+export function storeUnavailable(err: unknown): string | undefined {
+  const chain: Error[] = [];
+  for (let e: unknown = err; e instanceof Error && chain.length < 4; e = (e as { cause?: unknown }).cause) chain.push(e);
+  if (!chain.some((e) => raisedByStore.has(e))) return undefined;
+  for (const e of chain) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && (SOCKET_CODES.has(code) || SERVER_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return `${e.message} (${code})`;
+    if (POOL_MESSAGES.test(e.message)) return e.message;
+  }
+  return undefined;
 }

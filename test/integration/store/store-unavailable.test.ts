@@ -42,5 +42,10 @@ describe.skipIf(!pg)('the store stops answering', () => {
     expect(shown).toContain('Try again once it answers');
     expect(shown).not.toContain('This is a bug');
     expect(t.logs.join('')).toContain('the store did not answer');
+    // Once the pool's connections are gone, the next command finds nothing listening: the refused connect, which only
+    // counts because the store's driver raised it (a check target refusing would be a bug report, not an outage).
+    const again = await approvals();
+    expect(again.ephemeral[0]!.title).toBe("/approvals could not finish: Keyturn's store did not answer");
+    expect(toPlainText(again.ephemeral[0]!)).toMatch(/connect ECONNREFUSED 127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
   });
 });
