@@ -47,7 +47,7 @@ function payload(i: number, name = 'BenchAlert') {
       startsAt: new Date().toISOString(),
       endsAt: '0001-01-01T00:00:00Z',
       generatorURL: 'http://prometheus.local/graph',
-      fingerprint: `${name === 'BenchAlert' ? '' : 'f'}${i.toString(16)}${k}`.padStart(16, '0'),
+      fingerprint: `${name}-${i}-${k}`,
     })),
   };
 }

@@ -24,6 +24,8 @@ export interface ContainerSpec {
   memoryMb?: number;
   /** Printed at start, as the service's first log lines. */
   banner?: string;
+  /** This container's healthcheck interval, where it differs from the fleet's (`healthIntervalMs`). */
+  healthIntervalMs?: number;
 }
 
 /** Runbook 000's `docker-compose ps`: five signing nodes, the database, three etcd members. */
@@ -127,8 +129,7 @@ export async function startDockerFleet(o: DockerFleetOptions): Promise<DockerFle
   if (o.controlUrl && network !== 'host') throw new Error('containers report to the fleet control API only with network host');
   const specs = new Map(o.containers.map((s) => [s.name, s]));
   const dirty = new Set<string>();
-  const intervalMs = o.healthIntervalMs ?? 2000;
-  const intervalNs = intervalMs * 1_000_000;
+  const intervalMs = (s: ContainerSpec) => s.healthIntervalMs ?? o.healthIntervalMs ?? 2000;
   const factor = o.limitFactor ?? 1;
 
   const spec = (name: string) => {
@@ -151,7 +152,7 @@ export async function startDockerFleet(o: DockerFleetOptions): Promise<DockerFle
       // Three failures in a row, as real healthchecks use: one slow exec on a busy host is not "unhealthy".
       // The probe itself never hangs (`test -f`): its timeout only has to outlast a slow `docker exec` on a
       // loaded machine (at load ~30, with 5 s, every probe of a fresh fleet failed for 30 s).
-      Healthcheck: { Test: ['CMD', 'test', '-f', '/tmp/healthy'], Interval: intervalNs, Timeout: 30_000_000_000, Retries: 3, StartPeriod: 0 },
+      Healthcheck: { Test: ['CMD', 'test', '-f', '/tmp/healthy'], Interval: intervalMs(s) * 1_000_000, Timeout: 30_000_000_000, Retries: 3, StartPeriod: 0 },
       // tmpfs (/dev/shm) sized to the memory limit: filling it is how memory pressure is simulated.
       HostConfig: { NetworkMode: network, Memory: mem, MemorySwap: mem, ShmSize: mem },
     });
@@ -234,8 +235,9 @@ export async function startDockerFleet(o: DockerFleetOptions): Promise<DockerFle
       if (code !== 0) throw new Error(`preparing ${name} to fail its starts exited ${code}`);
       await fleet.kill(name);
     },
-    async setUnhealthy(name, timeoutMs = 15_000 + 3 * intervalMs) {
-      spec(name);
+    async setUnhealthy(name, timeoutMs) {
+      const s = spec(name);
+      timeoutMs ??= 15_000 + 3 * intervalMs(s);
       dirty.add(name);
       await exec(name, ['rm', '-f', '/tmp/healthy']);
       await waitFor(name, 'unhealthy', (s) => s.Health?.Status === 'unhealthy', timeoutMs);

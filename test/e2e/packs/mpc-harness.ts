@@ -16,7 +16,7 @@ import pg from 'pg';
 import { createLogger } from '../../../src/core/logger.js';
 import { toPlainText, type Message } from '../../../src/core/message.js';
 import { startFleet, type Fleet } from '../../../demo/fleet/index.js';
-import { startDockerFleet, MPC_CONTAINERS, type DockerFleet } from '../../../demo/fleet/docker-fleet.js';
+import { startDockerFleet, MPC_CONTAINERS, type ContainerSpec, type DockerFleet } from '../../../demo/fleet/docker-fleet.js';
 import { startEtcdCluster, type EtcdCluster } from '../../../demo/fleet/etcd-cluster.js';
 import { startNodeCertificates, type NodeCertificates } from '../../../demo/fleet/mpc-tls.js';
 import { clearBans } from '../../../demo/fleet/mpc-etcd.js';
@@ -78,12 +78,6 @@ export async function startMpcWorld(docker: DockerInfo): Promise<MpcWorld> {
   // 3-member etcd cluster, a Postgres server and the simulators running for the rest of the run.
   const started: Array<() => Promise<unknown>> = [];
   const keep = <T>(part: T, stop: (p: T) => Promise<unknown>): T => (started.push(() => stop(part)), part);
-  // The etcd stand-ins first: their first probe comes one (long) interval after they start, meanwhile the rest starts.
-  const standInsStarting = startDockerFleet({
-    socketPath: docker.socketPath, image: docker.image, containers: MPC_CONTAINERS.filter((c) => STAND_INS.includes(c.name)),
-    healthIntervalMs: STAND_IN_HEALTH_INTERVAL_MS, limitFactor: timeFactor(),
-  }).then((c) => keep(c, (x) => x.remove()));
-  standInsStarting.catch(() => {}); // awaited below (or in the catch): not an unhandled rejection meanwhile
   try {
     // The simulated nodes follow the bans in this real etcd (a banned node leaves the signing set).
     const etcd = keep(await startEtcdCluster({ names: ETCD_MEMBERS }), (e) => e.close());
@@ -92,11 +86,11 @@ export async function startMpcWorld(docker: DockerInfo): Promise<MpcWorld> {
       startPostgres({ maxConnections: MAX_CONNECTIONS, settings: { track_commit_timestamp: 'on' } }).then((p) => keep(p, (x) => x.stop())),
       startNodeCertificates(NODES).then((c) => keep(c, (x) => x.close())),
       startFakePagerDuty().then((f) => keep(f, (x) => x.close())),
-      startDockerFleet({ socketPath: docker.socketPath, image: docker.image, containers: MPC_CONTAINERS.filter((c) => !STAND_INS.includes(c.name)), controlUrl: fleet.url, limitFactor: timeFactor() }).then((c) => keep(c, (x) => x.remove())),
+      startDockerFleet({ socketPath: docker.socketPath, image: docker.image, containers: MPC_CONTAINERS.map(probedSlowlyIfStandIn), controlUrl: fleet.url, limitFactor: timeFactor() }).then((c) => keep(c, (x) => x.remove())),
     ]);
     const failed = parts.find((p) => p.status === 'rejected');
     if (failed) throw failed.reason;
-    const [postgres, certs, pd, watched] = parts.map((p) => (p as PromiseFulfilledResult<unknown>).value) as [RunningPostgres, NodeCertificates, FakePagerDuty, DockerFleet];
+    const [postgres, certs, pd, containers] = parts.map((p) => (p as PromiseFulfilledResult<unknown>).value) as [RunningPostgres, NodeCertificates, FakePagerDuty, DockerFleet];
     const dbUrl = await createMpcDatabase(postgres);
     await seedMpc(dbUrl);
 
@@ -120,10 +114,8 @@ export async function startMpcWorld(docker: DockerInfo): Promise<MpcWorld> {
     const loaded = scaleDeadlines(loadPack('mpc-wallet', env, { routingKey: ROUTING_KEY }), timeFactor());
     const t = keep(await testCore({ loaded, env }), (x) => x.close());
     const server = await alertServer(t, createLogger({ level: 'silent' }));
-    const containers = joinFleets(watched, await standInsStarting);
     return world({ fleet, containers, postgres, dbUrl, etcd, certs, pd, t, backupDir, postmortemDir, server });
   } catch (err) {
-    await standInsStarting.catch(() => {});
     await Promise.allSettled(started.reverse().map((stop) => stop()));
     throw err;
   }
@@ -137,33 +129,8 @@ export async function startMpcWorld(docker: DockerInfo): Promise<MpcWorld> {
  * busy (demo/fleet/docker-fleet.ts), these three now ~0.05 instead of ~0.19, for every test running alongside.
  */
 const STAND_INS = ['mpc-etcd-1', 'mpc-etcd-2', 'mpc-etcd-3'];
-const STAND_IN_HEALTH_INTERVAL_MS = 8_000;
+const probedSlowlyIfStandIn = (c: ContainerSpec): ContainerSpec => (STAND_INS.includes(c.name) ? { ...c, healthIntervalMs: 8_000 } : c);
 
-/** Two fleets on one Engine as one: each call goes to the fleet that holds the container. */
-function joinFleets(a: DockerFleet, b: DockerFleet): DockerFleet {
-  const of = (name: string) => (b.names.includes(name) ? b : a);
-  const names = [...a.names, ...b.names];
-  return {
-    docker: a.docker,
-    names,
-    async waitHealthy(list = names, timeoutMs) {
-      await Promise.all([a.waitHealthy(list.filter((n) => of(n) === a), timeoutMs), b.waitHealthy(list.filter((n) => of(n) === b), timeoutMs)]);
-    },
-    log: (name, lines, stream) => of(name).log(name, lines, stream),
-    kill: (name) => of(name).kill(name),
-    crash: (name, code) => of(name).crash(name, code),
-    breakStartup: (name, message, code) => of(name).breakStartup(name, message, code),
-    setUnhealthy: (name, timeoutMs) => of(name).setUnhealthy(name, timeoutMs),
-    fillMemory: (name, mb) => of(name).fillMemory(name, mb),
-    inspect: (name) => of(name).inspect(name),
-    async reset() {
-      await Promise.all([a.reset(), b.reset()]);
-    },
-    async remove() {
-      await Promise.all([a.remove(), b.remove()]);
-    },
-  };
-}
 
 function world(o: Omit<MpcWorld, 'alertsUrl' | 'held' | 'reset' | 'close'> & { server: { url: string; close(): Promise<void> } }): MpcWorld {
   const { fleet, containers, postgres, dbUrl, etcd, certs, pd, t, backupDir, postmortemDir, server } = o;

@@ -150,25 +150,26 @@ describe.skipIf(!bins)('packs through a real Prometheus', { concurrent: true }, 
   afterAll(async () => {
     await Promise.all((Object.keys(RIGS) as RigName[]).map(stop));
   });
+  /** In a describe: its rig (started above, before every case), stopped once the describe's cases are done. */
+  const onRig = (name: RigName): (() => Rig) => {
+    afterAll(() => stop(name));
+    return () => rigs[name]!;
+  };
 
   describe('scribe-ledger (runbook 001)', () => {
-    let r: Rig;
-    beforeAll(() => {
-      r = rigs['scribe-ledger']!;
-    });
-    afterAll(() => stop('scribe-ledger'));
+    const rig = onRig('scribe-ledger');
 
     it('S3: p99 latency, errors/min, storage keys, node health and the ops rate are green, then each goes red when pushed', async ({ expect }) => {
-      const green = await greenThen(expect, () => r, 'metrics');
+      const green = await greenThen(expect, rig, 'metrics');
       expect(green.table!.rows).toHaveLength(4 * 3);
       expect(row(green, 'node2', 'errors')![5]).toBe('max by (instance) (rate(scribe_errors_total[10s]))');
-      await greenThen(expect, () => r, 'ops-rate');
+      await greenThen(expect, rig, 'ops-rate');
 
-      r.fleet.set('scribe-ledger', 'node1', 'high-latency'); // latency rise
-      r.fleet.set('scribe-ledger', 'node2', 'high-error-rate'); // error burst
-      r.fleet.set('scribe-ledger', 'node3', 'storage-near-full');
-      r.fleet.set('scribe-ledger', 'node3', { partitioned: true }); // node3 cut off: unhealthy
-      await until(expect, () => r, 'metrics', [
+      rig().fleet.set('scribe-ledger', 'node1', 'high-latency'); // latency rise
+      rig().fleet.set('scribe-ledger', 'node2', 'high-error-rate'); // error burst
+      rig().fleet.set('scribe-ledger', 'node3', 'storage-near-full');
+      rig().fleet.set('scribe-ledger', 'node3', { partitioned: true }); // node3 cut off: unhealthy
+      await until(expect, rig, 'metrics', [
         ['node1', 'p99 latency', 'warn'],
         ['node2', 'errors', 'critical'],
         ['node3', 'storage keys', 'warn'],
@@ -176,8 +177,8 @@ describe.skipIf(!bins)('packs through a real Prometheus', { concurrent: true }, 
         ['node1', 'errors', 'ok'],
       ]);
       // Throughput drop: node1 serves 200 ops/s instead of 850 (-76 %).
-      r.fleet.set('scribe-ledger', 'node1', { opsPerSecond: 200 });
-      const drop = await until(expect, () => r, 'ops-rate', [['node1', 'ops rate decrease', 'critical']]);
+      rig().fleet.set('scribe-ledger', 'node1', { opsPerSecond: 200 });
+      const drop = await until(expect, rig, 'ops-rate', [['node1', 'ops rate decrease', 'critical']]);
       expect(Number.parseFloat(row(drop, 'node1', 'ops rate decrease')![2]!)).toBeGreaterThan(50);
     });
 
@@ -186,16 +187,12 @@ describe.skipIf(!bins)('packs through a real Prometheus', { concurrent: true }, 
   // Its own rig, so that it runs beside the case above rather than after it: each waits for its rig's rate
   // windows (10 s) to take in what it pushed.
   describe('scribe-ledger: a node that stops answering (runbook 001)', () => {
-    let r: Rig;
-    beforeAll(() => {
-      r = rigs['scribe-ledger stale']!;
-    });
-    afterAll(() => stop('scribe-ledger stale'));
+    const rig = onRig('scribe-ledger stale');
 
     it('S3: a node that stops answering has no data (stale series), never green', async ({ expect }) => {
-      await greenThen(expect, () => r, 'metrics');
-      r.fleet.set('scribe-ledger', 'node2', 'down');
-      const res = await until(expect, () => r, 'metrics', [['node2', 'errors', 'no data']]);
+      await greenThen(expect, rig, 'metrics');
+      rig().fleet.set('scribe-ledger', 'node2', 'down');
+      const res = await until(expect, rig, 'metrics', [['node2', 'errors', 'no data']]);
       expect(res.status).not.toBe('ok');
       expect(row(res, 'node2', 'errors')![2]).toBe('NO DATA');
       expect(res.summary).toMatch(/node2 errors NO DATA \(no series: absent, or stale/);
@@ -205,14 +202,10 @@ describe.skipIf(!bins)('packs through a real Prometheus', { concurrent: true }, 
   // Its own rig: on the S3 tests' rig it first waited for their pushed states to leave the rate and range windows
   // (51 s of its 52 s there; 2 s on a rig of its own).
   describe('scribe-ledger: a promql check (runbook 001 queries)', () => {
-    let r: Rig;
-    beforeAll(() => {
-      r = rigs['scribe-ledger promql']!;
-    });
-    afterAll(() => stop('scribe-ledger promql'));
+    const rig = onRig('scribe-ledger promql');
 
     it('promql check: instant and range queries judged per node, the query shown; absent is no data; a bad query is critical with Prometheus\' error', async ({ expect }) => {
-      r.cfg.systems['scribe-ledger']!.checks.push(promqlCheck.parse({
+      rig().cfg.systems['scribe-ledger']!.checks.push(promqlCheck.parse({
         name: 'runbook-queries',
         kind: 'promql',
         queries: [
@@ -220,41 +213,37 @@ describe.skipIf(!bins)('packs through a real Prometheus', { concurrent: true }, 
           { query: 'sum by (instance) (rate(scribe_ops_total[10s]))', label: 'ops rate decrease', range: { over: '40s' }, op: '>', critical: 50, unit: '%' },
         ],
       }));
-      const green = await greenThen(expect, () => r, 'runbook-queries');
+      const green = await greenThen(expect, rig, 'runbook-queries');
       expect(green.table!.rows.map((x) => `${x[0]} ${x[1]}`).sort()).toEqual(['node1 HighErrorRate', 'node1 ops rate decrease', 'node2 HighErrorRate', 'node2 ops rate decrease', 'node3 HighErrorRate', 'node3 ops rate decrease']);
-      r.fleet.set('scribe-ledger', 'node3', 'high-error-rate');
-      await until(expect, () => r, 'runbook-queries', [['node3', 'HighErrorRate', 'critical'], ['node1', 'HighErrorRate', 'ok']]);
+      rig().fleet.set('scribe-ledger', 'node3', 'high-error-rate');
+      await until(expect, rig, 'runbook-queries', [['node3', 'HighErrorRate', 'critical'], ['node1', 'HighErrorRate', 'ok']]);
 
-      r.cfg.systems['scribe-ledger']!.checks.push(promqlCheck.parse({ name: 'absent', kind: 'promql', queries: [{ query: 'scribe_no_such_metric_total', critical: 1 }] }));
-      const absent = await r.check('absent');
+      rig().cfg.systems['scribe-ledger']!.checks.push(promqlCheck.parse({ name: 'absent', kind: 'promql', queries: [{ query: 'scribe_no_such_metric_total', critical: 1 }] }));
+      const absent = await rig().check('absent');
       expect(absent.status).toBe('unknown');
       expect(absent.summary).toBe('(query) scribe_no_such_metric_total NO DATA (no series: absent, or stale)');
-      r.cfg.systems['scribe-ledger']!.checks.push(promqlCheck.parse({ name: 'broken', kind: 'promql', queries: [{ query: 'rate(scribe_errors_total)', critical: 1 }] }));
-      const broken = await r.check('broken');
+      rig().cfg.systems['scribe-ledger']!.checks.push(promqlCheck.parse({ name: 'broken', kind: 'promql', queries: [{ query: 'rate(scribe_errors_total)', critical: 1 }] }));
+      const broken = await rig().check('broken');
       expect(broken.status).toBe('critical');
       expect(broken.summary).toMatch(/Prometheus: bad_data: .*range vector/);
     });
   });
 
   describe('findag (runbook 002)', () => {
-    let r: Rig;
-    beforeAll(() => {
-      r = rigs['findag']!;
-    });
-    afterAll(() => stop('findag'));
+    const rig = onRig('findag');
 
     it('F2/F13: TPS, BPS, memory, CPU and active validators are green, then red on a throughput drop and resource pressure', async ({ expect }) => {
-      await greenThen(expect, () => r, 'performance');
-      await greenThen(expect, () => r, 'thresholds');
+      await greenThen(expect, rig, 'performance');
+      await greenThen(expect, rig, 'thresholds');
       // Throughput drop (1850 -> 60 tx/s, 8.5 -> 0.6 blocks/s), memory 93 %, CPU 90 %, no active validator.
-      r.fleet.set('findag', 'findag-node', { tps: 60, bps: 0.6, memoryPercent: 93, cpuPercent: 90, validatorsActive: 0 });
-      await until(expect, () => r, 'thresholds', [
+      rig().fleet.set('findag', 'findag-node', { tps: 60, bps: 0.6, memoryPercent: 93, cpuPercent: 90, validatorsActive: 0 });
+      await until(expect, rig, 'thresholds', [
         ['findag-node', 'memory', 'critical'],
         ['findag-node', 'CPU', 'critical'],
         ['findag-node', 'TPS', 'critical'],
         ['findag-node', 'BPS', 'critical'],
       ]);
-      await until(expect, () => r, 'performance', [
+      await until(expect, rig, 'performance', [
         ['findag-node', 'TPS', 'warn'],
         ['findag-node', 'BPS', 'warn'],
         ['findag-node', 'memory', 'warn'],
@@ -264,41 +253,33 @@ describe.skipIf(!bins)('packs through a real Prometheus', { concurrent: true }, 
   });
 
   describe('dytallix (runbook 004)', () => {
-    let r: Rig;
-    beforeAll(() => {
-      r = rigs['dytallix']!;
-    });
-    afterAll(() => stop('dytallix'));
+    const rig = onRig('dytallix');
 
     it('D6/D7: RPC p95, block lag and the 5xx share are green, then red on a latency rise, sync lag and an error burst', async ({ expect }) => {
-      const rpc = await greenThen(expect, () => r, 'rpc');
+      const rpc = await greenThen(expect, rig, 'rpc');
       expect(row(rpc, 'api', 'RPC p95')![5]).toBe('histogram_quantile(0.95, sum by (instance, le) (rate(http_request_duration_seconds_bucket{path="/api/rpc"}[10s])))');
-      await greenThen(expect, () => r, 'errors');
-      r.fleet.set('dytallix', 'api', { rpcP95Seconds: 3.4, nodeSyncLag: 150, errorRatio: 0.12 });
-      await until(expect, () => r, 'rpc', [
+      await greenThen(expect, rig, 'errors');
+      rig().fleet.set('dytallix', 'api', { rpcP95Seconds: 3.4, nodeSyncLag: 150, errorRatio: 0.12 });
+      await until(expect, rig, 'rpc', [
         ['api', 'RPC p95', 'warn'],
         ['api', 'block lag', 'warn'],
       ]);
-      await until(expect, () => r, 'errors', [['api', '5xx share', 'warn']]);
+      await until(expect, rig, 'errors', [['api', '5xx share', 'warn']]);
     });
   });
 
   describe('mpc-wallet (runbook 000)', () => {
-    let r: Rig;
-    beforeAll(() => {
-      r = rigs['mpc-wallet']!;
-    });
-    afterAll(() => stop('mpc-wallet'));
+    const rig = onRig('mpc-wallet');
 
     it("M27: the runbook's queries (active nodes, signature p95, failures, Byzantine violations, presignatures, TLS, memory) green, then red", async ({ expect }) => {
-      const green = await greenThen(expect, () => r, 'node-metrics');
+      const green = await greenThen(expect, rig, 'node-metrics');
       expect(row(green, 'mpc-node-1', 'byzantine violations')![5]).toBe('sum by (instance) (increase(mpc_byzantine_violations_total[10s]))');
-      r.fleet.set('mpc-wallet', 'mpc-node-1', 'high-latency'); // signature p95 12.5 s
-      r.fleet.set('mpc-wallet', 'mpc-node-2', 'byzantine'); // double vote, banned: 4 active nodes left
-      r.fleet.set('mpc-wallet', 'mpc-node-3', 'presig-depleted');
-      r.fleet.set('mpc-wallet', 'mpc-node-4', 'high-error-rate'); // 25 % of transactions fail
-      r.fleet.set('mpc-wallet', 'mpc-node-5', { tlsFailuresPerSecond: 2, memoryPercent: 91 });
-      await until(expect, () => r, 'node-metrics', [
+      rig().fleet.set('mpc-wallet', 'mpc-node-1', 'high-latency'); // signature p95 12.5 s
+      rig().fleet.set('mpc-wallet', 'mpc-node-2', 'byzantine'); // double vote, banned: 4 active nodes left
+      rig().fleet.set('mpc-wallet', 'mpc-node-3', 'presig-depleted');
+      rig().fleet.set('mpc-wallet', 'mpc-node-4', 'high-error-rate'); // 25 % of transactions fail
+      rig().fleet.set('mpc-wallet', 'mpc-node-5', { tlsFailuresPerSecond: 2, memoryPercent: 91 });
+      await until(expect, rig, 'node-metrics', [
         ['mpc-node-1', 'signature p95', 'warn'],
         ['mpc-node-2', 'byzantine violations', 'critical'],
         ['mpc-node-1', 'active nodes', 'warn'],
