@@ -8,8 +8,11 @@
  *   hangOn - piped, except a request whose first line matches is swallowed
  *            (the daemon stops answering between two calls of one step)
  *   lateOn - piped, except the answer to a request whose first line matches
- *            is held back `ms` (a daemon on a loaded machine: it carries the
- *            call out at once, its answer comes after the client's deadline)
+ *            is held until the client gives up on it (a daemon on a loaded
+ *            machine: it carries the call out, its answer comes after the
+ *            client's deadline). Held, not delayed by a fixed time: under
+ *            load the Engine's own start can outlast any fixed delay, and the
+ *            case is "the answer came after the deadline", whatever it took
  * Every mode change severs the connections already open, as a daemon dying would:
  * a pooled keep-alive connection must not outlive it.
  */
@@ -18,7 +21,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export type DockerSocketMode = 'pass' | 'hang' | 'reset' | 'gone' | { hangOn: RegExp } | { lateOn: RegExp; ms: number };
+export type DockerSocketMode = 'pass' | 'hang' | 'reset' | 'gone' | { hangOn: RegExp } | { lateOn: RegExp };
 
 export interface FlakyDockerSocket {
   readonly path: string;
@@ -55,10 +58,10 @@ export async function startFlakyDockerSocket(realSocket: string): Promise<FlakyD
       if (line) requests.push(line);
       if (line && hangOn?.test(line)) swallowing = true;
       if (line && late?.lateOn.test(line)) {
-        // The request reaches the Engine now; whatever it answers waits in the paused stream.
+        // The request reaches the Engine now; whatever it answers stays in the paused stream, until the client's
+        // abort closes the connection (and with it the Engine's side).
         engine.unpipe(client);
         engine.pause();
-        setTimeout(() => engine.pipe(client), late.ms);
       }
       if (!swallowing) engine.write(chunk);
     });
