@@ -7,10 +7,16 @@
  * before it. By Little's law the ack time is the requests in flight times the loop's time per request, so with ~2 ms
  * of work per command behind a ~1 ms ack, 32 commands in flight take three times as long to ack as Bolt alone.
  *
- * So the work of a command starts once a turn of the event loop passed with no new request (a burst's acks go
- * first; its work follows, in arrival order, as soon as the requests pause). In a stream that never pauses, a command
- * that waited `maxWaitMs` starts anyway, one per `overdueEveryMs`: the work is delayed, never starved. The acks
- * themselves never wait here, and work that started runs at full speed (a command waiting on slow nodes holds no other).
+ * So the work of a command starts once the requests paused: `quietMs` with no new request, and a turn of the event
+ * loop that had none (a burst's acks go first; its work follows, in arrival order, one command per quiet turn). A
+ * command's work is several steps apart in time (store round trips, the reply), so work started in a pause still runs
+ * beside the acks that come after it: a pause of one turn (what a closed loop of requests leaves between an ack and
+ * the next request) or 2 ms let it start in the middle of a stream, and starting 8 at once made clusters of slow acks
+ * (`npm run bench ack`, c=1, p99 2.8x bare Bolt; 10 ms and one at a time: 1.3x). In a stream that never pauses, a
+ * command that waited `maxWaitMs` starts anyway, one per `overdueEveryMs`: the work is delayed, never starved (a
+ * person sees the answer at most a second later, only while Slack sends a request more often than every 10 ms). The
+ * acks themselves never wait here, and work that started runs at full speed (a command waiting on slow nodes holds no
+ * other).
  */
 export interface AckFirstOptions {
   /** The longest a command waits for the requests to pause before it may start anyway. */
@@ -19,6 +25,8 @@ export interface AckFirstOptions {
   overdueEveryMs?: number;
   /** How many waiting commands start in one quiet turn of the event loop. */
   batch?: number;
+  /** How long no request may have arrived for the requests to count as paused. */
+  quietMs?: number;
 }
 
 export class AckFirst {
@@ -26,20 +34,24 @@ export class AckFirst {
   private arrivals = 0;
   private seen = 0;
   private ticking = false;
+  private lastArrival = -Infinity;
   private lastOverdue = -Infinity;
   private readonly maxWaitMs: number;
   private readonly overdueEveryMs: number;
   private readonly batch: number;
+  private readonly quietMs: number;
 
   constructor(opts: AckFirstOptions = {}) {
-    this.maxWaitMs = opts.maxWaitMs ?? 250;
+    this.maxWaitMs = opts.maxWaitMs ?? 1000;
     this.overdueEveryMs = opts.overdueEveryMs ?? 10;
-    this.batch = opts.batch ?? 8;
+    this.batch = opts.batch ?? 1;
+    this.quietMs = opts.quietMs ?? 10;
   }
 
   /** A request arrived (called by the route, before it acks): the work waiting keeps waiting this turn. */
   arrived(): void {
     this.arrivals++;
+    this.lastArrival = performance.now();
   }
 
   /** Commands whose work has not started yet. */
@@ -65,18 +77,26 @@ export class AckFirst {
   private schedule(): void {
     if (this.ticking) return;
     this.ticking = true;
+    // Asleep until the requests may have paused or the head is due, rather than a turn of the loop each: a loop
+    // that never sleeps takes a core from the processes the acks go to.
+    const now = performance.now();
+    const head = this.queue[0];
+    const paused = this.lastArrival + this.quietMs - now;
+    const due = head ? Math.max(head.at + this.maxWaitMs, this.lastOverdue + this.overdueEveryMs) - now : Infinity;
+    const wait = Math.min(paused, due);
     // The check phase: after this turn's poll, which handled every request that had arrived.
-    setImmediate(() => this.tick());
+    if (wait <= 0) setImmediate(() => this.tick());
+    else setTimeout(() => this.tick(), Math.ceil(wait));
   }
 
   private tick(): void {
     this.ticking = false;
-    const quiet = this.arrivals === this.seen;
+    const now = performance.now();
+    const quiet = this.arrivals === this.seen && now - this.lastArrival >= this.quietMs;
     this.seen = this.arrivals;
     if (quiet) {
       for (let n = 0; n < this.batch && this.queue.length; n++) this.startHead();
     } else {
-      const now = performance.now();
       const head = this.queue[0];
       if (head && now - head.at >= this.maxWaitMs && now - this.lastOverdue >= this.overdueEveryMs) {
         this.lastOverdue = now;

@@ -1,5 +1,6 @@
-// AckFirst (src/core/ack-first.ts): a command's work starts once the requests of a burst have been acked, in arrival
-// order; in a stream that never pauses it is delayed by at most maxWaitMs, then started at a bounded rate, never starved.
+// AckFirst (src/core/ack-first.ts): a command's work starts once the requests of a burst have been acked and have
+// paused for quietMs, in arrival order, one per quiet turn; in a stream that never pauses it is delayed by at most
+// maxWaitMs, then started at a bounded rate, never starved.
 import { describe, expect, it } from 'vitest';
 import { AckFirst } from '../../../src/core/ack-first.js';
 
@@ -19,7 +20,7 @@ function keepArriving(q: AckFirst, stop: () => boolean): Promise<number> {
 
 describe('work after the ack', () => {
   it('when requests keep arriving, then no work starts; once a turn passes without one, it all runs, in arrival order', async () => {
-    const q = new AckFirst({ maxWaitMs: 60_000 });
+    const q = new AckFirst({ maxWaitMs: 60_000, quietMs: 0 });
     const started: number[] = [];
     const done = [1, 2, 3].map((n) => q.run(async () => void started.push(n)));
     let turns = 0;
@@ -31,8 +32,36 @@ describe('work after the ack', () => {
     expect(q.waiting).toBe(0);
   });
 
+  it('when requests come a few ms apart, then no work starts until they pause for quietMs', async () => {
+    const q = new AckFirst({ quietMs: 30, maxWaitMs: 60_000 });
+    const started: number[] = [];
+    const done = [1, 2].map((n) => q.run(async () => void started.push(performance.now())));
+    // Every 5 ms: each gap is a quiet turn of the loop, but shorter than quietMs.
+    let last = 0;
+    for (let i = 0; i < 20; i++) {
+      q.arrived();
+      last = performance.now();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(started).toEqual([]);
+    await Promise.all(done);
+    expect(started[0]! - last).toBeGreaterThanOrEqual(29);
+  });
+
+  it('when the requests pause, then the waiting work starts one command per turn of the loop, not all at once', async () => {
+    const q = new AckFirst({ quietMs: 0 });
+    const order: string[] = [];
+    const done = [1, 2, 3].map((n) => q.run(async () => void order.push(`work ${n}`)));
+    setImmediate(() => order.push('turn'));
+    await Promise.all(done);
+    expect(order.indexOf('work 1')).toBeLessThan(order.indexOf('work 2'));
+    expect(order.filter((o) => o.startsWith('work'))).toEqual(['work 1', 'work 2', 'work 3']);
+    expect(order.indexOf('turn')).toBeLessThan(order.indexOf('work 2'));
+  });
+
   it('when the requests never pause, then a command starts after maxWaitMs, and the rest one per overdueEveryMs', async () => {
-    const q = new AckFirst({ maxWaitMs: 50, overdueEveryMs: 20 });
+    // Never quiet: only the overdue rule may start work here (a loaded machine can stall the arrivals for a few ms).
+    const q = new AckFirst({ maxWaitMs: 50, overdueEveryMs: 20, quietMs: 60_000 });
     const queuedAt = performance.now();
     const startedAt: number[] = [];
     const done = Array.from({ length: 5 }, () => q.run(async () => void startedAt.push(performance.now())));
