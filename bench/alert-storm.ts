@@ -10,7 +10,6 @@ import { createServer, type Server } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRuntime } from '../src/runtime.js';
 import { BUNDLED_DEMO_CONFIG } from '../src/config/index.js';
 import { alertmanagerPayload, fromAlertmanager } from '../src/alerts/schemas.js';
 import { startPostgres } from '../test/support/services.js';
@@ -18,6 +17,7 @@ import { freshDatabase } from '../test/support/pg.js';
 import { summarize, ms, type Section } from './stats.js';
 import { runLoad } from './load-client.js';
 import { startSlackProcess } from './slack-process.js';
+import { startBotProcess } from './bot-process.js';
 
 const TOKEN = 'bench-alert-token-123456';
 const GROUPS = 200;
@@ -86,9 +86,10 @@ async function keyturn(env: Record<string, string>) {
   // The embedded store in a data dir on disk, as `npm start` and the image run it (in memory, PGlite's file system copies
   // each growing file whole, and a storm measured there slowed down round after round).
   const dataDir = mkdtempSync(join(tmpdir(), 'kt-bench-storm-'));
-  const rt = await startRuntime({ env: { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 'bench-secret', SLACK_API_URL: fake.apiUrl, PORT: '0', KEYTURN_DATA_DIR: dataDir, LOG_LEVEL: 'silent', KEYTURN_ALERT_TOKEN: TOKEN, ...env }, configPath: BUNDLED_DEMO_CONFIG });
-  const db = rt.core.kt.db;
-  const count = async (sql: string) => Number((await db.query<{ n: number }>(sql)).rows[0]!.n);
+  // In a process of its own with its production flags and its demo apart, as `npm start` runs it (bench/bot-process.ts):
+  // in the bench's process, the demo fleet's simulators and checks shared the bot's event loop.
+  const bot = await startBotProcess({ kind: 'keyturn', configPath: BUNDLED_DEMO_CONFIG, env: { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 'bench-secret', SLACK_API_URL: fake.apiUrl, PORT: '0', KEYTURN_DATA_DIR: dataDir, LOG_LEVEL: 'silent', KEYTURN_ALERT_TOKEN: TOKEN, KEYTURN_CONFIG: '', ...env } });
+  const count = (sql: string) => bot.count(sql);
   /** Until the alerts are processed and the outbox is empty (the pipeline and chat delivery have finished). */
   const drained = async () => {
     for (let i = 0; i < 600; i++) {
@@ -100,7 +101,7 @@ async function keyturn(env: Record<string, string>) {
   };
   // What the warm-up posted is not counted either.
   let chatBefore = 0;
-  const s = await storm(rt.server.port!, async () => {
+  const s = await storm(bot.port, async () => {
     await drained();
     chatBefore = (await fake.calls()).length;
   });
@@ -120,7 +121,7 @@ async function keyturn(env: Record<string, string>) {
       maxPerSecond = Math.max(maxPerSecond, i - j + 1);
     }
   }
-  await rt.stop();
+  await bot.stop();
   await fake.close();
   rmSync(dataDir, { recursive: true, force: true });
   return { ...s, stored, drainedMs, posts: posts.length, edits: chat.length - posts.length, maxPerSecond };

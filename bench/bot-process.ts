@@ -13,6 +13,10 @@ export type BotSpec = { kind: 'floor'; signingSecret: string; apiUrl: string } |
 export interface BotProcess {
   /** http://127.0.0.1:port/slack/events */
   url: string;
+  /** The bot's HTTP port (alert webhooks, health). */
+  port: number;
+  /** The number a `SELECT count(*)::int AS n ...` finds in the bot's store (the floor has none). */
+  count(sql: string): Promise<number>;
   /** Chat messages the bot still has to deliver (0 for the floor). */
   outboxDepth(): Promise<number>;
   stop(): Promise<void>;
@@ -26,18 +30,22 @@ export function startBotProcess(spec: BotSpec): Promise<BotProcess> {
     child.once('exit', (code) => reject(new Error(`the bench's ${spec.kind} process exited with ${code} before it was ready`)));
     child.once('message', (m) => {
       // One question at a time (the bench asks in turn); a child that dies meanwhile fails the question, not hangs it.
-      const ask = <T>(q: string) =>
+      const ask = <T>(q: string | { count: string }) =>
         new Promise<T>((answer, fail) => {
-          const onExit = (code: number | null) => fail(new Error(`the bench's ${spec.kind} process exited with ${code} while asked "${q}"`));
+          const onExit = (code: number | null) => fail(new Error(`the bench's ${spec.kind} process exited with ${code} while asked ${JSON.stringify(q)}`));
           child.once('exit', onExit);
           child.once('message', (a) => {
             child.off('exit', onExit);
-            answer(a as T);
+            if (a && typeof a === 'object' && 'error' in a) fail(new Error(`the bench's ${spec.kind} process: ${String(a.error)}`));
+            else answer(a as T);
           });
           child.send(q);
         });
+      const port = (m as { port: number }).port;
       resolve({
-        url: `http://127.0.0.1:${(m as { port: number }).port}/slack/events`,
+        url: `http://127.0.0.1:${port}/slack/events`,
+        port,
+        count: (sql) => ask<number>({ count: sql }),
         outboxDepth: () => ask<number>('depth'),
         stop: async () => {
           const said = await ask<string>('stop').catch((err: Error) => err.message);
@@ -55,6 +63,9 @@ if (isForkedBenchModule(import.meta.url)) {
     const spec = raw as BotSpec;
     let port: number;
     let depth: () => Promise<number> = async () => 0;
+    let count: (sql: string) => Promise<number> = async () => {
+      throw new Error('the floor has no store');
+    };
     let stop: () => Promise<void>;
     if (spec.kind === 'floor') {
       const app = new bolt.App({ token: 'xoxb-test', receiver: new bolt.HTTPReceiver({ signingSecret: spec.signingSecret }), clientOptions: { slackApiUrl: spec.apiUrl } });
@@ -66,10 +77,12 @@ if (isForkedBenchModule(import.meta.url)) {
       const rt = await startRuntime({ env: spec.env, configPath: spec.configPath, demoApart: true });
       port = rt.server.port!;
       depth = async () => (await Promise.all(rt.adapters.map((a) => a.drain.depth()))).reduce((a, b) => a + b, 0);
+      count = async (sql) => Number((await rt.core.kt.db.query<{ n: number }>(sql)).rows[0]!.n);
       stop = () => rt.stop();
     }
     process.on('message', async (q) => {
       if (q === 'depth') process.send!(await depth());
+      if (q && typeof q === 'object' && 'count' in q) process.send!(await count(String(q.count)).catch((err: Error) => ({ error: err.message })));
       if (q === 'stop') {
         const error = await stop().then(() => null, (err: unknown) => String(err));
         // Exit once the answer is out (exit right after send can drop it).
