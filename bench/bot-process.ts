@@ -17,7 +17,7 @@ export interface BotProcess {
   port: number;
   /** The number a `SELECT count(*)::int AS n ...` finds in the bot's store (the floor has none). */
   count(sql: string): Promise<number>;
-  /** Chat messages the bot still has to deliver (0 for the floor). */
+  /** Chat messages the bot still has to deliver and commands still at work (0 for the floor). */
   outboxDepth(): Promise<number>;
   stop(): Promise<void>;
 }
@@ -76,7 +76,10 @@ if (isForkedBenchModule(import.meta.url)) {
       const { startRuntime } = await import('../src/runtime.js');
       const rt = await startRuntime({ env: spec.env, configPath: spec.configPath, demoApart: true });
       port = rt.server.port!;
-      depth = async () => (await Promise.all(rt.adapters.map((a) => a.drain.depth()))).reduce((a, b) => a + b, 0);
+      // Outbox rows and commands whose work has not finished: work waiting behind the acks (src/core/ack-first.ts)
+      // has no outbox row yet, and a run must not spill it into the next one's measurement.
+      const working = () => rt.adapters.reduce((n, a) => n + ((a as { workInFlight?: number }).workInFlight ?? 0), 0);
+      depth = async () => (await Promise.all(rt.adapters.map((a) => a.drain.depth()))).reduce((a, b) => a + b, working());
       count = async (sql) => Number((await rt.core.kt.db.query<{ n: number }>(sql)).rows[0]!.n);
       stop = () => rt.stop();
     }

@@ -150,6 +150,11 @@ export class SlackAdapter implements ChatAdapter {
     log.info({ mode: this.mode, team: identity.teamId, bot: identity.botUserId, commands: this.commands.length }, 'Slack adapter started');
   }
 
+  /** Commands acked whose work has not finished (waiting behind the acks or running): what stop() waits for. */
+  get workInFlight(): number {
+    return this.inflight.size;
+  }
+
   private track<T>(work: Promise<T>): Promise<T> {
     this.inflight.add(work);
     const done = () => void this.inflight.delete(work);

@@ -1,6 +1,7 @@
 /**
- * Slash commands: every command in the registry (with the configured prefix)
- * is registered with Bolt, acked at once so Slack's 3 s deadline never
+ * Slash commands: one Bolt listener takes every command Slack sends (the
+ * registry's names, with the configured prefix, are what the manifest
+ * declares), acks it at once so Slack's 3 s deadline never
  * depends on the work, then handed to the dispatcher. What only the caller
  * should see (usage, errors, denials) goes back through the command's
  * response_url, or chat.postEphemeral when that fails.

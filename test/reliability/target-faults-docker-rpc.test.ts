@@ -167,7 +167,7 @@ describe.skipIf(!docker)('when the Docker daemon goes away mid-run', () => {
       expect((await containerState(tc.api, box)).state).toBe(op === 'stop' ? 'running' : 'exited');
       const lateOn = new RegExp(`^POST /[^ ]*containers/${box}/${op}`);
       // The answer is held past the deadline (a stop's is the Engine deadline plus its 1 s grace).
-      await sock.set({ lateOn });
+      await sock.set({ lateOn, giveUpMs: 3 * (LATE_MS + 1_000) });
       sock.requests.length = 0;
       const res = await runAction(t.core.kt, target(op, 'slow'));
       expect(sock.requests.some((l) => lateOn.test(l))).toBe(true);

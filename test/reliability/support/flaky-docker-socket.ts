@@ -12,7 +12,9 @@
  *            machine: it carries the call out, its answer comes after the
  *            client's deadline). Held, not delayed by a fixed time: under
  *            load the Engine's own start can outlast any fixed delay, and the
- *            case is "the answer came after the deadline", whatever it took
+ *            case is "the answer came after the deadline", whatever it took.
+ *            A client that never gives up is cut off after `giveUpMs` (the
+ *            test then fails on the dropped connection instead of hanging)
  * Every mode change severs the connections already open, as a daemon dying would:
  * a pooled keep-alive connection must not outlive it.
  */
@@ -21,7 +23,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export type DockerSocketMode = 'pass' | 'hang' | 'reset' | 'gone' | { hangOn: RegExp } | { lateOn: RegExp };
+export type DockerSocketMode = 'pass' | 'hang' | 'reset' | 'gone' | { hangOn: RegExp } | { lateOn: RegExp; giveUpMs: number };
 
 export interface FlakyDockerSocket {
   readonly path: string;
@@ -62,6 +64,7 @@ export async function startFlakyDockerSocket(realSocket: string): Promise<FlakyD
         // abort closes the connection (and with it the Engine's side).
         engine.unpipe(client);
         engine.pause();
+        setTimeout(() => client.destroy(), late.giveUpMs).unref();
       }
       if (!swallowing) engine.write(chunk);
     });

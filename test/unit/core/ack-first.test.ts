@@ -1,6 +1,6 @@
 // AckFirst (src/core/ack-first.ts): a command's work starts once the requests of a burst have been acked and have
-// paused for quietMs, in arrival order, one per quiet turn; in a stream that never pauses it is delayed by at most
-// maxWaitMs, then started at a bounded rate, never starved.
+// paused for quietMs, in arrival order, one per quiet turn; in a stream that never pauses each command starts once it
+// has waited maxWaitMs: delayed, never starved, never left behind.
 import { describe, expect, it } from 'vitest';
 import { AckFirst } from '../../../src/core/ack-first.js';
 
@@ -59,16 +59,34 @@ describe('work after the ack', () => {
     expect(order.indexOf('turn')).toBeLessThan(order.indexOf('work 2'));
   });
 
-  it('when the requests never pause, then a command starts after maxWaitMs, and the rest one per overdueEveryMs', async () => {
+  it('when the requests never pause, then every command starts once it has waited maxWaitMs, none sooner, in arrival order', async () => {
     // Never quiet: only the overdue rule may start work here (a loaded machine can stall the arrivals for a few ms).
-    const q = new AckFirst({ maxWaitMs: 50, overdueEveryMs: 20, quietMs: 60_000 });
-    const queuedAt = performance.now();
-    const startedAt: number[] = [];
-    const done = Array.from({ length: 5 }, () => q.run(async () => void startedAt.push(performance.now())));
-    await keepArriving(q, () => startedAt.length === 5);
+    const q = new AckFirst({ maxWaitMs: 50, overdueEveryMs: 5, quietMs: 60_000 });
+    const queuedAt: number[] = [];
+    const started: Array<{ n: number; at: number }> = [];
+    const done: Array<Promise<void>> = [];
+    // Five commands 15 ms apart, all queued at once when each is due: a stream's work keeps the stream's pace.
+    const arriving = keepArriving(q, () => started.length === 5);
+    for (let n = 0; n < 5; n++) {
+      queuedAt.push(performance.now());
+      done.push(q.run(async () => void started.push({ n, at: performance.now() })));
+      await new Promise((r) => setTimeout(r, 15));
+    }
+    await arriving;
     await Promise.all(done);
-    expect(startedAt[0]! - queuedAt).toBeGreaterThanOrEqual(49);
-    for (let i = 1; i < 5; i++) expect(startedAt[i]! - startedAt[i - 1]!).toBeGreaterThanOrEqual(19);
+    expect(started.map((s) => s.n)).toEqual([0, 1, 2, 3, 4]);
+    for (const s of started) expect(s.at - queuedAt[s.n]!).toBeGreaterThanOrEqual(49);
+    expect(q.waiting).toBe(0);
+  });
+
+  it('when a backlog is overdue at once, then it all starts at the next look, not one per look', async () => {
+    const q = new AckFirst({ maxWaitMs: 30, overdueEveryMs: 1_000, quietMs: 60_000 });
+    const started: number[] = [];
+    const done = Array.from({ length: 20 }, (_, n) => q.run(async () => void started.push(n)));
+    await keepArriving(q, () => started.length > 0);
+    // The look that started the first started every one that was due with it.
+    expect(started).toEqual(Array.from({ length: 20 }, (_, n) => n));
+    await Promise.all(done);
   });
 
   it('when the work fails, synchronously or not, then its promise rejects with the error and the queue goes on', async () => {
