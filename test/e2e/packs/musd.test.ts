@@ -71,7 +71,8 @@ describe.skipIf(!anvil)('musd pack (runbook 003)', () => {
 
   it.skipIf(!docker)('U1: relay down: its health is 503, the container exited with startup errors in its logs; an approved restart brings /health back to 200', async () => {
     sim.set(SIM, 'relay', 'unhealthy');
-    await containers!.api.getContainer('relay').stop({ t: 1 });
+    // Room for its SIGTERM handler (it reports "down" to the fleet first): with 1 s, a hog run's stop ended in SIGKILL (137).
+    await containers!.api.getContainer('relay').stop({ t: 30 });
     expect(await t.answer('/check musd relay-health')).toMatch(/🔴 relay-health · musd: CRITICAL\nHTTP 503 \(expected 200\)/);
     expect(await t.answer('/check musd relay-container')).toContain('relay DOWN: exited (exit code 0)');
     const logs = await t.answer('/check musd relay-logs');

@@ -23,7 +23,7 @@ import { HttpServer } from '../../../src/server/http-server.js';
 import { registerAlertRoutes } from '../../../src/server/alert-routes.js';
 import { execIn } from '../../../src/integrations/docker/client.js';
 import { need } from '../../support/need.js';
-import { scaled } from '../../support/time-factor.js';
+import { scaled, timeFactor } from '../../support/time-factor.js';
 import { freshDatabase } from '../../support/pg.js';
 import type { Clock } from '../../../src/core/keyturn.js';
 import type { ApprovalRequest } from '../../../src/approvals/types.js';
@@ -111,10 +111,12 @@ export interface PackCore extends TestCore {
  * One core per test file (opening a store is the slow part): tests find their own messages, never
  * count all of them. A fresh Postgres database when the service is there, else in-memory PGlite.
  */
-export async function packCore(opts: { pack: string; env: NodeJS.ProcessEnv; pd?: FakePagerDuty; clock?: Clock }): Promise<PackCore> {
+/** `scaled`: the pack's deadlines times KT_TIME_FACTOR (scaleDeadlines), for files that assert no deadline's text. */
+export async function packCore(opts: { pack: string; env: NodeJS.ProcessEnv; pd?: FakePagerDuty; clock?: Clock; scaled?: boolean }): Promise<PackCore> {
   const env: NodeJS.ProcessEnv = { KEYTURN_DATA_DIR: ':memory:', KEYTURN_ALERT_TOKEN: ALERT_TOKEN, ...(opts.pd ? pdEnv(opts.pd) : {}), ...opts.env };
   const pg = need('postgres');
-  const t = await testCore({ loaded: loadPack(opts.pack, env), env, clock: opts.clock, db: pg ? await freshDatabase(pg.url) : undefined });
+  const loaded = opts.scaled ? scaleDeadlines(loadPack(opts.pack, env), timeFactor()) : loadPack(opts.pack, env);
+  const t = await testCore({ loaded, env, clock: opts.clock, db: pg ? await freshDatabase(pg.url) : undefined });
   const story = (id: string) => [t.chat.current(id)!, ...t.chat.thread(id)].map(toPlainText).join('\n');
   /** An answer, and when it is an internal error ("Reference: … in Keyturn's log"), the log lines it refers to. */
   const withLog = (eph: string) => {
@@ -221,13 +223,15 @@ export function usePackFixture<W extends PackWorld>(o: {
   world: () => Promise<W>;
   clock?: Clock;
   resetEach?: boolean;
+  /** The pack's deadlines times KT_TIME_FACTOR (packCore). */
+  scaled?: boolean;
   ready: (f: PackFixture<W>) => void | Promise<void>;
 }): void {
   let f: PackFixture<W> | null = null;
   let world: W | null = null;
   beforeAll(async () => {
     world = await o.world();
-    const t = await packCore({ pack: o.pack, env: world.env, pd: world.pd ?? undefined, clock: o.clock });
+    const t = await packCore({ pack: o.pack, env: world.env, pd: world.pd ?? undefined, clock: o.clock, scaled: o.scaled });
     f = { world, t };
     await o.ready(f);
   });
