@@ -89,11 +89,10 @@ async function keyturn(env: Record<string, string>) {
   // In a process of its own with its production flags and its demo apart, as `npm start` runs it (bench/bot-process.ts):
   // in the bench's process, the demo fleet's simulators and checks shared the bot's event loop.
   const bot = await startBotProcess({ kind: 'keyturn', configPath: BUNDLED_DEMO_CONFIG, env: { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 'bench-secret', SLACK_API_URL: fake.apiUrl, PORT: '0', KEYTURN_DATA_DIR: dataDir, LOG_LEVEL: 'silent', KEYTURN_ALERT_TOKEN: TOKEN, KEYTURN_CONFIG: '', ...env } });
-  const count = (sql: string) => bot.count(sql);
   /** Until the alerts are processed and the outbox is empty (the pipeline and chat delivery have finished). */
   const drained = async () => {
     for (let i = 0; i < 600; i++) {
-      const pending = (await count(`SELECT count(*)::int AS n FROM outbox WHERE state = 'pending'`)) + (await count(`SELECT count(*)::int AS n FROM alerts WHERE processed_at IS NULL`));
+      const pending = (await bot.count(`SELECT count(*)::int AS n FROM outbox WHERE state = 'pending'`)) + (await bot.count(`SELECT count(*)::int AS n FROM alerts WHERE processed_at IS NULL`));
       if (pending === 0 && i > 5) return;
       await new Promise((r) => setTimeout(r, 500));
     }
@@ -105,7 +104,7 @@ async function keyturn(env: Record<string, string>) {
     await drained();
     chatBefore = (await fake.calls()).length;
   });
-  const stored = await count(`SELECT count(*)::int AS n FROM alerts WHERE alertname LIKE 'BenchAlert%'`);
+  const stored = await bot.count(`SELECT count(*)::int AS n FROM alerts WHERE alertname LIKE 'BenchAlert%'`);
   await drained();
   const drainedMs = performance.now() - s.startedAt;
   const chat = (await fake.calls()).slice(chatBefore).filter((c) => c.method === 'chat.postMessage' || c.method === 'chat.update');

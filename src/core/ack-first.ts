@@ -15,9 +15,8 @@
  * (`npm run bench ack`, c=1, p99 2.8x bare Bolt; 10 ms and one at a time: 1.3x). In a stream that never pauses, every
  * command that waited `maxWaitMs` starts anyway (looked for every `overdueEveryMs`): the work is delayed, never
  * starved and never left behind (a person sees the answer at most ~a second later, and only while Slack sends
- * requests less than 10 ms apart). The
- * acks themselves never wait here, and work that started runs at full speed (a command waiting on slow nodes holds no
- * other).
+ * requests less than 10 ms apart). The acks themselves never wait here, and work that started runs at full speed (a
+ * command waiting on slow nodes holds no other).
  */
 export interface AckFirstOptions {
   /** The longest a command waits for the requests to pause before it may start anyway. */

@@ -110,13 +110,13 @@ export interface PackCore extends TestCore {
 /**
  * One core per test file (opening a store is the slow part): tests find their own messages, never
  * count all of them. A fresh Postgres database when the service is there, else in-memory PGlite.
+ * `scaled`: the pack's deadlines times KT_TIME_FACTOR (scaleDeadlines), for files that assert no deadline's text.
  */
-/** `scaled`: the pack's deadlines times KT_TIME_FACTOR (scaleDeadlines), for files that assert no deadline's text. */
 export async function packCore(opts: { pack: string; env: NodeJS.ProcessEnv; pd?: FakePagerDuty; clock?: Clock; scaled?: boolean }): Promise<PackCore> {
   const env: NodeJS.ProcessEnv = { KEYTURN_DATA_DIR: ':memory:', KEYTURN_ALERT_TOKEN: ALERT_TOKEN, ...(opts.pd ? pdEnv(opts.pd) : {}), ...opts.env };
   const pg = need('postgres');
-  const loaded = opts.scaled ? scaleDeadlines(loadPack(opts.pack, env), timeFactor()) : loadPack(opts.pack, env);
-  const t = await testCore({ loaded, env, clock: opts.clock, db: pg ? await freshDatabase(pg.url) : undefined });
+  const pack = loadPack(opts.pack, env);
+  const t = await testCore({ loaded: opts.scaled ? scaleDeadlines(pack, timeFactor()) : pack, env, clock: opts.clock, db: pg ? await freshDatabase(pg.url) : undefined });
   const story = (id: string) => [t.chat.current(id)!, ...t.chat.thread(id)].map(toPlainText).join('\n');
   /** An answer, and when it is an internal error ("Reference: … in Keyturn's log"), the log lines it refers to. */
   const withLog = (eph: string) => {
