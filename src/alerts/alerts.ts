@@ -162,16 +162,14 @@ export class Alerts {
 
   /**
    * Processes every stored alert. `yieldToIngest` (the background loop): while webhooks are arriving, the ingest goes
-   * first (ingest-yield.ts): small batches, after a quiet moment where one comes within the pass's budget, growing
-   * when they cannot keep up. Otherwise (a command asked) full batches at once.
+   * first (ingest-yield.ts): small batches, after a quiet moment where one comes within the pass's budget, and past it
+   * batches that keep pace with what arrives. Otherwise (a command asked) full batches at once.
    */
   private async processAll(yieldToIngest = false): Promise<void> {
-    const turn = yieldToIngest ? new IngestYield(() => this.store.busy()) : null;
-    let got = 0;
+    const turn = yieldToIngest ? new IngestYield(this.store) : null;
     for (;;) {
-      const size = turn ? await turn.nextBatch(got) : INGEST_YIELD.fullBatch;
+      const size = turn ? await turn.nextBatch() : INGEST_YIELD.fullBatch;
       const events = await processBatch(this.deps.db, (r) => this.route(r), size);
-      got = events.length;
       if (events.length === 0) return;
       this.kickChat();
       if (events.some((e) => e.group.page || e.group.pageState !== 'none')) this.kickPager();

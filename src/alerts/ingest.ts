@@ -31,6 +31,8 @@ export class AlertIngest {
   private flushing: Promise<void> | null = null;
   /** performance.now() of the last request stored or queued. */
   private lastActive = -Infinity;
+  /** Alerts committed since this process started (the processor keeps pace with it: ingest-yield.ts). */
+  private stored = 0;
 
   constructor(private readonly db: Db) {}
 
@@ -41,6 +43,10 @@ export class AlertIngest {
    */
   busy(quietMs = BUSY_QUIET_MS): boolean {
     return this.queue.length > 0 || this.flushing !== null || performance.now() - this.lastActive < quietMs;
+  }
+
+  get storedAlerts(): number {
+    return this.stored;
   }
 
   /** Resolves once the payload and its alerts are committed. */
@@ -60,12 +66,15 @@ export class AlertIngest {
       const batch = this.queue.splice(0, MAX_BATCH);
       try {
         const stored = await storeMany(this.db, batch);
+        this.stored += stored.reduce((n, s) => n + s.alertIds.length, 0);
         batch.forEach((p, i) => p.resolve(stored[i]!));
       } catch (err) {
         // One bad payload must not fail the others that shared its statement: retry them one by one.
         for (const p of batch) {
           try {
-            p.resolve((await storeMany(this.db, [p]))[0]!);
+            const [one] = await storeMany(this.db, [p]);
+            this.stored += one!.alertIds.length;
+            p.resolve(one!);
           } catch (e) {
             p.reject(batch.length === 1 ? err : e);
           }
