@@ -163,13 +163,15 @@ export class Alerts {
   /**
    * Processes every stored alert. `yieldToIngest` (the background loop): while webhooks are arriving, the ingest goes
    * first (ingest-yield.ts): small batches, after a quiet moment where one comes within the pass's budget, and past it
-   * batches that keep pace with what arrives. Otherwise (a command asked) full batches at once.
+   * batches that grow with the storm. Otherwise (a command asked) full batches at once.
    */
   private async processAll(yieldToIngest = false): Promise<void> {
     const turn = yieldToIngest ? new IngestYield(this.store) : null;
+    let got = 0;
     for (;;) {
-      const size = turn ? await turn.nextBatch() : INGEST_YIELD.fullBatch;
+      const size = turn ? await turn.nextBatch(got) : INGEST_YIELD.fullBatch;
       const events = await processBatch(this.deps.db, (r) => this.route(r), size);
+      got = events.length;
       if (events.length === 0) return;
       this.kickChat();
       if (events.some((e) => e.group.page || e.group.pageState !== 'none')) this.kickPager();

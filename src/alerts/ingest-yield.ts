@@ -3,17 +3,20 @@
  * the store, and on the embedded store (one connection) every request of a burst waits behind whatever
  * processing transaction is in the way: so while webhooks arrive, processing waits for a quiet moment
  * and takes small batches. A pass waits at most `budgetMs` in all (a steady stream never goes quiet,
- * and pages must not fall ever further behind). Past that it no longer waits, and a batch takes what
- * was stored since the last one began plus one small batch: processing keeps pace with any storm (review
- * of b6984de: 100-alert batches behind four senders of 200-alert payloads processed 8 % of what was
- * stored) and eats into the backlog a small batch per turn, while each transaction stays about as long
- * as the ingest's own statements. Batches that doubled while they came back full reached the full size
- * within a few turns: on the embedded store a 1,000-alert transaction holds the connection ~100 ms
- * (5 ms + 0.1 ms an alert, idle), and a storm longer than the budget saw its webhook p99 go from
- * 28-34 ms to 138 ms (`npm run bench storm`, 2026-12-04).
+ * and pages must not fall ever further behind). Past that it no longer waits, and the batches grow:
+ * - on the embedded store (this process stores every alert): a batch takes what was stored since the
+ *   last one was sized plus one small batch, up to the full size. Up to that size processing keeps
+ *   pace and eats into the backlog a small batch per turn, and a transaction is no longer than the
+ *   storm makes it. Batches that doubled while they came back full reached 1,000 alerts within a few
+ *   turns, a transaction that holds the one connection ~100 ms (5 ms + 0.1 ms an alert, idle): a storm
+ *   longer than the budget saw its webhook p99 go from 28-34 ms to 100-138 ms (`npm run bench storm`).
+ * - on Postgres (any replica takes webhooks, so this process's count is not the storm's): batches
+ *   double while they come back full, up to the full size (review of b6984de: 100-alert batches behind
+ *   four senders of 200-alert payloads processed 8 % of what was stored). There a processing
+ *   transaction does not hold the ingest's connection.
  */
 export interface YieldOptions {
-  /** Alerts per processing transaction when the ingest is quiet, and while it is busy. */
+  /** Alerts per processing transaction when the ingest is quiet (and the most ever); while it is busy, the least. */
   fullBatch: number;
   busyBatch: number;
   /** Longest one batch waits for the ingest to go quiet, and how often it looks. */
@@ -29,15 +32,17 @@ export const INGEST_YIELD: YieldOptions = { fullBatch: 1000, busyBatch: 100, max
 export interface IngestGauge {
   /** True while webhooks are arriving. */
   busy(): boolean;
-  /** Alerts stored since the process started: only differences are read. */
-  readonly storedAlerts: number;
+  /** Alerts this process stored since it started (only differences are read); null when other processes store too. */
+  readonly storedAlerts: number | null;
 }
 
 /** One processing pass's side of the sharing: ask before each batch how many alerts it may take. */
 export class IngestYield {
   private readonly waitUntil: number;
   /** ingest.storedAlerts when the last batch was sized. */
-  private storedAtLast: number;
+  private storedAtLast: number | null;
+  /** The size the last batch was given. */
+  private last = 0;
 
   constructor(
     private readonly ingest: IngestGauge,
@@ -47,17 +52,26 @@ export class IngestYield {
     this.storedAtLast = ingest.storedAlerts;
   }
 
-  /** Waits (within the pass's budget) while the ingest is busy; the size of the next batch. */
-  async nextBatch(): Promise<number> {
+  /** Waits (within the pass's budget) while the ingest is busy; the size of the next batch. `lastGot`: alerts the last batch found. */
+  async nextBatch(lastGot = 0): Promise<number> {
     const waiting = performance.now() < this.waitUntil;
     if (waiting) {
       const until = Math.min(this.waitUntil, performance.now() + this.o.maxWaitMs);
       while (this.ingest.busy() && performance.now() < until) await new Promise((r) => setTimeout(r, this.o.pollMs));
     }
-    const arrived = this.ingest.storedAlerts - this.storedAtLast;
-    this.storedAtLast = this.ingest.storedAlerts;
-    if (!this.ingest.busy()) return this.o.fullBatch;
-    // Within the budget the storm goes first; past it, keep pace with what arrived and take a small batch more.
-    return waiting ? this.o.busyBatch : Math.min(this.o.fullBatch, this.o.busyBatch + arrived);
+    const stored = this.ingest.storedAlerts;
+    const arrived = stored === null || this.storedAtLast === null ? null : stored - this.storedAtLast;
+    this.storedAtLast = stored;
+    return (this.last = this.size(waiting, arrived, lastGot));
+  }
+
+  private size(waiting: boolean, arrived: number | null, lastGot: number): number {
+    const o = this.o;
+    if (!this.ingest.busy()) return o.fullBatch;
+    // Within the budget the storm goes first.
+    if (waiting) return o.busyBatch;
+    if (arrived !== null) return Math.min(o.fullBatch, o.busyBatch + arrived);
+    const backlog = this.last > 0 && lastGot >= this.last;
+    return backlog ? Math.min(o.fullBatch, this.last * 2) : o.busyBatch;
   }
 }

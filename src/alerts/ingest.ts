@@ -31,7 +31,7 @@ export class AlertIngest {
   private flushing: Promise<void> | null = null;
   /** performance.now() of the last request stored or queued. */
   private lastActive = -Infinity;
-  /** Alerts committed since this process started (the processor keeps pace with it: ingest-yield.ts). */
+  /** Alerts committed by this process since it started (the processor keeps pace with it: ingest-yield.ts). */
   private stored = 0;
 
   constructor(private readonly db: Db) {}
@@ -45,8 +45,9 @@ export class AlertIngest {
     return this.queue.length > 0 || this.flushing !== null || performance.now() - this.lastActive < quietMs;
   }
 
-  get storedAlerts(): number {
-    return this.stored;
+  /** What this process stored; null on Postgres, where any replica takes webhooks and this count is not the whole storm. */
+  get storedAlerts(): number | null {
+    return this.db.kind === 'pglite' ? this.stored : null;
   }
 
   /** Resolves once the payload and its alerts are committed. */

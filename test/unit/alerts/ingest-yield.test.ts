@@ -1,12 +1,13 @@
 // The processor's side of sharing the store with webhooks (src/alerts/ingest-yield.ts): small batches while
-// webhooks arrive, full ones when quiet, and past the pass's waiting budget no more waiting, with batches that keep
-// pace with what was stored meanwhile plus one small batch (never the full size just because a backlog exists).
+// webhooks arrive, full ones when quiet, and past the pass's waiting budget no more waiting, with batches that grow:
+// on the embedded store with what was stored meanwhile plus one small batch (never the full size just because a
+// backlog exists), on Postgres (other replicas store too) doubling while they come back full.
 import { describe, expect, it } from 'vitest';
 import { IngestYield, type IngestGauge, type YieldOptions } from '../../../src/alerts/ingest-yield.js';
 
 const O: YieldOptions = { fullBatch: 1000, busyBatch: 100, maxWaitMs: 40, pollMs: 1, budgetMs: 100 };
 
-/** An ingest whose busy answers come from `busy`, and whose stored count the test moves. */
+/** An ingest whose busy answers come from `busy`, and whose stored count the test moves (the embedded store's). */
 function gauge(busy: () => boolean): IngestGauge & { storedAlerts: number } {
   return { busy, storedAlerts: 0 };
 }
@@ -25,7 +26,7 @@ describe('IngestYield', () => {
     expect(calls).toBeGreaterThanOrEqual(5);
   });
 
-  it('when the ingest never goes quiet, then each batch waits (within the budget) and stays small however much arrives, and past the budget it goes without waiting', async () => {
+  it('when the ingest never goes quiet, then each batch waits (within the budget) and stays small, and past the budget it goes without waiting', async () => {
     let looks = 0;
     const g = gauge(() => (looks++, true));
     const y = new IngestYield(g, O);
@@ -43,7 +44,7 @@ describe('IngestYield', () => {
     expect(looksPerBatch.at(-1)).toBe(1);
   });
 
-  it('when a storm outlasts the budget, then each batch takes what was stored since the last one plus a small batch, up to the full size', async () => {
+  it('when a storm outlasts the budget on the embedded store, then each batch takes what was stored since the last one plus a small batch, up to the full size', async () => {
     const g = gauge(() => true);
     const y = new IngestYield(g, { ...O, budgetMs: 0 });
     const sizes: number[] = [];
@@ -53,8 +54,21 @@ describe('IngestYield', () => {
       sizes.push(await y.nextBatch());
     }
     // Not 100, 200, 400, 800, 1000: a backlog alone does not make a transaction long (it holds the one connection
-    // of the embedded store), and processing still never falls further behind than the ingest's pace.
+    // of the embedded store); below the full size, processing does not fall further behind than the ingest's pace.
     expect(sizes).toEqual([180, 180, 100, 900, 1000, 180]);
+  });
+
+  it('when a storm outlasts the budget on Postgres (other replicas store too), then batches that come back full double up to the full size, and shrink again once one is not full', async () => {
+    const y = new IngestYield({ busy: () => true, storedAlerts: null }, { ...O, budgetMs: 0 });
+    const sizes: number[] = [];
+    let got = 0;
+    for (let i = 0; i < 6; i++) {
+      const size = await y.nextBatch(got);
+      sizes.push(size);
+      got = size; // a backlog: every batch finds as many alerts as it may take
+    }
+    expect(sizes).toEqual([100, 200, 400, 800, 1000, 1000]);
+    expect(await y.nextBatch(300)).toBe(100);
   });
 
   it('when alerts pile up within the budget, then batches stay small (the storm goes first)', async () => {
