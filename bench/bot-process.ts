@@ -78,7 +78,7 @@ if (isForkedBenchModule(import.meta.url)) {
       port = rt.server.port!;
       // Outbox rows and commands whose work has not finished: work waiting behind the acks (src/core/ack-first.ts)
       // has no outbox row yet, and a run must not spill it into the next one's measurement.
-      const working = () => rt.adapters.reduce((n, a) => n + ((a as { workInFlight?: number }).workInFlight ?? 0), 0);
+      const working = () => rt.adapters.reduce((n, a) => n + a.workInFlight, 0);
       depth = async () => (await Promise.all(rt.adapters.map((a) => a.drain.depth()))).reduce((a, b) => a + b, working());
       count = async (sql) => Number((await rt.core.kt.db.query<{ n: number }>(sql)).rows[0]!.n);
       stop = () => rt.stop();

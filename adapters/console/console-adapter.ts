@@ -182,6 +182,11 @@ export class ConsoleAdapter implements ChatAdapter {
     this.print(`${target} is not an approval request or an alert, or ${emoji} is not a vote or acknowledge emoji: nothing counted.`);
   }
 
+  /** The line being worked on, if any (one at a time). */
+  get workInFlight(): number {
+    return this.busy ? 1 : 0;
+  }
+
   /** Stops reading input, lets the current line finish (an action it runs included), then delivers what is queued, for up to 10 s. */
   async stop(): Promise<void> {
     this.stopping = true;

@@ -104,6 +104,11 @@ export class DiscordAdapter implements ChatAdapter {
     await this.registerCommands();
   }
 
+  /** Interactions and reactions being handled. */
+  get workInFlight(): number {
+    return this.inflight.size;
+  }
+
   async stop(): Promise<void> {
     this.stopping = true;
     await Promise.allSettled([...this.inflight]);

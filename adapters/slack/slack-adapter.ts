@@ -150,7 +150,7 @@ export class SlackAdapter implements ChatAdapter {
     log.info({ mode: this.mode, team: identity.teamId, bot: identity.botUserId, commands: this.commands.length }, 'Slack adapter started');
   }
 
-  /** Commands acked whose work has not finished (waiting behind the acks or running): what stop() waits for. */
+  /** Commands acked whose work has not finished (waiting behind the acks or running), reactions being handled. */
   get workInFlight(): number {
     return this.inflight.size;
   }

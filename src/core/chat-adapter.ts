@@ -94,6 +94,8 @@ export interface ChatAdapter {
   readonly drain: DrainView;
   /** The commands it registered, as users type them on this platform (`/health`, `/kt-health` with a Slack prefix); empty before start(). */
   readonly commands: readonly string[];
+  /** Chat events taken whose work has not finished (a command acked and waiting or running, a reaction being handled): what stop() waits for. */
+  readonly workInFlight: number;
 }
 
 /**
