@@ -15,6 +15,10 @@
  *            case is "the answer came after the deadline", whatever it took.
  *            A client that never gives up is cut off after `giveUpMs` (the
  *            test then fails on the dropped connection instead of hanging)
+ *   failOn - piped, except the next `times` requests whose first line matches
+ *            are answered with an Engine error of `status` and `message`
+ *            without reaching the Engine (a call the daemon refused, e.g. a
+ *            forced removal whose kill timed out on a loaded machine)
  * Every mode change severs the connections already open, as a daemon dying would:
  * a pooled keep-alive connection must not outlive it.
  */
@@ -23,7 +27,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export type DockerSocketMode = 'pass' | 'hang' | 'reset' | 'gone' | { hangOn: RegExp } | { lateOn: RegExp; giveUpMs: number };
+export type DockerSocketMode =
+  | 'pass'
+  | 'hang'
+  | 'reset'
+  | 'gone'
+  | { hangOn: RegExp }
+  | { lateOn: RegExp; giveUpMs: number }
+  | { failOn: RegExp; times: number; status: number; message: string };
 
 export interface FlakyDockerSocket {
   readonly path: string;
@@ -39,6 +50,8 @@ export async function startFlakyDockerSocket(realSocket: string): Promise<FlakyD
   const open = new Set<Socket>();
   const requests: string[] = [];
   let mode: DockerSocketMode = 'pass';
+  /** failOn: how many matching requests are still to be refused. */
+  let failuresLeft = 0;
   let server: Server | null = null;
 
   const onConnection = (client: Socket) => {
@@ -49,6 +62,7 @@ export async function startFlakyDockerSocket(realSocket: string): Promise<FlakyD
     if (mode === 'hang') return void client.resume(); // read and drop: the kernel never pushes back
     const hangOn = typeof mode === 'object' && 'hangOn' in mode ? mode.hangOn : null;
     const late = typeof mode === 'object' && 'lateOn' in mode ? mode : null;
+    const fail = typeof mode === 'object' && 'failOn' in mode ? mode : null;
     const engine = createConnection(realSocket);
     open.add(engine);
     engine.on('close', () => (open.delete(engine), client.destroy()));
@@ -59,6 +73,16 @@ export async function startFlakyDockerSocket(realSocket: string): Promise<FlakyD
       const line = /^[A-Z]+ \S+ HTTP\/1\.[01]/.exec(chunk.toString('latin1'))?.[0];
       if (line) requests.push(line);
       if (line && hangOn?.test(line)) swallowing = true;
+      if (line && fail?.failOn.test(line) && failuresLeft > 0) {
+        failuresLeft--;
+        const body = JSON.stringify({ message: fail.message });
+        // The Engine's side goes without taking the client's with it: the answer must reach the client whole.
+        engine.removeAllListeners('close');
+        engine.on('close', () => open.delete(engine));
+        engine.destroy();
+        client.end(`HTTP/1.1 ${fail.status} Refused\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+        swallowing = true;
+      }
       if (line && late?.lateOn.test(line)) {
         // The request reaches the Engine now; whatever it answers stays in the paused stream, until the client's
         // abort closes the connection (and with it the Engine's side).
@@ -93,6 +117,7 @@ export async function startFlakyDockerSocket(realSocket: string): Promise<FlakyD
     requests,
     async set(next) {
       mode = next;
+      failuresLeft = typeof next === 'object' && 'failOn' in next ? next.times : 0;
       for (const s of open) s.destroy();
       open.clear();
       if (next === 'gone') await stop();
