@@ -122,6 +122,25 @@ function client(o: DockerFleetOptions): Docker {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Removes the container of that name if there is one (its anonymous volumes with it), and returns once the name is
+ * free, so that a container of the same name can be created next. Any error but "no such container" used to be
+ * ignored, and under a CPU hog a forced removal that failed (the kill's exit event late) left the create with "the
+ * container name is already in use" (409): now it looks again and removes again, and past `limitMs` fails with the
+ * Engine's reason.
+ */
+export async function removeContainerByName(docker: Docker, name: string, limitMs: number): Promise<void> {
+  const end = Date.now() + limitMs;
+  for (;;) {
+    const err = await docker.getContainer(name).remove({ force: true, v: true }).then(() => null, (e: unknown) => e as { statusCode?: number; message?: string });
+    if (!err || err.statusCode === 404) return;
+    // Another removal in progress, or one that failed half-way: gone by now, or remove it again.
+    if (await docker.getContainer(name).inspect().then(() => false, (e: { statusCode?: number }) => e.statusCode === 404)) return;
+    if (Date.now() > end) throw new Error(`${name}: the old container could not be removed within ${limitMs} ms: ${err.message ?? String(err)}`);
+    await sleep(200);
+  }
+}
+
 export async function startDockerFleet(o: DockerFleetOptions): Promise<DockerFleet> {
   const docker = client(o);
   const image = o.image ?? FLEET_IMAGE;
@@ -138,25 +157,8 @@ export async function startDockerFleet(o: DockerFleetOptions): Promise<DockerFle
     return s;
   };
 
-  /**
-   * Removes the container of that name if there is one, and returns once the name is free. Any error but "no such
-   * container" used to be ignored, and under a CPU hog a forced removal that failed (the kill's exit event late) left
-   * the next create with "the container name is already in use" (409).
-   */
-  async function removeByName(name: string): Promise<void> {
-    const end = Date.now() + 30_000 * factor;
-    for (;;) {
-      const err = await docker.getContainer(name).remove({ force: true }).then(() => null, (e: unknown) => e as { statusCode?: number; message?: string });
-      if (!err || err.statusCode === 404) return;
-      // Another removal in progress, or one that failed half-way: look again until the name is free or the limit says why not.
-      if (await docker.getContainer(name).inspect().then(() => false, (e: { statusCode?: number }) => e.statusCode === 404)) return;
-      if (Date.now() > end) throw new Error(`${name}: the old container could not be removed within ${30_000 * factor} ms: ${err.message ?? String(err)}`);
-      await sleep(200);
-    }
-  }
-
   async function create(s: ContainerSpec): Promise<void> {
-    await removeByName(s.name);
+    await removeContainerByName(docker, s.name, 30_000 * factor);
     const mem = s.memoryMb ? s.memoryMb * 1024 * 1024 : undefined;
     const env = [`BANNER=${s.banner ?? ''}`];
     if (s.fleetNode && o.controlUrl) env.push(`FLEET_CONTROL=${o.controlUrl}`, `FLEET_SYSTEM=${s.fleetNode.system}`, `FLEET_NODE=${s.fleetNode.node}`);

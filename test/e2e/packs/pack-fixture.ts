@@ -18,6 +18,7 @@ import { PEOPLE, testCore, type Delivered, type TestCore } from '../../support/c
 import { pdEnv, ROUTING_KEY, TOKEN as ALERT_TOKEN } from '../../integration/alerts/harness.js';
 import { startFakePagerDuty, type FakePagerDuty } from '../../support/fake-pagerduty.js';
 import { startFleet, type Fleet } from '../../../demo/fleet/index.js';
+import { removeContainerByName } from '../../../demo/fleet/docker-fleet.js';
 import { toPlainText } from '../../../src/core/message.js';
 import { HttpServer } from '../../../src/server/http-server.js';
 import { registerAlertRoutes } from '../../../src/server/alert-routes.js';
@@ -295,7 +296,7 @@ export class RunbookContainers {
    * `volumes`: container path -> a fresh named volume (as a node keeps its data), or `hostDir` bind-mounted (a small disk).
    */
   async start(name: string, script: string, volumes: Record<string, { hostDir?: string }> = {}): Promise<void> {
-    await this.api.getContainer(name).remove({ force: true, v: true }).catch(() => {});
+    await removeContainerByName(this.api, name, scaled(30_000));
     this.names.add(name);
     const binds: string[] = [];
     for (const [path, v] of Object.entries(volumes)) {
