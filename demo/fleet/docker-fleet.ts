@@ -124,10 +124,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Removes the container of that name if there is one (its anonymous volumes with it), and returns once the name is
- * free, so that a container of the same name can be created next. Any error but "no such container" used to be
- * ignored, and under a CPU hog a forced removal that failed (the kill's exit event late) left the create with "the
- * container name is already in use" (409): now it looks again and removes again, and past `limitMs` fails with the
- * Engine's reason.
+ * free, so that a container of the same name can be created next. Every error of the removal used to be ignored,
+ * and under a CPU hog a forced removal the Engine refused (its error was swallowed, so why is not known; a kill whose
+ * exit event came late is likely) left the create with "the container name is already in use" (409): now it looks
+ * again and removes again, and fails with the Engine's reason once an answer comes after `limitMs` (the client has no
+ * deadline of its own: a wedged daemon hangs it, as before).
  */
 export async function removeContainerByName(docker: Docker, name: string, limitMs: number): Promise<void> {
   const end = Date.now() + limitMs;

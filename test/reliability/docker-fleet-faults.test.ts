@@ -1,6 +1,6 @@
 // The demo's Docker fleet (demo/fleet/docker-fleet.ts) against an Engine that refuses a call, through the real
 // Engine behind a flaky socket. Found in a hog run (mpc-wallet M8, 6b5d0e8): a forced removal the Engine refused
-// (its kill timed out on the loaded machine) was ignored, and re-creating the node failed with "the container name
+// (why is not known: the error was swallowed) was ignored, and re-creating the node failed with "the container name
 // is already in use" (409). The fleet now removes until the name is free (and, past a load-scaled limit, fails with the Engine's reason).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { need } from '../support/need.js';
@@ -32,8 +32,8 @@ describe.skipIf(!docker)('the demo fleet when the Engine refuses a removal', () 
     const seen = sock.requests.length;
     await fleet.reset();
     const after = await fleet.inspect(NAME);
-    // Two refused, the third carried out.
-    expect(sock.requests.slice(seen).filter((r) => r.startsWith('DELETE ')).length).toBe(3);
+    // Two refused, the third carried out (or more, should the loaded Engine itself refuse one).
+    expect(sock.requests.slice(seen).filter((r) => r.startsWith('DELETE ')).length).toBeGreaterThanOrEqual(3);
     expect(after.Id).not.toBe(before);
     expect(after.State).toMatchObject({ Running: true, Health: { Status: 'healthy' } });
   });
